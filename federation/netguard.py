@@ -27,17 +27,13 @@ class BlockedAddressError(OSError):
         self.address = address
 
 
-def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
-    """IPv4 addresses an IPv6 address can deliver to: mapped, 6to4, Teredo, NAT64."""
+def _tunnelled_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """IPv4 hosts a 6to4 or Teredo address delivers to."""
     found = []
-    if ip.ipv4_mapped is not None:
-        found.append(ip.ipv4_mapped)
     if ip.sixtofour is not None:
         found.append(ip.sixtofour)
     if ip.teredo is not None:
         found.extend(ip.teredo)
-    if ip in _NAT64:
-        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
     return found
 
 
@@ -50,7 +46,15 @@ def is_public_address(address: str | IPAddress) -> bool:
             return False
     else:
         ip = address
-    if (
+    if isinstance(ip, ipaddress.IPv6Address):
+        # IPv4-mapped and NAT64 addresses reach exactly their IPv4 host: judge that host.
+        if ip.ipv4_mapped is not None:
+            return is_public_address(ip.ipv4_mapped)
+        if ip in _NAT64:
+            return is_public_address(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        if ip.is_site_local or not all(is_public_address(v4) for v4 in _tunnelled_ipv4(ip)):
+            return False
+    return not (
         ip.is_private
         or ip.is_loopback
         or ip.is_link_local
@@ -58,13 +62,7 @@ def is_public_address(address: str | IPAddress) -> bool:
         or ip.is_reserved
         or ip.is_unspecified
         or not ip.is_global
-    ):
-        return False
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.is_site_local:
-            return False
-        return all(is_public_address(v4) for v4 in _embedded_ipv4(ip))
-    return True
+    )
 
 
 def ip_literal(host: str) -> IPAddress | None:
