@@ -79,7 +79,11 @@ def build_activity(
     doc: dict[str, Any] = {"id": activity_id, "type": activity_type, "actor": actor}
     if with_context:
         doc = {"@context": default_context(), **doc}
-    doc["object"] = dict(obj) if isinstance(obj, Mapping) else obj if isinstance(obj, str) else list(obj)
+    if isinstance(obj, Mapping):
+        # An embedded object shares the envelope's context; a second @context only confuses peers.
+        doc["object"] = {k: v for k, v in obj.items() if k != "@context"}
+    else:
+        doc["object"] = obj if isinstance(obj, str) else list(obj)
     if to:
         doc["to"] = list(to)
     if cc:

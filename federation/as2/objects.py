@@ -206,6 +206,9 @@ def parse_object(obj: Mapping[str, Any], *, prefer_language: str | None = None) 
     summary, _ = language_value(obj, "summary", prefer_language)
     name, _ = language_value(obj, "name", prefer_language)
     url, _ = link_of(obj.get("url"), prefer_media="text/html")
+    tags = parse_tags(obj)
+    # Pleroma and older peers mark sensitive media with a #nsfw hashtag instead of the flag.
+    sensitive = bool(bool_of(obj.get("sensitive"), False)) or any(h.name.lower() == "nsfw" for h in tags.hashtags)
     return ParsedObject(
         id=id_of(obj),
         type=type_of(obj),
@@ -214,13 +217,13 @@ def parse_object(obj: Mapping[str, Any], *, prefer_language: str | None = None) 
         language=language,
         summary=summary or None,
         name=name,
-        sensitive=bool(bool_of(obj.get("sensitive"), False)),
+        sensitive=sensitive,
         in_reply_to=id_of(obj.get("inReplyTo")),
         published=text_of(obj.get("published")),
         updated=text_of(obj.get("updated")),
         url=url,
         audience=audience_of(obj),
-        tags=parse_tags(obj),
+        tags=tags,
         attachments=parse_attachments(obj),
         poll=parse_poll(obj),
         media_type=text_of(obj.get("mediaType")),
