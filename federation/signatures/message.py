@@ -67,7 +67,7 @@ class HttpMessage:
         if not values:
             return None
         # obs-fold: a folded line becomes a single space.
-        return ", ".join(" ".join(v.replace("\r\n", " ").replace("\n", " ").split(" ")).strip() for v in values)
+        return ", ".join(v.replace("\r\n", " ").replace("\n", " ").strip() for v in values)
 
     # -- URI-derived parts ----------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ Member = Item | InnerList
 
 _KEY_RE = re.compile(r"[a-z*][a-z0-9_\-.*]*")
 _TOKEN_RE = re.compile(r"[A-Za-z*][!#$%&'*+\-.^_`|~0-9A-Za-z:/]*")
+_NUMBER_RE = re.compile(r"-?\d{1,15}(\.\d{1,3})?")
 
 
 # -- serialising ---------------------------------------------------------------------------------
@@ -127,7 +128,7 @@ class _Parser:
             self.i += 1
 
     def skip_ows(self) -> None:
-        while self.peek() in (" ", "\t") and self.peek():
+        while self.peek() and self.peek() in " \t":
             self.i += 1
 
     def done(self) -> bool:
@@ -193,7 +194,7 @@ class _Parser:
         raise self.fail("expected bare item")
 
     def number(self) -> int | Decimal:
-        m = re.compile(r"-?\d{1,15}(\.\d{1,3})?").match(self.s, self.i)
+        m = _NUMBER_RE.match(self.s, self.i)
         if not m:
             raise self.fail("bad number")
         self.i = m.end()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
-from fed_interop import INTEROP
 
-from federation.signatures import SigningKey, generate_rsa_keypair
+# The test modules import the fed_interop helpers by name; make that work under any pytest import mode.
+sys.path.insert(0, str(Path(__file__).parent))
+
+from fed_interop import INTEROP  # noqa: E402
+
+from federation.signatures import SigningKey, generate_rsa_keypair  # noqa: E402
 
 
 @pytest.fixture(scope="session")
