@@ -1,0 +1,213 @@
+"""The node's configuration: node.toml read into typed sections, every value validated at start-up.
+
+A bad value stops the node with the key's dotted name and what is allowed, never later as a crash.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PATH = "node.toml"
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; the message names the key and the allowed values."""
+
+
+@dataclass(frozen=True)
+class NodeSection:
+    domain: str = "localhost:8080"
+    scheme: str = "http"
+    name: str = "Entativa"
+    description: str = ""
+    theme: str = "vignette"
+    registrations: str = "closed"
+    max_post_chars: int = 5000
+
+
+@dataclass(frozen=True)
+class ServerSection:
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+@dataclass(frozen=True)
+class StorageSection:
+    data_dir: str = "data"
+    database: str = ""  # empty: sqlite://<data_dir>/node.sqlite3
+    max_image_mb: int = 16
+    max_video_mb: int = 100
+
+
+@dataclass(frozen=True)
+class SearchSection:
+    backend: str = "whoosh"
+    path: str = ""  # empty: <data_dir>/search
+
+
+@dataclass(frozen=True)
+class FederationSection:
+    enabled: bool = True
+    allow_private_addresses: bool = False
+
+
+@dataclass(frozen=True)
+class MailSection:
+    smtp_host: str = ""
+    smtp_port: int = 25
+    sender: str = ""  # the TOML key is `from`, a Python keyword
+
+
+@dataclass(frozen=True)
+class PluginsSection:
+    enabled: tuple[str, ...] = ()
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+# Keys whose values come from a fixed set.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "node.scheme": ("http", "https"),
+    "node.theme": ("vignette", "socialink"),
+    "node.registrations": ("closed", "approval", "open"),
+    "search.backend": ("whoosh",),
+}
+# Integer keys and their inclusive ranges.
+RANGES: dict[str, tuple[int, int]] = {
+    "node.max_post_chars": (1, 100_000),
+    "server.port": (1, 65535),
+    "storage.max_image_mb": (1, 1024),
+    "storage.max_video_mb": (1, 4096),
+    "mail.smtp_port": (1, 65535),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    node: NodeSection
+    server: ServerSection
+    storage: StorageSection
+    search: SearchSection
+    federation: FederationSection
+    mail: MailSection
+    plugins: PluginsSection
+    path: Path  # the file it was read from; relative paths inside are relative to its folder
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.node.scheme}://{self.node.domain}"
+
+    @property
+    def data_dir(self) -> Path:
+        return (self.path.parent / self.storage.data_dir).resolve()
+
+    @property
+    def database_url(self) -> str:
+        if self.storage.database:
+            url = self.storage.database
+            if url.startswith("sqlite://") and not url.startswith("sqlite:///"):
+                relative = url.removeprefix("sqlite://")
+                if relative != ":memory:":
+                    return f"sqlite://{(self.path.parent / relative).resolve()}"
+            return url
+        return f"sqlite://{self.data_dir / 'node.sqlite3'}"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def search_dir(self) -> Path:
+        return (self.path.parent / self.search.path).resolve() if self.search.path else self.data_dir / "search"
+
+
+_SECTIONS = {
+    "node": NodeSection,
+    "server": ServerSection,
+    "storage": StorageSection,
+    "search": SearchSection,
+    "federation": FederationSection,
+    "mail": MailSection,
+}
+
+
+def _check_value(key: str, value: Any, default: Any) -> Any:
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key}: must be true or false, got {value!r}")
+        return value
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key}: must be a whole number, got {value!r}")
+        low, high = RANGES.get(key, (0, 2**31))
+        if not low <= value <= high:
+            raise ConfigError(f"{key}: must be between {low} and {high}, got {value}")
+        return value
+    if not isinstance(value, str):
+        raise ConfigError(f"{key}: must be a string, got {value!r}")
+    if key in CHOICES and value not in CHOICES[key]:
+        allowed = ", ".join(f'"{c}"' for c in CHOICES[key])
+        raise ConfigError(f'{key}: must be one of {allowed}, got "{value}"')
+    return value
+
+
+def _section(name: str, cls: type, raw: Any) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"[{name}]: must be a table")
+    known = {f.name: f for f in fields(cls)}
+    toml_keys = {"sender": "from"} if name == "mail" else {}  # attribute -> key as written in TOML
+    attribute_of = {toml_keys.get(attr, attr): attr for attr in known}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in attribute_of:
+            raise ConfigError(f"{name}.{key}: unknown key (known keys: {', '.join(attribute_of)})")
+        attr = attribute_of[key]
+        values[attr] = _check_value(f"{name}.{key}", value, known[attr].default)
+    return cls(**values)
+
+
+def _plugins(raw: Any) -> PluginsSection:
+    if not isinstance(raw, dict):
+        raise ConfigError("[plugins]: must be a table")
+    enabled = raw.get("enabled", [])
+    if not isinstance(enabled, list) or not all(isinstance(n, str) and n for n in enabled):
+        raise ConfigError(f"plugins.enabled: must be a list of plugin names, got {enabled!r}")
+    settings = {k: v for k, v in raw.items() if k != "enabled"}
+    for name, table in settings.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"plugins.{name}: must be a table of that plugin's settings")
+    return PluginsSection(enabled=tuple(enabled), settings=settings)
+
+
+def _check_domain(domain: str) -> None:
+    host, _, port = domain.partition(":")
+    if not host or "/" in domain or " " in domain or (port and not port.isdigit()):
+        raise ConfigError(f'node.domain: must be a host name with an optional port, like "social.example" '
+                          f'or "127.0.0.1:18101", got "{domain}"')
+
+
+def parse(data: dict[str, Any], path: Path) -> Config:
+    """Build a validated Config from already-parsed TOML."""
+    unknown = set(data) - set(_SECTIONS) - {"plugins"}
+    if unknown:
+        raise ConfigError(f"[{sorted(unknown)[0]}]: unknown section (known: {', '.join([*_SECTIONS, 'plugins'])})")
+    sections = {name: _section(name, cls, data.get(name, {})) for name, cls in _SECTIONS.items()}
+    _check_domain(sections["node"].domain)
+    return Config(**sections, plugins=_plugins(data.get("plugins", {})), path=path.resolve())
+
+
+def load(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read the config from PATH, else $ENTATIVA_CONFIG, else ./node.toml."""
+    chosen = Path(path or os.environ.get("ENTATIVA_CONFIG") or DEFAULT_PATH)
+    try:
+        text = chosen.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{chosen}: config file not found") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{chosen}: not valid TOML ({exc})") from None
+    return parse(data, chosen)

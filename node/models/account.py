@@ -1,0 +1,65 @@
+"""Accounts (local and remote people) and the local users who can sign in as one."""
+
+from __future__ import annotations
+
+from tortoise import fields
+
+from .base import Entity
+
+
+class Account(Entity):
+    """A person on this node (domain "") or on another one, what statuses and follows point at."""
+
+    username = fields.CharField(max_length=64)
+    domain = fields.CharField(max_length=253, default="")  # "" = local; never NULL so (username, domain) is unique
+    display_name = fields.CharField(max_length=100, default="")
+    note = fields.TextField(default="")  # HTML, sanitised
+    note_source = fields.TextField(default="")  # what the owner typed
+    avatar = fields.CharField(max_length=1024, default="")  # media path (local) or URL (remote)
+    header = fields.CharField(max_length=1024, default="")
+    fields_json = fields.JSONField(default=list)  # [{"name", "value"}] profile metadata
+    locked = fields.BooleanField(default=False)
+    bot = fields.BooleanField(default=False)
+    discoverable = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    # ActivityPub identity; local accounts derive these from the node's base URL.
+    uri = fields.CharField(max_length=1024, null=True, unique=True)
+    url = fields.CharField(max_length=1024, null=True)
+    inbox_url = fields.CharField(max_length=1024, default="")
+    shared_inbox_url = fields.CharField(max_length=1024, default="")
+    followers_url = fields.CharField(max_length=1024, default="")
+    public_key_pem = fields.TextField(default="")
+    private_key_pem = fields.TextField(default="")  # local accounts only
+    # Denormalised counters, kept by the services that change them.
+    followers_count = fields.IntField(default=0)
+    following_count = fields.IntField(default=0)
+    statuses_count = fields.IntField(default=0)
+    last_status_at = fields.DatetimeField(null=True)
+    suspended_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "accounts"
+        unique_together = (("username", "domain"),)
+
+    @property
+    def local(self) -> bool:
+        return self.domain == ""
+
+    def acct(self) -> str:
+        return self.username if self.local else f"{self.username}@{self.domain}"
+
+
+class User(Entity):
+    """Sign-in credentials and settings of a local account."""
+
+    account = fields.OneToOneField("models.Account", related_name="user", on_delete=fields.CASCADE)
+    email = fields.CharField(max_length=254, unique=True)
+    password_hash = fields.CharField(max_length=255)
+    admin = fields.BooleanField(default=False)
+    approved = fields.BooleanField(default=True)  # false while registrations = "approval" waits on an admin
+    locale = fields.CharField(max_length=16, default="en")
+    default_visibility = fields.CharField(max_length=16, default="public")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "users"

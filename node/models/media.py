@@ -1,0 +1,30 @@
+"""Uploaded or remote media files attached to statuses."""
+
+from __future__ import annotations
+
+from tortoise import fields
+
+from .base import Entity
+
+
+class MediaAttachment(Entity):
+    account = fields.ForeignKeyField("models.Account", related_name="media", on_delete=fields.CASCADE)
+    status = fields.ForeignKeyField("models.Status", related_name="media", null=True, on_delete=fields.CASCADE)
+    type = fields.CharField(max_length=16)  # image | video | gifv | audio | unknown
+    mime_type = fields.CharField(max_length=64, default="")
+    file_path = fields.CharField(max_length=512, default="")  # relative to the media folder; "" if remote
+    preview_path = fields.CharField(max_length=512, default="")
+    remote_url = fields.CharField(max_length=1024, default="")
+    file_size = fields.IntField(default=0)
+    width = fields.IntField(null=True)
+    height = fields.IntField(null=True)
+    duration = fields.FloatField(null=True)  # seconds, for video/audio
+    blurhash = fields.CharField(max_length=64, null=True)
+    description = fields.TextField(default="")
+    focus_x = fields.FloatField(default=0.0)
+    focus_y = fields.FloatField(default=0.0)
+    position = fields.IntField(default=0)  # order within its status
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "media_attachments"

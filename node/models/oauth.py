@@ -1,0 +1,63 @@
+"""OAuth 2 client apps, authorization codes, access tokens, and web sign-in sessions."""
+
+from __future__ import annotations
+
+from tortoise import fields
+
+from .base import Entity
+
+
+class OAuthApp(Entity):
+    name = fields.CharField(max_length=255)
+    website = fields.CharField(max_length=1024, null=True)
+    redirect_uris = fields.TextField()  # newline-separated, as Mastodon stores them
+    scopes = fields.CharField(max_length=1024, default="read")
+    client_id = fields.CharField(max_length=64, unique=True)
+    client_secret = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "oauth_apps"
+
+
+class OAuthCode(Entity):
+    """A one-use authorization code (RFC 6749 4.1), bound to its app, redirect URI and PKCE challenge."""
+
+    code_hash = fields.CharField(max_length=64, unique=True)
+    app = fields.ForeignKeyField("models.OAuthApp", related_name="codes", on_delete=fields.CASCADE)
+    user = fields.ForeignKeyField("models.User", related_name="codes", on_delete=fields.CASCADE)
+    redirect_uri = fields.CharField(max_length=1024)
+    scopes = fields.CharField(max_length=1024)
+    code_challenge = fields.CharField(max_length=128, default="")
+    code_challenge_method = fields.CharField(max_length=8, default="")
+    expires_at = fields.DatetimeField()
+
+    class Meta:
+        table = "oauth_codes"
+
+
+class OAuthToken(Entity):
+    """A bearer token. Only its SHA-256 is stored, so a leaked database leaks no usable tokens."""
+
+    token_hash = fields.CharField(max_length=64, unique=True)
+    app = fields.ForeignKeyField("models.OAuthApp", related_name="tokens", null=True, on_delete=fields.CASCADE)
+    user = fields.ForeignKeyField("models.User", related_name="tokens", null=True, on_delete=fields.CASCADE)
+    scopes = fields.CharField(max_length=1024)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "oauth_tokens"
+
+
+class WebSession(Entity):
+    """A browser sign-in: the cookie holds the secret, the row holds its hash and the CSRF token."""
+
+    session_hash = fields.CharField(max_length=64, unique=True)
+    user = fields.ForeignKeyField("models.User", related_name="sessions", on_delete=fields.CASCADE)
+    csrf_token = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+
+    class Meta:
+        table = "web_sessions"

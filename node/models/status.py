@@ -1,0 +1,82 @@
+"""Statuses (posts, replies, reblogs), their edit history, hashtags and mentions."""
+
+from __future__ import annotations
+
+from tortoise import fields
+
+from .base import Entity
+
+VISIBILITIES = ("public", "unlisted", "private", "direct")
+
+
+class Status(Entity):
+    account = fields.ForeignKeyField("models.Account", related_name="statuses", on_delete=fields.CASCADE)
+    local = fields.BooleanField(default=True)
+    uri = fields.CharField(max_length=1024, null=True, unique=True)  # remote statuses' ActivityPub id
+    url = fields.CharField(max_length=1024, null=True)
+    text = fields.TextField(default="")  # source as typed (local); empty for remote
+    content = fields.TextField(default="")  # sanitised HTML
+    spoiler_text = fields.TextField(default="")
+    sensitive = fields.BooleanField(default=False)
+    visibility = fields.CharField(max_length=16, default="public")
+    language = fields.CharField(max_length=16, null=True)
+    in_reply_to = fields.ForeignKeyField("models.Status", related_name="replies", null=True,
+                                         on_delete=fields.SET_NULL)
+    in_reply_to_account_id = fields.BigIntField(null=True)
+    reblog_of = fields.ForeignKeyField("models.Status", related_name="reblogs", null=True,
+                                       on_delete=fields.CASCADE)
+    application = fields.ForeignKeyField("models.OAuthApp", related_name="statuses", null=True,
+                                         on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField()
+    edited_at = fields.DatetimeField(null=True)
+    replies_count = fields.IntField(default=0)
+    reblogs_count = fields.IntField(default=0)
+    favourites_count = fields.IntField(default=0)
+
+    class Meta:
+        table = "statuses"
+        indexes = (("account", "id"), ("in_reply_to", "id"), ("reblog_of", "account"))
+
+
+class StatusEdit(Entity):
+    """One earlier (or the current) revision of a status, for /api/v1/statuses/:id/history."""
+
+    status = fields.ForeignKeyField("models.Status", related_name="edits", on_delete=fields.CASCADE)
+    content = fields.TextField()
+    spoiler_text = fields.TextField(default="")
+    sensitive = fields.BooleanField(default=False)
+    media_ids = fields.JSONField(default=list)
+    poll_options = fields.JSONField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "status_edits"
+
+
+class Tag(Entity):
+    name = fields.CharField(max_length=128, unique=True)  # lower-cased, what links and lookups use
+    display_name = fields.CharField(max_length=128)  # as first written
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "tags"
+
+
+class StatusTag(Entity):
+    status = fields.ForeignKeyField("models.Status", related_name="status_tags", on_delete=fields.CASCADE)
+    tag = fields.ForeignKeyField("models.Tag", related_name="status_tags", on_delete=fields.CASCADE)
+
+    class Meta:
+        table = "status_tags"
+        unique_together = (("status", "tag"),)
+        indexes = (("tag", "status"),)
+
+
+class Mention(Entity):
+    status = fields.ForeignKeyField("models.Status", related_name="mentions", on_delete=fields.CASCADE)
+    account = fields.ForeignKeyField("models.Account", related_name="mentioned_in", on_delete=fields.CASCADE)
+
+    class Meta:
+        table = "mentions"
+        unique_together = (("status", "account"),)
+        indexes = (("account", "status"),)
