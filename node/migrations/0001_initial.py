@@ -91,7 +91,7 @@ class Migration(migrations.Migration):
                 ('status_id', fields.BigIntField()),
                 ('author_id', fields.BigIntField()),
             ],
-            options={'table': 'home_feed', 'app': 'models', 'unique_together': (('account_id', 'status_id'),), 'indexes': [Index(fields=['account_id', 'author_id'])], 'pk_attr': 'id'},
+            options={'table': 'home_feed', 'app': 'models', 'unique_together': (('account_id', 'status_id'),), 'indexes': [Index(fields=['account_id', 'author_id']), Index(fields=['status_id'])], 'pk_attr': 'id'},
             bases=['Entity'],
         ),
         ops.CreateModel(

@@ -19,4 +19,4 @@ class HomeFeedEntry(Entity):
     class Meta:
         table = "home_feed"
         unique_together = (("account_id", "status_id"),)
-        indexes = (("account_id", "author_id"),)
+        indexes = (("account_id", "author_id"), ("status_id",))

@@ -1,0 +1,17 @@
+"""The JSON API: Mastodon-compatible routes and our extensions, one module per area, each a thin layer of
+parse -> service -> serialise. `ROUTE_MODULES` is the table of contents."""
+
+from __future__ import annotations
+
+import importlib
+
+from aiohttp import web
+
+ROUTE_MODULES = ("apps", "oauth", "accounts", "statuses", "media", "polls", "timelines", "notifications",
+                 "instance", "openapi")
+
+
+def add_routes(app: web.Application) -> None:
+    for name in ROUTE_MODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        app.router.add_routes(module.routes)

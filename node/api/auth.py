@@ -1,0 +1,57 @@
+"""Who is calling: a bearer token (OAuth) or, for the web UI's scripts, the session cookie plus CSRF header."""
+
+from __future__ import annotations
+
+import hmac
+
+from aiohttp import web
+
+from ..errors import Forbidden, Unauthorized
+from ..models import Account, User
+from ..services import auth
+
+SESSION_COOKIE = "entativa_session"
+CSRF_HEADER = "X-CSRF-Token"
+_SAFE = {"GET", "HEAD", "OPTIONS"}
+_GRANT = "entativa.grant"
+
+
+async def current_grant(request: web.Request) -> auth.Grant | None:
+    if _GRANT in request:
+        return request[_GRANT]
+    grant = None
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("The access token is invalid")
+        grant = await auth.grant_for_token(token.strip())
+        if grant is None:
+            raise Unauthorized("The access token is invalid")
+    elif (cookie := request.cookies.get(SESSION_COOKIE)) and (session := await auth.session_for_cookie(cookie)):
+        if request.method not in _SAFE and not hmac.compare_digest(
+                request.headers.get(CSRF_HEADER, ""), session.csrf_token):
+            raise Forbidden("Missing or wrong CSRF token")
+        grant = auth.Grant(user=session.user, app=None, scopes=frozenset({"read", "write", "follow", "push"}),
+                           via_session=True)
+    request[_GRANT] = grant
+    return grant
+
+
+async def require_user(request: web.Request, scope: str | None = None) -> User:
+    """The signed-in user, or 401; with `scope`, 403 unless the token grants it."""
+    grant = await current_grant(request)
+    if grant is None or grant.user is None:
+        raise Unauthorized("This method requires an authenticated user")
+    if scope is not None and not grant.allows(scope):
+        raise Forbidden(f"This action is outside the authorized scopes (needs {scope})")
+    return grant.user
+
+
+async def require_account(request: web.Request, scope: str | None = None) -> Account:
+    return (await require_user(request, scope)).account
+
+
+async def optional_account(request: web.Request) -> Account | None:
+    grant = await current_grant(request)
+    return grant.user.account if grant and grant.user else None

@@ -1,0 +1,124 @@
+"""Account and Relationship entities."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from typing import Any
+
+from ...models import Account, Block, Follow, FollowRequest, Mute
+from ...runtime import Node
+from .common import date_only, iso
+
+DEFAULT_AVATAR = "avatar.png"
+DEFAULT_HEADER = "header.png"
+
+
+def _image(node: Node, value: str, default: str) -> str:
+    if not value:
+        return node.urls.static(default)
+    return value if value.startswith(("http://", "https://")) else node.urls.media(value)
+
+
+def account_entity(node: Node, account: Account, *, source: bool = False) -> dict[str, Any]:
+    """Mastodon's Account; with `source`, the CredentialAccount extras for verify_credentials."""
+    avatar = _image(node, account.avatar, DEFAULT_AVATAR)
+    header = _image(node, account.header, DEFAULT_HEADER)
+    fields = [{"name": html.escape(f.get("name", "")), "value": html.escape(f.get("value", "")),
+               "verified_at": None} for f in account.fields_json or []]
+    entity: dict[str, Any] = {
+        "id": str(account.id),
+        "username": account.username,
+        "acct": account.acct(),
+        "url": account.url or node.urls.profile(account.username),
+        "uri": account.uri or node.urls.actor(account.username),
+        "display_name": account.display_name,
+        "note": account.note,
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "header": header,
+        "header_static": header,
+        "locked": account.locked,
+        "fields": fields,
+        "emojis": [],
+        "bot": account.bot,
+        "group": False,
+        "discoverable": account.discoverable,
+        "indexable": account.discoverable,
+        "noindex": False,
+        "created_at": iso(account.created_at.replace(hour=0, minute=0, second=0, microsecond=0)),
+        "last_status_at": date_only(account.last_status_at),
+        "statuses_count": account.statuses_count,
+        "followers_count": account.followers_count,
+        "following_count": account.following_count,
+        "roles": [],
+    }
+    if account.suspended_at is not None:
+        entity["suspended"] = True
+    if source:
+        entity["source"] = {
+            "privacy": "public",
+            "sensitive": False,
+            "language": "",
+            "note": account.note_source,
+            "fields": [{"name": f.get("name", ""), "value": f.get("value", ""), "verified_at": None}
+                       for f in account.fields_json or []],
+            "follow_requests_count": 0,
+            "hide_collections": False,
+            "discoverable": account.discoverable,
+            "indexable": account.discoverable,
+        }
+    return entity
+
+
+async def credential_account_entity(node: Node, account: Account) -> dict[str, Any]:
+    entity = account_entity(node, account, source=True)
+    entity["source"]["follow_requests_count"] = await FollowRequest.filter(target_account_id=account.id).count()
+    user = await account.user  # type: ignore[attr-defined]
+    entity["source"]["privacy"] = user.default_visibility
+    entity["role"] = {"id": "3" if user.admin else "-99", "name": "Admin" if user.admin else "",
+                      "permissions": "1" if user.admin else "0", "color": "", "highlighted": user.admin}
+    return entity
+
+
+async def relationship_entities(viewer: Account, targets: Iterable[int]) -> list[dict[str, Any]]:
+    """Mastodon's Relationship for each target, in the order given, in six queries for any number."""
+    ids = list(dict.fromkeys(targets))
+    me = viewer.id
+
+    async def pairs(model: Any, outgoing: bool, *extra: str) -> dict[int, Any]:
+        if outgoing:
+            rows = await model.filter(account_id=me, target_account_id__in=ids)
+            return {r.target_account_id: r for r in rows}
+        rows = await model.filter(target_account_id=me, account_id__in=ids)
+        return {r.account_id: r for r in rows}
+
+    following = await pairs(Follow, True)
+    followed_by = await pairs(Follow, False)
+    requested = await pairs(FollowRequest, True)
+    requested_by = await pairs(FollowRequest, False)
+    blocking = await pairs(Block, True)
+    blocked_by = await pairs(Block, False)
+    muting = await pairs(Mute, True)
+    result = []
+    for target in ids:
+        follow = following.get(target)
+        mute = muting.get(target)
+        result.append({
+            "id": str(target),
+            "following": follow is not None,
+            "showing_reblogs": follow.show_reblogs if follow else True,
+            "notifying": follow.notify if follow else False,
+            "languages": None,
+            "followed_by": target in followed_by,
+            "blocking": target in blocking,
+            "blocked_by": target in blocked_by,
+            "muting": mute is not None,
+            "muting_notifications": bool(mute and mute.hide_notifications),
+            "requested": target in requested,
+            "requested_by": target in requested_by,
+            "domain_blocking": False,
+            "endorsed": False,
+            "note": "",
+        })
+    return result

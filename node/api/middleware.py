@@ -1,0 +1,67 @@
+"""Request middlewares: bind the node's database context, and turn every failure into a clear answer.
+
+API paths answer {"error": "..."} with the right status; pages get a short readable page. Nothing a
+client sends may surface as a bare 500 or a stack trace.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from tortoise.exceptions import DoesNotExist, IntegrityError
+
+from ..errors import DomainError
+from .keys import NODE
+
+log = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+JSON_PREFIXES = ("/api/", "/oauth/", "/.well-known/", "/nodeinfo", "/users/", "/inbox", "/actor")
+
+
+def wants_json(request: web.Request) -> bool:
+    return request.path.startswith(JSON_PREFIXES) or "json" in request.headers.get("Accept", "")
+
+
+def error_response(request: web.Request, status: int, message: str) -> web.Response:
+    if wants_json(request):
+        return web.json_response({"error": message}, status=status)
+    body = (f"<!doctype html><meta charset=utf-8><title>{status}</title>"
+            f"<main style='font:16px system-ui;max-width:32rem;margin:4rem auto'><h1>{status}</h1>"
+            f"<p>{html.escape(message)}</p>"
+            f"<p><a href='/'>Back home</a></p></main>")
+    return web.Response(text=body, status=status, content_type="text/html")
+
+
+@web.middleware
+async def database_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    with request.app[NODE].db:
+        return await handler(request)
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except DomainError as exc:
+        return error_response(request, exc.status, exc.message)
+    except DoesNotExist:
+        return error_response(request, 404, "Record not found")
+    except IntegrityError:
+        return error_response(request, 409, "That conflicts with something that already exists")
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        if exc.status == 413:
+            return error_response(request, 413, "The request body is too large")
+        if exc.status == 405:
+            response = error_response(request, 405, "Method not allowed")
+            if "Allow" in exc.headers:
+                response.headers["Allow"] = exc.headers["Allow"]
+            return response
+        return error_response(request, exc.status, exc.reason or exc.text or "Request failed")
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(request, 500, "Something went wrong on our side")

@@ -1,0 +1,166 @@
+"""Request parameters as Mastodon clients send them: query string, form, multipart or JSON, merged into
+one mapping, with typed getters that fail as a 422/400 naming the parameter.
+
+Form keys in Rails style nest: `media_ids[]=1&media_ids[]=2` becomes a list, `poll[options][]=a` and
+`poll[expires_in]=60` a nested mapping, so JSON and form bodies read the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from aiohttp import web
+from aiohttp.web_request import FileField
+
+from ..errors import BadRequest, ValidationFailed
+
+_TRUE = {"true", "1", "on", "yes", True, 1}
+_FALSE = {"false", "0", "off", "no", "", False, 0, None}
+_KEY_PART = re.compile(r"\[([^\]]*)\]")
+
+
+def _assign(target: dict[str, Any], key: str, value: Any) -> None:
+    head, _, rest = key.partition("[")
+    parts = [head, *_KEY_PART.findall("[" + rest)] if rest else [head]
+    node: Any = target
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        following = None if last else parts[index + 1]
+        if last:
+            if part == "" and isinstance(node, list):
+                node.append(value)
+            elif isinstance(node, dict):
+                node[part] = value
+            return
+        container: Any = [] if following == "" else {}
+        if isinstance(node, list):  # `a[][x]` shapes are not used by Mastodon clients
+            raise BadRequest(f"Unsupported parameter shape: {key}")
+        node = node.setdefault(part, container)
+        if following == "" and not isinstance(node, list):
+            raise BadRequest(f"Conflicting parameter shapes for {head}")
+
+
+class Params:
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[tuple[str, Any]]) -> Params:
+        data: dict[str, Any] = {}
+        for key, value in pairs:
+            _assign(data, key, value)
+        return cls(data)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.data and self.data[name] is not None
+
+    def raw(self, name: str, default: Any = None) -> Any:
+        return self.data.get(name, default)
+
+    def str(self, name: str, default: str | None = None, *, required: bool = False, max_length: int | None = None,
+            choices: Iterable[str] | None = None) -> str | None:
+        value = self.data.get(name)
+        if value is None or (required and value == ""):
+            if required:
+                raise ValidationFailed(f"Missing parameter: {name}")
+            return default
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise ValidationFailed(f"Parameter {name} must be a string")
+        if max_length is not None and len(value) > max_length:
+            raise ValidationFailed(f"Parameter {name} is too long (maximum is {max_length} characters)")
+        if choices is not None and value not in set(choices):
+            raise ValidationFailed(f"Parameter {name} must be one of: {', '.join(choices)}")
+        return value
+
+    def bool(self, name: str, default: bool = False) -> bool:
+        value = self.data.get(name, default)
+        if isinstance(value, str):
+            value = value.strip().lower()
+        if value in _TRUE:
+            return True
+        if value in _FALSE:
+            return False
+        raise ValidationFailed(f"Parameter {name} must be true or false")
+
+    def int(self, name: str, default: int | None = None, *, low: int | None = None,
+            high: int | None = None, required: bool = False) -> int | None:
+        value = self.data.get(name)
+        if value is None or value == "":
+            if required:
+                raise ValidationFailed(f"Missing parameter: {name}")
+            return default
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ValidationFailed(f"Parameter {name} must be a whole number") from None
+        if isinstance(value, bool) or (low is not None and number < low) or (high is not None and number > high):
+            raise ValidationFailed(f"Parameter {name} is out of range")
+        return number
+
+    def list(self, name: str) -> list[Any]:
+        value = self.data.get(name)
+        if value is None or value == "":
+            return []
+        if isinstance(value, list):
+            return value
+        if isinstance(value, dict):  # `x[0]=a&x[1]=b`
+            return [value[k] for k in sorted(value, key=lambda k: (len(k), k))]
+        return [value]
+
+    def ids(self, name: str) -> list[int]:
+        result = []
+        for item in self.list(name):
+            try:
+                result.append(int(item))
+            except (TypeError, ValueError):
+                raise ValidationFailed(f"Parameter {name} must hold ids") from None
+        return result
+
+    def nested(self, name: str) -> Params | None:
+        value = self.data.get(name)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, dict):
+            raise ValidationFailed(f"Parameter {name} must be an object")
+        return Params(value)
+
+    def file(self, name: str, *, required: bool = False) -> FileField | None:
+        value = self.data.get(name)
+        if isinstance(value, FileField):
+            return value
+        if required:
+            raise ValidationFailed(f"Missing file: {name}")
+        if value not in (None, ""):
+            raise ValidationFailed(f"Parameter {name} must be a file upload")
+        return None
+
+
+async def read_params(request: web.Request) -> Params:
+    """Query string plus body, whatever the body's encoding."""
+    pairs: list[tuple[str, Any]] = list(request.query.items())
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.can_read_body:
+        content_type = request.content_type
+        if content_type == "application/json":
+            try:
+                body = json.loads(await request.read() or b"{}")
+            except (ValueError, UnicodeDecodeError):
+                raise BadRequest("Malformed JSON body") from None
+            if not isinstance(body, dict):
+                raise BadRequest("The JSON body must be an object")
+            data = Params.from_pairs(pairs).data
+            data.update(body)
+            return Params(data)
+        if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            try:
+                form = await request.post()
+            except ValueError:
+                raise BadRequest("Malformed form body") from None
+            pairs.extend(form.items())
+        elif content_type not in ("", "application/octet-stream", "text/plain"):
+            raise BadRequest(f"Unsupported body type {content_type}")
+    return Params.from_pairs(pairs)

@@ -1,0 +1,171 @@
+"""The `entativa` command (also `python -m node`): init, serve, user add, backup, check.
+
+Errors a person can fix (bad config, taken username, unwritable destination) print one readable line and
+exit 2; nothing here should end in a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import secrets
+import shutil
+import sqlite3
+import sys
+from pathlib import Path
+
+from . import config as config_module
+from .config import Config, ConfigError
+from .errors import DomainError
+
+
+class CliError(Exception):
+    """A problem the person running the command can fix; printed without a traceback."""
+
+
+def _instance_key(config: Config) -> Path:
+    """The instance actor's key, made once by `init` (the federation layer signs instance fetches with it)."""
+    from federation.signatures import generate_rsa_keypair
+
+    path = config.data_dir / "instance-key.pem"
+    if not path.exists():
+        private_pem, _ = generate_rsa_keypair()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(private_pem)
+    return path
+
+
+async def _with_node(config: Config, work):  # type: ignore[no-untyped-def]
+    from .runtime import start_node, stop_node
+
+    node = await start_node(config)
+    try:
+        with node.db:
+            return await work(node)
+    finally:
+        await stop_node(node)
+
+
+def cmd_init(config: Config, _args: argparse.Namespace) -> None:
+    async def nothing(_node: object) -> None:
+        return None
+
+    asyncio.run(_with_node(config, nothing))
+    _instance_key(config)
+    print(f"Ready: data in {config.data_dir}, database {config.database_url}")
+
+
+def cmd_serve(config: Config, _args: argparse.Namespace) -> None:
+    from aiohttp import web
+
+    from .app import build_app
+
+    _instance_key(config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    print(f"Entativa is serving {config.base_url} on http://{config.server.host}:{config.server.port}", flush=True)
+    web.run_app(build_app(config), host=config.server.host, port=config.server.port, print=None,
+                access_log=None)
+
+
+def cmd_user_add(config: Config, args: argparse.Namespace) -> None:
+    from .services.accounts import create_local_account
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+        generated = False
+    elif sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {args.name}: ")
+        generated = False
+    else:
+        password, generated = secrets.token_urlsafe(12), True
+    email = args.email or f"{args.name}@{config.node.domain.split(':')[0]}"
+
+    async def add(node):  # type: ignore[no-untyped-def]
+        return await create_local_account(node, args.name, email, password, admin=args.admin)
+
+    user = asyncio.run(_with_node(config, add))
+    role = "admin" if args.admin else "user"
+    print(f"Created {role} @{args.name} ({user.email}); sign in at {config.base_url}/login")
+    if generated:
+        print(f"Password: {password}")
+
+
+def cmd_backup(config: Config, args: argparse.Namespace) -> None:
+    """A consistent copy while the node runs: SQLite's online backup API, then the media files."""
+    if not config.database_url.startswith("sqlite://"):
+        raise CliError("backup copies SQLite databases; for PostgreSQL use pg_dump")
+    source = Path(config.database_url.removeprefix("sqlite://"))
+    if not source.exists():
+        raise CliError(f"no database at {source}: run `entativa init` first")
+    dest = Path(args.dest)
+    if dest.exists() and any(dest.iterdir()):
+        raise CliError(f"{dest} exists and is not empty; choose a new folder")
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliError(f"cannot create {dest}: {exc.strerror}") from None
+    with sqlite3.connect(source) as src, sqlite3.connect(dest / source.name) as dst:
+        src.backup(dst)  # one step: a single read transaction, so the copy is one consistent state
+    if config.media_dir.exists():
+        shutil.copytree(config.media_dir, dest / "media", dirs_exist_ok=True)
+    key = config.data_dir / "instance-key.pem"
+    if key.exists():
+        shutil.copy2(key, dest / key.name)
+    print(f"Backed up {source.name} and media to {dest}")
+
+
+def cmd_check(config: Config, _args: argparse.Namespace) -> None:
+    print(f"config     {config.path}")
+    print(f"node       {config.base_url} ({config.node.name}), theme {config.node.theme}, "
+          f"registrations {config.node.registrations}")
+    print(f"listen     http://{config.server.host}:{config.server.port}")
+    print(f"database   {config.database_url}")
+    print(f"media      {config.media_dir}")
+    print(f"search     {config.search.backend} at {config.search_dir}")
+    print(f"federation {'on' if config.federation.enabled else 'off'}"
+          f"{', private addresses allowed' if config.federation.allow_private_addresses else ''}")
+    print(f"mail       {config.mail.smtp_host + ':' + str(config.mail.smtp_port) if config.mail.smtp_host else 'off'}")
+    print(f"plugins    {', '.join(config.plugins.enabled) or 'none'}")
+    print("config OK")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="entativa", description="Run and manage an Entativa node.")
+    parser.add_argument("--config", help="path to node.toml (default: $ENTATIVA_CONFIG, else ./node.toml)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("init", help="create the data folder and database, or upgrade them").set_defaults(
+        run=cmd_init)
+    commands.add_parser("serve", help="run the node").set_defaults(run=cmd_serve)
+    user = commands.add_parser("user", help="manage local users").add_subparsers(dest="user_command",
+                                                                                   required=True, metavar="ACTION")
+    add = user.add_parser("add", help="create a local user")
+    add.add_argument("name")
+    add.add_argument("--email")
+    add.add_argument("--admin", action="store_true")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.set_defaults(run=cmd_user_add)
+    backup = commands.add_parser("backup", help="copy the database and media, consistently, while serving")
+    backup.add_argument("dest")
+    backup.set_defaults(run=cmd_backup)
+    commands.add_parser("check", help="validate the config and print what would run").set_defaults(run=cmd_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = config_module.load(args.config)
+        args.run(config, args)
+    except (ConfigError, CliError) as exc:
+        print(f"entativa: {exc}", file=sys.stderr)
+        return 2
+    except DomainError as exc:
+        print(f"entativa: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0

@@ -1,0 +1,43 @@
+"""Periodic jobs on apscheduler's AsyncIOScheduler. Each job is a plain `run_once(node)` coroutine that
+tests call directly; the scheduler only decides when."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from .runtime import Node
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[Node], Awaitable[object]]
+
+
+def periodic_jobs() -> list[tuple[str, Job, int]]:
+    """(name, job, every N seconds) for everything the core runs on a timer."""
+    from .services import polls
+
+    return [("close expired polls", polls.close_expired, 30)]
+
+
+def start_scheduler(node: Node) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    for name, job, seconds in periodic_jobs():
+        scheduler.add_job(_in_node_context(node, name, job), "interval", seconds=seconds, name=name,
+                          max_instances=1, coalesce=True)
+    scheduler.start()
+    node.scheduler = scheduler
+    return scheduler
+
+
+def _in_node_context(node: Node, name: str, job: Job) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        with node.db:
+            try:
+                await job(node)
+            except Exception:
+                log.exception("job %r failed", name)
+
+    return run

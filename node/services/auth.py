@@ -1,0 +1,121 @@
+"""Credentials: argon2 password hashes, bearer tokens and browser sessions (stored as SHA-256 only)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from ..errors import Unauthorized
+from ..models import OAuthApp, OAuthToken, User, WebSession
+from ..runtime import Node
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+SESSION_DAYS = 30
+# A hash to verify against when the user does not exist, so timing does not reveal which names exist.
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+async def hash_password(node: Node, password: str) -> str:
+    return await node.run_blocking(_hasher.hash, password)
+
+
+async def check_password(node: Node, password_hash: str | None, password: str) -> bool:
+    def verify() -> bool:
+        try:
+            return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await node.run_blocking(verify)
+
+
+async def authenticate_password(node: Node, login: str, password: str) -> User:
+    """A local user by email or username and password; one vague error for every failure."""
+    login = login.strip()
+    query = User.filter(email=login.lower()) if "@" in login else User.filter(account__username=login,
+                                                                             account__domain="")
+    user = await query.select_related("account").first()
+    if not await check_password(node, user.password_hash if user else None, password) or user is None:
+        raise Unauthorized("Invalid email/username or password")
+    if user.account.suspended_at is not None:
+        raise Unauthorized("This account is suspended")
+    if not user.approved:
+        raise Unauthorized("This account is waiting for an administrator's approval")
+    return user
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Who a request acts for: a user (or None for an app-only token) and the scopes granted."""
+
+    user: User | None
+    app: OAuthApp | None
+    scopes: frozenset[str]
+    via_session: bool = False
+
+    def allows(self, needed: str) -> bool:
+        return scope_allows(self.scopes, needed)
+
+
+# The legacy "follow" scope covers these, as in Mastodon.
+_FOLLOW_COVERS = {"read:blocks", "write:blocks", "read:follows", "write:follows", "read:mutes", "write:mutes"}
+
+
+def scope_allows(granted: frozenset[str], needed: str) -> bool:
+    if needed in granted:
+        return True
+    top = needed.split(":", 1)[0]
+    if top in granted and top in ("read", "write", "admin"):
+        return True
+    if needed.startswith("admin:") and ("admin:" + needed.split(":")[1]) in granted:
+        return True
+    return "follow" in granted and needed in _FOLLOW_COVERS
+
+
+async def issue_token(user: User | None, app: OAuthApp | None, scopes: str) -> str:
+    token = new_secret()
+    await OAuthToken.create(token_hash=digest(token), user=user, app=app, scopes=scopes)
+    return token
+
+
+async def grant_for_token(token: str) -> Grant | None:
+    row = await OAuthToken.filter(token_hash=digest(token), revoked_at=None).select_related(
+        "user", "user__account", "app").first()
+    if row is None or (row.user is not None and row.user.account.suspended_at is not None):
+        return None
+    return Grant(user=row.user, app=row.app, scopes=frozenset(row.scopes.split()))
+
+
+async def revoke_token(token: str) -> None:
+    await OAuthToken.filter(token_hash=digest(token)).update(revoked_at=datetime.now(UTC))
+
+
+async def start_session(user: User) -> tuple[str, WebSession]:
+    secret = new_secret()
+    session = await WebSession.create(session_hash=digest(secret), user=user, csrf_token=new_secret(),
+                                      expires_at=datetime.now(UTC) + timedelta(days=SESSION_DAYS))
+    return secret, session
+
+
+async def session_for_cookie(secret: str) -> WebSession | None:
+    session = await WebSession.filter(session_hash=digest(secret)).select_related("user", "user__account").first()
+    if session is None or session.expires_at < datetime.now(UTC) or session.user.account.suspended_at:
+        return None
+    return session
+
+
+async def end_session(secret: str) -> None:
+    await WebSession.filter(session_hash=digest(secret)).delete()

@@ -1,0 +1,90 @@
+"""Home feeds: who gets a status in their home timeline, written when it happens (fan-out on write).
+
+Rules, as Mastodon's: a status goes to its author and to local followers (public, unlisted and
+followers-only); a direct status to the local accounts it mentions; a reply to someone else only to
+followers who also follow the account replied to; a reblog to the reblogger's followers unless they
+hid that account's reblogs. Following back-fills recent statuses; unfollowing and blocking take them out.
+"""
+
+from __future__ import annotations
+
+from ..models import Follow, HomeFeedEntry, Mention, Status
+from ..runtime import Node
+
+BACKFILL = 40  # statuses of a newly followed account copied into the follower's feed
+
+
+async def _local_followers(account_id: int, *, with_reblogs: bool = False) -> set[int]:
+    query = Follow.filter(target_account_id=account_id, account__domain="")
+    if with_reblogs:
+        query = query.filter(show_reblogs=True)
+    return set(await query.values_list("account_id", flat=True))
+
+
+async def readers_of(status: Status) -> set[int]:
+    """The local accounts whose home feed gets this status."""
+    author = await status.account
+    readers = {author.id} if author.local else set()
+    if status.visibility == "direct":
+        mentioned = await Mention.filter(status_id=status.id, account__domain="").values_list("account_id", flat=True)
+        return readers | set(mentioned)
+    if status.reblog_of_id is not None:
+        return readers | await _local_followers(author.id, with_reblogs=True)
+    followers = await _local_followers(author.id)
+    replied_to = status.in_reply_to_account_id
+    if replied_to is not None and replied_to != author.id:
+        also_following = await Follow.filter(account_id__in=followers, target_account_id=replied_to).values_list(
+            "account_id", flat=True)
+        followers = set(also_following) | ({replied_to} & followers)
+    return readers | followers
+
+
+async def fan_out(status: Status) -> None:
+    readers = await readers_of(status)
+    existing = set(await HomeFeedEntry.filter(status_id=status.id).values_list("account_id", flat=True))
+    await HomeFeedEntry.bulk_create([HomeFeedEntry(account_id=reader, status_id=status.id,
+                                                   author_id=status.account_id)
+                                     for reader in readers - existing])
+
+
+async def backfill(reader_id: int, author_id: int) -> None:
+    recent = await Status.filter(account_id=author_id, visibility__in=("public", "unlisted", "private"),
+                                 in_reply_to_id=None).order_by("-id").limit(BACKFILL).values_list("id", flat=True)
+    have = set(await HomeFeedEntry.filter(account_id=reader_id, status_id__in=recent).values_list("status_id",
+                                                                                                  flat=True))
+    await HomeFeedEntry.bulk_create([HomeFeedEntry(account_id=reader_id, status_id=sid, author_id=author_id)
+                                     for sid in recent if sid not in have])
+
+
+async def remove_author(reader_id: int, author_id: int) -> None:
+    await HomeFeedEntry.filter(account_id=reader_id, author_id=author_id).delete()
+
+
+def subscribe(node: Node) -> None:
+    bus = node.bus
+
+    @bus.on("status.created")
+    @bus.on("reblog.created")
+    async def on_status(status: Status) -> None:
+        await fan_out(status)
+
+    @bus.on("status.deleted")
+    @bus.on("reblog.deleted")
+    async def on_delete(status: Status, **_: object) -> None:
+        await HomeFeedEntry.filter(status_id=status.id).delete()
+
+    @bus.on("follow.created")
+    @bus.on("follow.accepted")
+    async def on_follow(follow: Follow) -> None:
+        follower = await follow.account
+        if follower.local:
+            await backfill(follower.id, follow.target_account_id)
+
+    @bus.on("follow.deleted")
+    async def on_unfollow(account: object, target: object) -> None:
+        await remove_author(account.id, target.id)  # type: ignore[attr-defined]
+
+    @bus.on("block.created")
+    async def on_block(block: object) -> None:
+        await remove_author(block.account_id, block.target_account_id)  # type: ignore[attr-defined]
+        await remove_author(block.target_account_id, block.account_id)  # type: ignore[attr-defined]

@@ -1,0 +1,38 @@
+"""Shared fixtures: a real node (temp SQLite file, real aiohttp server on loopback) per test.
+
+`node_client` is an aiohttp TestClient talking real HTTP to a real TestServer; `client.app[NODE]` is the
+running node, and service calls made from a test go inside `with node.db:`. Helpers live in support.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import write_config
+
+from node.api.keys import NODE
+from node.app import build_app
+from node.config import Config
+from node.runtime import Node
+
+
+@pytest.fixture
+def make_config(tmp_path: Path) -> Callable[..., Config]:
+    def make(**sections: dict[str, Any]) -> Config:
+        return write_config(tmp_path, **sections)
+
+    return make
+
+
+@pytest.fixture
+async def node_client(aiohttp_client, make_config):  # type: ignore[no-untyped-def]
+    """A served node with the default test config."""
+    return await aiohttp_client(build_app(make_config(), scheduler=False))
+
+
+@pytest.fixture
+def node_of() -> Callable[[Any], Node]:
+    return lambda client: client.app[NODE]

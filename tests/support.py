@@ -1,0 +1,43 @@
+"""Helpers the tests share (importable as `support`): test configs, users with tokens, auth headers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from node import config as config_module
+from node.config import Config
+from node.runtime import Node
+from node.services import accounts, auth
+
+REPO = Path(__file__).resolve().parents[1]
+INTEROP = REPO.parent / "shared" / "interop"
+
+
+def write_config(folder: Path, **sections: dict[str, Any]) -> Config:
+    """A node.toml in `folder` with test defaults, overridden section by section."""
+    data: dict[str, dict[str, Any]] = {
+        "node": {"domain": "localhost", "scheme": "http", "registrations": "open"},
+        "storage": {"data_dir": "data"},
+        "federation": {"enabled": False},
+    }
+    for name, values in sections.items():
+        data.setdefault(name, {}).update(values)
+    path = folder / "node.toml"
+    path.write_text(tomli_w.dumps(data))
+    return config_module.load(path)
+
+
+async def create_user(node: Node, name: str, *, admin: bool = False, password: str = "correct horse battery",
+                      scopes: str = "read write follow push") -> tuple[Any, str]:
+    """A local user and a bearer token for it (no OAuth dance: tests of the dance live in test_oauth)."""
+    with node.db:
+        user = await accounts.create_local_account(node, name, f"{name}@example.com", password, admin=admin)
+        token = await auth.issue_token(user, None, scopes)
+    return user, token
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
