@@ -1,7 +1,104 @@
-"""TODO"""
+"""Instance information: /api/v1/instance, /api/v2/instance and the small lists clients ask for at start."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from ..services import instance
+from .entities.accounts import account_entity
+from .keys import NODE
+
 routes = web.RouteTableDef()
+
+
+def _configuration(node) -> dict:  # type: ignore[no-untyped-def]
+    limits = instance.limits(node)
+    return {
+        "urls": {"streaming": node.base_url.replace("http", "ws", 1), "status": None,
+                 "about": f"{node.base_url}/about", "privacy_policy": None, "terms_of_service": None},
+        "vapid": {"public_key": ""},
+        "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
+        "statuses": {"max_characters": limits["max_characters"], "max_media_attachments": limits["max_media_attachments"],
+                     "characters_reserved_per_url": 23},
+        "media_attachments": {
+            "supported_mime_types": [*instance.IMAGE_TYPES, *instance.VIDEO_TYPES],
+            "description_limit": 1500,
+            "image_size_limit": limits["image_size_limit"],
+            "image_matrix_limit": 33177600,
+            "video_size_limit": limits["video_size_limit"],
+            "video_frame_rate_limit": 120,
+            "video_matrix_limit": 8294400,
+        },
+        "polls": instance.POLL_LIMITS,
+        "translation": {"enabled": False},
+        "limited_federation": False,
+    }
+
+
+@routes.get("/api/v2/instance")
+async def instance_v2(request: web.Request) -> web.Response:
+    """Instance (v2): domain, limits, registrations, api_versions, contact."""
+    node = request.app[NODE]
+    usage = await instance.usage()
+    contact = await instance.contact_account()
+    mode = node.config.node.registrations
+    return web.json_response({
+        "domain": node.config.node.domain,
+        "title": node.config.node.name,
+        "version": instance.version_string(),
+        "source_url": "https://entativa.social/source",
+        "description": node.config.node.description,
+        "usage": {"users": {"active_month": usage.users}},
+        "thumbnail": {"url": node.urls.static("thumbnail.png"), "blurhash": None, "versions": {}},
+        "icon": [],
+        "languages": ["en"],
+        "configuration": _configuration(node),
+        "registrations": {"enabled": mode != "closed", "approval_required": mode == "approval",
+                          "reason_required": False, "message": None, "min_age": None, "url": None},
+        "api_versions": instance.API_VERSIONS,
+        "contact": {"email": "", "account": account_entity(node, contact) if contact else None},
+        "rules": [],
+    })
+
+
+@routes.get("/api/v1/instance")
+async def instance_v1(request: web.Request) -> web.Response:
+    """Instance (v1, deprecated by Mastodon but still used by many clients)."""
+    node = request.app[NODE]
+    usage = await instance.usage()
+    contact = await instance.contact_account()
+    mode = node.config.node.registrations
+    configuration = _configuration(node)
+    return web.json_response({
+        "uri": node.config.node.domain,
+        "title": node.config.node.name,
+        "short_description": node.config.node.description,
+        "description": node.config.node.description,
+        "email": "",
+        "version": instance.version_string(),
+        "urls": {"streaming_api": configuration["urls"]["streaming"]},
+        "stats": {"user_count": usage.users, "status_count": usage.statuses, "domain_count": usage.domains},
+        "thumbnail": node.urls.static("thumbnail.png"),
+        "languages": ["en"],
+        "registrations": mode != "closed",
+        "approval_required": mode == "approval",
+        "invites_enabled": False,
+        "configuration": {k: configuration[k] for k in ("statuses", "media_attachments", "polls")},
+        "contact_account": account_entity(node, contact) if contact else None,
+        "rules": [],
+        "api_versions": instance.API_VERSIONS,
+    })
+
+
+async def _empty_list(_request: web.Request) -> web.Response:
+    """An empty list: a Mastodon feature this node does not have yet."""
+    return web.json_response([])
+
+
+# Features we do not have yet answer as Mastodon does when there is nothing to list, so clients that
+# ask at start-up carry on.
+for _path in ("/api/v1/custom_emojis", "/api/v1/instance/rules", "/api/v1/instance/peers",
+              "/api/v1/instance/activity", "/api/v1/announcements", "/api/v1/filters", "/api/v2/filters",
+              "/api/v1/lists", "/api/v1/followed_tags", "/api/v1/featured_tags", "/api/v1/trends/tags",
+              "/api/v1/trends/statuses", "/api/v1/trends/links", "/api/v1/suggestions", "/api/v2/suggestions"):
+    routes.get(_path)(_empty_list)

@@ -1,0 +1,81 @@
+"""What every benchmark shares: a result row, percentiles, and a throwaway node on a real port."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from node import config as config_module
+from node.api.keys import NODE
+from node.app import build_app
+from node.runtime import Node
+
+
+@dataclass
+class Result:
+    benchmark: str
+    metric: str
+    value: float
+    unit: str
+    target: str = ""  # e.g. "< 25" or "> 500", in `unit`
+    note: str = ""
+
+    @property
+    def met(self) -> bool | None:
+        if not self.target:
+            return None
+        op, number = self.target.split()
+        return self.value < float(number) if op == "<" else self.value > float(number)
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "met": self.met}
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def p50_p95(samples: list[float]) -> tuple[float, float]:
+    return statistics.median(samples), percentile(samples, 95)
+
+
+class Stopwatch:
+    def __enter__(self) -> Stopwatch:
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.seconds = time.perf_counter() - self.start
+
+
+def bench_config(folder: Path, domain: str = "bench.test") -> config_module.Config:
+    path = folder / "node.toml"
+    path.write_text(f'[node]\ndomain = "{domain}"\nregistrations = "open"\n'
+                    f'[storage]\ndata_dir = "data"\n[federation]\nenabled = false\n')
+    return config_module.load(path)
+
+
+@asynccontextmanager
+async def served_node(folder: Path | None = None) -> AsyncIterator[tuple[Node, TestServer]]:
+    """A node with its own SQLite file, served over real HTTP on a loopback port."""
+    with tempfile.TemporaryDirectory(prefix="entativa-bench-") as tmp:
+        config = bench_config(folder or Path(tmp))
+        app: web.Application = build_app(config, scheduler=False)
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        try:
+            yield app[NODE], server
+        finally:
+            await server.close()
