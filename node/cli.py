@@ -31,6 +31,7 @@ def _instance_key(config: Config) -> Path:
     from federation.signatures import generate_rsa_keypair
 
     path = config.data_dir / "instance-key.pem"
+    config.data_dir.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         private_pem, _ = generate_rsa_keypair()
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
