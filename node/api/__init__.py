@@ -7,8 +7,8 @@ import importlib
 
 from aiohttp import web
 
-ROUTE_MODULES = ("apps", "oauth", "accounts", "statuses", "media", "polls", "timelines", "notifications",
-                 "instance", "openapi")
+ROUTE_MODULES = ("apps", "oauth", "accounts", "relationships", "statuses", "media", "polls", "timelines",
+                 "notifications", "instance", "openapi")
 
 
 def add_routes(app: web.Application) -> None:

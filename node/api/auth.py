@@ -45,6 +45,8 @@ async def require_user(request: web.Request, scope: str | None = None) -> User:
         raise Unauthorized("This method requires an authenticated user")
     if scope is not None and not grant.allows(scope):
         raise Forbidden(f"This action is outside the authorized scopes (needs {scope})")
+    if not grant.user.approved:  # signed up while registrations = "approval"; an admin has not said yes yet
+        raise Forbidden("Your login is currently pending approval")
     return grant.user
 
 

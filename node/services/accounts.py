@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
+from tortoise.expressions import Q, Subquery
 from tortoise.transactions import in_transaction
 
 from federation.signatures import generate_rsa_keypair
 
 from ..errors import NotFound, ValidationFailed
-from ..models import Account, User
+from ..models import Account, Follow, User
 from ..runtime import Node
 from . import auth
 
@@ -70,3 +71,52 @@ async def get_account(account_id: int | str) -> Account:
     if account is None:
         raise NotFound("Account not found")
     return account
+
+
+def parse_acct(acct: str, local_domain: str) -> tuple[str, str]:
+    """(username, domain) from "user", "@user" or "user@domain"; our own domain means local."""
+    username, _, domain = acct.strip().lstrip("@").partition("@")
+    domain = domain.lower()
+    return username, "" if domain == local_domain.lower() else domain
+
+
+async def lookup_acct(node: Node, acct: str) -> Account:
+    """An account we know by its acct (no remote fetching: that is federation's job)."""
+    username, domain = parse_acct(acct or "", node.config.node.domain)
+    if not username:
+        raise NotFound()
+    account = await Account.filter(username__iexact=username, domain=domain, suspended_at=None).first()
+    if account is None:
+        raise NotFound()
+    return account
+
+
+async def search_accounts(node: Node, query: str, *, limit: int = 40, offset: int = 0,
+                          following_of: Account | None = None) -> list[Account]:
+    """Accounts whose username or display name starts with `query` (an "@user@domain" query narrows
+    to that domain); exact matches first, then local ones, then the most followed."""
+    username, domain = parse_acct(query or "", node.config.node.domain)
+    username = username.strip()
+    if not username:
+        return []
+    q = Q(username__istartswith=username) | Q(display_name__istartswith=username)
+    rows = Account.filter(q, suspended_at=None)
+    if "@" in query.strip().lstrip("@"):
+        rows = rows.filter(domain__istartswith=domain) if domain else rows.filter(domain="")
+    if following_of is not None:
+        followed = Follow.filter(account_id=following_of.id).values_list("target_account_id", flat=True)
+        rows = rows.filter(id__in=Subquery(followed))
+    # Rank in Python over a bounded candidate set: prefix matches are few for any real query.
+    candidates = await rows.order_by("-followers_count", "id").limit(400)
+
+    def rank(account: Account) -> tuple[int, int, int]:
+        exact = account.username.lower() == username.lower() and (not domain or account.domain == domain)
+        return (0 if exact else 1, 0 if account.local else 1, -account.followers_count)
+
+    return sorted(candidates, key=rank)[offset:offset + limit]
+
+
+async def accounts_by_ids(ids: list[int]) -> list[Account]:
+    """The known, unsuspended accounts among `ids`, in the order asked."""
+    found = {a.id: a for a in await Account.filter(id__in=ids, suspended_at=None)}
+    return [found[i] for i in dict.fromkeys(ids) if i in found]

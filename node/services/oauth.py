@@ -253,7 +253,8 @@ def _pkce_matches(row: OAuthCode, verifier: str) -> bool:
 # ---- grants ---------------------------------------------------------------------------------------------
 
 
-async def _issue(user: User | None, app: OAuthApp, scope: str) -> IssuedToken:
+async def issue_for(user: User | None, app: OAuthApp | None, scope: str) -> IssuedToken:
+    """A fresh bearer token, answered as Mastodon's Token entity."""
     token = await auth.issue_token(user, app, scope)
     return IssuedToken(access_token=token, scope=scope, created_at=int(time.time()))
 
@@ -285,7 +286,7 @@ async def exchange_code(app: OAuthApp, code: str | None, redirect_uri: str | Non
         # The delete is the claim: of two concurrent exchanges only one removes the row.
         if not await OAuthCode.filter(id=row.id).delete():
             raise OAuthError("invalid_grant")
-        return await _issue(row.user, app, row.scopes)
+        return await issue_for(row.user, app, row.scopes)
 
 
 async def password_grant(node: Node, app: OAuthApp, username: str | None, password: str | None,
@@ -298,12 +299,12 @@ async def password_grant(node: Node, app: OAuthApp, username: str | None, passwo
         user = await auth.authenticate_password(node, username, password)
     except Unauthorized:
         raise OAuthError("invalid_grant") from None
-    return await _issue(user, app, granted)
+    return await issue_for(user, app, granted)
 
 
 async def client_credentials_grant(app: OAuthApp, scope: str | None) -> IssuedToken:
     """An app-only token (no user): what an app uses to register accounts."""
-    return await _issue(None, app, _grant_scope(scope, app))
+    return await issue_for(None, app, _grant_scope(scope, app))
 
 
 async def revoke(app: OAuthApp | None, token: str | None) -> None:

@@ -1,0 +1,155 @@
+"""Follows, follow requests, blocks and mutes over the Mastodon API, and the lists of each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from tortoise.queryset import QuerySet
+
+from ..models import Account
+from ..services import accounts as account_service
+from ..services import relationships
+from .auth import optional_account, require_account
+from .entities.accounts import account_entity, relationship_entities
+from .entities.common import iso
+from .keys import NODE
+from .pagination import Page, paged_response
+from .params import read_params
+
+routes = web.RouteTableDef()
+
+
+async def _relationship(viewer: Account, target_id: int) -> web.Response:
+    return web.json_response((await relationship_entities(viewer, [target_id]))[0])
+
+
+async def _paged_accounts(request: web.Request, rows: QuerySet, side: str, *, default: int = 40,
+                          most: int = 80, extra: Any = None) -> web.Response:
+    """A page of accounts listed by relationship rows, paged on the row ids (as Mastodon's Link headers)."""
+    page = Page.from_params(await read_params(request), default=default, most=most)
+    found = page.arrange(await page.filter(rows))
+    node = request.app[NODE]
+    body = []
+    for row in found:
+        entity = account_entity(node, getattr(row, side))
+        if extra is not None:
+            entity.update(extra(row))
+        body.append(entity)
+    return paged_response(request, body, [row.id for row in found])
+
+
+@routes.post("/api/v1/accounts/{id}/follow")
+async def follow(request: web.Request) -> web.Response:
+    me = await require_account(request, "write:follows")
+    target = await account_service.get_account(request.match_info["id"])
+    params = await read_params(request)
+    reblogs = params.bool("reblogs") if "reblogs" in params else None
+    notify = params.bool("notify") if "notify" in params else None
+    await relationships.follow(request.app[NODE], me, target, reblogs=reblogs, notify=notify)
+    return await _relationship(me, target.id)
+
+
+@routes.post("/api/v1/accounts/{id}/unfollow")
+async def unfollow(request: web.Request) -> web.Response:
+    me = await require_account(request, "write:follows")
+    target = await account_service.get_account(request.match_info["id"])
+    await relationships.unfollow(request.app[NODE], me, target)
+    return await _relationship(me, target.id)
+
+
+@routes.post("/api/v1/accounts/{id}/remove_from_followers")
+async def remove_from_followers(request: web.Request) -> web.Response:
+    me = await require_account(request, "write:follows")
+    follower = await account_service.get_account(request.match_info["id"])
+    await relationships.remove_follower(request.app[NODE], me, follower)
+    return await _relationship(me, follower.id)
+
+
+@routes.post("/api/v1/accounts/{id}/block")
+async def block(request: web.Request) -> web.Response:
+    me = await require_account(request, "write:blocks")
+    target = await account_service.get_account(request.match_info["id"])
+    await relationships.block(request.app[NODE], me, target)
+    return await _relationship(me, target.id)
+
+
+@routes.post("/api/v1/accounts/{id}/unblock")
+async def unblock(request: web.Request) -> web.Response:
+    me = await require_account(request, "write:blocks")
+    target = await account_service.get_account(request.match_info["id"])
+    await relationships.unblock(request.app[NODE], me, target)
+    return await _relationship(me, target.id)
+
+
+@routes.post("/api/v1/accounts/{id}/mute")
+async def mute(request: web.Request) -> web.Response:
+    me = await require_account(request, "write:mutes")
+    target = await account_service.get_account(request.match_info["id"])
+    params = await read_params(request)
+    await relationships.mute(me, target, notifications=params.bool("notifications", True),
+                             duration=params.int("duration", 0, low=0) or 0)
+    return await _relationship(me, target.id)
+
+
+@routes.post("/api/v1/accounts/{id}/unmute")
+async def unmute(request: web.Request) -> web.Response:
+    me = await require_account(request, "write:mutes")
+    target = await account_service.get_account(request.match_info["id"])
+    await relationships.unmute(me, target)
+    return await _relationship(me, target.id)
+
+
+@routes.get("/api/v1/accounts/relationships")
+async def relationships_of(request: web.Request) -> web.Response:
+    me = await require_account(request, "read:follows")
+    params = await read_params(request)
+    ids = params.ids("id")[:100]
+    return web.json_response(await relationship_entities(me, ids))
+
+
+@routes.get("/api/v1/accounts/{id}/followers")
+async def followers(request: web.Request) -> web.Response:
+    await optional_account(request)  # a bad token is still a 401
+    account = await account_service.get_account(request.match_info["id"])
+    return await _paged_accounts(request, relationships.followers_of(account), "account")
+
+
+@routes.get("/api/v1/accounts/{id}/following")
+async def following(request: web.Request) -> web.Response:
+    await optional_account(request)
+    account = await account_service.get_account(request.match_info["id"])
+    return await _paged_accounts(request, relationships.following_of(account), "target_account")
+
+
+@routes.get("/api/v1/follow_requests")
+async def follow_requests(request: web.Request) -> web.Response:
+    me = await require_account(request, "read:follows")
+    return await _paged_accounts(request, relationships.requests_to(me), "account")
+
+
+@routes.post("/api/v1/follow_requests/{id}/authorize")
+async def authorize(request: web.Request) -> web.Response:
+    me = await require_account(request, "write:follows")
+    await relationships.authorize_request(request.app[NODE], me, request.match_info["id"])
+    return await _relationship(me, int(request.match_info["id"]))
+
+
+@routes.post("/api/v1/follow_requests/{id}/reject")
+async def reject(request: web.Request) -> web.Response:
+    me = await require_account(request, "write:follows")
+    await relationships.reject_request(request.app[NODE], me, request.match_info["id"])
+    return await _relationship(me, int(request.match_info["id"]))
+
+
+@routes.get("/api/v1/blocks")
+async def blocks(request: web.Request) -> web.Response:
+    me = await require_account(request, "read:blocks")
+    return await _paged_accounts(request, relationships.blocks_of(me), "target_account")
+
+
+@routes.get("/api/v1/mutes")
+async def mutes(request: web.Request) -> web.Response:
+    me = await require_account(request, "read:mutes")
+    return await _paged_accounts(request, relationships.mutes_of(me), "target_account",
+                                 extra=lambda row: {"mute_expires_at": iso(row.expires_at)})

@@ -1,0 +1,101 @@
+"""A local account's own profile: display name, bio, avatar and header, metadata fields, and the
+preferences Mastodon edits through update_credentials.
+
+Everything is validated before anything is written, so a rejected update changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp.web_request import FileField
+
+from ..errors import ValidationFailed
+from ..models import Account, User
+from ..runtime import Node
+from . import content, media
+
+MAX_DISPLAY_NAME = 30
+MAX_NOTE = 500
+MAX_FIELDS = 4
+MAX_FIELD_TEXT = 255
+VISIBILITIES = ("public", "unlisted", "private", "direct")
+
+
+@dataclass
+class ProfileChanges:
+    """What the client sent; None means leave it as it is."""
+
+    display_name: str | None = None
+    note: str | None = None
+    locked: bool | None = None
+    bot: bool | None = None
+    discoverable: bool | None = None
+    fields: list[dict[str, str]] | None = None
+    privacy: str | None = None
+    locale: str | None = None
+    avatar: FileField | None = None
+    header: FileField | None = None
+
+
+def check_fields(raw: list[Any]) -> list[dict[str, str]]:
+    """fields_attributes as a list of {name, value}; blank pairs are dropped, as Mastodon does."""
+    result = []
+    for item in raw:
+        if not isinstance(item, dict):
+            raise ValidationFailed("Validation failed: fields_attributes must hold name and value pairs")
+        name, value = item.get("name", ""), item.get("value", "")
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise ValidationFailed("Validation failed: Profile field names and values must be text")
+        if len(name) > MAX_FIELD_TEXT or len(value) > MAX_FIELD_TEXT:
+            raise ValidationFailed(f"Validation failed: Profile fields are limited to {MAX_FIELD_TEXT} characters")
+        if name.strip() or value.strip():
+            result.append({"name": name.strip(), "value": value.strip()})
+    if len(result) > MAX_FIELDS:
+        raise ValidationFailed(f"Validation failed: Profile can have at most {MAX_FIELDS} fields")
+    return result
+
+
+async def update_profile(node: Node, user: User, changes: ProfileChanges) -> Account:
+    """Apply an update_credentials request to `user`'s account; publishes account.updated."""
+    account: Account = user.account
+    if changes.display_name is not None and len(changes.display_name) > MAX_DISPLAY_NAME:
+        raise ValidationFailed(f"Validation failed: Display name is too long (maximum is {MAX_DISPLAY_NAME} "
+                               f"characters)")
+    if changes.note is not None and len(changes.note) > MAX_NOTE:
+        raise ValidationFailed(f"Validation failed: Note is too long (maximum is {MAX_NOTE} characters)")
+    if changes.privacy is not None and changes.privacy not in VISIBILITIES:
+        raise ValidationFailed("Validation failed: Default post privacy is not included in the list")
+    if changes.locale is not None and (not changes.locale or len(changes.locale) > 16):
+        raise ValidationFailed("Validation failed: Locale is not included in the list")
+    # Images are decoded (and rejected if they are not images) before any column changes.
+    avatar = await media.store_profile_image(node, changes.avatar, "avatar") if changes.avatar else None
+    header = await media.store_profile_image(node, changes.header, "header") if changes.header else None
+
+    if changes.display_name is not None:
+        account.display_name = changes.display_name.strip()
+    if changes.note is not None:
+        account.note_source = changes.note
+        account.note = (await content.render(node, changes.note)).html if changes.note.strip() else ""
+    for flag in ("locked", "bot", "discoverable"):
+        if (value := getattr(changes, flag)) is not None:
+            setattr(account, flag, value)
+    if changes.fields is not None:
+        account.fields_json = changes.fields
+    if avatar:
+        account.avatar = avatar
+    if header:
+        account.header = header
+    await account.save()
+    user_fields = []
+    if changes.privacy is not None:
+        user.default_visibility = changes.privacy
+        user_fields.append("default_visibility")
+    if changes.locale is not None:
+        user.locale = changes.locale
+        user_fields.append("locale")
+    if user_fields:
+        await user.save(update_fields=user_fields)
+    await node.bus.publish("account.updated", account=account)
+    return account

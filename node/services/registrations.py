@@ -1,0 +1,104 @@
+"""Sign-ups through the API (POST /api/v1/accounts), honouring the node's registrations mode.
+
+"open" makes a working account; "approval" makes one that cannot sign in until an admin approves it;
+"closed" refuses. Validation reports every problem at once, with Mastodon's per-field error details.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import Forbidden, ValidationFailed
+from ..models import Account, OAuthApp, User
+from ..runtime import Node
+from . import accounts, oauth
+
+USERNAME_MAX = 30
+PASSWORD_MAX = 72  # as Mastodon (bcrypt's limit there; kept so clients see the same rule)
+_LOCALE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
+_DESCRIPTIONS = {
+    "ERR_BLANK": "can't be blank",
+    "ERR_INVALID": "is invalid",
+    "ERR_TAKEN": "is already taken",
+    "ERR_RESERVED": "is reserved",
+    "ERR_ACCEPTED": "must be accepted",
+    "ERR_INCLUSION": "is not included in the list",
+}
+
+
+class RegistrationInvalid(ValidationFailed):
+    """422 with Mastodon's `details`: {field: [{"error": "ERR_...", "description": "..."}]}."""
+
+    def __init__(self, problems: dict[str, list[tuple[str, str]]]) -> None:
+        sentences = [f"{name.capitalize()} {text}" for name, items in problems.items() for _, text in items]
+        super().__init__("Validation failed: " + ", ".join(sentences))
+        self.details = {name: [{"error": code, "description": text} for code, text in items]
+                        for name, items in problems.items()}
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.message, "details": self.details}
+
+
+@dataclass
+class SignUp:
+    username: str
+    email: str
+    password: str
+    agreement: bool
+    locale: str = "en"
+    reason: str = ""
+
+
+async def _problems(signup: SignUp) -> dict[str, list[tuple[str, str]]]:
+    problems: dict[str, list[tuple[str, str]]] = {}
+
+    def add(name: str, code: str, text: str | None = None) -> None:
+        problems.setdefault(name, []).append((code, text or _DESCRIPTIONS[code]))
+
+    username, email = signup.username.strip(), signup.email.strip().lower()
+    if not username:
+        add("username", "ERR_BLANK")
+    elif len(username) > USERNAME_MAX:
+        add("username", "ERR_TOO_LONG", f"is too long (maximum is {USERNAME_MAX} characters)")
+    elif not accounts.USERNAME.match(username):
+        add("username", "ERR_INVALID", "must contain only letters, numbers and underscores")
+    elif username.lower() in accounts.RESERVED:
+        add("username", "ERR_RESERVED")
+    elif await Account.filter(username__iexact=username, domain="").exists():
+        add("username", "ERR_TAKEN")
+    if not email:
+        add("email", "ERR_BLANK")
+    elif not accounts.EMAIL.match(email) or len(email) > 254:
+        add("email", "ERR_INVALID")
+    elif await User.filter(email=email).exists():
+        add("email", "ERR_TAKEN")
+    if not signup.password:
+        add("password", "ERR_BLANK")
+    elif len(signup.password) < accounts.MIN_PASSWORD:
+        add("password", "ERR_TOO_SHORT", f"is too short (minimum is {accounts.MIN_PASSWORD} characters)")
+    elif len(signup.password) > PASSWORD_MAX:
+        add("password", "ERR_TOO_LONG", f"is too long (maximum is {PASSWORD_MAX} characters)")
+    if not signup.agreement:
+        add("agreement", "ERR_ACCEPTED")
+    if not _LOCALE.match(signup.locale or ""):
+        add("locale", "ERR_INCLUSION")
+    if len(signup.reason) > 1000:
+        add("reason", "ERR_TOO_LONG", "is too long (maximum is 1000 characters)")
+    return problems
+
+
+async def register(node: Node, app: OAuthApp | None, signup: SignUp) -> oauth.IssuedToken:
+    """Create the account and a token for it with the app's scopes, as Mastodon's AppSignUpService."""
+    mode = node.config.node.registrations
+    if mode == "closed":
+        raise Forbidden("This action is not allowed")
+    if problems := await _problems(signup):
+        raise RegistrationInvalid(problems)
+    user = await accounts.create_local_account(node, signup.username.strip(), signup.email, signup.password,
+                                               approved=mode == "open")
+    user.locale = signup.locale.replace("_", "-")[:16]
+    await user.save(update_fields=["locale"])
+    scope = app.scopes if app is not None else "read write follow push"
+    return await oauth.issue_for(user, app, scope)
