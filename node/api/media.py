@@ -1,7 +1,47 @@
-"""TODO"""
+"""/api/v1/media and /api/v2/media: upload an attachment, read it, change its description and focus."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from ..services import media
+from .auth import require_account
+from .entities.statuses import media_entity
+from .keys import NODE
+from .params import read_params
+
 routes = web.RouteTableDef()
+
+
+async def _upload(request: web.Request) -> web.Response:
+    account = await require_account(request, "write:media")
+    params = await read_params(request)
+    attachment = await media.upload_media(request.app[NODE], account, params.file("file", required=True),
+                                          description=params.str("description"), focus=params.str("focus"))
+    return web.json_response(media_entity(request.app[NODE], attachment))
+
+
+@routes.post("/api/v2/media")
+async def upload_v2(request: web.Request) -> web.Response:
+    """Processed synchronously, so always 200 with a url (Mastodon answers 202 while still processing)."""
+    return await _upload(request)
+
+
+@routes.post("/api/v1/media")
+async def upload_v1(request: web.Request) -> web.Response:
+    return await _upload(request)
+
+
+@routes.get("/api/v1/media/{id}")
+async def show(request: web.Request) -> web.Response:
+    account = await require_account(request, "write:media")
+    return web.json_response(media_entity(request.app[NODE], await media.own_media(account, request.match_info["id"])))
+
+
+@routes.put("/api/v1/media/{id}")
+async def update(request: web.Request) -> web.Response:
+    account = await require_account(request, "write:media")
+    params = await read_params(request)
+    attachment = await media.update_media(account, request.match_info["id"], description=params.str("description"),
+                                          focus=params.str("focus"))
+    return web.json_response(media_entity(request.app[NODE], attachment))

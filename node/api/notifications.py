@@ -1,7 +1,81 @@
-"""TODO"""
+"""/api/v1/notifications (list, one, dismiss, clear, unread count) and /api/v1/markers (read positions)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from ..errors import NotFound, ValidationFailed
+from ..services import notifications
+from .auth import require_account
+from .entities.notifications import marker_entities, notification_entities
+from .keys import NODE
+from .pagination import Page, paged_response
+from .params import read_params
+
 routes = web.RouteTableDef()
+BASE = "/api/v1/notifications"
+
+
+@routes.get(BASE)
+async def listing(request: web.Request) -> web.Response:
+    account = await require_account(request, "read:notifications")
+    params = await read_params(request)
+    rows = await notifications.listed(account, Page.from_params(params, default=40, most=80),
+                                      types=[str(t) for t in params.list("types")],
+                                      exclude_types=[str(t) for t in params.list("exclude_types")],
+                                      from_account_id=params.int("account_id"))
+    body = await notification_entities(request.app[NODE], rows, account)
+    return paged_response(request, body, [n.id for n in rows])
+
+
+@routes.get(BASE + "/unread_count")
+async def unread_count(request: web.Request) -> web.Response:
+    account = await require_account(request, "read:notifications")
+    params = await read_params(request)
+    limit = params.int("limit", 100, low=1, high=1000) or 100
+    return web.json_response({"count": await notifications.unread_count(account, limit=limit)})
+
+
+@routes.post(BASE + "/clear")
+async def clear(request: web.Request) -> web.Response:
+    account = await require_account(request, "write:notifications")
+    await notifications.clear(account)
+    return web.json_response({})
+
+
+@routes.get(BASE + "/{id}")
+async def show(request: web.Request) -> web.Response:
+    account = await require_account(request, "read:notifications")
+    notification = await notifications.own_notification(account, request.match_info["id"])
+    body = await notification_entities(request.app[NODE], [notification], account)
+    if not body:
+        raise NotFound()
+    return web.json_response(body[0])
+
+
+@routes.post(BASE + "/{id}/dismiss")
+async def dismiss(request: web.Request) -> web.Response:
+    account = await require_account(request, "write:notifications")
+    await notifications.dismiss(account, request.match_info["id"])
+    return web.json_response({})
+
+
+@routes.get("/api/v1/markers")
+async def get_markers(request: web.Request) -> web.Response:
+    account = await require_account(request, "read:statuses")
+    params = await read_params(request)
+    return web.json_response(marker_entities(await notifications.markers(account, params.list("timeline"))))
+
+
+@routes.post("/api/v1/markers")
+async def save_markers(request: web.Request) -> web.Response:
+    account = await require_account(request, "write:statuses")
+    params = await read_params(request)
+    positions = {}
+    for timeline in ("home", "notifications"):
+        nested = params.nested(timeline)
+        if nested is not None:
+            positions[timeline] = nested.int("last_read_id", required=True, low=0)
+    if not positions:
+        raise ValidationFailed("Validation failed: Give home[last_read_id] or notifications[last_read_id]")
+    return web.json_response(marker_entities(await notifications.save_markers(account, positions)))

@@ -1,7 +1,167 @@
-"""TODO"""
+"""/api/v1/statuses: post, read, edit (with history and source), delete, thread context, favourite,
+reblog and bookmark (and their undoing), and who favourited or reblogged a status."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from ..errors import NotFound
+from ..models import Account
+from ..services import interactions, statuses, timelines, visibility
+from .auth import current_grant, optional_account, require_account, require_user
+from .entities.accounts import account_entity
+from .entities.statuses import status_edit_entities, status_entities, status_entity
+from .keys import NODE
+from .pagination import Page, paged_response
+from .params import Params, read_params
+
 routes = web.RouteTableDef()
+BASE = "/api/v1/statuses"
+
+
+def _draft(params: Params, default_visibility: str) -> statuses.Draft:
+    return statuses.Draft(
+        text=params.str("status", "") or "",
+        spoiler_text=params.str("spoiler_text", "") or "",
+        sensitive=params.bool("sensitive"),
+        visibility=params.str("visibility") or default_visibility,
+        language=params.str("language") or None,
+        media_ids=params.ids("media_ids"),
+        poll=params.raw("poll"),
+        in_reply_to_id=params.int("in_reply_to_id"),
+    )
+
+
+async def _respond(request: web.Request, status, viewer: Account | None, **options) -> web.Response:  # type: ignore[no-untyped-def]
+    return web.json_response(await status_entity(request.app[NODE], status, viewer, **options))
+
+
+@routes.post(BASE)
+async def create(request: web.Request) -> web.Response:
+    user = await require_user(request, "write:statuses")
+    params = await read_params(request)
+    grant = await current_grant(request)
+    app = grant.app if grant else None
+    status = await statuses.create_status(
+        request.app[NODE], user.account, _draft(params, user.default_visibility),
+        application_id=app.id if app else None, idempotency_key=request.headers.get("Idempotency-Key"))
+    return await _respond(request, status, user.account)
+
+
+@routes.get(BASE)
+async def many(request: web.Request) -> web.Response:
+    """GET /api/v1/statuses?id[]=...: the visible ones among the ids asked for."""
+    viewer = await optional_account(request)
+    params = await read_params(request)
+    ids = params.ids("id")[:40]
+    found = {s.id: s for s in await visibility.visible(viewer, await timelines.in_order(ids))}
+    return web.json_response(await status_entities(request.app[NODE], [found[i] for i in ids if i in found], viewer))
+
+
+@routes.get(BASE + "/{id}")
+async def show(request: web.Request) -> web.Response:
+    viewer = await optional_account(request)
+    return await _respond(request, await visibility.visible_status(viewer, request.match_info["id"]), viewer)
+
+
+@routes.delete(BASE + "/{id}")
+async def delete(request: web.Request) -> web.Response:
+    account = await require_account(request, "write:statuses")
+    status = await statuses.own_status(account, request.match_info["id"])
+    if status.reblog_of_id is not None:  # reblogs are undone with /unreblog
+        raise NotFound()
+    entity = await status_entity(request.app[NODE], status, account, source=True)
+    await statuses.delete_status(request.app[NODE], status)
+    return web.json_response(entity)
+
+
+@routes.put(BASE + "/{id}")
+async def edit(request: web.Request) -> web.Response:
+    account = await require_account(request, "write:statuses")
+    params = await read_params(request)
+    status = await statuses.edit_status(request.app[NODE], account, request.match_info["id"], _draft(params, "public"))
+    return await _respond(request, status, account)
+
+
+@routes.get(BASE + "/{id}/history")
+async def history(request: web.Request) -> web.Response:
+    viewer = await optional_account(request)
+    status = await visibility.visible_status(viewer, request.match_info["id"])
+    return web.json_response(await status_edit_entities(request.app[NODE], status, await statuses.history(status)))
+
+
+@routes.get(BASE + "/{id}/source")
+async def source(request: web.Request) -> web.Response:
+    account = await require_account(request, "read:statuses")
+    status = await statuses.own_status(account, request.match_info["id"])
+    return web.json_response({"id": str(status.id), "text": status.text, "spoiler_text": status.spoiler_text})
+
+
+@routes.get(BASE + "/{id}/context")
+async def context(request: web.Request) -> web.Response:
+    viewer = await optional_account(request)
+    status = await visibility.visible_status(viewer, request.match_info["id"])
+    ancestors, descendants = await statuses.context(viewer, status)
+    node = request.app[NODE]
+    rendered = await status_entities(node, [*ancestors, *descendants], viewer)
+    return web.json_response({"ancestors": rendered[:len(ancestors)], "descendants": rendered[len(ancestors):]})
+
+
+@routes.post(BASE + "/{id}/favourite")
+async def favourite(request: web.Request) -> web.Response:
+    account = await require_account(request, "write:favourites")
+    status = await interactions.favourite(request.app[NODE], account, request.match_info["id"])
+    return await _respond(request, status, account)
+
+
+@routes.post(BASE + "/{id}/unfavourite")
+async def unfavourite(request: web.Request) -> web.Response:
+    account = await require_account(request, "write:favourites")
+    status = await interactions.unfavourite(request.app[NODE], account, request.match_info["id"])
+    return await _respond(request, status, account)
+
+
+@routes.post(BASE + "/{id}/reblog")
+async def reblog(request: web.Request) -> web.Response:
+    account = await require_account(request, "write:statuses")
+    params = await read_params(request)
+    status = await interactions.reblog(request.app[NODE], account, request.match_info["id"],
+                                       params.str("visibility") or None)
+    return await _respond(request, status, account)
+
+
+@routes.post(BASE + "/{id}/unreblog")
+async def unreblog(request: web.Request) -> web.Response:
+    account = await require_account(request, "write:statuses")
+    status = await interactions.unreblog(request.app[NODE], account, request.match_info["id"])
+    return await _respond(request, status, account)
+
+
+@routes.post(BASE + "/{id}/bookmark")
+async def bookmark(request: web.Request) -> web.Response:
+    account = await require_account(request, "write:bookmarks")
+    return await _respond(request, await interactions.bookmark(account, request.match_info["id"]), account)
+
+
+@routes.post(BASE + "/{id}/unbookmark")
+async def unbookmark(request: web.Request) -> web.Response:
+    account = await require_account(request, "write:bookmarks")
+    return await _respond(request, await interactions.unbookmark(account, request.match_info["id"]), account)
+
+
+async def _accounts_page(request: web.Request, lister) -> web.Response:  # type: ignore[no-untyped-def]
+    viewer = await optional_account(request)
+    page = Page.from_params(await read_params(request), default=40, most=80)
+    rows, keys = await lister(viewer, request.match_info["id"], page)
+    node = request.app[NODE]
+    return paged_response(request, [account_entity(node, a) for a in rows], keys)
+
+
+@routes.get(BASE + "/{id}/favourited_by")
+async def favourited_by(request: web.Request) -> web.Response:
+    return await _accounts_page(request, timelines.favourited_by)
+
+
+@routes.get(BASE + "/{id}/reblogged_by")
+async def reblogged_by(request: web.Request) -> web.Response:
+    return await _accounts_page(request, timelines.reblogged_by)

@@ -1,7 +1,74 @@
-"""TODO"""
+"""Timelines: home, public, hashtag, an account's statuses, bookmarks and favourites, all with Mastodon's
+pagination (max_id / since_id / min_id, Link header)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from ..models import Account, Status
+from ..services import timelines
+from .auth import optional_account, require_account
+from .entities.statuses import status_entities
+from .keys import NODE
+from .pagination import Page, paged_response
+from .params import Params, read_params
+
 routes = web.RouteTableDef()
+
+
+async def _page(request: web.Request, viewer: Account | None, rows: list[Status], keys: list[int]) -> web.Response:
+    return paged_response(request, await status_entities(request.app[NODE], rows, viewer), keys)
+
+
+def _where(params: Params) -> dict[str, bool]:
+    return {"local": params.bool("local"), "remote": params.bool("remote"), "only_media": params.bool("only_media")}
+
+
+@routes.get("/api/v1/timelines/home")
+async def home(request: web.Request) -> web.Response:
+    viewer = await require_account(request, "read:statuses")
+    rows, keys = await timelines.home(viewer, Page.from_params(await read_params(request)))
+    return await _page(request, viewer, rows, keys)
+
+
+@routes.get("/api/v1/timelines/public")
+async def public(request: web.Request) -> web.Response:
+    viewer = await optional_account(request)
+    params = await read_params(request)
+    rows, keys = await timelines.public(viewer, Page.from_params(params), **_where(params))
+    return await _page(request, viewer, rows, keys)
+
+
+@routes.get("/api/v1/timelines/tag/{hashtag}")
+async def hashtag(request: web.Request) -> web.Response:
+    viewer = await optional_account(request)
+    params = await read_params(request)
+    rows, keys = await timelines.hashtag(
+        viewer, request.match_info["hashtag"], Page.from_params(params), any_of=[str(t) for t in params.list("any")],
+        all_of=[str(t) for t in params.list("all")], none_of=[str(t) for t in params.list("none")], **_where(params))
+    return await _page(request, viewer, rows, keys)
+
+
+@routes.get("/api/v1/accounts/{id}/statuses")
+async def account_statuses(request: web.Request) -> web.Response:
+    viewer = await optional_account(request)
+    params = await read_params(request)
+    rows, keys = await timelines.account_statuses(
+        viewer, request.match_info["id"], Page.from_params(params), only_media=params.bool("only_media"),
+        exclude_replies=params.bool("exclude_replies"), exclude_reblogs=params.bool("exclude_reblogs"),
+        pinned=params.bool("pinned"), tagged=params.str("tagged") or None)
+    return await _page(request, viewer, rows, keys)
+
+
+@routes.get("/api/v1/bookmarks")
+async def bookmarks(request: web.Request) -> web.Response:
+    viewer = await require_account(request, "read:bookmarks")
+    rows, keys = await timelines.bookmarks(viewer, Page.from_params(await read_params(request)))
+    return await _page(request, viewer, rows, keys)
+
+
+@routes.get("/api/v1/favourites")
+async def favourites(request: web.Request) -> web.Response:
+    viewer = await require_account(request, "read:favourites")
+    rows, keys = await timelines.favourites(viewer, Page.from_params(await read_params(request)))
+    return await _page(request, viewer, rows, keys)

@@ -6,8 +6,25 @@ they muted.
 
 from __future__ import annotations
 
-from ..models import (Account, Block, Favourite, Follow, FollowRequest, Mention, Mute, Notification, Poll, PollVote,
-                      Status)
+from collections.abc import Sequence
+
+from ..api.pagination import Page
+from ..errors import NotFound
+from ..models import (
+    Account,
+    Block,
+    Favourite,
+    Follow,
+    FollowRequest,
+    Marker,
+    Mention,
+    Mute,
+    Notification,
+    Poll,
+    PollVote,
+    Status,
+)
+from ..models.marker import TIMELINES
 from ..runtime import Node
 
 
@@ -79,3 +96,64 @@ def subscribe(node: Node) -> None:
         voters = set(await PollVote.filter(poll_id=poll.id).values_list("account_id", flat=True))
         for account_id in voters | {status.account_id}:
             await notify(node, account_id, "poll", status.account_id, status, about_self=True)
+
+
+async def listed(account: Account, page: Page, *, types: Sequence[str] = (), exclude_types: Sequence[str] = (),
+                 from_account_id: int | None = None) -> list[Notification]:
+    """A page of the account's notifications, newest first, filtered as /api/v1/notifications allows."""
+    query = Notification.filter(account_id=account.id)
+    if types:
+        query = query.filter(type__in=list(types))
+    if exclude_types:
+        query = query.filter(type__not_in=list(exclude_types))
+    if from_account_id is not None:
+        query = query.filter(from_account_id=from_account_id)
+    return page.arrange(await page.filter(query))
+
+
+async def own_notification(account: Account, notification_id: int | str) -> Notification:
+    try:
+        key = int(notification_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    notification = await Notification.filter(id=key, account_id=account.id).first()
+    if notification is None:
+        raise NotFound()
+    return notification
+
+
+async def dismiss(account: Account, notification_id: int | str) -> None:
+    await (await own_notification(account, notification_id)).delete()
+
+
+async def clear(account: Account) -> None:
+    await Notification.filter(account_id=account.id).delete()
+
+
+async def unread_count(account: Account, *, limit: int = 100) -> int:
+    """Notifications after the account's notifications read marker (all of them without one), capped."""
+    marker = await Marker.filter(account_id=account.id, timeline="notifications").first()
+    query = Notification.filter(account_id=account.id)
+    if marker is not None:
+        query = query.filter(id__gt=marker.last_read_id)
+    return len(await query.order_by("-id").limit(limit).values_list("id", flat=True))
+
+
+async def markers(account: Account, timelines: Sequence[str]) -> list[Marker]:
+    return list(await Marker.filter(account_id=account.id, timeline__in=[t for t in timelines if t in TIMELINES]))
+
+
+async def save_markers(account: Account, positions: dict[str, int]) -> list[Marker]:
+    """Move read markers (Mastodon's POST /api/v1/markers); each save bumps the marker's version."""
+    saved = []
+    for timeline, last_read_id in positions.items():
+        if timeline not in TIMELINES:
+            continue
+        marker, created = await Marker.get_or_create(account_id=account.id, timeline=timeline,
+                                                     defaults={"last_read_id": last_read_id})
+        if not created:
+            marker.last_read_id = last_read_id
+            marker.version += 1
+            await marker.save(update_fields=["last_read_id", "version", "updated_at"])
+        saved.append(marker)
+    return saved

@@ -1,0 +1,211 @@
+"""Status, MediaAttachment, Poll and StatusEdit entities, rendered a page at a time.
+
+`status_entities` loads what a page of statuses needs with one `__in` query per kind (accounts, media,
+polls and own votes, tags, mentions, apps, the viewer's favourites, reblogs and bookmarks), so its cost
+does not grow with the page size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from ...models import (
+    Account,
+    Bookmark,
+    Favourite,
+    MediaAttachment,
+    Mention,
+    OAuthApp,
+    Poll,
+    PollVote,
+    Status,
+    StatusEdit,
+    StatusTag,
+)
+from ...runtime import Node
+from ...services import media as media_service
+from ...services import polls as poll_service
+from ...services.visibility import attach_originals
+from .accounts import account_entity
+from .common import iso
+
+
+def media_meta(media: MediaAttachment) -> dict[str, Any]:
+    """Mastodon's `meta`: original and small sizes, focus, and length for video."""
+    meta: dict[str, Any] = {}
+    if media.width and media.height:
+        original: dict[str, Any] = {"width": media.width, "height": media.height,
+                                    "size": f"{media.width}x{media.height}", "aspect": media.width / media.height}
+        if media.duration is not None:
+            original["duration"] = media.duration
+        meta["original"] = original
+        bound_w, bound_h = media_service.SMALL
+        scale = min(1.0, bound_w / media.width, bound_h / media.height)
+        w, h = max(1, round(media.width * scale)), max(1, round(media.height * scale))
+        meta["small"] = {"width": w, "height": h, "size": f"{w}x{h}", "aspect": w / h}
+    if media.duration is not None:
+        whole = int(media.duration)
+        meta["length"] = f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}.{int((media.duration % 1) * 100):02d}"
+        meta["duration"] = media.duration
+    meta["focus"] = {"x": media.focus_x, "y": media.focus_y}
+    return meta
+
+
+def media_entity(node: Node, media: MediaAttachment) -> dict[str, Any]:
+    url = node.urls.media(media.file_path) if media.file_path else media.remote_url
+    return {
+        "id": str(media.id),
+        "type": media.type,
+        "url": url,
+        "preview_url": node.urls.media(media.preview_path) if media.preview_path else url,
+        "remote_url": media.remote_url or None,
+        "preview_remote_url": None,
+        "text_url": None,
+        "meta": media_meta(media),
+        "description": media.description or None,
+        "blurhash": media.blurhash,
+    }
+
+
+def poll_entity(poll: Poll, viewer: Account | None, author_id: int, own_votes: Sequence[int] = ()) -> dict[str, Any]:
+    ended = poll_service.expired(poll)
+    is_author = viewer is not None and viewer.id == author_id
+    show_totals = not poll.hide_totals or ended or is_author
+    entity: dict[str, Any] = {
+        "id": str(poll.id),
+        "expires_at": iso(poll.expires_at),
+        "expired": ended,
+        "multiple": poll.multiple,
+        "votes_count": poll.votes_count,
+        "voters_count": poll.voters_count,
+        "options": [{"title": title, "votes_count": poll.cached_tallies[i] if show_totals else None}
+                    for i, title in enumerate(poll.options)],
+        "emojis": [],
+    }
+    if viewer is not None:
+        entity["voted"] = is_author or bool(own_votes)
+        entity["own_votes"] = sorted(own_votes)
+    return entity
+
+
+async def poll_entities(polls: Sequence[Poll], viewer: Account | None, authors: dict[int, int]) -> dict[int, dict]:
+    """Poll entities keyed by status id; `authors` maps status id to its author's id."""
+    votes: dict[int, list[int]] = defaultdict(list)
+    if viewer is not None and polls:
+        for poll_id, choice in await PollVote.filter(poll_id__in=[p.id for p in polls],
+                                                     account_id=viewer.id).values_list("poll_id", "choice"):
+            votes[poll_id].append(choice)
+    return {p.status_id: poll_entity(p, viewer, authors.get(p.status_id, 0), votes.get(p.id, ()))
+            for p in polls}
+
+
+async def status_entities(node: Node, statuses: Sequence[Status], viewer: Account | None, *,
+                          source: bool = False) -> list[dict[str, Any]]:
+    """Mastodon's Status for each status, in order; `source` adds `text` (delete and redraft)."""
+    if not statuses:
+        return []
+    await attach_originals(statuses)
+    everything = {s.id: s for s in statuses}
+    for status in statuses:
+        if status.reblog_of_id is not None and "_reblog_of" in status.__dict__:
+            everything.setdefault(status.reblog_of_id, status.reblog_of)  # type: ignore[arg-type]
+    ids = list(everything)
+    accounts = {a.id: a for a in await Account.filter(id__in={s.account_id for s in everything.values()})}
+    media: dict[int, list[MediaAttachment]] = defaultdict(list)
+    for item in await MediaAttachment.filter(status_id__in=ids).order_by("position", "id"):
+        media[item.status_id].append(item)  # type: ignore[index]
+    polls = await poll_entities(await Poll.filter(status_id__in=ids), viewer,
+                                {s.id: s.account_id for s in everything.values()})
+    tags: dict[int, list[str]] = defaultdict(list)
+    for status_id, name in await StatusTag.filter(status_id__in=ids).values_list("status_id", "tag__name"):
+        tags[status_id].append(name)
+    mentions: dict[int, list[dict[str, str]]] = defaultdict(list)
+    for status_id, account_id, username, domain, url in await Mention.filter(status_id__in=ids).values_list(
+            "status_id", "account_id", "account__username", "account__domain", "account__url"):
+        mentions[status_id].append({"id": str(account_id), "username": username,
+                                    "url": url or node.urls.profile(username),
+                                    "acct": f"{username}@{domain}" if domain else username})
+    app_ids = {s.application_id for s in everything.values() if s.application_id is not None}
+    apps = {}
+    if app_ids and viewer is not None:
+        apps = {a["id"]: a for a in await OAuthApp.filter(id__in=app_ids).values("id", "name", "website")}
+    favourited: set[int] = set()
+    reblogged: set[int] = set()
+    bookmarked: set[int] = set()
+    if viewer is not None:
+        favourited = set(await Favourite.filter(account_id=viewer.id, status_id__in=ids).values_list(
+            "status_id", flat=True))
+        reblogged = set(await Status.filter(account_id=viewer.id, reblog_of_id__in=ids).values_list(
+            "reblog_of_id", flat=True))
+        bookmarked = set(await Bookmark.filter(account_id=viewer.id, status_id__in=ids).values_list(
+            "status_id", flat=True))
+    rendered_accounts: dict[int, dict[str, Any]] = {}
+
+    def account_of(account_id: int) -> dict[str, Any]:
+        if account_id not in rendered_accounts:
+            rendered_accounts[account_id] = account_entity(node, accounts[account_id])
+        return rendered_accounts[account_id]
+
+    def render(status: Status) -> dict[str, Any]:
+        original = everything.get(status.reblog_of_id) if status.reblog_of_id is not None else None
+        app = apps.get(status.application_id) if viewer is not None and viewer.id == status.account_id else None
+        entity: dict[str, Any] = {
+            "id": str(status.id),
+            "created_at": iso(status.created_at),
+            "in_reply_to_id": str(status.in_reply_to_id) if status.in_reply_to_id else None,
+            "in_reply_to_account_id": str(status.in_reply_to_account_id) if status.in_reply_to_account_id else None,
+            "sensitive": status.sensitive,
+            "spoiler_text": status.spoiler_text,
+            "visibility": status.visibility,
+            "language": status.language,
+            "uri": status.uri or node.urls.status_uri(accounts[status.account_id].username, status.id),
+            "url": status.url or node.urls.status_page(accounts[status.account_id].username, status.id),
+            "replies_count": status.replies_count,
+            "reblogs_count": status.reblogs_count,
+            "favourites_count": status.favourites_count,
+            "edited_at": iso(status.edited_at),
+        }
+        if viewer is not None:
+            entity.update(favourited=status.id in favourited, reblogged=status.id in reblogged, muted=False,
+                          bookmarked=status.id in bookmarked, pinned=False)
+        entity.update({
+            "content": status.content,
+            "filtered": [],
+            "reblog": render(original) if original is not None else None,
+            "application": {"name": app["name"], "website": app["website"]} if app else None,
+            "account": account_of(status.account_id),
+            "media_attachments": [media_entity(node, m) for m in media.get(status.id, [])],
+            "mentions": mentions.get(status.id, []),
+            "tags": [{"name": name, "url": node.urls.tag(name)} for name in tags.get(status.id, [])],
+            "emojis": [],
+            "card": None,
+            "poll": polls.get(status.id),
+        })
+        if source:
+            entity["text"] = status.text
+        return entity
+
+    return [render(s) for s in statuses if s.account_id in accounts]
+
+
+async def status_entity(node: Node, status: Status, viewer: Account | None, *, source: bool = False) -> dict[str, Any]:
+    return (await status_entities(node, [status], viewer, source=source))[0]
+
+
+async def status_edit_entities(node: Node, status: Status, edits: Sequence[StatusEdit]) -> list[dict[str, Any]]:
+    """Mastodon's StatusEdit for each revision, oldest first."""
+    author = account_entity(node, await Account.get(id=status.account_id))
+    wanted = {i for e in edits for i in e.media_ids or []}
+    media = {m.id: m for m in await MediaAttachment.filter(id__in=wanted)} if wanted else {}
+    return [{
+        "content": edit.content,
+        "spoiler_text": edit.spoiler_text,
+        "sensitive": edit.sensitive,
+        "created_at": iso(edit.created_at),
+        "account": author,
+        "poll": {"options": [{"title": t} for t in edit.poll_options]} if edit.poll_options else None,
+        "media_attachments": [media_entity(node, media[i]) for i in edit.media_ids or [] if i in media],
+        "emojis": [],
+    } for edit in edits]

@@ -1,0 +1,112 @@
+"""Favourites, reblogs and bookmarks of statuses, their undoing, and who favourited or reblogged a status.
+
+Each is idempotent, as Mastodon's: doing it twice leaves one row and one count.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from ..errors import ValidationFailed
+from ..models import Account, Bookmark, Favourite, Status, snowflake
+from ..runtime import Node
+from . import statuses as status_service
+from . import visibility
+
+REBLOG_VISIBILITIES = ("public", "unlisted", "private")
+
+
+async def _target(viewer: Account, status_id: int | str) -> Status:
+    """The status acted on: visible to the viewer; a reblog stands for its original."""
+    status = await visibility.visible_status(viewer, status_id)
+    if status.reblog_of_id is not None:
+        status = await Status.get(id=status.reblog_of_id)
+    return status
+
+
+async def favourite(node: Node, account: Account, status_id: int | str) -> Status:
+    status = await _target(account, status_id)
+    if await Favourite.filter(account_id=account.id, status_id=status.id).exists():
+        return status
+    try:
+        async with in_transaction():
+            row = await Favourite.create(account_id=account.id, status_id=status.id)
+            await Status.filter(id=status.id).update(favourites_count=F("favourites_count") + 1)
+    except IntegrityError:  # a concurrent identical request won
+        return await Status.get(id=status.id)
+    status.favourites_count += 1
+    row.status = status
+    await node.bus.publish("favourite.created", favourite=row)
+    return status
+
+
+async def unfavourite(node: Node, account: Account, status_id: int | str) -> Status:
+    status = await _target(account, status_id)
+    row = await Favourite.filter(account_id=account.id, status_id=status.id).first()
+    if row is None:
+        return status
+    async with in_transaction():
+        deleted = await Favourite.filter(id=row.id).delete()
+        if deleted:
+            await Status.filter(id=status.id, favourites_count__gt=0).update(favourites_count=F("favourites_count") - 1)
+    if deleted:
+        status.favourites_count = max(0, status.favourites_count - 1)
+        row.status = status
+        await node.bus.publish("favourite.deleted", favourite=row)
+    return status
+
+
+async def reblog(node: Node, account: Account, status_id: int | str, visibility_name: str | None = None) -> Status:
+    """Reblog (boost) a status; returns the reblog. Followers-only and direct statuses cannot be reblogged."""
+    original = await _target(account, status_id)
+    chosen = visibility_name or "public"
+    if chosen not in REBLOG_VISIBILITIES:
+        raise ValidationFailed(f"Validation failed: Visibility must be one of {', '.join(REBLOG_VISIBILITIES)}")
+    if original.visibility not in ("public", "unlisted"):
+        raise ValidationFailed("Validation failed: Followers-only and direct posts cannot be boosted")
+    existing = await Status.filter(account_id=account.id, reblog_of_id=original.id).first()
+    if existing is not None:
+        existing.reblog_of = original
+        return existing
+    now = datetime.now(UTC)
+    reblog_id = snowflake()
+    uri = node.urls.status_uri(account.username, reblog_id) + "/activity"
+    status = Status(id=reblog_id, account=account, local=True, uri=uri, url=uri, visibility=chosen,
+                    reblog_of=original, created_at=now)
+    async with in_transaction():
+        await status.save(force_create=True)
+        await Status.filter(id=original.id).update(reblogs_count=F("reblogs_count") + 1)
+        await Account.filter(id=account.id).update(statuses_count=F("statuses_count") + 1, last_status_at=now)
+    original.reblogs_count += 1
+    await node.bus.publish("reblog.created", status=status)
+    return status
+
+
+async def unreblog(node: Node, account: Account, status_id: int | str) -> Status:
+    """Undo the account's reblog of a status; returns the original."""
+    original = await _target(account, status_id)
+    existing = await Status.filter(account_id=account.id, reblog_of_id=original.id).first()
+    if existing is not None:
+        await status_service.delete_status(node, existing)
+        original = await Status.get(id=original.id)
+    return original
+
+
+async def bookmark(account: Account, status_id: int | str) -> Status:
+    status = await _target(account, status_id)
+    if not await Bookmark.filter(account_id=account.id, status_id=status.id).exists():
+        try:
+            await Bookmark.create(account_id=account.id, status_id=status.id)
+        except IntegrityError:
+            pass
+    return status
+
+
+async def unbookmark(account: Account, status_id: int | str) -> Status:
+    status = await _target(account, status_id)
+    await Bookmark.filter(account_id=account.id, status_id=status.id).delete()
+    return status

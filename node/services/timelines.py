@@ -1,0 +1,138 @@
+"""Timelines and status lists: home (materialised feed), public, hashtag, an account's statuses, bookmarks,
+favourites, and who favourited or reblogged a status.
+
+Each returns the page's items and the row keys it paged on (for the Link header). Reads are one range scan
+plus a fixed number of `__in` queries, whatever the page size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tortoise.expressions import F, Q, Subquery
+from tortoise.queryset import QuerySet
+
+from ..api.pagination import Page
+from ..models import Account, Bookmark, Favourite, HomeFeedEntry, MediaAttachment, Mention, Status, StatusTag
+from . import accounts, visibility
+
+
+def _with_media(query: QuerySet) -> QuerySet:
+    return query.filter(id__in=Subquery(MediaAttachment.filter(status_id__not_isnull=True).values("status_id")))
+
+
+def _with_tag(name: str) -> Subquery:
+    return Subquery(StatusTag.filter(tag__name=name.lower()).values("status_id"))
+
+
+async def in_order(ids: list[int]) -> list[Status]:
+    rows = {s.id: s for s in await Status.filter(id__in=ids)} if ids else {}
+    return [rows[i] for i in ids if i in rows]
+
+
+async def _hidden(viewer: Account | None) -> set[int]:
+    if viewer is None:
+        return set()
+    return await visibility.blocked_either_way(viewer.id) | await visibility.muted_by(viewer.id)
+
+
+async def home(viewer: Account, page: Page) -> tuple[list[Status], list[int]]:
+    """The viewer's home feed, read from its materialised rows; now-invisible or muted ones dropped."""
+    rows = await page.filter(HomeFeedEntry.filter(account_id=viewer.id), key="status_id").values_list(
+        "status_id", flat=True)
+    ids = page.arrange(rows)
+    shown = await visibility.visible(viewer, await in_order(ids), hide_muted=True)
+    return shown, ids
+
+
+async def _public_page(viewer: Account | None, query: QuerySet, page: Page, *, local: bool, remote: bool,
+                       only_media: bool) -> tuple[list[Status], list[int]]:
+    query = query.filter(visibility="public", reblog_of_id=None)
+    if local:
+        query = query.filter(local=True)
+    elif remote:
+        query = query.filter(local=False)
+    if only_media:
+        query = _with_media(query)
+    hidden = await _hidden(viewer)
+    if hidden:
+        query = query.filter(account_id__not_in=hidden)
+    rows = page.arrange(await page.filter(query))
+    return await visibility.visible(viewer, rows, hide_muted=True), [s.id for s in rows]
+
+
+async def public(viewer: Account | None, page: Page, *, local: bool = False, remote: bool = False,
+                 only_media: bool = False) -> tuple[list[Status], list[int]]:
+    """Public statuses, without reblogs and without replies to other people (self-threads stay)."""
+    query = Status.filter(Q(in_reply_to_id=None) | Q(in_reply_to_account_id=F("account_id")))
+    return await _public_page(viewer, query, page, local=local, remote=remote, only_media=only_media)
+
+
+async def hashtag(viewer: Account | None, name: str, page: Page, *, any_of: Sequence[str] = (),
+                  all_of: Sequence[str] = (), none_of: Sequence[str] = (), local: bool = False,
+                  remote: bool = False, only_media: bool = False) -> tuple[list[Status], list[int]]:
+    """Public statuses tagged `name` (or any of `any_of`), with every tag of `all_of` and none of `none_of`."""
+    names = [n.lower() for n in [name, *any_of] if n]
+    query = Status.filter(id__in=Subquery(StatusTag.filter(tag__name__in=names).values("status_id")))
+    for required in all_of:
+        query = query.filter(id__in=_with_tag(required))
+    for excluded in none_of:
+        query = query.filter(id__not_in=_with_tag(excluded))
+    return await _public_page(viewer, query, page, local=local, remote=remote, only_media=only_media)
+
+
+async def account_statuses(viewer: Account | None, account_id: int | str, page: Page, *, only_media: bool = False,
+                           exclude_replies: bool = False, exclude_reblogs: bool = False, pinned: bool = False,
+                           tagged: str | None = None) -> tuple[list[Status], list[int]]:
+    """An account's profile: what the viewer may see of it (a block in either direction shows nothing)."""
+    author = await accounts.get_account(account_id)
+    allowed = await visibility.profile_visibilities(viewer, author.id)
+    if allowed is None or pinned:  # pinning is not built: no pinned statuses
+        return [], []
+    query = Status.filter(account_id=author.id)
+    if viewer is not None and viewer.id != author.id:
+        query = query.filter(Q(visibility__in=allowed)
+                             | Q(id__in=Subquery(Mention.filter(account_id=viewer.id).values("status_id"))))
+    else:
+        query = query.filter(visibility__in=allowed)
+    if exclude_replies:
+        query = query.filter(Q(in_reply_to_id=None) | Q(in_reply_to_account_id=author.id))
+    if exclude_reblogs:
+        query = query.filter(reblog_of_id=None)
+    if only_media:
+        query = _with_media(query)
+    if tagged:
+        query = query.filter(id__in=_with_tag(tagged))
+    rows = page.arrange(await page.filter(query))
+    return await visibility.visible(viewer, rows), [s.id for s in rows]
+
+
+async def _saved(model: type[Bookmark] | type[Favourite], viewer: Account, page: Page) -> tuple[list[Status], list[int]]:
+    rows = page.arrange(await page.filter(model.filter(account_id=viewer.id)).values_list("id", "status_id"))
+    statuses = await visibility.visible(viewer, await in_order([status_id for _, status_id in rows]))
+    return statuses, [row_id for row_id, _ in rows]
+
+
+async def bookmarks(viewer: Account, page: Page) -> tuple[list[Status], list[int]]:
+    return await _saved(Bookmark, viewer, page)
+
+
+async def favourites(viewer: Account, page: Page) -> tuple[list[Status], list[int]]:
+    return await _saved(Favourite, viewer, page)
+
+
+async def _in_account_order(ids: list[int]) -> list[Account]:
+    rows = {a.id: a for a in await Account.filter(id__in=ids, suspended_at=None)} if ids else {}
+    return [rows[i] for i in ids if i in rows]
+
+
+async def favourited_by(viewer: Account | None, status_id: int | str, page: Page) -> tuple[list[Account], list[int]]:
+    status = await visibility.visible_status(viewer, status_id)
+    rows = page.arrange(await page.filter(Favourite.filter(status_id=status.id)).values_list("id", "account_id"))
+    return await _in_account_order([a for _, a in rows]), [r for r, _ in rows]
+
+
+async def reblogged_by(viewer: Account | None, status_id: int | str, page: Page) -> tuple[list[Account], list[int]]:
+    status = await visibility.visible_status(viewer, status_id)
+    rows = page.arrange(await page.filter(Status.filter(reblog_of_id=status.id)).values_list("id", "account_id"))
+    return await _in_account_order([a for _, a in rows]), [r for r, _ in rows]
