@@ -18,6 +18,8 @@ from .keys import NODE
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# Pages may render errors in the theme: node.web sets this to a function returning the page's HTML.
+HTML_ERROR_PAGE = web.AppKey("html_error_page", object)
 JSON_PREFIXES = ("/api/", "/oauth/", "/.well-known/", "/nodeinfo", "/users/", "/inbox", "/actor")
 
 
@@ -28,6 +30,8 @@ def wants_json(request: web.Request) -> bool:
 def error_response(request: web.Request, status: int, message: str) -> web.Response:
     if wants_json(request):
         return web.json_response({"error": message}, status=status)
+    if (themed := request.app.get(HTML_ERROR_PAGE)) is not None:
+        return web.Response(text=themed(request, status, message), status=status, content_type="text/html")
     body = (f"<!doctype html><meta charset=utf-8><title>{status}</title>"
             f"<main style='font:16px system-ui;max-width:32rem;margin:4rem auto'><h1>{status}</h1>"
             f"<p>{html.escape(message)}</p>"

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from . import actions, authorize, pages, settings, signin
+from .errors import setup_error_pages
+from .themes import setup_themes
+
 
 def setup(app: web.Application) -> None:
     """Add the page routes, templates and static files to the app."""
+    setup_themes(app)
+    setup_error_pages(app)
+    for module in (signin, authorize, settings, actions, pages):
+        app.router.add_routes(module.routes)

@@ -1,0 +1,101 @@
+"""The OAuth consent page (GET/POST /oauth/authorize): who is asking, for which scopes, approve or deny.
+
+Validation of the request and the code itself belong to node.services.oauth; this module only asks the
+signed-in person and sends the answer back to the app (redirect, or the code shown for the oob URI).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+from yarl import URL
+
+from ..errors import DomainError
+from ..services import oauth
+from .session import check_csrf, current_session, page, redirect, require_viewer
+
+routes = web.RouteTableDef()
+OOB = "urn:ietf:wg:oauth:2.0:oob"
+FIELDS = ("client_id", "redirect_uri", "response_type", "scope", "state", "code_challenge",
+          "code_challenge_method")
+SCOPE_WORDS = {
+    "read": "Read all your account's data",
+    "write": "Post, like, share, save and change your profile for you",
+    "follow": "Follow, unfollow, block and mute accounts for you",
+    "push": "Receive push notifications for you",
+    "profile": "Know who you are (your profile only)",
+    "admin:read": "Read administrative data on this server",
+    "admin:write": "Take moderation actions on this server",
+}
+
+
+def _describe(scopes: str) -> list[tuple[str, str]]:
+    described = []
+    for scope in scopes.split():
+        top, _, detail = scope.partition(":")
+        words = SCOPE_WORDS.get(scope) or (f"{SCOPE_WORDS.get(top, top)} (only {detail})" if detail else scope)
+        described.append((scope, words))
+    return described
+
+
+def _answer(redirect_uri: str, **values: str) -> web.Response:
+    target = URL(redirect_uri).update_query({k: v for k, v in values.items() if v})
+    return redirect(str(target))
+
+
+async def _validated(values: dict[str, str]) -> tuple[Any, str]:
+    """The app and the normalised scope string, or the service's error for a bad request."""
+    app = await oauth.find_app(values["client_id"])
+    scopes = oauth.check_authorize_request(app, values["redirect_uri"], values["scope"], values["response_type"],
+                                           values["code_challenge"], values["code_challenge_method"])
+    return app, scopes
+
+
+async def _error_page(request: web.Request, exc: DomainError) -> web.Response:
+    return await page(request, "error.html", status=exc.status, status_code=exc.status, message=exc.message)
+
+
+@routes.get("/oauth/authorize")
+async def consent(request: web.Request) -> web.StreamResponse:
+    values = {name: request.query.get(name, "") for name in FIELDS}
+    force_login = request.query.get("force_login", "").lower() in ("true", "1")
+    if await current_session(request) is None or force_login:
+        rest = {k: v for k, v in request.query.items() if k != "force_login"}
+        next_path = "/oauth/authorize?" + urlencode(rest)
+        raise web.HTTPSeeOther("/login?" + urlencode({"next": next_path, **({"switch": "1"} if force_login else {})}))
+    me = await require_viewer(request)
+    try:
+        app, scopes = await _validated(values)
+    except DomainError as exc:
+        return await _error_page(request, exc)
+    return await page(request, "authorize.html", app=app, scopes=_describe(scopes), values=values, account=me)
+
+
+@routes.post("/oauth/authorize")
+async def decide(request: web.Request) -> web.StreamResponse:
+    try:
+        form = await check_csrf(request)
+    except DomainError as exc:
+        return await _error_page(request, exc)
+    await require_viewer(request)
+    values = {name: str(form.get(name, "")) for name in FIELDS}
+    try:
+        app, scopes = await _validated(values)
+    except DomainError as exc:
+        return await _error_page(request, exc)
+    redirect_uri = values["redirect_uri"]
+    if form.get("decision") != "approve":
+        if redirect_uri == OOB:
+            return await page(request, "authorize_done.html", app=app, code=None)
+        return _answer(redirect_uri, error="access_denied",
+                       error_description="The resource owner or authorization server denied the request.",
+                       state=values["state"])
+    session = await current_session(request)
+    assert session is not None  # require_viewer above
+    code = await oauth.create_authorization_code(app, session.user, redirect_uri, scopes, values["code_challenge"],
+                                                 values["code_challenge_method"])
+    if redirect_uri == OOB:
+        return await page(request, "authorize_done.html", app=app, code=code)
+    return _answer(redirect_uri, code=code, state=values["state"])

@@ -1,0 +1,118 @@
+"""The reading pages: landing/home, explore, hashtags, profiles, a post with its comments, notifications
+and saved posts. Each reads through the same services as the JSON API and renders its entities."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aiohttp import web
+
+from ..api.entities.accounts import account_entity, relationship_entities
+from ..api.keys import NODE
+from ..api.pagination import Page
+from ..api.params import Params
+from ..models import Status
+from ..services import accounts, statuses, timelines, visibility
+from .render import notification_views, status_views
+from .session import page, require_viewer, viewer
+
+routes = web.RouteTableDef()
+PAGE_SIZE = 20
+
+
+def _page(request: web.Request) -> Page:
+    return Page.from_params(Params({"max_id": request.query.get("max_id")}), default=PAGE_SIZE, most=PAGE_SIZE)
+
+
+def _older(request: web.Request, keys: Sequence[int], size: int = PAGE_SIZE) -> str | None:
+    """The next page's link, when this page came back full."""
+    if len(keys) < size:
+        return None
+    return str(request.rel_url.update_query(max_id=str(min(keys))))
+
+
+async def _timeline(request: web.Request, rows: list[Status], keys: list[int], template: str,
+                    **context: Any) -> web.Response:
+    me = await viewer(request)
+    return await page(request, template, statuses=await status_views(request, rows, me),
+                      older=_older(request, keys), **context)
+
+
+@routes.get("/")
+async def home(request: web.Request) -> web.Response:
+    me = await viewer(request)
+    if me is None:
+        rows, keys = await timelines.public(None, _page(request), local=True)
+        return await _timeline(request, rows, keys, "landing.html")
+    rows, keys = await timelines.home(me, _page(request))
+    return await _timeline(request, rows, keys, "home.html")
+
+
+@routes.get("/explore")
+@routes.get("/public")
+async def explore(request: web.Request) -> web.Response:
+    me = await viewer(request)
+    rows, keys = await timelines.public(me, _page(request), local=True)
+    return await _timeline(request, rows, keys, "timeline.html", heading="Explore", icon_name="explore",
+                           subheading=f"Everything public on {request.app[NODE].config.node.name}, newest first.")
+
+
+@routes.get("/tags/{name}")
+async def tag(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    me = await viewer(request)
+    rows, keys = await timelines.hashtag(me, name, _page(request))
+    return await _timeline(request, rows, keys, "timeline.html", heading=name, icon_name="hash",
+                           subheading=f"Public posts tagged #{name}.", empty=f"No posts tagged #{name} yet.")
+
+
+@routes.get("/bookmarks")
+async def bookmarks(request: web.Request) -> web.Response:
+    me = await require_viewer(request)
+    rows, keys = await timelines.bookmarks(me, _page(request))
+    return await _timeline(request, rows, keys, "timeline.html", heading="Saved", icon_name="bookmark",
+                           subheading="Only you can see what you saved.", empty="Nothing saved yet.")
+
+
+@routes.get("/compose")
+async def compose(request: web.Request) -> web.Response:
+    await require_viewer(request)
+    return await page(request, "compose.html", error=None)
+
+
+@routes.get(r"/@{acct:[^/]+}")
+async def profile(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    me = await viewer(request)
+    account = await accounts.lookup_acct(node, request.match_info["acct"])
+    rows, keys = await timelines.account_statuses(me, account.id, _page(request), exclude_replies=True)
+    relationship = (await relationship_entities(me, [account.id]))[0] if me and me.id != account.id else None
+    entity = account_entity(node, account)
+    return await page(request, "profile.html", account=entity, relationship=relationship,
+                      statuses=await status_views(request, rows, me), older=_older(request, keys))
+
+
+@routes.get(r"/@{acct:[^/]+}/{status_id:\d+}")
+async def status_page(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    me = await viewer(request)
+    author = await accounts.lookup_acct(node, request.match_info["acct"])
+    status = await visibility.visible_status(me, request.match_info["status_id"])
+    if status.account_id != author.id:
+        raise web.HTTPNotFound(reason="Record not found")
+    if status.reblog_of_id is not None:  # a reblog's page is its original's
+        original = await status.reblog_of
+        owner = await original.account
+        raise web.HTTPFound(f"/@{owner.acct()}/{original.id}")
+    ancestors, descendants = await statuses.context(me, status)
+    views = await status_views(request, [*ancestors, status, *descendants], me)
+    return await page(request, "status.html", status=views[len(ancestors)], ancestors=views[:len(ancestors)],
+                      descendants=views[len(ancestors) + 1:])
+
+
+@routes.get("/notifications")
+async def notifications(request: web.Request) -> web.Response:
+    me = await require_viewer(request)
+    items, keys = await notification_views(request, me, _page(request))
+    return await page(request, "notifications.html", notifications=items, older=_older(request, keys))

@@ -1,0 +1,23 @@
+"""What pages show of statuses and notifications: the API's own entities, so a page never re-derives
+counts, visibility or the viewer's likes/shares/saves differently from what clients see."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aiohttp import web
+
+from ..api.keys import NODE
+from ..api.pagination import Page
+from ..models import Account, Status
+
+
+async def status_views(request: web.Request, rows: Sequence[Status], me: Account | None) -> list[dict[str, Any]]:
+    from ..api.entities.statuses import status_entities  # TODO: top-level once it exists
+
+    return await status_entities(request.app[NODE], list(rows), me)
+
+
+async def notification_views(request: web.Request, me: Account, page: Page) -> tuple[list[dict[str, Any]], list[int]]:
+    raise NotImplementedError

@@ -1,0 +1,49 @@
+"""/settings/profile: the signed-in person edits their display name, bio, fields, avatar and header."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from aiohttp.web_request import FileField
+
+from ..api.entities.accounts import account_entity
+from ..api.keys import NODE
+from ..api.params import Params
+from ..errors import DomainError
+from ..services import profiles
+from .session import check_csrf, current_session, page, redirect, require_viewer
+
+routes = web.RouteTableDef()
+
+
+async def _form(request: web.Request, status: int = 200, **context: object) -> web.Response:
+    me = await require_viewer(request)
+    entity = account_entity(request.app[NODE], me, source=True)
+    return await page(request, "settings_profile.html", status=status, account=entity, **context)
+
+
+@routes.get("/settings/profile")
+async def edit(request: web.Request) -> web.Response:
+    return await _form(request, saved=request.query.get("saved") == "1", error=None)
+
+
+@routes.post("/settings/profile")
+async def save(request: web.Request) -> web.StreamResponse:
+    form = await check_csrf(request)
+    await require_viewer(request)
+    session = await current_session(request)
+    assert session is not None
+    params = Params.from_pairs(form.items())
+
+    def image(name: str) -> FileField | None:
+        value = form.get(name)
+        return value if isinstance(value, FileField) and value.filename else None
+
+    try:
+        changes = profiles.ProfileChanges(
+            display_name=params.str("display_name", ""), note=params.str("note", ""),
+            fields=profiles.check_fields(params.list("fields_attributes")),
+            avatar=image("avatar"), header=image("header"))
+        await profiles.update_profile(request.app[NODE], session.user, changes)
+    except DomainError as exc:
+        return await _form(request, status=exc.status, saved=False, error=exc.message)
+    return redirect("/settings/profile?saved=1")

@@ -1,0 +1,82 @@
+"""Signing in and out, and signing up as config.node.registrations allows (closed, approval, open)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ..api.auth import SESSION_COOKIE
+from ..api.keys import NODE
+from ..errors import DomainError, Unauthorized
+from ..services import accounts, auth
+from .session import check_csrf, current_session, page, redirect, safe_next
+
+routes = web.RouteTableDef()
+
+
+def _signed_in(response: web.StreamResponse, secret: str, days: int = auth.SESSION_DAYS) -> web.StreamResponse:
+    response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="Lax", path="/",
+                        max_age=days * 86400)
+    return response
+
+
+@routes.get("/login")
+async def login_form(request: web.Request) -> web.StreamResponse:
+    target = safe_next(request.query.get("next"))
+    # ?switch=1 (the consent page's "not you?", force_login) shows the form even when signed in.
+    if await current_session(request) is not None and not request.query.get("switch"):
+        raise web.HTTPSeeOther(target)
+    return await page(request, "login.html", next=target, login="", error=None)
+
+
+@routes.post("/login")
+async def login(request: web.Request) -> web.StreamResponse:
+    form = await check_csrf(request)
+    node = request.app[NODE]
+    login_name = str(form.get("login", "")).strip()
+    target = safe_next(str(form.get("next", "")) or request.query.get("next"))
+    try:
+        user = await auth.authenticate_password(node, login_name, str(form.get("password", "")))
+    except Unauthorized as exc:
+        return await page(request, "login.html", status=401, next=target, login=login_name, error=exc.message)
+    secret, _ = await auth.start_session(user)
+    return _signed_in(redirect(target), secret)
+
+
+@routes.post("/logout")
+async def logout(request: web.Request) -> web.StreamResponse:
+    await check_csrf(request)
+    if cookie := request.cookies.get(SESSION_COOKIE):
+        await auth.end_session(cookie)
+    response = redirect("/")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@routes.get("/signup")
+async def signup_form(request: web.Request) -> web.StreamResponse:
+    if await current_session(request) is not None:
+        raise web.HTTPSeeOther("/")
+    mode = request.app[NODE].config.node.registrations
+    return await page(request, "signup.html", mode=mode, values={}, error=None, waiting=False)
+
+
+@routes.post("/signup")
+async def signup(request: web.Request) -> web.StreamResponse:
+    form = await check_csrf(request)
+    node = request.app[NODE]
+    mode = node.config.node.registrations
+    values = {k: str(form.get(k, "")).strip() for k in ("username", "email", "display_name")}
+    if mode == "closed":
+        return await page(request, "signup.html", status=403, mode=mode, values=values,
+                          error="This server is not accepting new accounts.", waiting=False)
+    try:
+        user = await accounts.create_local_account(
+            node, values["username"], values["email"], str(form.get("password", "")),
+            approved=mode == "open", display_name=values["display_name"])
+    except DomainError as exc:
+        return await page(request, "signup.html", status=exc.status, mode=mode, values=values,
+                          error=exc.message, waiting=False)
+    if not user.approved:
+        return await page(request, "signup.html", mode=mode, values={}, error=None, waiting=True)
+    secret, _ = await auth.start_session(user)
+    return _signed_in(redirect("/"), secret)

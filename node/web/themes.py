@@ -1,0 +1,106 @@
+"""Themes: a jinja2 environment whose template search path is the active theme, then vignette, and the
+/static/ files looked up the same way, so a theme overrides only the files it changes."""
+
+from __future__ import annotations
+
+import mimetypes
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from aiohttp import web
+
+THEMES_DIR = Path(__file__).resolve().parents[2] / "themes"
+FALLBACK = "vignette"
+
+
+class Theme:
+    """The active theme: its jinja environment and static folders. Filled in at start-up, when the node's
+    config is known (setup runs before the node exists)."""
+
+    def __init__(self) -> None:
+        self.name = FALLBACK
+        self.env = make_environment(FALLBACK)
+        self.static_dirs = theme_dirs(FALLBACK, "static")
+
+    def use(self, name: str) -> None:
+        self.name = name
+        self.env = make_environment(name)
+        self.static_dirs = theme_dirs(name, "static")
+
+    def render(self, template: str, context: dict[str, Any]) -> str:
+        return self.env.get_template(template).render(**context)
+
+
+THEME = web.AppKey("theme", Theme)
+
+
+def theme_dirs(theme: str, kind: str) -> list[Path]:
+    """The theme's own folder first, then the fallback theme's, for templates or static files."""
+    names = [theme] if theme == FALLBACK else [theme, FALLBACK]
+    return [THEMES_DIR / name / kind for name in names if (THEMES_DIR / name / kind).is_dir()]
+
+
+def ago(value: str | datetime | None) -> str:
+    """A short relative time ("5m", "3h", "2d", or a date) for an ISO timestamp or datetime."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
+    seconds = int((datetime.now(UTC) - moment.astimezone(UTC)).total_seconds())
+    if seconds < 60:
+        return "now"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    if seconds < 7 * 86400:
+        return f"{seconds // 86400}d"
+    return moment.strftime("%-d %b %Y")
+
+
+def compact(number: int | None) -> str:
+    """Counts the way people read them: 999, 1.2K, 3.4M."""
+    number = number or 0
+    if number < 1000:
+        return str(number)
+    if number < 1_000_000:
+        return f"{number / 1000:.1f}".rstrip("0").rstrip(".") + "K"
+    return f"{number / 1_000_000:.1f}".rstrip("0").rstrip(".") + "M"
+
+
+def make_environment(theme: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(p) for p in theme_dirs(theme, "templates")]),
+        autoescape=jinja2.select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["ago"] = ago
+    env.filters["compact"] = compact
+    env.globals["theme"] = theme
+    return env
+
+
+async def static_file(request: web.Request) -> web.StreamResponse:
+    """GET /static/{path}: the active theme's file, else vignette's."""
+    relative = request.match_info["path"]
+    for folder in request.app[THEME].static_dirs:
+        candidate = (folder / relative).resolve()
+        if candidate.is_relative_to(folder.resolve()) and candidate.is_file():
+            content_type = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
+            return web.FileResponse(candidate, headers={"Content-Type": content_type,
+                                                        "Cache-Control": "public, max-age=3600"})
+    raise web.HTTPNotFound(reason="No such file")
+
+
+def setup_themes(app: web.Application) -> None:
+    from ..api.keys import NODE
+
+    app[THEME] = Theme()
+
+    async def choose(app: web.Application) -> None:  # runs after the lifecycle context has opened the node
+        app[THEME].use(app[NODE].config.node.theme)
+
+    app.on_startup.append(choose)
+    app.router.add_get("/static/{path:.+}", static_file, name="static")
