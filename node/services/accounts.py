@@ -66,10 +66,10 @@ async def get_account(account_id: int | str) -> Account:
     try:
         key = int(account_id)
     except (TypeError, ValueError):
-        raise NotFound("Account not found") from None
+        raise NotFound() from None
     account = await Account.filter(id=key, suspended_at=None).first()
     if account is None:
-        raise NotFound("Account not found")
+        raise NotFound()
     return account
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from ...models import Account, Block, Follow, FollowRequest, Mute
@@ -99,7 +100,8 @@ async def relationship_entities(viewer: Account, targets: Iterable[int]) -> list
     requested_by = await pairs(FollowRequest, False)
     blocking = await pairs(Block, True)
     blocked_by = await pairs(Block, False)
-    muting = await pairs(Mute, True)
+    now = datetime.now(UTC)  # a timed mute is over once it expires, even before the sweep deletes it
+    muting = {k: m for k, m in (await pairs(Mute, True)).items() if m.expires_at is None or m.expires_at > now}
     result = []
     for target in ids:
         follow = following.get(target)
