@@ -35,7 +35,7 @@ async def compose(request: web.Request) -> web.StreamResponse:
             media_ids=[m.id for m in attached], in_reply_to_id=int(reply_to) if reply_to.isdigit() else None)
         status = await statuses.create_status(node, me, draft)
     except DomainError as exc:
-        return await page(request, "compose.html", status=exc.status, error=exc.message)
+        return await page(request, "compose.html", http_status=exc.status, error=exc.message)
     if form.get("back") == "/compose":  # from the compose page, show the new post; else back to the feed
         return redirect(f"/@{me.username}/{status.id}")
     return back(form, "/")

@@ -54,7 +54,7 @@ async def _validated(values: dict[str, str]) -> tuple[Any, str]:
 
 
 async def _error_page(request: web.Request, exc: DomainError) -> web.Response:
-    return await page(request, "error.html", status=exc.status, status_code=exc.status, message=exc.message)
+    return await page(request, "error.html", http_status=exc.status, status_code=exc.status, message=exc.message)
 
 
 @routes.get("/oauth/authorize")

@@ -8,16 +8,18 @@ from typing import Any
 
 from aiohttp import web
 
+from ..api.entities.notifications import notification_entities
+from ..api.entities.statuses import status_entities
 from ..api.keys import NODE
 from ..api.pagination import Page
 from ..models import Account, Status
+from ..services import notifications
 
 
 async def status_views(request: web.Request, rows: Sequence[Status], me: Account | None) -> list[dict[str, Any]]:
-    from ..api.entities.statuses import status_entities  # TODO: top-level once it exists
-
     return await status_entities(request.app[NODE], list(rows), me)
 
 
 async def notification_views(request: web.Request, me: Account, page: Page) -> tuple[list[dict[str, Any]], list[int]]:
-    raise NotImplementedError
+    rows = await notifications.listed(me, page)
+    return await notification_entities(request.app[NODE], rows, me), [n.id for n in rows]

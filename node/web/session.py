@@ -77,7 +77,7 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return default if parts.scheme or parts.netloc else target
 
 
-async def page(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
+async def page(request: web.Request, template: str, http_status: int = 200, **context: Any) -> web.Response:
     """Render a theme template with what every page needs: the node, the viewer, the CSRF token."""
     node = request.app[NODE]
     session = await current_session(request)
@@ -93,7 +93,7 @@ async def page(request: web.Request, template: str, status: int = 200, **context
         "request_path_qs": request.path_qs,
     }
     body = request.app[THEME].render(template, {**base, **context})
-    response = web.Response(text=body, status=status, content_type="text/html")
+    response = web.Response(text=body, status=http_status, content_type="text/html")
     set_pre_session_cookie(request, response)
     response.headers["X-Frame-Options"] = "DENY"  # the consent page must not be framed (clickjacking)
     return response

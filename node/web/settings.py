@@ -15,10 +15,10 @@ from .session import check_csrf, current_session, page, redirect, require_viewer
 routes = web.RouteTableDef()
 
 
-async def _form(request: web.Request, status: int = 200, **context: object) -> web.Response:
+async def _form(request: web.Request, http_status: int = 200, **context: object) -> web.Response:
     me = await require_viewer(request)
     entity = account_entity(request.app[NODE], me, source=True)
-    return await page(request, "settings_profile.html", status=status, account=entity, **context)
+    return await page(request, "settings_profile.html", http_status=http_status, account=entity, **context)
 
 
 @routes.get("/settings/profile")
@@ -45,5 +45,5 @@ async def save(request: web.Request) -> web.StreamResponse:
             avatar=image("avatar"), header=image("header"))
         await profiles.update_profile(request.app[NODE], session.user, changes)
     except DomainError as exc:
-        return await _form(request, status=exc.status, saved=False, error=exc.message)
+        return await _form(request, http_status=exc.status, saved=False, error=exc.message)
     return redirect("/settings/profile?saved=1")

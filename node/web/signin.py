@@ -37,7 +37,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     try:
         user = await auth.authenticate_password(node, login_name, str(form.get("password", "")))
     except Unauthorized as exc:
-        return await page(request, "login.html", status=401, next=target, login=login_name, error=exc.message)
+        return await page(request, "login.html", http_status=401, next=target, login=login_name, error=exc.message)
     secret, _ = await auth.start_session(user)
     return _signed_in(redirect(target), secret)
 
@@ -67,14 +67,14 @@ async def signup(request: web.Request) -> web.StreamResponse:
     mode = node.config.node.registrations
     values = {k: str(form.get(k, "")).strip() for k in ("username", "email", "display_name")}
     if mode == "closed":
-        return await page(request, "signup.html", status=403, mode=mode, values=values,
+        return await page(request, "signup.html", http_status=403, mode=mode, values=values,
                           error="This server is not accepting new accounts.", waiting=False)
     try:
         user = await accounts.create_local_account(
             node, values["username"], values["email"], str(form.get("password", "")),
             approved=mode == "open", display_name=values["display_name"])
     except DomainError as exc:
-        return await page(request, "signup.html", status=exc.status, mode=mode, values=values,
+        return await page(request, "signup.html", http_status=exc.status, mode=mode, values=values,
                           error=exc.message, waiting=False)
     if not user.approved:
         return await page(request, "signup.html", mode=mode, values={}, error=None, waiting=True)
