@@ -11,6 +11,7 @@ from .api.keys import NODE
 from .api.middleware import database_context, errors
 from .config import Config
 from .jobs import start_scheduler
+from .plugins import load_plugins
 from .runtime import Node, start_node, stop_node
 
 MB = 1024 * 1024
@@ -23,18 +24,30 @@ def build_app(config: Config, *, scheduler: bool = True, node: Node | None = Non
         client_max_size=max(config.storage.max_video_mb, config.storage.max_image_mb) * MB + MB,
     )
 
+    plugins = node.plugins if node is not None else load_plugins(config)  # a broken plugin fails here
+
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        running = node or await start_node(config)
+        running = node or await start_node(config, plugins)
         app[NODE] = running
+        try:
+            with running.db:
+                await plugins.startup()
+        except Exception:
+            if node is None:
+                await stop_node(running)
+            raise
         if scheduler:
             start_scheduler(running)
         yield
+        with running.db:
+            await plugins.shutdown()
         if node is None:
             await stop_node(running)
 
     app.cleanup_ctx.append(lifecycle)
     api.add_routes(app)
     pages.setup(app)
+    plugins.add_to_app(app)
     config.media_dir.mkdir(parents=True, exist_ok=True)
     app.router.add_static("/media", config.media_dir, name="media", append_version=False)
     return app

@@ -24,7 +24,7 @@ def periodic_jobs() -> list[tuple[str, Job, int]]:
 
 def start_scheduler(node: Node) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
-    for name, job, seconds in periodic_jobs():
+    for name, job, seconds in [*periodic_jobs(), *node.plugins.scheduled_jobs]:
         scheduler.add_job(_in_node_context(node, name, job), "interval", seconds=seconds, name=name,
                           max_instances=1, coalesce=True)
     scheduler.start()

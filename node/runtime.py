@@ -16,8 +16,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from tortoise.context import TortoiseContext
 
 from .config import Config
-from .db import close_database, open_database
+from .db import APPS, close_database, open_database
 from .events import EventBus
+from .plugins import Plugins, load_plugins
 from .urls import Urls
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ class Node:
     db: TortoiseContext
     bus: EventBus = field(default_factory=EventBus)
     scheduler: AsyncIOScheduler | None = None
+    plugins: Plugins = field(default_factory=Plugins.none)
     _tasks: set[asyncio.Task] = field(default_factory=set)
 
     @property
@@ -65,12 +67,17 @@ def _register_subscribers(node: Node) -> None:
         module.subscribe(node)
 
 
-async def start_node(config: Config) -> Node:
-    """Open the database (running migrations), make the data folders, wire the event subscribers."""
+async def start_node(config: Config, plugins: Plugins | None = None) -> Node:
+    """Load the enabled plugins (unless given), open the database with their models (running migrations),
+    make the data folders, wire the event subscribers."""
+    plugins = plugins if plugins is not None else load_plugins(config)
+    apps = {**APPS, **plugins.tortoise_apps()}
     config.data_dir.mkdir(parents=True, exist_ok=True)
     config.media_dir.mkdir(parents=True, exist_ok=True)
-    node = Node(config=config, db=await open_database(config.database_url))
+    node = Node(config=config, db=await open_database(config.database_url, apps), plugins=plugins)
     _register_subscribers(node)
+    with node.db:
+        await plugins.attach(node)
     return node
 
 

@@ -46,6 +46,7 @@ async def follow(node: Node, account: Account, target: Account, *, reblogs: bool
     """Follow `target`, or ask to when it is locked or remote; repeating it updates the options."""
     if account.id == target.id or await _blocked_either_way(account.id, target.id):
         raise Forbidden(NOT_ALLOWED)
+    await node.plugins.ensure_allowed("may_follow", account=account, target=target)
     options = {k: v for k, v in (("show_reblogs", reblogs), ("notify", notify)) if v is not None}
     existing = (await Follow.filter(account_id=account.id, target_account_id=target.id).first()
                 or await FollowRequest.filter(account_id=account.id, target_account_id=target.id).first())

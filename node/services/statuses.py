@@ -148,6 +148,7 @@ async def _create(node: Node, account: Account, draft: Draft, application_id: in
         if parent.reblog_of_id is not None:
             raise NotFound("The post you are trying to reply to does not appear to exist.")
     checked = await _check(node, account, draft)
+    await node.plugins.ensure_allowed("may_post", account=account, text=draft.text, visibility=draft.visibility)
     now = datetime.now(UTC)
     status_id = snowflake()
     status = Status(id=status_id, account=account, local=True, uri=node.urls.status_uri(account.username, status_id),

@@ -1,0 +1,237 @@
+"""What a plugin may touch: `hookimpl`, the `NodeApi` facade each plugin receives, and the plain records
+(AccountInfo, StatusInfo, Job) it sees instead of the node's models.
+
+This module is the stable surface: plugins import it (and `federation/` helpers), never other node modules.
+Everything here keeps its meaning across node versions; the models and services behind it may change.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import pluggy
+
+from .hookspecs import PROJECT
+
+if TYPE_CHECKING:
+    from .runtime import Node
+
+hookimpl = pluggy.HookimplMarker(PROJECT)
+T = TypeVar("T")
+
+# Mastodon's notification types: clients drop or choke on others, so plugins pick from these.
+NOTIFICATION_TYPES = frozenset({"mention", "status", "reblog", "follow", "follow_request", "favourite", "poll",
+                                "update", "admin.sign_up", "admin.report"})
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """An account as plugins see it; `domain` is "" for accounts on this node."""
+
+    id: int
+    username: str
+    domain: str
+    acct: str
+    display_name: str
+    uri: str | None
+    url: str | None
+    locked: bool
+    bot: bool
+    created_at: datetime | None
+
+    @property
+    def local(self) -> bool:
+        return self.domain == ""
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    """A status as plugins see it: `text` is the source as typed (local statuses), `content` sanitised HTML."""
+
+    id: int
+    account_id: int
+    text: str
+    content: str
+    visibility: str
+    uri: str | None
+    url: str | None
+    in_reply_to_id: int | None
+    local: bool
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Job:
+    """A periodic job: the scheduler calls `run(api)` every `every_seconds`; tests call it directly."""
+
+    name: str
+    run: Callable[[NodeApi], Awaitable[Any]]
+    every_seconds: int
+
+
+def account_info(account: Any) -> AccountInfo:
+    return AccountInfo(id=account.id, username=account.username, domain=account.domain, acct=account.acct(),
+                       display_name=account.display_name, uri=account.uri, url=account.url,
+                       locked=account.locked, bot=account.bot, created_at=account.created_at)
+
+
+def status_info(status: Any) -> StatusInfo:
+    return StatusInfo(id=status.id, account_id=status.account_id, text=status.text, content=status.content,
+                      visibility=status.visibility, uri=status.uri, url=status.url,
+                      in_reply_to_id=status.in_reply_to_id, local=status.local, created_at=status.created_at)
+
+
+def public_value(value: Any) -> Any:
+    """An event payload value as plugins receive it: accounts and statuses as their Info records, any other
+    stored record as a read-only mapping of its column values (ids included), everything else unchanged."""
+    from tortoise.models import Model
+
+    from .models import Account, Status
+
+    if isinstance(value, Account):
+        return account_info(value)
+    if isinstance(value, Status):
+        return status_info(value)
+    if isinstance(value, Model):
+        return MappingProxyType({name: getattr(value, name) for name in value._meta.db_fields})
+    return value
+
+
+class NodeApi:
+    """One plugin's handle on the node. Created when the plugin loads; the lookups and actions work once the
+    node has started (from `startup` on, and in routes, jobs, event handlers and vetoes)."""
+
+    def __init__(self, name: str, settings: Mapping[str, Any], *, base_url: str, data_dir: Path,
+                 theme: str) -> None:
+        self.name = name
+        self.settings: Mapping[str, Any] = MappingProxyType(dict(settings))
+        self.base_url = base_url.rstrip("/")
+        self.log = logging.getLogger(f"entativa.plugins.{name}")
+        self._data_dir = data_dir / "plugins" / name
+        self._theme = theme
+        self._template_folder: Path | None = None
+        self._node: Node | None = None
+        self._templates: Any = None
+
+    # ---- where things are ----------------------------------------------------------------------------------
+
+    @property
+    def data_dir(self) -> Path:
+        """This plugin's own folder under the node's data folder (made on first use)."""
+        self._data_dir.mkdir(parents=True, exist_ok=True)
+        return self._data_dir
+
+    def url(self, path: str) -> str:
+        """The node's absolute URL for `path` ("/welcome" -> "https://social.example/welcome")."""
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def static_url(self, path: str) -> str:
+        """The URL of a file in this plugin's static folder."""
+        return self.url(f"plugins/{self.name}/static/{path.lstrip('/')}")
+
+    # ---- reading -------------------------------------------------------------------------------------------
+
+    async def get_account(self, account_id: int | str) -> AccountInfo | None:
+        """Any known account (local or remote) by id, or None."""
+        from .errors import NotFound
+        from .services import accounts
+
+        self._running()
+        try:
+            return account_info(await accounts.get_account(account_id))
+        except NotFound:
+            return None
+
+    async def find_local_account(self, username: str) -> AccountInfo | None:
+        """A local account by username (any case), or None."""
+        from .errors import NotFound
+        from .services import accounts
+
+        self._running()
+        try:
+            return account_info(await accounts.local_account(username))
+        except NotFound:
+            return None
+
+    async def admin_accounts(self) -> list[AccountInfo]:
+        """The local accounts whose users are admins, oldest first."""
+        from .models import Account
+
+        self._running()
+        return [account_info(a) for a in await Account.filter(domain="", user__admin=True,
+                                                              suspended_at=None).order_by("id")]
+
+    async def get_status(self, status_id: int | str) -> StatusInfo | None:
+        """A status by id, or None."""
+        from .models import Status
+
+        self._running()
+        try:
+            key = int(status_id)
+        except (TypeError, ValueError):
+            return None
+        status = await Status.filter(id=key).first()
+        return status_info(status) if status is not None else None
+
+    # ---- acting --------------------------------------------------------------------------------------------
+
+    async def post_status(self, account_id: int, text: str, *, visibility: str = "public",
+                          in_reply_to_id: int | None = None) -> StatusInfo:
+        """Post `text` as a local account, exactly as if its owner had (mentions notify, followers see it,
+        vetoes apply). Errors are the node's domain errors (ValidationFailed, Forbidden, NotFound)."""
+        from .services import accounts, statuses
+
+        node = self._running()
+        account = await accounts.get_account(account_id)
+        status = await statuses.create_status(node, account, text=text, visibility=visibility,
+                                              in_reply_to_id=in_reply_to_id)
+        return status_info(status)
+
+    async def notify(self, recipient_id: int, sender_id: int, kind: str = "mention",
+                     status_id: int | None = None) -> bool:
+        """Give a local account a notification of one of Mastodon's types; False when the recipient is not
+        local or has muted/blocked the sender (as every notification on the node)."""
+        from .models import Status
+        from .services import notifications
+
+        if kind not in NOTIFICATION_TYPES:
+            raise ValueError(f"notification type must be one of {', '.join(sorted(NOTIFICATION_TYPES))}")
+        node = self._running()
+        status = await Status.filter(id=status_id).first() if status_id is not None else None
+        return await notifications.notify(node, recipient_id, kind, sender_id, status) is not None
+
+    async def run_blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run blocking or CPU-heavy work in the node's executor, off the event loop."""
+        return await self._running().run_blocking(fn, *args, **kwargs)
+
+    def render(self, template: str, **context: Any) -> str:
+        """Render a template from this plugin's template folder, which may extend the active theme's."""
+        if self._templates is None:
+            self._templates = self._environment()
+        return self._templates.get_template(template).render(api=self, **context)
+
+    # ---- internals (the node's plugin manager calls these) -------------------------------------------------
+
+    def _bind(self, node: Node | None) -> None:
+        self._node = node
+
+    def _running(self) -> Node:
+        if self._node is None:
+            raise RuntimeError(f"plugin {self.name!r}: the node has not started yet (use the startup hook)")
+        return self._node
+
+    def _environment(self) -> Any:
+        import jinja2
+
+        from .web.themes import make_environment
+
+        env = make_environment(self._theme)
+        if self._template_folder is not None:
+            env.loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(self._template_folder)), env.loader])
+        return env
