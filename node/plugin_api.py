@@ -189,8 +189,8 @@ class NodeApi:
 
         node = self._running()
         account = await accounts.get_account(account_id)
-        status = await statuses.create_status(node, account, text=text, visibility=visibility,
-                                              in_reply_to_id=in_reply_to_id)
+        draft = statuses.Draft(text=text, visibility=visibility, in_reply_to_id=in_reply_to_id)
+        status = await statuses.create_status(node, account, draft)
         return status_info(status)
 
     async def notify(self, recipient_id: int, sender_id: int, kind: str = "mention",

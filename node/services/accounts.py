@@ -39,6 +39,7 @@ async def create_local_account(node: Node, username: str, email: str, password: 
         raise ValidationFailed(f"The username {username} is taken")
     if await User.filter(email=email).exists():
         raise ValidationFailed("That email address is already registered")
+    await node.plugins.ensure_allowed("may_register", username=username, email=email)
     password_hash = await auth.hash_password(node, password)
     private_pem, public_pem = await node.run_blocking(generate_rsa_keypair)
     urls = node.urls
