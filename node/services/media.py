@@ -60,8 +60,11 @@ def _thumbnail(image: Image.Image) -> tuple[bytes, str]:
     out = io.BytesIO()
     small.save(out, "JPEG", quality=80)
     hash_source = small.copy()
-    hash_source.thumbnail((32, 32))
-    return out.getvalue(), blurhash.encode(hash_source, components_x=4, components_y=3)
+    hash_source.thumbnail((32, 32))  # blurhash is pure Python: a tiny image keeps it to a millisecond
+    width, height = hash_source.size
+    pixels = list(hash_source.getdata())
+    rows = [pixels[y * width:(y + 1) * width] for y in range(height)]
+    return out.getvalue(), blurhash.encode(rows, components_x=4, components_y=3)
 
 
 def _probe_image(upload: IO[bytes]) -> Image.Image | None:
