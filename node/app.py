@@ -20,7 +20,9 @@ MB = 1024 * 1024
 def build_app(config: Config, *, scheduler: bool = True, node: Node | None = None) -> web.Application:
     """The whole node as one aiohttp app. Tests pass `scheduler=False` and drive jobs with run_once()."""
     app = web.Application(
-        middlewares=[errors, database_context],
+        # Rails ignores a trailing slash and clients rely on it (Mastodon.py asks for /api/v1/instance/).
+        middlewares=[web.normalize_path_middleware(append_slash=False, remove_slash=True), errors,
+                     database_context],
         client_max_size=max(config.storage.max_video_mb, config.storage.max_image_mb) * MB + MB,
     )
 
