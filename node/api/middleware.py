@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from tortoise import context as tortoise_context
 from tortoise.exceptions import DoesNotExist, IntegrityError
 
 from ..errors import DomainError
@@ -41,8 +42,14 @@ def error_response(request: web.Request, status: int, message: str) -> web.Respo
 
 @web.middleware
 async def database_context(request: web.Request, handler: Handler) -> web.StreamResponse:
-    with request.app[NODE].db:
+    # Not `with node.db:`: TortoiseContext keeps one reset token on itself, so concurrent requests entering
+    # the same context overwrite each other's token and __exit__ fails ("created in a different Context").
+    # Each request gets its own token instead.
+    token = tortoise_context._current_context.set(request.app[NODE].db)
+    try:
         return await handler(request)
+    finally:
+        tortoise_context._current_context.reset(token)
 
 
 @web.middleware
