@@ -3,6 +3,7 @@ forms behind like/share/save/delete/follow/compose work and redirect back."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 
@@ -243,3 +244,13 @@ async def test_static_files_and_default_images(node_client):
         assert response.status == 200, name
     assert (await node_client.get("/static/../node.toml")).status == 404
     assert (await node_client.get("/static/%2e%2e/%2e%2e/pyproject.toml")).status == 404
+
+
+async def test_concurrent_requests_all_succeed(node_client, node_of):
+    # Browsers fetch a page's images in parallel; every request must get its own database context.
+    node = node_of(node_client)
+    alice, _ = await create_user(node, "alice")
+    await post(node, alice, "Many at once")
+    responses = await asyncio.gather(*[node_client.get(path) for path in ["/", "/@alice", "/static/avatar.png",
+                                                                            "/explore"] * 5])
+    assert [r.status for r in responses] == [200] * 20
