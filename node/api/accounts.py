@@ -41,6 +41,7 @@ async def register(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/accounts/verify_credentials")
 async def verify_credentials(request: web.Request) -> web.Response:
+    """The caller's own CredentialAccount (with source and role)."""
     user = await require_user(request)
     grant = await current_grant(request)
     if grant is None or not (grant.allows("read:accounts") or grant.allows("profile")):
@@ -64,6 +65,7 @@ def _fields(params: Params) -> list[dict[str, str]] | None:
 
 @routes.patch("/api/v1/accounts/update_credentials")
 async def update_credentials(request: web.Request) -> web.Response:
+    """Update the caller's profile: names, bio, avatar/header, fields, flags, source[privacy]."""
     user = await require_user(request, "write:accounts")
     params = await read_params(request)
     source = params.nested("source") or Params({})
@@ -84,6 +86,7 @@ async def update_credentials(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/accounts/lookup")
 async def lookup(request: web.Request) -> web.Response:
+    """An Account by acct (user or user@domain) without a remote fetch; 404 if unknown."""
     await optional_account(request)  # a bad token is still a 401
     params = await read_params(request)
     account = await account_service.lookup_acct(request.app[NODE], params.str("acct", required=True) or "")
@@ -92,6 +95,7 @@ async def lookup(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/accounts/search")
 async def search(request: web.Request) -> web.Response:
+    """Accounts whose username or display name starts with q (local and known remote)."""
     user = await require_user(request, "read:accounts")
     params = await read_params(request)
     found = await account_service.search_accounts(
@@ -103,6 +107,7 @@ async def search(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/accounts")
 async def many(request: web.Request) -> web.Response:
+    """Accounts by id[] (unknown ids are left out)."""
     await optional_account(request)
     ids = (await read_params(request)).ids("id")[:40]
     return web.json_response([account_entity(request.app[NODE], a)
@@ -111,6 +116,7 @@ async def many(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/accounts/{id}")
 async def show(request: web.Request) -> web.Response:
+    """One Account by id."""
     await optional_account(request)
     account = await account_service.get_account(request.match_info["id"])
     return web.json_response(account_entity(request.app[NODE], account))

@@ -15,6 +15,7 @@ routes = web.RouteTableDef()
 
 @routes.post("/api/v1/apps")
 async def create_app(request: web.Request) -> web.Response:
+    """Register a client app; answers its Application with client_id and client_secret."""
     params = await read_params(request)
     redirect = params.raw("redirect_uris")
     if isinstance(redirect, dict):  # redirect_uris[0]=...&redirect_uris[1]=...
@@ -28,6 +29,7 @@ async def create_app(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/apps/verify_credentials")
 async def verify_app(request: web.Request) -> web.Response:
+    """The Application the access token belongs to."""
     grant = await current_grant(request)
     if grant is None or grant.app is None:
         raise Unauthorized("The access token is invalid")

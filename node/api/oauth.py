@@ -39,6 +39,7 @@ async def _read(request: web.Request) -> Params:
 
 @routes.post("/oauth/token")
 async def token(request: web.Request) -> web.Response:
+    """Obtain a token (authorization_code with PKCE, password, client_credentials); RFC 6749 errors."""
     node = request.app[NODE]
     try:
         params = await _read(request)
@@ -65,6 +66,7 @@ async def token(request: web.Request) -> web.Response:
 
 @routes.post("/oauth/revoke")
 async def revoke(request: web.Request) -> web.Response:
+    """Revoke a token (RFC 7009): 200 {} also for unknown tokens; another app's token is 403."""
     try:
         params = await _read(request)
         app: OAuthApp | None

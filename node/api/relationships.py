@@ -41,6 +41,7 @@ async def _paged_accounts(request: web.Request, rows: QuerySet, side: str, *, de
 
 @routes.post("/api/v1/accounts/{id}/follow")
 async def follow(request: web.Request) -> web.Response:
+    """Follow an account (a FollowRequest if it is locked or remote); options reblogs, notify."""
     me = await require_account(request, "write:follows")
     target = await account_service.get_account(request.match_info["id"])
     params = await read_params(request)
@@ -52,6 +53,7 @@ async def follow(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/accounts/{id}/unfollow")
 async def unfollow(request: web.Request) -> web.Response:
+    """Stop following an account, or withdraw a pending follow request."""
     me = await require_account(request, "write:follows")
     target = await account_service.get_account(request.match_info["id"])
     await relationships.unfollow(request.app[NODE], me, target)
@@ -60,6 +62,7 @@ async def unfollow(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/accounts/{id}/remove_from_followers")
 async def remove_from_followers(request: web.Request) -> web.Response:
+    """Make an account stop following the caller."""
     me = await require_account(request, "write:follows")
     follower = await account_service.get_account(request.match_info["id"])
     await relationships.remove_follower(request.app[NODE], me, follower)
@@ -68,6 +71,7 @@ async def remove_from_followers(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/accounts/{id}/block")
 async def block(request: web.Request) -> web.Response:
+    """Block an account: follows and follow requests both ways end."""
     me = await require_account(request, "write:blocks")
     target = await account_service.get_account(request.match_info["id"])
     await relationships.block(request.app[NODE], me, target)
@@ -76,6 +80,7 @@ async def block(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/accounts/{id}/unblock")
 async def unblock(request: web.Request) -> web.Response:
+    """Unblock an account."""
     me = await require_account(request, "write:blocks")
     target = await account_service.get_account(request.match_info["id"])
     await relationships.unblock(request.app[NODE], me, target)
@@ -84,6 +89,7 @@ async def unblock(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/accounts/{id}/mute")
 async def mute(request: web.Request) -> web.Response:
+    """Mute an account, and by default its notifications; duration in seconds (0 = forever)."""
     me = await require_account(request, "write:mutes")
     target = await account_service.get_account(request.match_info["id"])
     params = await read_params(request)
@@ -94,6 +100,7 @@ async def mute(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/accounts/{id}/unmute")
 async def unmute(request: web.Request) -> web.Response:
+    """Unmute an account."""
     me = await require_account(request, "write:mutes")
     target = await account_service.get_account(request.match_info["id"])
     await relationships.unmute(me, target)
@@ -102,6 +109,7 @@ async def unmute(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/accounts/relationships")
 async def relationships_of(request: web.Request) -> web.Response:
+    """The caller's Relationship with each account in id[]."""
     me = await require_account(request, "read:follows")
     params = await read_params(request)
     ids = params.ids("id")[:100]
@@ -110,6 +118,7 @@ async def relationships_of(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/accounts/{id}/followers")
 async def followers(request: web.Request) -> web.Response:
+    """Accounts following this account, newest follow first (Link header pagination)."""
     await optional_account(request)  # a bad token is still a 401
     account = await account_service.get_account(request.match_info["id"])
     return await _paged_accounts(request, relationships.followers_of(account), "account")
@@ -117,6 +126,7 @@ async def followers(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/accounts/{id}/following")
 async def following(request: web.Request) -> web.Response:
+    """Accounts this account follows, newest follow first (Link header pagination)."""
     await optional_account(request)
     account = await account_service.get_account(request.match_info["id"])
     return await _paged_accounts(request, relationships.following_of(account), "target_account")
@@ -124,12 +134,14 @@ async def following(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/follow_requests")
 async def follow_requests(request: web.Request) -> web.Response:
+    """Accounts asking to follow the caller (Link header pagination)."""
     me = await require_account(request, "read:follows")
     return await _paged_accounts(request, relationships.requests_to(me), "account")
 
 
 @routes.post("/api/v1/follow_requests/{id}/authorize")
 async def authorize(request: web.Request) -> web.Response:
+    """Accept a follow request from the account with this id."""
     me = await require_account(request, "write:follows")
     await relationships.authorize_request(request.app[NODE], me, request.match_info["id"])
     return await _relationship(me, int(request.match_info["id"]))
@@ -137,6 +149,7 @@ async def authorize(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/follow_requests/{id}/reject")
 async def reject(request: web.Request) -> web.Response:
+    """Reject a follow request from the account with this id."""
     me = await require_account(request, "write:follows")
     await relationships.reject_request(request.app[NODE], me, request.match_info["id"])
     return await _relationship(me, int(request.match_info["id"]))
@@ -144,12 +157,14 @@ async def reject(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/blocks")
 async def blocks(request: web.Request) -> web.Response:
+    """Accounts the caller blocks (Link header pagination)."""
     me = await require_account(request, "read:blocks")
     return await _paged_accounts(request, relationships.blocks_of(me), "target_account")
 
 
 @routes.get("/api/v1/mutes")
 async def mutes(request: web.Request) -> web.Response:
+    """Accounts the caller mutes, with mute_expires_at (Link header pagination)."""
     me = await require_account(request, "read:mutes")
     return await _paged_accounts(request, relationships.mutes_of(me), "target_account",
                                  extra=lambda row: {"mute_expires_at": iso(row.expires_at)})
