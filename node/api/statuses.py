@@ -45,7 +45,8 @@ async def create(request: web.Request) -> web.Response:
     status = await statuses.create_status(
         request.app[NODE], user.account, _draft(params, user.default_visibility),
         application_id=app.id if app else None, idempotency_key=request.headers.get("Idempotency-Key"))
-    return await _respond(request, status, user.account)
+    return await _respond(request, status, user.account, fresh=status.account_id == user.account.id
+                          and status.favourites_count == status.reblogs_count == 0)
 
 
 @routes.get(BASE)

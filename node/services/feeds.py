@@ -8,7 +8,7 @@ hid that account's reblogs. Following back-fills recent statuses; unfollowing an
 
 from __future__ import annotations
 
-from ..models import Follow, HomeFeedEntry, Mention, Status
+from ..models import Follow, HomeFeedEntry, Mention, Status, snowflake
 from ..runtime import Node
 
 BACKFILL = 40  # statuses of a newly followed account copied into the follower's feed
@@ -39,12 +39,24 @@ async def readers_of(status: Status) -> set[int]:
     return readers | followers
 
 
+# One prepared statement for the whole fan-out: building a model object per reader costs more than the
+# insert itself (SQLite, the default; other databases take the ORM path). ON CONFLICT DO NOTHING keeps a repeated fan-out harmless.
+_INSERT_ENTRY = ("INSERT INTO home_feed (id, account_id, status_id, author_id) VALUES (?, ?, ?, ?) "
+                 "ON CONFLICT DO NOTHING")
+
+
 async def fan_out(status: Status) -> None:
     readers = await readers_of(status)
-    existing = set(await HomeFeedEntry.filter(status_id=status.id).values_list("account_id", flat=True))
-    await HomeFeedEntry.bulk_create([HomeFeedEntry(account_id=reader, status_id=status.id,
-                                                   author_id=status.account_id)
-                                     for reader in readers - existing])
+    if not readers:
+        return
+    connection = HomeFeedEntry._meta.db
+    if connection.capabilities.dialect != "sqlite":
+        await HomeFeedEntry.bulk_create([HomeFeedEntry(account_id=reader, status_id=status.id,
+                                                       author_id=status.account_id) for reader in readers],
+                                        ignore_conflicts=True)
+        return
+    await connection.execute_many(_INSERT_ENTRY, [[snowflake(), reader, status.id, status.account_id]
+                                                  for reader in readers])
 
 
 async def backfill(reader_id: int, author_id: int) -> None:

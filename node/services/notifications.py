@@ -41,6 +41,8 @@ async def notify(node: Node, recipient: Account | int, kind: str, sender: Accoun
     """Notify a local recipient; `about_self` lets an event reach its own actor (their poll ended)."""
     recipient_id = recipient if isinstance(recipient, int) else recipient.id
     sender_id = sender if isinstance(sender, int) else sender.id
+    if recipient_id == sender_id and not about_self:  # nobody hears about their own actions
+        return None
     local = await Account.filter(id=recipient_id, domain="").exists()
     if not local or (not (about_self and recipient_id == sender_id) and await _silenced(recipient_id, sender_id)):
         return None

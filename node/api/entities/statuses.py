@@ -102,8 +102,9 @@ async def poll_entities(polls: Sequence[Poll], viewer: Account | None, authors: 
 
 
 async def status_entities(node: Node, statuses: Sequence[Status], viewer: Account | None, *,
-                          source: bool = False) -> list[dict[str, Any]]:
-    """Mastodon's Status for each status, in order; `source` adds `text` (delete and redraft)."""
+                          source: bool = False, fresh: bool = False) -> list[dict[str, Any]]:
+    """Mastodon's Status for each status, in order; `source` adds `text` (delete and redraft); `fresh`
+    says the statuses were just made, so nobody has favourited, reblogged or bookmarked them yet."""
     if not statuses:
         return []
     await attach_originals(statuses)
@@ -112,7 +113,9 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
         if status.reblog_of_id is not None and "_reblog_of" in status.__dict__:
             everything.setdefault(status.reblog_of_id, status.reblog_of)  # type: ignore[arg-type]
     ids = list(everything)
-    accounts = {a.id: a for a in await Account.filter(id__in={s.account_id for s in everything.values()})}
+    accounts = {s.account_id: s.__dict__["_account"] for s in everything.values() if "_account" in s.__dict__}
+    if wanted := {s.account_id for s in everything.values()} - set(accounts):
+        accounts.update({a.id: a for a in await Account.filter(id__in=wanted)})
     media: dict[int, list[MediaAttachment]] = defaultdict(list)
     for item in await MediaAttachment.filter(status_id__in=ids).order_by("position", "id"):
         media[item.status_id].append(item)  # type: ignore[index]
@@ -134,7 +137,7 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
     favourited: set[int] = set()
     reblogged: set[int] = set()
     bookmarked: set[int] = set()
-    if viewer is not None:
+    if viewer is not None and not fresh:
         favourited = set(await Favourite.filter(account_id=viewer.id, status_id__in=ids).values_list(
             "status_id", flat=True))
         reblogged = set(await Status.filter(account_id=viewer.id, reblog_of_id__in=ids).values_list(
@@ -190,8 +193,9 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
     return [render(s) for s in statuses if s.account_id in accounts]
 
 
-async def status_entity(node: Node, status: Status, viewer: Account | None, *, source: bool = False) -> dict[str, Any]:
-    return (await status_entities(node, [status], viewer, source=source))[0]
+async def status_entity(node: Node, status: Status, viewer: Account | None, *, source: bool = False,
+                        fresh: bool = False) -> dict[str, Any]:
+    return (await status_entities(node, [status], viewer, source=source, fresh=fresh))[0]
 
 
 async def status_edit_entities(node: Node, status: Status, edits: Sequence[StatusEdit]) -> list[dict[str, Any]]:
