@@ -168,3 +168,19 @@ async def test_signup_bad_input_shows_the_problem_and_writes_nothing(node_client
     assert no_token.status == 403
     with node.db:
         assert await Account.all().count() == 1
+
+
+async def test_switching_account_ends_the_previous_session(node_client, node_of):
+    node = node_of(node_client)
+    await create_user(node, "alice")
+    await create_user(node, "bob")
+    await sign_in(node_client, "alice")
+    assert (await node_client.get("/login", allow_redirects=False)).status == 303  # already signed in
+    form = await node_client.get("/login?switch=1")
+    response = await node_client.post("/login", data={"login": "bob", "password": PASSWORD,
+                                                      "csrf_token": form_token(await form.text())},
+                                      allow_redirects=False)
+    assert response.status == 303
+    with node.db:
+        sessions = await WebSession.all().select_related("user__account")
+        assert [s.user.account.username for s in sessions] == ["bob"]

@@ -18,6 +18,7 @@ MEDIA_SLOTS = 4
 
 @routes.post("/compose")
 async def compose(request: web.Request) -> web.StreamResponse:
+    """Post a status (with up to four uploads and their alt text) from a page form."""
     form = await check_csrf(request)
     me = await require_viewer(request)
     node = request.app[NODE]
@@ -43,6 +44,7 @@ async def compose(request: web.Request) -> web.StreamResponse:
 
 @routes.post(r"/web/statuses/{status_id:\d+}/{action}")
 async def status_action(request: web.Request) -> web.StreamResponse:
+    """Like, share, save (or undo them) or delete a status from a plain form."""
     form = await check_csrf(request)
     me = await require_viewer(request)
     node = request.app[NODE]
@@ -69,6 +71,7 @@ async def status_action(request: web.Request) -> web.StreamResponse:
 
 @routes.post(r"/web/accounts/{account_id:\d+}/{action:follow|unfollow}")
 async def follow_action(request: web.Request) -> web.StreamResponse:
+    """Follow or unfollow from a profile page."""
     form = await check_csrf(request)
     me = await require_viewer(request)
     node = request.app[NODE]
@@ -82,6 +85,7 @@ async def follow_action(request: web.Request) -> web.StreamResponse:
 
 @routes.post(r"/web/polls/{poll_id:\d+}/votes")
 async def vote(request: web.Request) -> web.StreamResponse:
+    """Vote in a poll from a plain form."""
     await check_csrf(request)
     me = await require_viewer(request)
     form = await request.post()

@@ -59,6 +59,7 @@ async def _error_page(request: web.Request, exc: DomainError) -> web.Response:
 
 @routes.get("/oauth/authorize")
 async def consent(request: web.Request) -> web.StreamResponse:
+    """Ask the signed-in person to approve an app (sign in first); Mastodon's authorize page."""
     values = {name: request.query.get(name, "") for name in FIELDS}
     force_login = request.query.get("force_login", "").lower() in ("true", "1")
     if await current_session(request) is None or force_login:
@@ -75,6 +76,7 @@ async def consent(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/oauth/authorize")
 async def decide(request: web.Request) -> web.StreamResponse:
+    """Approve (redirect with a code, or show it for oob) or deny (redirect with access_denied)."""
     try:
         form = await check_csrf(request)
     except DomainError as exc:

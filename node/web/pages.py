@@ -41,6 +41,7 @@ async def _timeline(request: web.Request, rows: list[Status], keys: list[int], t
 
 @routes.get("/")
 async def home(request: web.Request) -> web.Response:
+    """Signed out: the landing page with the local timeline. Signed in: the home feed."""
     me = await viewer(request)
     if me is None:
         rows, keys = await timelines.public(None, _page(request), local=True)
@@ -52,6 +53,7 @@ async def home(request: web.Request) -> web.Response:
 @routes.get("/explore")
 @routes.get("/public")
 async def explore(request: web.Request) -> web.Response:
+    """The local public timeline."""
     me = await viewer(request)
     rows, keys = await timelines.public(me, _page(request), local=True)
     return await _timeline(request, rows, keys, "timeline.html", heading="Explore", icon_name="explore",
@@ -60,6 +62,7 @@ async def explore(request: web.Request) -> web.Response:
 
 @routes.get("/tags/{name}")
 async def tag(request: web.Request) -> web.Response:
+    """Public posts with a hashtag."""
     name = request.match_info["name"]
     me = await viewer(request)
     rows, keys = await timelines.hashtag(me, name, _page(request))
@@ -69,6 +72,7 @@ async def tag(request: web.Request) -> web.Response:
 
 @routes.get("/bookmarks")
 async def bookmarks(request: web.Request) -> web.Response:
+    """The signed-in person's saved posts."""
     me = await require_viewer(request)
     rows, keys = await timelines.bookmarks(me, _page(request))
     return await _timeline(request, rows, keys, "timeline.html", heading="Saved", icon_name="bookmark",
@@ -77,12 +81,14 @@ async def bookmarks(request: web.Request) -> web.Response:
 
 @routes.get("/compose")
 async def compose(request: web.Request) -> web.Response:
+    """The compose page."""
     await require_viewer(request)
     return await page(request, "compose.html", error=None)
 
 
 @routes.get(r"/@{acct:[^/]+}")
 async def profile(request: web.Request) -> web.Response:
+    """A profile: header, avatar, bio, fields, counts, follow button and posts."""
     node = request.app[NODE]
     me = await viewer(request)
     account = await accounts.lookup_acct(node, request.match_info["acct"])
@@ -95,6 +101,7 @@ async def profile(request: web.Request) -> web.Response:
 
 @routes.get(r"/@{acct:[^/]+}/{status_id:\d+}")
 async def status_page(request: web.Request) -> web.Response:
+    """A post with its media, poll and content warning, and its comments (the thread)."""
     node = request.app[NODE]
     me = await viewer(request)
     author = await accounts.lookup_acct(node, request.match_info["acct"])
@@ -113,6 +120,7 @@ async def status_page(request: web.Request) -> web.Response:
 
 @routes.get("/notifications")
 async def notifications(request: web.Request) -> web.Response:
+    """The signed-in person's notifications."""
     me = await require_viewer(request)
     items, keys = await notification_views(request, me, _page(request))
     return await page(request, "notifications.html", notifications=items, older=_older(request, keys))

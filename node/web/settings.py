@@ -23,11 +23,13 @@ async def _form(request: web.Request, http_status: int = 200, **context: object)
 
 @routes.get("/settings/profile")
 async def edit(request: web.Request) -> web.Response:
+    """The profile settings form."""
     return await _form(request, saved=request.query.get("saved") == "1", error=None)
 
 
 @routes.post("/settings/profile")
 async def save(request: web.Request) -> web.StreamResponse:
+    """Save display name, bio, fields, avatar and header."""
     form = await check_csrf(request)
     await require_viewer(request)
     session = await current_session(request)

@@ -21,6 +21,7 @@ def _signed_in(response: web.StreamResponse, secret: str, days: int = auth.SESSI
 
 @routes.get("/login")
 async def login_form(request: web.Request) -> web.StreamResponse:
+    """The sign-in form (username or email and password)."""
     target = safe_next(request.query.get("next"))
     # ?switch=1 (the consent page's "not you?", force_login) shows the form even when signed in.
     if await current_session(request) is not None and not request.query.get("switch"):
@@ -30,6 +31,7 @@ async def login_form(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/login")
 async def login(request: web.Request) -> web.StreamResponse:
+    """Check the password, start a browser session and go on to ?next."""
     form = await check_csrf(request)
     node = request.app[NODE]
     login_name = str(form.get("login", "")).strip()
@@ -38,12 +40,15 @@ async def login(request: web.Request) -> web.StreamResponse:
         user = await auth.authenticate_password(node, login_name, str(form.get("password", "")))
     except Unauthorized as exc:
         return await page(request, "login.html", http_status=401, next=target, login=login_name, error=exc.message)
+    if previous := request.cookies.get(SESSION_COOKIE):  # switching accounts: the old session ends here
+        await auth.end_session(previous)
     secret, _ = await auth.start_session(user)
     return _signed_in(redirect(target), secret)
 
 
 @routes.post("/logout")
 async def logout(request: web.Request) -> web.StreamResponse:
+    """End this browser session."""
     await check_csrf(request)
     if cookie := request.cookies.get(SESSION_COOKIE):
         await auth.end_session(cookie)
@@ -54,6 +59,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/signup")
 async def signup_form(request: web.Request) -> web.StreamResponse:
+    """The sign-up form, or why there is none (registrations closed)."""
     if await current_session(request) is not None:
         raise web.HTTPSeeOther("/")
     mode = request.app[NODE].config.node.registrations
@@ -62,6 +68,7 @@ async def signup_form(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/signup")
 async def signup(request: web.Request) -> web.StreamResponse:
+    """Create a local account as config.node.registrations allows."""
     form = await check_csrf(request)
     node = request.app[NODE]
     mode = node.config.node.registrations
