@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from . import api, web as pages
+from . import api
+from . import web as pages
 from .api.keys import NODE
 from .api.middleware import database_context, errors
 from .config import Config

@@ -17,9 +17,10 @@ Job = Callable[[Node], Awaitable[object]]
 
 def periodic_jobs() -> list[tuple[str, Job, int]]:
     """(name, job, every N seconds) for everything the core runs on a timer."""
-    from .services import polls
+    from .services import polls, relationships
 
-    return [("close expired polls", polls.close_expired, 30)]
+    return [("close expired polls", polls.close_expired, 30),
+            ("lift expired mutes", relationships.expire_mutes, 60)]
 
 
 def start_scheduler(node: Node) -> AsyncIOScheduler:

@@ -17,8 +17,8 @@ from aiohttp.web_request import FileField
 
 from ..errors import BadRequest, ValidationFailed
 
-_TRUE = {"true", "1", "on", "yes", True, 1}
-_FALSE = {"false", "0", "off", "no", "", False, 0, None}
+_TRUE = {"true", "1", "on", "yes", True}
+_FALSE = {"false", "0", "off", "no", "", False, None}
 _KEY_PART = re.compile(r"\[([^\]]*)\]")
 
 
