@@ -20,7 +20,7 @@ def periodic_jobs() -> list[tuple[str, Job, int]]:
     from .services import polls, relationships
 
     return [("close expired polls", polls.close_expired, 30),
-            ("lift expired mutes", relationships.expire_mutes, 60)]
+            ("lift expired mutes", lambda _node: relationships.expire_mutes(), 60)]
 
 
 def start_scheduler(node: Node) -> AsyncIOScheduler:
