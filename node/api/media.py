@@ -23,23 +23,28 @@ async def _upload(request: web.Request) -> web.Response:
 
 @routes.post("/api/v2/media")
 async def upload_v2(request: web.Request) -> web.Response:
-    """Processed synchronously, so always 200 with a url (Mastodon answers 202 while still processing)."""
+    """Upload a media attachment (multipart `file`, `description`, `focus`), checked by content.
+
+    Processed synchronously, so always 200 with a url (Mastodon answers 202 while still processing)."""
     return await _upload(request)
 
 
 @routes.post("/api/v1/media")
 async def upload_v1(request: web.Request) -> web.Response:
+    """Upload a media attachment (deprecated v1 path; same as v2)."""
     return await _upload(request)
 
 
 @routes.get("/api/v1/media/{id}")
 async def show(request: web.Request) -> web.Response:
+    """View one's own media attachment."""
     account = await require_account(request, "write:media")
     return web.json_response(media_entity(request.app[NODE], await media.own_media(account, request.match_info["id"])))
 
 
 @routes.put("/api/v1/media/{id}")
 async def update(request: web.Request) -> web.Response:
+    """Change a media attachment's description or focal point."""
     account = await require_account(request, "write:media")
     params = await read_params(request)
     attachment = await media.update_media(account, request.match_info["id"], description=params.str("description"),

@@ -18,6 +18,7 @@ BASE = "/api/v1/notifications"
 
 @routes.get(BASE)
 async def listing(request: web.Request) -> web.Response:
+    """The caller's notifications, filtered by types[], exclude_types[] and account_id (paginated)."""
     account = await require_account(request, "read:notifications")
     params = await read_params(request)
     rows = await notifications.listed(account, Page.from_params(params, default=40, most=80),
@@ -30,6 +31,7 @@ async def listing(request: web.Request) -> web.Response:
 
 @routes.get(BASE + "/unread_count")
 async def unread_count(request: web.Request) -> web.Response:
+    """How many notifications arrived after the notifications read marker."""
     account = await require_account(request, "read:notifications")
     params = await read_params(request)
     limit = params.int("limit", 100, low=1, high=1000) or 100
@@ -38,6 +40,7 @@ async def unread_count(request: web.Request) -> web.Response:
 
 @routes.post(BASE + "/clear")
 async def clear(request: web.Request) -> web.Response:
+    """Dismiss all of the caller's notifications."""
     account = await require_account(request, "write:notifications")
     await notifications.clear(account)
     return web.json_response({})
@@ -45,6 +48,7 @@ async def clear(request: web.Request) -> web.Response:
 
 @routes.get(BASE + "/{id}")
 async def show(request: web.Request) -> web.Response:
+    """View one notification."""
     account = await require_account(request, "read:notifications")
     notification = await notifications.own_notification(account, request.match_info["id"])
     body = await notification_entities(request.app[NODE], [notification], account)
@@ -55,6 +59,7 @@ async def show(request: web.Request) -> web.Response:
 
 @routes.post(BASE + "/{id}/dismiss")
 async def dismiss(request: web.Request) -> web.Response:
+    """Dismiss one notification."""
     account = await require_account(request, "write:notifications")
     await notifications.dismiss(account, request.match_info["id"])
     return web.json_response({})
@@ -62,6 +67,7 @@ async def dismiss(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/markers")
 async def get_markers(request: web.Request) -> web.Response:
+    """The caller's read markers for the timelines asked for (timeline[])."""
     account = await require_account(request, "read:statuses")
     params = await read_params(request)
     return web.json_response(marker_entities(await notifications.markers(account, params.list("timeline"))))
@@ -69,6 +75,7 @@ async def get_markers(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/markers")
 async def save_markers(request: web.Request) -> web.Response:
+    """Move read markers: home[last_read_id] and/or notifications[last_read_id]."""
     account = await require_account(request, "write:statuses")
     params = await read_params(request)
     positions = {}

@@ -15,6 +15,7 @@ routes = web.RouteTableDef()
 
 @routes.get("/api/v1/polls/{id}")
 async def show(request: web.Request) -> web.Response:
+    """View a poll (with own_votes and voted for the caller)."""
     viewer = await optional_account(request)
     poll = await polls.visible_poll(viewer, request.match_info["id"])
     own = await polls.own_votes(viewer, poll)
@@ -23,6 +24,7 @@ async def show(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/polls/{id}/votes")
 async def vote(request: web.Request) -> web.Response:
+    """Vote in a poll with choices[] (once; not in one's own or an ended poll)."""
     account = await require_account(request, "write:statuses")
     params = await read_params(request)
     poll = await polls.vote(request.app[NODE], account, request.match_info["id"], params.ids("choices"))

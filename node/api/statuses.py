@@ -38,6 +38,7 @@ async def _respond(request: web.Request, status, viewer: Account | None, **optio
 
 @routes.post(BASE)
 async def create(request: web.Request) -> web.Response:
+    """Post a new status (text, media, poll, reply, content warning, visibility); honours Idempotency-Key."""
     user = await require_user(request, "write:statuses")
     params = await read_params(request)
     grant = await current_grant(request)
@@ -61,12 +62,14 @@ async def many(request: web.Request) -> web.Response:
 
 @routes.get(BASE + "/{id}")
 async def show(request: web.Request) -> web.Response:
+    """View a single status (404 when unknown or not visible to the caller)."""
     viewer = await optional_account(request)
     return await _respond(request, await visibility.visible_status(viewer, request.match_info["id"]), viewer)
 
 
 @routes.delete(BASE + "/{id}")
 async def delete(request: web.Request) -> web.Response:
+    """Delete one's own status; the answer carries `text` for delete-and-redraft."""
     account = await require_account(request, "write:statuses")
     status = await statuses.own_status(account, request.match_info["id"])
     if status.reblog_of_id is not None:  # reblogs are undone with /unreblog
@@ -78,6 +81,7 @@ async def delete(request: web.Request) -> web.Response:
 
 @routes.put(BASE + "/{id}")
 async def edit(request: web.Request) -> web.Response:
+    """Edit one's own status (text, content warning, sensitivity, media, poll); keeps the history."""
     account = await require_account(request, "write:statuses")
     params = await read_params(request)
     status = await statuses.edit_status(request.app[NODE], account, request.match_info["id"], _draft(params, "public"))
@@ -86,6 +90,7 @@ async def edit(request: web.Request) -> web.Response:
 
 @routes.get(BASE + "/{id}/history")
 async def history(request: web.Request) -> web.Response:
+    """The status's revisions, oldest first (StatusEdit list)."""
     viewer = await optional_account(request)
     status = await visibility.visible_status(viewer, request.match_info["id"])
     return web.json_response(await status_edit_entities(request.app[NODE], status, await statuses.history(status)))
@@ -93,6 +98,7 @@ async def history(request: web.Request) -> web.Response:
 
 @routes.get(BASE + "/{id}/source")
 async def source(request: web.Request) -> web.Response:
+    """The plain text and content warning of one's own status, for editing."""
     account = await require_account(request, "read:statuses")
     status = await statuses.own_status(account, request.match_info["id"])
     return web.json_response({"id": str(status.id), "text": status.text, "spoiler_text": status.spoiler_text})
@@ -100,6 +106,7 @@ async def source(request: web.Request) -> web.Response:
 
 @routes.get(BASE + "/{id}/context")
 async def context(request: web.Request) -> web.Response:
+    """Ancestors and descendants of a status that the caller may see."""
     viewer = await optional_account(request)
     status = await visibility.visible_status(viewer, request.match_info["id"])
     ancestors, descendants = await statuses.context(viewer, status)
@@ -110,6 +117,7 @@ async def context(request: web.Request) -> web.Response:
 
 @routes.post(BASE + "/{id}/favourite")
 async def favourite(request: web.Request) -> web.Response:
+    """Favourite a status (idempotent)."""
     account = await require_account(request, "write:favourites")
     status = await interactions.favourite(request.app[NODE], account, request.match_info["id"])
     return await _respond(request, status, account)
@@ -117,6 +125,7 @@ async def favourite(request: web.Request) -> web.Response:
 
 @routes.post(BASE + "/{id}/unfavourite")
 async def unfavourite(request: web.Request) -> web.Response:
+    """Undo a favourite (idempotent)."""
     account = await require_account(request, "write:favourites")
     status = await interactions.unfavourite(request.app[NODE], account, request.match_info["id"])
     return await _respond(request, status, account)
@@ -124,6 +133,7 @@ async def unfavourite(request: web.Request) -> web.Response:
 
 @routes.post(BASE + "/{id}/reblog")
 async def reblog(request: web.Request) -> web.Response:
+    """Boost a status with an optional visibility; returns the reblog (idempotent)."""
     account = await require_account(request, "write:statuses")
     params = await read_params(request)
     status = await interactions.reblog(request.app[NODE], account, request.match_info["id"],
@@ -133,6 +143,7 @@ async def reblog(request: web.Request) -> web.Response:
 
 @routes.post(BASE + "/{id}/unreblog")
 async def unreblog(request: web.Request) -> web.Response:
+    """Undo a boost; returns the original status."""
     account = await require_account(request, "write:statuses")
     status = await interactions.unreblog(request.app[NODE], account, request.match_info["id"])
     return await _respond(request, status, account)
@@ -140,12 +151,14 @@ async def unreblog(request: web.Request) -> web.Response:
 
 @routes.post(BASE + "/{id}/bookmark")
 async def bookmark(request: web.Request) -> web.Response:
+    """Bookmark a status (idempotent)."""
     account = await require_account(request, "write:bookmarks")
     return await _respond(request, await interactions.bookmark(account, request.match_info["id"]), account)
 
 
 @routes.post(BASE + "/{id}/unbookmark")
 async def unbookmark(request: web.Request) -> web.Response:
+    """Remove a bookmark (idempotent)."""
     account = await require_account(request, "write:bookmarks")
     return await _respond(request, await interactions.unbookmark(account, request.match_info["id"]), account)
 
@@ -160,9 +173,11 @@ async def _accounts_page(request: web.Request, lister) -> web.Response:  # type:
 
 @routes.get(BASE + "/{id}/favourited_by")
 async def favourited_by(request: web.Request) -> web.Response:
+    """Accounts that favourited a status (paginated)."""
     return await _accounts_page(request, timelines.favourited_by)
 
 
 @routes.get(BASE + "/{id}/reblogged_by")
 async def reblogged_by(request: web.Request) -> web.Response:
+    """Accounts that boosted a status (paginated)."""
     return await _accounts_page(request, timelines.reblogged_by)

@@ -26,6 +26,7 @@ def _where(params: Params) -> dict[str, bool]:
 
 @routes.get("/api/v1/timelines/home")
 async def home(request: web.Request) -> web.Response:
+    """The caller's home timeline: own statuses and those of followed accounts (paginated)."""
     viewer = await require_account(request, "read:statuses")
     rows, keys = await timelines.home(viewer, Page.from_params(await read_params(request)))
     return await _page(request, viewer, rows, keys)
@@ -33,6 +34,7 @@ async def home(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/timelines/public")
 async def public(request: web.Request) -> web.Response:
+    """Public statuses, optionally only local, only remote or only with media (paginated)."""
     viewer = await optional_account(request)
     params = await read_params(request)
     rows, keys = await timelines.public(viewer, Page.from_params(params), **_where(params))
@@ -41,6 +43,7 @@ async def public(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/timelines/tag/{hashtag}")
 async def hashtag(request: web.Request) -> web.Response:
+    """Public statuses with a hashtag, with any[], all[] and none[] refinements (paginated)."""
     viewer = await optional_account(request)
     params = await read_params(request)
     rows, keys = await timelines.hashtag(
@@ -51,6 +54,7 @@ async def hashtag(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/accounts/{id}/statuses")
 async def account_statuses(request: web.Request) -> web.Response:
+    """An account's statuses as the caller may see them, with profile filters (paginated)."""
     viewer = await optional_account(request)
     params = await read_params(request)
     rows, keys = await timelines.account_statuses(
@@ -62,6 +66,7 @@ async def account_statuses(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/bookmarks")
 async def bookmarks(request: web.Request) -> web.Response:
+    """The caller's bookmarked statuses, newest bookmark first (paginated)."""
     viewer = await require_account(request, "read:bookmarks")
     rows, keys = await timelines.bookmarks(viewer, Page.from_params(await read_params(request)))
     return await _page(request, viewer, rows, keys)
@@ -69,6 +74,7 @@ async def bookmarks(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/favourites")
 async def favourites(request: web.Request) -> web.Response:
+    """The caller's favourited statuses, newest favourite first (paginated)."""
     viewer = await require_account(request, "read:favourites")
     rows, keys = await timelines.favourites(viewer, Page.from_params(await read_params(request)))
     return await _page(request, viewer, rows, keys)
