@@ -107,10 +107,11 @@ class NodeApi:
     """One plugin's handle on the node. Created when the plugin loads; the lookups and actions work once the
     node has started (from `startup` on, and in routes, jobs, event handlers and vetoes)."""
 
-    def __init__(self, name: str, settings: Mapping[str, Any], *, base_url: str, data_dir: Path,
+    def __init__(self, name: str, settings: Mapping[str, Any], *, node_name: str, base_url: str, data_dir: Path,
                  theme: str) -> None:
         self.name = name
         self.settings: Mapping[str, Any] = MappingProxyType(dict(settings))
+        self.node_name = node_name  # the node's display name ([node] name)
         self.base_url = base_url.rstrip("/")
         self.log = logging.getLogger(f"entativa.plugins.{name}")
         self._data_dir = data_dir / "plugins" / name

@@ -147,8 +147,11 @@ def _import(source: Source) -> ModuleType:
     if source.origin == "bundled":
         return importlib.import_module(f"{BUNDLED_DIR.name}.{source.name}")
     module_name = f"_entativa_plugin_{source.name}"  # folders off sys.path: imported by file, under this name
-    if module_name in sys.modules:
-        return sys.modules[module_name]
+    if module_name in sys.modules:  # another node in this process loaded it already
+        loaded = sys.modules[module_name]
+        if Path(loaded.__path__[0]) != source.folder:
+            raise ImportError(f"a plugin {source.name!r} from {loaded.__path__[0]} is already loaded")
+        return loaded
     spec = importlib.util.spec_from_file_location(module_name, source.folder / "__init__.py",
                                                   submodule_search_locations=[str(source.folder)])
     assert spec is not None and spec.loader is not None
@@ -271,7 +274,8 @@ def load_plugins(config: Config) -> Plugins:
         for impl in _impls_of(manager, "settings", name):
             defaults = _call_sync(name, impl, "settings")
         api = NodeApi(name, _check_settings(name, defaults, config.plugins.settings.get(name, {})),
-                      base_url=config.base_url, data_dir=config.data_dir, theme=config.node.theme)
+                      node_name=config.node.name, base_url=config.base_url, data_dir=config.data_dir,
+                      theme=config.node.theme)
         plugin = LoadedPlugin(manifest, source, module, api)
         for hook in ("template_folder", "static_folder"):
             for impl in _impls_of(manager, hook, name):
