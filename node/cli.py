@@ -130,8 +130,22 @@ def cmd_check(config: Config, _args: argparse.Namespace) -> None:
     print(f"federation {'on' if config.federation.enabled else 'off'}"
           f"{', private addresses allowed' if config.federation.allow_private_addresses else ''}")
     print(f"mail       {config.mail.smtp_host + ':' + str(config.mail.smtp_port) if config.mail.smtp_host else 'off'}")
-    print(f"plugins    {', '.join(config.plugins.enabled) or 'none'}")
+    _check_plugins(config)
     print("config OK")
+
+
+def _check_plugins(config: Config) -> None:
+    """Load the enabled plugins (a broken one fails here, as it would at start) and list their hooks."""
+    from .plugins import load_plugins
+
+    plugins = load_plugins(config)
+    plugins.tortoise_apps()  # imports their models and checks their migrations folders
+    print(f"plugins    {', '.join(plugins.names) or 'none'}")
+    for name in plugins.names:
+        plugin = plugins.get(name)
+        origin = plugin.source.origin
+        where = origin if origin == "bundled" else f"{origin}: {plugin.source.where}"
+        print(f"  {name} {plugin.manifest.version} ({where}) hooks: {', '.join(plugins.hooks_of(name))}")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -167,9 +167,26 @@ def _import(source: Source) -> ModuleType:
 
 # ---- loading ---------------------------------------------------------------------------------------------
 
+# A package's attributes change once its submodules are imported (`plugins.welcome.models` replaces a
+# `models` hook function on the package), so each plugin's hook functions are taken once, right after import.
+_HOOKS: dict[str, SimpleNamespace] = {}
+
+
+def _hook_functions(module: ModuleType) -> SimpleNamespace:
+    if module.__name__ not in _HOOKS:
+        marker = f"{hookspecs.PROJECT}_impl"
+        _HOOKS[module.__name__] = SimpleNamespace(**{
+            name: value for name, value in vars(module).items() if callable(value) and hasattr(value, marker)})
+    return _HOOKS[module.__name__]
+
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
 
 def _failure(name: str, what: str, exc: BaseException) -> PluginError:
-    return PluginError(f"plugin {name!r}: {what}: {type(exc).__name__}: {exc}")
+    return PluginError(f"plugin {name!r}: {what}: {type(exc).__name__}: {_one_line(exc)}")
 
 
 def _check_settings(name: str, defaults: Any, given: Mapping[str, Any]) -> dict[str, Any]:
@@ -259,9 +276,9 @@ def load_plugins(config: Config) -> Plugins:
             raise _failure(name, f"cannot import from {source.where}", exc) from exc
         manifest = read_manifest(Path(module.__path__[0]) / MANIFEST, name)
         try:
-            manager.register(module, name=name)
+            manager.register(_hook_functions(module), name=name)
         except pluggy.PluginValidationError as exc:
-            raise PluginError(f"plugin {name!r}: {exc}") from None
+            raise PluginError(f"plugin {name!r}: {_one_line(exc)}") from None
         except ValueError as exc:  # the same module registered under two names
             raise _failure(name, "cannot register", exc) from None
         registered[name] = (manifest, source, module)
@@ -269,7 +286,7 @@ def load_plugins(config: Config) -> Plugins:
     plugins = []
     for name in enabled:
         manifest, source, module = registered[name]
-        _check_manifest(manifest, module, manager, enabled)
+        _check_manifest(manifest, manager, enabled)
         defaults: Any = {}
         for impl in _impls_of(manager, "settings", name):
             defaults = _call_sync(name, impl, "settings")
@@ -297,17 +314,16 @@ def _check_pending(manager: pluggy.PluginManager) -> None:
         manager.check_pending()  # a misspelt hook would otherwise never run, silently
     except pluggy.PluginValidationError as exc:
         name = manager.get_name(exc.plugin) or "?"
-        raise PluginError(f"plugin {name!r}: {exc} (hooks: {', '.join(HOOK_NAMES)})") from None
+        raise PluginError(f"plugin {name!r}: {_one_line(exc)} (hooks: {', '.join(HOOK_NAMES)})") from None
 
 
 def _impls_of(manager: pluggy.PluginManager, hook: str, name: str) -> list[pluggy.HookImpl]:
     return [impl for impl in getattr(manager.hook, hook).get_hookimpls() if impl.plugin_name == name]
 
 
-def _check_manifest(manifest: Manifest, module: ModuleType, manager: pluggy.PluginManager,
-                    enabled: tuple[str, ...]) -> None:
+def _check_manifest(manifest: Manifest, manager: pluggy.PluginManager, enabled: tuple[str, ...]) -> None:
     name = manifest.name
-    implemented = {caller.name for caller in manager.get_hookcallers(module) or []}
+    implemented = {caller.name for caller in manager.get_hookcallers(manager.get_plugin(name)) or []}
     declared = set(manifest.hooks)
     if implemented != declared:
         missing, extra = sorted(implemented - declared), sorted(declared - implemented)
@@ -509,8 +525,7 @@ class Plugins:
         return extended
 
     def hooks_of(self, name: str) -> list[str]:
-        plugin = self.get(name)
-        return sorted(c.name for c in self.manager.get_hookcallers(plugin.module) or [])
+        return sorted(c.name for c in self.manager.get_hookcallers(self.manager.get_plugin(name)) or [])
 
 
 def _accepted(handler: Callable[..., Any], payload: Mapping[str, Any]) -> dict[str, Any]:
