@@ -101,6 +101,26 @@ async def poll_entities(polls: Sequence[Poll], viewer: Account | None, authors: 
             for p in polls}
 
 
+async def _viewer_flags(viewer_id: int, ids: list[int]) -> tuple[set[int], set[int], set[int]]:
+    """Which of the statuses the viewer favourited, reblogged and bookmarked: one round trip, not three
+    (each ORM query costs about a millisecond to build, which a timeline page pays on every load)."""
+    marks = ",".join("?" * len(ids))
+    sql = (f"SELECT 'f', status_id FROM favourites WHERE account_id = ? AND status_id IN ({marks}) UNION ALL "
+           f"SELECT 'r', reblog_of_id FROM statuses WHERE account_id = ? AND reblog_of_id IN ({marks}) UNION ALL "
+           f"SELECT 'b', status_id FROM bookmarks WHERE account_id = ? AND status_id IN ({marks})")
+    connection = Favourite._meta.db
+    if connection.capabilities.dialect != "sqlite":  # other databases: the portable ORM queries
+        return (set(await Favourite.filter(account_id=viewer_id, status_id__in=ids).values_list("status_id", flat=True)),
+                set(await Status.filter(account_id=viewer_id, reblog_of_id__in=ids).values_list(
+                    "reblog_of_id", flat=True)),
+                set(await Bookmark.filter(account_id=viewer_id, status_id__in=ids).values_list("status_id", flat=True)))
+    _, rows = await connection.execute_query(sql, [viewer_id, *ids] * 3)
+    found: dict[str, set[int]] = {"f": set(), "r": set(), "b": set()}
+    for kind, status_id in rows:
+        found[kind].add(status_id)
+    return found["f"], found["r"], found["b"]
+
+
 async def status_entities(node: Node, statuses: Sequence[Status], viewer: Account | None, *,
                           source: bool = False, fresh: bool = False) -> list[dict[str, Any]]:
     """Mastodon's Status for each status, in order; `source` adds `text` (delete and redraft); `fresh`
@@ -138,12 +158,7 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
     reblogged: set[int] = set()
     bookmarked: set[int] = set()
     if viewer is not None and not fresh:
-        favourited = set(await Favourite.filter(account_id=viewer.id, status_id__in=ids).values_list(
-            "status_id", flat=True))
-        reblogged = set(await Status.filter(account_id=viewer.id, reblog_of_id__in=ids).values_list(
-            "reblog_of_id", flat=True))
-        bookmarked = set(await Bookmark.filter(account_id=viewer.id, status_id__in=ids).values_list(
-            "status_id", flat=True))
+        favourited, reblogged, bookmarked = await _viewer_flags(viewer.id, ids)
     rendered_accounts: dict[int, dict[str, Any]] = {}
 
     def account_of(account_id: int) -> dict[str, Any]:
