@@ -22,7 +22,28 @@ from .hookspecs import PROJECT
 if TYPE_CHECKING:
     from .runtime import Node
 
-hookimpl = pluggy.HookimplMarker(PROJECT)
+_mark = pluggy.HookimplMarker(PROJECT)
+# Hook functions by defining module: a plugin's `models` function stays found after `from .models import X`
+# has replaced the package attribute of that name with the submodule.
+_DEFINED: dict[str, dict[str, Callable[..., Any]]] = {}
+
+
+def hookimpl(function: Callable[..., Any] | None = None, **options: bool) -> Any:
+    """Marks a function as a hook implementation; options as pluggy's (tryfirst=True, trylast=True)."""
+
+    def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
+        marked = _mark(fn, **options)
+        _DEFINED.setdefault(fn.__module__, {})[fn.__name__] = marked
+        return marked
+
+    return mark(function) if function is not None else mark
+
+
+def hook_functions(module: Any) -> dict[str, Callable[..., Any]]:
+    """A plugin module's hook implementations: those defined in it and those it imported."""
+    marker = f"{PROJECT}_impl"
+    imported = {name: value for name, value in vars(module).items() if callable(value) and hasattr(value, marker)}
+    return {**imported, **_DEFINED.get(module.__name__, {})}
 T = TypeVar("T")
 
 # Mastodon's notification types: clients drop or choke on others, so plugins pick from these.

@@ -29,7 +29,7 @@ from aiohttp import web
 from . import hookspecs
 from .config import Config, ConfigError
 from .errors import Forbidden
-from .plugin_api import Job, NodeApi, public_value
+from .plugin_api import Job, NodeApi, hook_functions, public_value
 
 if TYPE_CHECKING:
     from .runtime import Node
@@ -167,18 +167,8 @@ def _import(source: Source) -> ModuleType:
 
 # ---- loading ---------------------------------------------------------------------------------------------
 
-# A package's attributes change once its submodules are imported (`plugins.welcome.models` replaces a
-# `models` hook function on the package), so each plugin's hook functions are taken once, right after import.
-_HOOKS: dict[str, SimpleNamespace] = {}
-
-
 def _hook_functions(module: ModuleType) -> SimpleNamespace:
-    if module.__name__ not in _HOOKS:
-        marker = f"{hookspecs.PROJECT}_impl"
-        _HOOKS[module.__name__] = SimpleNamespace(**{
-            name: value for name, value in vars(module).items() if callable(value) and hasattr(value, marker)})
-    return _HOOKS[module.__name__]
-
+    return SimpleNamespace(**hook_functions(module))
 
 
 def _one_line(text: object) -> str:
