@@ -1,0 +1,381 @@
+"""One handler per inbound activity type, registered on the node's ActivityRegistry: follows and their
+answers, content (Create/Update/Delete), shares, likes and reactions, blocks, moves, reports, actor
+updates, poll votes. Each checks that the signer may do what the activity claims."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from federation.as2 import (
+    InvalidActorError,
+    ParsedActivity,
+    author_of,
+    id_of,
+    parse_actor,
+    type_of,
+    visibility_of,
+)
+from federation.inbox import ActivityRegistry
+
+from ..errors import BadRequest, Forbidden, NotFound
+from ..models import Account, Block, Favourite, Follow, FollowRequest, Poll, PollVote, Report, Status
+from ..services import relationships
+from ..services import statuses as status_service
+from . import ingest, moderation, outbox, state
+from .actors import fetch_actor, host_of, upsert_actor
+
+if TYPE_CHECKING:
+    from ..runtime import Node
+
+log = logging.getLogger(__name__)
+_CORE: list[tuple[str, Any]] = []
+
+
+class _Table:
+    """Collects the core handlers; each node builds its own registry from them (plus its plugins')."""
+
+    def on(self, kind: str) -> Any:
+        def register(handler: Any) -> Any:
+            _CORE.append((kind, handler))
+            return handler
+
+        return register
+
+
+registry = _Table()
+
+
+async def build_registry(node: Node) -> ActivityRegistry[Any]:
+    """The core handlers, then the plugins' (a plugin may narrow a type by object type, e.g. Create of its
+    own objects, but not replace a core handler)."""
+    table: ActivityRegistry[Any] = ActivityRegistry()
+    for kind, handler in _CORE:
+        table.on(kind)(handler)
+    for (kind, object_type), handler in (await node.plugins.activity_handlers()).items():
+        try:
+            table.on(kind, object_type)(handler)
+        except ValueError:
+            log.warning("a plugin's handler for %s/%s is ignored: the core handles it", kind, object_type)
+    table.fallback(on_unknown)
+    return table
+
+
+async def _local(node: Node, uri: str | None) -> Account:
+    account = await Account.filter(uri=uri, domain="").first() if uri else None
+    if account is None:
+        raise NotFound(f"{uri} is not an actor on this server")
+    return account
+
+
+def _object_field(activity: ParsedActivity, name: str) -> str | None:
+    return id_of(activity.object.get(name)) if activity.object is not None else None
+
+
+# ---- follows ----------------------------------------------------------------------------------------------
+
+
+@registry.on("Follow")
+async def on_follow(activity: ParsedActivity, node: Node) -> None:
+    target = await _local(node, activity.object_id)
+    follower = await fetch_actor(node, activity.actor)
+    try:
+        result = await relationships.follow(node, follower, target)
+    except Forbidden:  # blocked either way, or a plugin said no
+        await outbox.send_reject(node, follower, target, activity.id)
+        return
+    if activity.id and result.uri != activity.id:
+        result.uri = activity.id[:1024]
+        await result.save(update_fields=["uri"])
+    if isinstance(result, Follow):
+        await outbox.send_accept(node, follower, target, activity.id)
+
+
+async def _request_answered(activity: ParsedActivity, node: Node) -> tuple[Account, FollowRequest | None, Follow | None]:
+    remote = await fetch_actor(node, activity.actor)
+    follower_uri = _object_field(activity, "actor")
+    query = {"target_account_id": remote.id}
+    request = None
+    if activity.object_id:
+        request = await FollowRequest.filter(uri=activity.object_id, **query).first()
+    if request is None and follower_uri:
+        follower = await Account.filter(uri=follower_uri, domain="").first()
+        if follower is not None:
+            request = await FollowRequest.filter(account_id=follower.id, **query).first()
+    follow = None
+    if request is None:
+        follow = await Follow.filter(uri=activity.object_id, **query).first() if activity.object_id else None
+        if follow is None and follower_uri:
+            follow = await Follow.filter(account__uri=follower_uri, **query).first()
+    return remote, request, follow
+
+
+@registry.on("Accept")
+async def on_accept(activity: ParsedActivity, node: Node) -> None:
+    remote, request, _ = await _request_answered(activity, node)
+    if request is not None:
+        await relationships.authorize_request(node, remote, request.account_id)
+
+
+@registry.on("Reject")
+async def on_reject(activity: ParsedActivity, node: Node) -> None:
+    remote, request, follow = await _request_answered(activity, node)
+    if request is not None:
+        await relationships.reject_request(node, remote, request.account_id)
+    elif follow is not None:
+        await relationships.unfollow(node, await Account.get(id=follow.account_id), remote)
+
+
+# ---- undo -------------------------------------------------------------------------------------------------
+
+
+@registry.on("Undo")
+async def on_undo(activity: ParsedActivity, node: Node) -> None:
+    actor = await fetch_actor(node, activity.actor)
+    inner_type = activity.object_type
+    inner_object = _object_field(activity, "object")
+    if activity.object is not None and id_of(activity.object.get("actor")) not in (None, activity.actor):
+        raise Forbidden("an actor may only undo its own activities")
+    if inner_type in (None, "Like", "EmojiReact"):
+        favourite = await Favourite.filter(uri=activity.object_id, account_id=actor.id).first() if activity.object_id else None
+        if favourite is None and inner_object:
+            favourite = await Favourite.filter(account_id=actor.id, status__uri=inner_object).first()
+        if favourite is not None:
+            await _unfavourite(node, favourite)
+            return
+    if inner_type in (None, "Announce"):
+        reblog = await Status.filter(uri=activity.object_id, account_id=actor.id,
+                                     reblog_of_id__not_isnull=True).first() if activity.object_id else None
+        if reblog is not None:
+            await status_service.delete_status(node, reblog)
+            return
+    if inner_type in (None, "Follow"):
+        follow = await Follow.filter(uri=activity.object_id, account_id=actor.id).first() if activity.object_id else None
+        request = await FollowRequest.filter(uri=activity.object_id, account_id=actor.id).first() if activity.object_id else None
+        target_id = (follow or request).target_account_id if (follow or request) else None
+        if target_id is None and inner_object:
+            target = await Account.filter(uri=inner_object, domain="").first()
+            target_id = target.id if target else None
+        if target_id is not None:
+            await relationships.unfollow(node, actor, await Account.get(id=target_id))
+            return
+    if inner_type in (None, "Block") and inner_object:
+        target = await Account.filter(uri=inner_object, domain="").first()
+        if target is not None:
+            await relationships.unblock(node, actor, target)
+
+
+async def _unfavourite(node: Node, favourite: Favourite) -> None:
+    async with in_transaction():
+        deleted = await Favourite.filter(id=favourite.id).delete()
+        if deleted:
+            await Status.filter(id=favourite.status_id, favourites_count__gt=0).update(
+                favourites_count=F("favourites_count") - 1)
+    if deleted:
+        await node.bus.publish("favourite.deleted", favourite=favourite)
+
+
+# ---- content ----------------------------------------------------------------------------------------------
+
+
+def _attributed(activity: ParsedActivity) -> None:
+    if activity.object is None:
+        return
+    author = author_of(activity.object)
+    if author is not None and author != activity.actor:
+        raise Forbidden("the activity's actor is not the object's author")
+
+
+@registry.on("Create")
+async def on_create(activity: ParsedActivity, node: Node) -> Any:
+    actor = await fetch_actor(node, activity.actor)
+    if activity.object is None:
+        if activity.object_id and host_of(activity.object_id) == host_of(activity.actor):
+            return await ingest.fetch_status(node, activity.object_id)
+        raise BadRequest("Create needs an object")
+    _attributed(activity)
+    obj = activity.object
+    if (type_of(obj) == "Note" and obj.get("name") and not obj.get("content")
+            and (parent := await Status.filter(uri=id_of(obj.get("inReplyTo")), local=True).first()) is not None):
+        return await _vote(node, actor, parent, str(obj["name"]), id_of(obj))
+    return await ingest.create_status(node, actor, dict(obj))
+
+
+async def _vote(node: Node, voter: Account, status: Status, choice_name: str, uri: str | None) -> None:
+    poll = await Poll.filter(status_id=status.id).first()
+    if poll is None or choice_name not in poll.options:
+        raise BadRequest("not a vote in one of our polls")
+    if poll.expires_at is not None and poll.expires_at <= datetime.now(UTC):
+        raise BadRequest("the poll has ended")
+    choice = poll.options.index(choice_name)
+    async with in_transaction():
+        earlier = set(await PollVote.filter(poll_id=poll.id, account_id=voter.id).values_list("choice", flat=True))
+        if choice in earlier or (earlier and not poll.multiple):
+            return
+        await PollVote.create(poll_id=poll.id, account_id=voter.id, choice=choice, uri=uri)
+        fresh = await Poll.get(id=poll.id)
+        tallies = list(fresh.cached_tallies)
+        tallies[choice] += 1
+        await Poll.filter(id=poll.id).update(cached_tallies=tallies, votes_count=F("votes_count") + 1,
+                                             voters_count=F("voters_count") + (0 if earlier else 1))
+    poll = await Poll.get(id=poll.id)
+    await node.bus.publish("poll.voted", poll=poll, account=voter, choices=[choice])
+    await outbox.send_poll_update(node, poll)
+
+
+@registry.on("Update")
+async def on_update(activity: ParsedActivity, node: Node) -> None:
+    obj = activity.object
+    if obj is None:
+        return
+    if activity.object_id == activity.actor:
+        try:
+            await upsert_actor(node, parse_actor(obj))
+        except InvalidActorError as exc:
+            raise BadRequest(str(exc)) from None
+        return
+    if type_of(obj) in ingest.CONTENT_TYPES:
+        _attributed(activity)
+        author = await fetch_actor(node, activity.actor)
+        await ingest.update_status(node, author, dict(obj))
+
+
+@registry.on("Delete")
+async def on_delete(activity: ParsedActivity, node: Node) -> None:
+    if activity.object_id == activity.actor:
+        account = await Account.filter(uri=activity.actor).exclude(domain="").first()
+        if account is not None:
+            await _remove_account(account)
+        return
+    status = await Status.filter(uri=activity.object_id).first() if activity.object_id else None
+    if status is None:
+        return
+    author = await Account.get(id=status.account_id)
+    if author.uri != activity.actor:
+        raise Forbidden("only the author may delete a status")
+    await status_service.delete_status(node, status)
+
+
+async def _remove_account(account: Account) -> None:
+    """A remote account deleted itself: its follows go, and it is hidden like a suspended account."""
+    async with in_transaction():
+        for follow in await Follow.filter(account_id=account.id):
+            await follow.delete()
+            await Account.filter(id=follow.target_account_id, followers_count__gt=0).update(
+                followers_count=F("followers_count") - 1)
+        for follow in await Follow.filter(target_account_id=account.id):
+            await follow.delete()
+            await Account.filter(id=follow.account_id, following_count__gt=0).update(
+                following_count=F("following_count") - 1)
+        await Account.filter(id=account.id).update(suspended_at=datetime.now(UTC))
+
+
+# ---- shares, likes, reactions ---------------------------------------------------------------------------------
+
+
+@registry.on("Announce")
+async def on_announce(activity: ParsedActivity, node: Node) -> None:
+    actor = await fetch_actor(node, activity.actor)
+    if not activity.object_id or not activity.id:
+        raise BadRequest("Announce needs an id and an object")
+    if await Status.filter(uri=activity.id).exists():
+        return
+    original = await ingest.fetch_status(node, activity.object_id)
+    if original.visibility not in ("public", "unlisted") or original.reblog_of_id is not None:
+        raise Forbidden("that status cannot be shared")
+    visibility = visibility_of(activity.audience, followers=actor.followers_url or None, actor=actor.uri)
+    now = datetime.now(UTC)
+    reblog = Status(account=actor, local=False, uri=activity.id[:1024], url=activity.id[:1024],
+                    visibility=visibility if visibility != "direct" else "private", reblog_of=original,
+                    created_at=now)
+    async with in_transaction():
+        await reblog.save(force_create=True)
+        await Status.filter(id=original.id).update(reblogs_count=F("reblogs_count") + 1)
+        await Account.filter(id=actor.id).update(statuses_count=F("statuses_count") + 1, last_status_at=now)
+    await node.bus.publish("reblog.created", status=reblog)
+
+
+@registry.on("Like")
+@registry.on("EmojiReact")
+async def on_like(activity: ParsedActivity, node: Node) -> None:
+    actor = await fetch_actor(node, activity.actor)
+    status = await Status.filter(uri=activity.object_id).first() if activity.object_id else None
+    if status is None:
+        return  # a like of something we never stored is of no use to anyone here
+    if await Favourite.filter(account_id=actor.id, status_id=status.id).exists():
+        return
+    try:
+        async with in_transaction():
+            row = await Favourite.create(account_id=actor.id, status_id=status.id,
+                                         uri=(activity.id or None) and activity.id[:1024])
+            await Status.filter(id=status.id).update(favourites_count=F("favourites_count") + 1)
+    except IntegrityError:
+        return
+    row.status = status
+    await node.bus.publish("favourite.created", favourite=row)
+
+
+# ---- blocks, moves, reports ------------------------------------------------------------------------------------
+
+
+@registry.on("Block")
+async def on_block(activity: ParsedActivity, node: Node) -> None:
+    actor = await fetch_actor(node, activity.actor)
+    target = await _local(node, activity.object_id)
+    if not await Block.filter(account_id=actor.id, target_account_id=target.id).exists():
+        block = await relationships.block(node, actor, target)
+        if activity.id:
+            await Block.filter(id=block.id).update(uri=activity.id[:1024])
+
+
+@registry.on("Move")
+async def on_move(activity: ParsedActivity, node: Node) -> None:
+    """Followers of the old account follow the new one, if the new one names the old as an alias."""
+    if activity.object_id != activity.actor or not activity.target:
+        raise BadRequest("Move must move its own actor to a target")
+    origin = await fetch_actor(node, activity.actor)
+    fed = state.of(node)
+    await moderation.ensure_not_suspended(host_of(activity.target))
+    target_doc = parse_actor(await fed.client.get_activity(activity.target, sign_with=fed.instance_key))
+    if origin.uri not in target_doc.also_known_as:
+        raise Forbidden("the target does not list the moved account in alsoKnownAs")
+    target = await upsert_actor(node, target_doc)
+    followers = await Account.filter(following_rel__target_account_id=origin.id, domain="")
+    token = state.INBOUND.set(False)  # these follows are our users' own: they federate as usual
+    try:
+        for follower in followers:
+            await relationships.unfollow(node, follower, origin)
+            try:
+                await relationships.follow(node, follower, target)
+            except Forbidden:
+                continue
+    finally:
+        state.INBOUND.reset(token)
+
+
+@registry.on("Flag")
+async def on_flag(activity: ParsedActivity, node: Node) -> None:
+    reporter = await fetch_actor(node, activity.actor)
+    base = node.urls.base + "/"
+    local_uris = [o for o in activity.objects if o.startswith(base)]
+    target = await Account.filter(uri__in=local_uris, domain="").first() if local_uris else None
+    statuses = await Status.filter(uri__in=local_uris) if local_uris else []
+    if target is None and statuses:
+        target = await Account.get(id=statuses[0].account_id)
+    if target is None:
+        raise NotFound("the report names nobody on this server")
+    comment = activity.raw.get("content")
+    if activity.id and await Report.filter(uri=activity.id).exists():
+        return
+    await moderation.file_report(reporter, target, status_ids=[s.id for s in statuses if s.account_id == target.id],
+                                 comment=comment[:1000] if isinstance(comment, str) else "", uri=activity.id)
+
+
+async def on_unknown(activity: ParsedActivity, node: Node) -> None:
+    """Types we do not handle (Add, Remove, Read...) are kept in the inbox table and otherwise ignored."""
+    return None

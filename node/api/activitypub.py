@@ -1,0 +1,241 @@
+"""ActivityPub over HTTP: discovery (WebFinger, host-meta, NodeInfo), actor documents, inboxes,
+collections and object URLs (AS2 JSON or, for browsers, a redirect to the page). Thin: the work is in
+node.activitypub."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from federation.as2 import AS2_MEDIA_TYPE
+from federation.discovery import (
+    JRD_MEDIA_TYPE,
+    XRD_MEDIA_TYPE,
+    WebfingerError,
+    host_meta_json,
+    host_meta_xml,
+    nodeinfo_document,
+    nodeinfo_links,
+    parse_resource,
+    webfinger_jrd,
+)
+from federation.signatures import SignatureError
+
+from ..activitypub import actors, collections, inbox, serialize, state
+from ..errors import BadRequest, NotFound, Unauthorized
+from ..models import Account, Status, User
+from ..runtime import Node
+from ..services import instance
+from .keys import NODE
+
+routes = web.RouteTableDef()
+AS2_TYPES = ("application/activity+json", "application/ld+json")
+NODEINFO_PROFILE = 'application/json; profile="http://nodeinfo.diaspora.software/ns/schema/{}#"'
+
+
+def _as2(doc: dict[str, Any], status: int = 200) -> web.Response:
+    return web.Response(body=json.dumps(doc, ensure_ascii=False).encode(), status=status,
+                        content_type=AS2_MEDIA_TYPE)
+
+
+def _wants_as2(request: web.Request) -> bool:
+    accept = request.headers.get("Accept", "")
+    return any(t in accept for t in AS2_TYPES)
+
+
+async def _authorized(request: web.Request) -> None:
+    """With `federation.authorized_fetch`, documents are only for signed requests (servers we can name)."""
+    node = request.app[NODE]
+    if not node.config.federation.authorized_fetch:
+        return
+    verifier = state.of(node).verifier
+    assert verifier is not None
+    try:
+        await verifier.verify_request(request, b"", scheme=node.config.node.scheme)
+    except SignatureError as exc:
+        raise Unauthorized(f"Request not signed: {exc.reason}") from None
+
+
+async def _local(node: Node, username: str) -> Account:
+    account = await Account.filter(username=username, domain="", suspended_at=None).first()
+    if account is None:
+        raise NotFound()
+    return account
+
+
+# ---- discovery -----------------------------------------------------------------------------------------------
+
+
+@routes.get("/.well-known/webfinger")
+async def webfinger(request: web.Request) -> web.Response:
+    """WebFinger: an acct: handle (user@domain, the domain may carry a port) or an actor URL."""
+    node = request.app[NODE]
+    resource = request.query.get("resource", "")
+    if not resource:
+        raise BadRequest("resource is required")
+    try:
+        parsed = parse_resource(resource)
+    except WebfingerError as exc:
+        raise BadRequest(str(exc)) from None
+    domain = node.config.node.domain.lower()
+    base = node.urls.base
+    if parsed.kind == "acct":
+        if parsed.host != domain:
+            raise NotFound()
+        username = parsed.username or ""
+    else:
+        url = parsed.url or ""
+        if url.rstrip("/") == f"{base}/actor":
+            username = domain
+        elif url.startswith(f"{base}/users/"):
+            username = url[len(f"{base}/users/"):].strip("/")
+        elif url.startswith(f"{base}/@"):
+            username = url[len(f"{base}/@"):].strip("/")
+        else:
+            raise NotFound()
+    if username.lower() == domain:
+        jrd = webfinger_jrd(domain, node.config.node.domain, f"{base}/actor", profile_url=f"{base}/about")
+    else:
+        account = await _local(node, username)
+        jrd = webfinger_jrd(account.username, node.config.node.domain, account.uri or node.urls.actor(username),
+                            profile_url=account.url, subscribe_template=f"{base}/authorize_interaction?uri={{uri}}")
+    return web.json_response(jrd, content_type=JRD_MEDIA_TYPE)
+
+
+@routes.get("/.well-known/host-meta")
+async def host_meta(request: web.Request) -> web.Response:
+    """host-meta XRD pointing at WebFinger."""
+    return web.Response(text=host_meta_xml(request.app[NODE].urls.base), content_type=XRD_MEDIA_TYPE)
+
+
+@routes.get("/.well-known/host-meta.json")
+async def host_meta_as_json(request: web.Request) -> web.Response:
+    """host-meta as JSON."""
+    return web.json_response(host_meta_json(request.app[NODE].urls.base))
+
+
+@routes.get("/.well-known/nodeinfo")
+async def nodeinfo_index(request: web.Request) -> web.Response:
+    """Links to the NodeInfo 2.1 and 2.0 documents."""
+    return web.json_response(nodeinfo_links(request.app[NODE].urls.base))
+
+
+@routes.get(r"/nodeinfo/{version:2\.[01]}")
+async def nodeinfo(request: web.Request) -> web.Response:
+    """NodeInfo 2.1 or 2.0."""
+    node = request.app[NODE]
+    version = request.match_info["version"]
+    usage = await instance.usage()
+    active = await User.filter(approved=True, account__suspended_at=None, account__last_status_at__not_isnull=True).count()
+    doc = nodeinfo_document(
+        version,  # type: ignore[arg-type]
+        software_name="entativa", software_version=instance.VERSION,
+        open_registrations=node.config.node.registrations == "open", users_total=usage.users,
+        users_active_month=active, users_active_halfyear=active, local_posts=usage.statuses,
+        repository="https://github.com/entativa/entativa", homepage="https://entativa.social",
+        metadata={"nodeName": node.config.node.name, "nodeDescription": node.config.node.description})
+    return web.json_response(doc, content_type=NODEINFO_PROFILE.format(version))
+
+
+# ---- actors and their collections -------------------------------------------------------------------------------
+
+
+@routes.get("/actor")
+async def instance_actor(request: web.Request) -> web.Response:
+    """The instance actor (Application); never behind authorized fetch, so peers can check our keys."""
+    return _as2(actors.instance_actor_document(request.app[NODE]))
+
+
+@routes.get("/users/{username}")
+async def actor(request: web.Request) -> web.StreamResponse:
+    """A person's actor document (AS2), or their profile page for browsers."""
+    node = request.app[NODE]
+    account = await _local(node, request.match_info["username"])
+    if not _wants_as2(request):
+        raise web.HTTPFound(f"/@{account.username}")
+    await _authorized(request)
+    return _as2(await actors.person_document(node, account))
+
+
+@routes.get("/users/{username}/outbox")
+async def outbox(request: web.Request) -> web.Response:
+    """The outbox: public posts and shares, paged (?page=true&max_id=...)."""
+    node = request.app[NODE]
+    await _authorized(request)
+    account = await _local(node, request.match_info["username"])
+    return _as2(await collections.outbox(node, account, request.query.get("page") == "true",
+                                         request.query.get("max_id")))
+
+
+@routes.get(r"/users/{username}/{which:followers|following}")
+async def people(request: web.Request) -> web.Response:
+    """Followers or following, paged."""
+    node = request.app[NODE]
+    await _authorized(request)
+    account = await _local(node, request.match_info["username"])
+    return _as2(await collections.people(account, request.match_info["which"], request.query.get("page") == "true",
+                                         request.query.get("max_id")))
+
+
+@routes.get("/users/{username}/collections/featured")
+async def featured(request: web.Request) -> web.Response:
+    """Pinned posts."""
+    node = request.app[NODE]
+    await _authorized(request)
+    return _as2(collections.featured(await _local(node, request.match_info["username"])))
+
+
+@routes.get(r"/users/{username}/statuses/{status_id:\d+}")
+async def status_object(request: web.Request) -> web.StreamResponse:
+    """A public or unlisted post as a Note (AS2), or its page for browsers."""
+    node = request.app[NODE]
+    account = await _local(node, request.match_info["username"])
+    status = await Status.filter(id=int(request.match_info["status_id"]), account_id=account.id, local=True,
+                                 visibility__in=("public", "unlisted")).first()
+    if status is None:
+        raise NotFound()
+    if not _wants_as2(request):
+        raise web.HTTPFound(f"/@{account.username}/{status.id}")
+    await _authorized(request)
+    if status.reblog_of_id is not None:
+        raise NotFound()
+    doc = await serialize.status_object(node, status, account)
+    return _as2({"@context": serialize.context(), **doc})
+
+
+@routes.get(r"/users/{username}/statuses/{status_id:\d+}/activity")
+async def status_activity(request: web.Request) -> web.Response:
+    """The Create (or, for a share, the Announce) of a public or unlisted post."""
+    node = request.app[NODE]
+    await _authorized(request)
+    account = await _local(node, request.match_info["username"])
+    status = await Status.filter(id=int(request.match_info["status_id"]), account_id=account.id, local=True,
+                                 visibility__in=("public", "unlisted")).first()
+    if status is None:
+        raise NotFound()
+    if status.reblog_of_id is not None:
+        original = await Status.get(id=status.reblog_of_id)
+        return _as2(serialize.announce_activity(status, account, original, await Account.get(id=original.account_id)))
+    return _as2(await serialize.create_activity(node, status))
+
+
+# ---- inboxes ------------------------------------------------------------------------------------------------------
+
+
+@routes.post("/inbox")
+@routes.post("/actor/inbox")
+async def shared_inbox(request: web.Request) -> web.Response:
+    """The shared inbox: signed activities for anyone here; 202 once stored."""
+    await inbox.receive(request.app[NODE], request)
+    return web.Response(status=202)
+
+
+@routes.post("/users/{username}/inbox")
+async def personal_inbox(request: web.Request) -> web.Response:
+    """A person's inbox; same rules as the shared one."""
+    node = request.app[NODE]
+    await _local(node, request.match_info["username"])
+    await inbox.receive(node, request)
+    return web.Response(status=202)
