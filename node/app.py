@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from aiohttp.abc import AbstractResolver
 
-from . import api
+from . import activitypub, api
 from . import web as pages
 from .api.keys import NODE
 from .api.middleware import database_context, errors
@@ -18,8 +19,10 @@ from .runtime import Node, start_node, stop_node
 MB = 1024 * 1024
 
 
-def build_app(config: Config, *, scheduler: bool = True, node: Node | None = None) -> web.Application:
-    """The whole node as one aiohttp app. Tests pass `scheduler=False` and drive jobs with run_once()."""
+def build_app(config: Config, *, scheduler: bool = True, node: Node | None = None,
+              resolver: AbstractResolver | None = None) -> web.Application:
+    """The whole node as one aiohttp app. Tests pass `scheduler=False` and drive jobs with run_once();
+    `resolver` sends federation traffic for test host names to loopback servers."""
     app = web.Application(
         # Rails ignores a trailing slash and clients rely on it (Mastodon.py asks for /api/v1/instance/).
         middlewares=[web.normalize_path_middleware(append_slash=False, remove_slash=True), errors,
@@ -30,7 +33,7 @@ def build_app(config: Config, *, scheduler: bool = True, node: Node | None = Non
     plugins = node.plugins if node is not None else load_plugins(config)  # a broken plugin fails here
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        running = node or await start_node(config, plugins)
+        running = node or await start_node(config, plugins, resolver=resolver)
         app[NODE] = running
         try:
             with running.db:
@@ -41,6 +44,7 @@ def build_app(config: Config, *, scheduler: bool = True, node: Node | None = Non
             raise
         if scheduler:
             start_scheduler(running)
+            activitypub.start_workers(running)
         yield
         with running.db:
             await plugins.shutdown()

@@ -53,6 +53,9 @@ class SearchSection:
 class FederationSection:
     enabled: bool = True
     allow_private_addresses: bool = False
+    authorized_fetch: bool = False  # require signed GETs of actors, objects and collections
+    delivery_give_up_hours: int = 72  # a delivery still failing this long after it was queued is dropped
+    delivery_concurrency: int = 4  # requests in flight to one destination server at a time
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ RANGES: dict[str, tuple[int, int]] = {
     "storage.max_image_mb": (1, 1024),
     "storage.max_video_mb": (1, 4096),
     "mail.smtp_port": (1, 65535),
+    "federation.delivery_give_up_hours": (1, 24 * 30),
+    "federation.delivery_concurrency": (1, 64),
 }
 
 

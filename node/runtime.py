@@ -32,6 +32,7 @@ class Node:
     bus: EventBus = field(default_factory=EventBus)
     scheduler: AsyncIOScheduler | None = None
     plugins: Plugins = field(default_factory=Plugins.none)
+    federation: Any = None  # node.activitypub.state.Federation once attached
     _tasks: set[asyncio.Task] = field(default_factory=set)
 
     @property
@@ -67,7 +68,7 @@ def _register_subscribers(node: Node) -> None:
         module.subscribe(node)
 
 
-async def start_node(config: Config, plugins: Plugins | None = None) -> Node:
+async def start_node(config: Config, plugins: Plugins | None = None, *, resolver: Any = None) -> Node:
     """Load the enabled plugins (unless given), open the database with their models (running migrations),
     make the data folders, wire the event subscribers."""
     plugins = plugins if plugins is not None else load_plugins(config)
@@ -78,11 +79,17 @@ async def start_node(config: Config, plugins: Plugins | None = None) -> Node:
     _register_subscribers(node)
     with node.db:
         await plugins.attach(node)
+    from .activitypub import attach  # `resolver` maps test host names (node-a.test) to loopback ports
+
+    await attach(node, resolver)
     return node
 
 
 async def stop_node(node: Node) -> None:
+    from .activitypub import detach
+
     if node.scheduler is not None and node.scheduler.running:
         node.scheduler.shutdown(wait=False)
+    await detach(node)
     await node.settle()
     await close_database(node.db)

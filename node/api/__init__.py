@@ -8,7 +8,7 @@ import importlib
 from aiohttp import web
 
 ROUTE_MODULES = ("apps", "oauth", "accounts", "relationships", "statuses", "media", "polls", "timelines",
-                 "notifications", "instance", "openapi")
+                 "notifications", "instance", "activitypub", "search", "admin", "reports", "openapi")
 
 
 def add_routes(app: web.Application) -> None:

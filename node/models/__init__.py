@@ -2,6 +2,7 @@
 
 from .account import Account, User
 from .base import Entity, snowflake, snowflake_floor
+from .federation import Delivery, DomainBlock, InboxActivity, OutboxActivity, Peer, Report
 from .feed import HomeFeedEntry
 from .interaction import Bookmark, Favourite
 from .marker import Marker
@@ -13,7 +14,7 @@ from .relationship import Block, Follow, FollowRequest, Mute
 from .status import Mention, Status, StatusEdit, StatusTag, Tag
 
 __all__ = [
-    "Account", "Block", "Bookmark", "Entity", "Favourite", "Follow", "FollowRequest", "HomeFeedEntry",
-    "Marker", "MediaAttachment", "Mention", "Mute", "Notification", "OAuthApp", "OAuthCode", "OAuthToken", "Poll",
-    "PollVote", "Status", "StatusEdit", "StatusTag", "Tag", "User", "WebSession", "snowflake", "snowflake_floor",
+    "Account", "Block", "Bookmark", "Delivery", "DomainBlock", "Entity", "Favourite", "Follow", "FollowRequest", "HomeFeedEntry", "InboxActivity",
+    "Marker", "MediaAttachment", "Mention", "Mute", "Notification", "OAuthApp", "OAuthCode", "OAuthToken", "OutboxActivity", "Peer", "Poll",
+    "PollVote", "Report", "Status", "StatusEdit", "StatusTag", "Tag", "User", "WebSession", "snowflake", "snowflake_floor",
 ]
