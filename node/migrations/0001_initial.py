@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='Account',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('username', fields.CharField(max_length=64)),
                 ('domain', fields.CharField(default='', max_length=253)),
                 ('display_name', fields.CharField(default='', max_length=100)),
@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='Block',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='blocking_rel', on_delete=OnDelete.CASCADE)),
                 ('target_account', fields.ForeignKeyField('models.Account', source_field='target_account_id', db_constraint=True, to_field='id', related_name='blocked_by_rel', on_delete=OnDelete.CASCADE)),
                 ('uri', fields.CharField(null=True, max_length=1024)),
@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='Follow',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='following_rel', on_delete=OnDelete.CASCADE)),
                 ('target_account', fields.ForeignKeyField('models.Account', source_field='target_account_id', db_constraint=True, to_field='id', related_name='followers_rel', on_delete=OnDelete.CASCADE)),
                 ('show_reblogs', fields.BooleanField(default=True)),
@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='FollowRequest',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='outgoing_requests', on_delete=OnDelete.CASCADE)),
                 ('target_account', fields.ForeignKeyField('models.Account', source_field='target_account_id', db_constraint=True, to_field='id', related_name='incoming_requests', on_delete=OnDelete.CASCADE)),
                 ('show_reblogs', fields.BooleanField(default=True)),
@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='HomeFeedEntry',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('account_id', fields.BigIntField()),
                 ('status_id', fields.BigIntField()),
                 ('author_id', fields.BigIntField()),
@@ -97,7 +97,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='Mute',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='muting_rel', on_delete=OnDelete.CASCADE)),
                 ('target_account', fields.ForeignKeyField('models.Account', source_field='target_account_id', db_constraint=True, to_field='id', related_name='muted_by_rel', on_delete=OnDelete.CASCADE)),
                 ('hide_notifications', fields.BooleanField(default=True)),
@@ -110,7 +110,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='OAuthApp',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('name', fields.CharField(max_length=255)),
                 ('website', fields.CharField(null=True, max_length=1024)),
                 ('redirect_uris', fields.TextField(unique=False)),
@@ -125,7 +125,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='Status',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='statuses', on_delete=OnDelete.CASCADE)),
                 ('local', fields.BooleanField(default=True)),
                 ('uri', fields.CharField(null=True, unique=True, max_length=1024)),
@@ -152,7 +152,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='Bookmark',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='bookmarks', on_delete=OnDelete.CASCADE)),
                 ('status', fields.ForeignKeyField('models.Status', source_field='status_id', db_constraint=True, to_field='id', related_name='bookmarks', on_delete=OnDelete.CASCADE)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
@@ -163,7 +163,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='Favourite',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='favourites', on_delete=OnDelete.CASCADE)),
                 ('status', fields.ForeignKeyField('models.Status', source_field='status_id', db_constraint=True, to_field='id', related_name='favourites', on_delete=OnDelete.CASCADE)),
                 ('uri', fields.CharField(null=True, max_length=1024)),
@@ -175,7 +175,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='MediaAttachment',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='media', on_delete=OnDelete.CASCADE)),
                 ('status', fields.ForeignKeyField('models.Status', source_field='status_id', null=True, db_constraint=True, to_field='id', related_name='media', on_delete=OnDelete.CASCADE)),
                 ('type', fields.CharField(max_length=16)),
@@ -200,7 +200,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='Mention',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('status', fields.ForeignKeyField('models.Status', source_field='status_id', db_constraint=True, to_field='id', related_name='mentions', on_delete=OnDelete.CASCADE)),
                 ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='mentioned_in', on_delete=OnDelete.CASCADE)),
             ],
@@ -210,7 +210,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='Notification',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='notifications', on_delete=OnDelete.CASCADE)),
                 ('from_account', fields.ForeignKeyField('models.Account', source_field='from_account_id', db_constraint=True, to_field='id', related_name='caused_notifications', on_delete=OnDelete.CASCADE)),
                 ('type', fields.CharField(max_length=32)),
@@ -223,7 +223,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='Poll',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('status', fields.OneToOneField('models.Status', source_field='status_id', db_constraint=True, to_field='id', related_name='poll', on_delete=OnDelete.CASCADE)),
                 ('options', fields.JSONField(encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('cached_tallies', fields.JSONField(encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
@@ -240,7 +240,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='PollVote',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('poll', fields.ForeignKeyField('models.Poll', source_field='poll_id', db_constraint=True, to_field='id', related_name='votes', on_delete=OnDelete.CASCADE)),
                 ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='poll_votes', on_delete=OnDelete.CASCADE)),
                 ('choice', fields.IntField()),
@@ -253,7 +253,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='StatusEdit',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('status', fields.ForeignKeyField('models.Status', source_field='status_id', db_constraint=True, to_field='id', related_name='edits', on_delete=OnDelete.CASCADE)),
                 ('content', fields.TextField(unique=False)),
                 ('spoiler_text', fields.TextField(default='', unique=False)),
@@ -268,7 +268,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='Tag',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('name', fields.CharField(unique=True, max_length=128)),
                 ('display_name', fields.CharField(max_length=128)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
@@ -279,7 +279,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='StatusTag',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('status', fields.ForeignKeyField('models.Status', source_field='status_id', db_constraint=True, to_field='id', related_name='status_tags', on_delete=OnDelete.CASCADE)),
                 ('tag', fields.ForeignKeyField('models.Tag', source_field='tag_id', db_constraint=True, to_field='id', related_name='status_tags', on_delete=OnDelete.CASCADE)),
             ],
@@ -289,7 +289,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='User',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('account', fields.OneToOneField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='user', on_delete=OnDelete.CASCADE)),
                 ('email', fields.CharField(unique=True, max_length=254)),
                 ('password_hash', fields.CharField(max_length=255)),
@@ -305,7 +305,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='OAuthCode',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('code_hash', fields.CharField(unique=True, max_length=64)),
                 ('app', fields.ForeignKeyField('models.OAuthApp', source_field='app_id', db_constraint=True, to_field='id', related_name='codes', on_delete=OnDelete.CASCADE)),
                 ('user', fields.ForeignKeyField('models.User', source_field='user_id', db_constraint=True, to_field='id', related_name='codes', on_delete=OnDelete.CASCADE)),
@@ -321,7 +321,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='OAuthToken',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('token_hash', fields.CharField(unique=True, max_length=64)),
                 ('app', fields.ForeignKeyField('models.OAuthApp', source_field='app_id', null=True, db_constraint=True, to_field='id', related_name='tokens', on_delete=OnDelete.CASCADE)),
                 ('user', fields.ForeignKeyField('models.User', source_field='user_id', null=True, db_constraint=True, to_field='id', related_name='tokens', on_delete=OnDelete.CASCADE)),
@@ -335,7 +335,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='WebSession',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('session_hash', fields.CharField(unique=True, max_length=64)),
                 ('user', fields.ForeignKeyField('models.User', source_field='user_id', db_constraint=True, to_field='id', related_name='sessions', on_delete=OnDelete.CASCADE)),
                 ('csrf_token', fields.CharField(max_length=64)),

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='Marker',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='markers', on_delete=OnDelete.CASCADE)),
                 ('timeline', fields.CharField(max_length=32)),
                 ('last_read_id', fields.BigIntField(default=0)),

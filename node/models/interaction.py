@@ -16,7 +16,7 @@ class Favourite(Entity):
     class Meta:
         table = "favourites"
         unique_together = (("account", "status"),)
-        indexes = (("account", "id"),)
+        indexes = (("account_id", "id"),)
 
 
 class Bookmark(Entity):
@@ -27,4 +27,4 @@ class Bookmark(Entity):
     class Meta:
         table = "bookmarks"
         unique_together = (("account", "status"),)
-        indexes = (("account", "id"),)
+        indexes = (("account_id", "id"),)

@@ -20,4 +20,4 @@ class Notification(Entity):
 
     class Meta:
         table = "notifications"
-        indexes = (("account", "id"),)
+        indexes = (("account_id", "id"),)

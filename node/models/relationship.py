@@ -18,7 +18,7 @@ class Follow(Entity):
     class Meta:
         table = "follows"
         unique_together = (("account", "target_account"),)
-        indexes = (("target_account", "account"),)
+        indexes = (("target_account_id", "account_id"),)
 
 
 class FollowRequest(Entity):
@@ -46,7 +46,7 @@ class Block(Entity):
     class Meta:
         table = "blocks"
         unique_together = (("account", "target_account"),)
-        indexes = (("target_account", "account"),)
+        indexes = (("target_account_id", "account_id"),)
 
 
 class Mute(Entity):

@@ -35,7 +35,7 @@ class Status(Entity):
 
     class Meta:
         table = "statuses"
-        indexes = (("account", "id"), ("in_reply_to", "id"), ("reblog_of", "account"))
+        indexes = (("account_id", "id"), ("in_reply_to_id", "id"), ("reblog_of_id", "account_id"))
 
 
 class StatusEdit(Entity):
@@ -69,7 +69,7 @@ class StatusTag(Entity):
     class Meta:
         table = "status_tags"
         unique_together = (("status", "tag"),)
-        indexes = (("tag", "status"),)
+        indexes = (("tag_id", "status_id"),)
 
 
 class Mention(Entity):
@@ -79,4 +79,4 @@ class Mention(Entity):
     class Meta:
         table = "mentions"
         unique_together = (("status", "account"),)
-        indexes = (("account", "status"),)
+        indexes = (("account_id", "status_id"),)
