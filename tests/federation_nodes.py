@@ -30,7 +30,7 @@ from node.runtime import Node
 _KEYS: tuple[str, str] | None = None
 
 
-def test_keypair() -> tuple[str, str]:
+def peer_keypair() -> tuple[str, str]:
     """One RSA key pair per test process for the peer server's actors (generating keys is the slow part)."""
     global _KEYS
     if _KEYS is None:
