@@ -9,12 +9,14 @@ from .marker import Marker
 from .media import MediaAttachment
 from .notification import Notification
 from .oauth import OAuthApp, OAuthCode, OAuthToken, WebSession
+from .place import Place, StatusPlace
 from .poll import Poll, PollVote
 from .relationship import Block, Follow, FollowRequest, Mute
+from .search import IndexJournal, SearchHistory
 from .status import Mention, Status, StatusEdit, StatusTag, Tag
 
 __all__ = [
-    "Account", "Block", "Bookmark", "Delivery", "DomainBlock", "Entity", "Favourite", "Follow", "FollowRequest", "HomeFeedEntry", "InboxActivity",
-    "Marker", "MediaAttachment", "Mention", "Mute", "Notification", "OAuthApp", "OAuthCode", "OAuthToken", "OutboxActivity", "Peer", "Poll",
-    "PollVote", "Report", "Status", "StatusEdit", "StatusTag", "Tag", "User", "WebSession", "snowflake", "snowflake_floor",
+    "Account", "Block", "Bookmark", "Delivery", "DomainBlock", "Entity", "Favourite", "Follow", "FollowRequest", "HomeFeedEntry", "InboxActivity", "IndexJournal",
+    "Marker", "MediaAttachment", "Mention", "Mute", "Notification", "OAuthApp", "OAuthCode", "OAuthToken", "OutboxActivity", "Peer", "Place", "Poll",
+    "PollVote", "Report", "SearchHistory", "Status", "StatusEdit", "StatusPlace", "StatusTag", "Tag", "User", "WebSession", "snowflake", "snowflake_floor",
 ]
