@@ -56,7 +56,7 @@ class FedNode:
         return await create_user(self.node, name, **kwargs)
 
     async def call(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> tuple[int, Any]:
-        headers = bearer(token) if token else {}
+        headers = {**kwargs.pop("headers", {}), **(bearer(token) if token else {})}
         async with self.client.request(method, path, headers=headers, **kwargs) as response:
             text = await response.text()
             try:

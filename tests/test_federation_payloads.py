@@ -12,7 +12,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from federation_nodes import Cluster, FedNode, PeerServer, settle, peer_keypair
+from federation_nodes import Cluster, FedNode, PeerServer, peer_keypair, settle
 from support import INTEROP
 
 from federation.as2 import PUBLIC

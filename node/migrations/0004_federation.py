@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='DomainBlock',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('domain', fields.CharField(unique=True, max_length=253)),
                 ('severity', fields.CharField(default='silence', max_length=16)),
                 ('reject_media', fields.BooleanField(default=False)),
@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='InboxActivity',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('activity_uri', fields.CharField(null=True, unique=True, max_length=1024)),
                 ('actor_uri', fields.CharField(max_length=1024)),
                 ('type', fields.CharField(max_length=64)),
@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='OutboxActivity',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('uri', fields.CharField(unique=True, max_length=1024)),
                 ('actor_id', fields.BigIntField()),
                 ('type', fields.CharField(max_length=64)),
@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='Delivery',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('activity', fields.ForeignKeyField('models.OutboxActivity', source_field='activity_id', db_constraint=True, to_field='id', related_name='deliveries', on_delete=OnDelete.CASCADE)),
                 ('inbox_url', fields.CharField(max_length=1024)),
                 ('host', fields.CharField(max_length=253)),
@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='Peer',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('host', fields.CharField(unique=True, max_length=253)),
                 ('available', fields.BooleanField(default=True)),
                 ('failures', fields.IntField(default=0)),
@@ -94,7 +94,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='Report',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='reports_filed', on_delete=OnDelete.CASCADE)),
                 ('target_account', fields.ForeignKeyField('models.Account', source_field='target_account_id', db_constraint=True, to_field='id', related_name='reports_received', on_delete=OnDelete.CASCADE)),
                 ('status_ids', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
