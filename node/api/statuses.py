@@ -29,6 +29,8 @@ def _draft(params: Params, default_visibility: str) -> statuses.Draft:
         media_ids=params.ids("media_ids"),
         poll=params.raw("poll"),
         in_reply_to_id=params.int("in_reply_to_id"),
+        place_id=params.raw("place_id"),
+        location=params.raw("location"),
     )
 
 

@@ -29,7 +29,7 @@ from ..models import (
 )
 from ..models.status import VISIBILITIES
 from ..runtime import Node
-from . import content, polls, visibility
+from . import content, places, polls, visibility
 from . import media as media_service
 
 IDEMPOTENCY_SECONDS = 3600  # as long as Mastodon remembers an Idempotency-Key
@@ -51,6 +51,8 @@ class Draft:
     media_ids: list[int] = field(default_factory=list)
     poll: object = None  # the raw `poll[...]` mapping
     in_reply_to_id: int | None = None
+    place_id: object = None  # extension: tag the post with a known place ...
+    location: object = None  # ... or with a new one, the raw `location[name|lat|lon]` mapping
 
 
 @dataclass
@@ -149,6 +151,7 @@ async def _create(node: Node, account: Account, draft: Draft, application_id: in
             raise NotFound("The post you are trying to reply to does not appear to exist.")
     checked = await _check(node, account, draft)
     await node.plugins.ensure_allowed("may_post", account=account, text=draft.text, visibility=draft.visibility)
+    place = await places.place_for_post(node, account, draft.place_id, draft.location)
     now = datetime.now(UTC)
     status_id = snowflake()
     status = Status(id=status_id, account=account, local=True, uri=node.urls.status_uri(account.username, status_id),
@@ -164,6 +167,8 @@ async def _create(node: Node, account: Account, draft: Draft, application_id: in
         if checked.poll is not None:
             await checked.poll.build(status).save()
         await _link_tags_and_mentions(status, checked.rendered)
+        if place is not None:
+            await places.link(status, place)
         if _counts(status):
             await Account.filter(id=account.id).update(statuses_count=F("statuses_count") + 1, last_status_at=now)
         if parent is not None:

@@ -26,10 +26,12 @@ from ...models import (
 )
 from ...runtime import Node
 from ...services import media as media_service
+from ...services import places as place_service
 from ...services import polls as poll_service
 from ...services.visibility import attach_originals
 from .accounts import account_entity
 from .common import iso
+from .places import place_entity
 
 
 def media_meta(media: MediaAttachment) -> dict[str, Any]:
@@ -159,6 +161,7 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
     bookmarked: set[int] = set()
     if viewer is not None and not fresh:
         favourited, reblogged, bookmarked = await _viewer_flags(viewer.id, ids)
+    places = await place_service.places_of(ids)
     rendered_accounts: dict[int, dict[str, Any]] = {}
 
     def account_of(account_id: int) -> dict[str, Any]:
@@ -200,6 +203,7 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
             "emojis": [],
             "card": None,
             "poll": polls.get(status.id),
+            "place": place_entity(places[status.id]) if status.id in places else None,  # extension
         })
         if source:
             entity["text"] = status.text
