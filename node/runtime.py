@@ -33,6 +33,7 @@ class Node:
     scheduler: AsyncIOScheduler | None = None
     plugins: Plugins = field(default_factory=Plugins.none)
     federation: Any = None  # node.activitypub.state.Federation once attached
+    search: Any = None  # node.search.indexer.SearchIndex, attached at start
     _tasks: set[asyncio.Task] = field(default_factory=set)
 
     @property
@@ -77,6 +78,9 @@ async def start_node(config: Config, plugins: Plugins | None = None, *, resolver
     config.media_dir.mkdir(parents=True, exist_ok=True)
     node = Node(config=config, db=await open_database(config.database_url, apps), plugins=plugins)
     _register_subscribers(node)
+    from .search import attach as attach_search
+
+    node.spawn(attach_search(node).recover())  # replays index work a crash left behind
     with node.db:
         await plugins.attach(node)
     from .activitypub import attach  # `resolver` maps test host names (node-a.test) to loopback ports
@@ -92,4 +96,7 @@ async def stop_node(node: Node) -> None:
         node.scheduler.shutdown(wait=False)
     await detach(node)
     await node.settle()
+    if node.search is not None:
+        with node.db:
+            await node.search.close()
     await close_database(node.db)

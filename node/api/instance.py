@@ -99,6 +99,6 @@ async def _empty_list(_request: web.Request) -> web.Response:
 # ask at start-up carry on.
 for _path in ("/api/v1/custom_emojis", "/api/v1/instance/rules", "/api/v1/instance/peers",
               "/api/v1/instance/activity", "/api/v1/announcements", "/api/v1/filters", "/api/v2/filters",
-              "/api/v1/lists", "/api/v1/followed_tags", "/api/v1/featured_tags", "/api/v1/trends/tags",
+              "/api/v1/lists", "/api/v1/followed_tags", "/api/v1/featured_tags",
               "/api/v1/trends/statuses", "/api/v1/trends/links", "/api/v1/suggestions", "/api/v2/suggestions"):
     routes.get(_path)(_empty_list)

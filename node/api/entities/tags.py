@@ -1,0 +1,16 @@
+"""Mastodon's Tag entity (name, url, 7-day history, following), as search and trends return it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ...models import Tag
+from ...runtime import Node
+from ...search import trends
+
+
+async def tag_entities(node: Node, tags: Sequence[Tag]) -> list[dict[str, Any]]:
+    histories = await trends.history([t.id for t in tags])
+    return [{"id": str(t.id), "name": t.display_name, "url": node.urls.tag(t.name), "history": histories[t.id],
+             "following": False} for t in tags]

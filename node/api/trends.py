@@ -1,0 +1,49 @@
+"""/api/v1/trends/tags (Mastodon's, with our `growth` extension field) and related hashtags."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ..errors import NotFound
+from ..models import Tag
+from ..search import trends
+from .entities.tags import tag_entities
+from .keys import NODE
+from .params import read_params
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/api/v1/trends/tags")
+@routes.get("/api/v1/trends")
+async def trending_tags(request: web.Request) -> web.Response:
+    """Hashtags used more and by more people lately: Tag entities with a 7-day history and a growth rate."""
+    node = request.app[NODE]
+    params = await read_params(request)
+    limit = params.int("limit", 10, low=1, high=20) or 10
+    offset = params.int("offset", 0, low=0, high=1000) or 0
+    window = params.int("window_hours", 24, low=1, high=168) or 24
+    found = await trends.trending(limit=limit, offset=offset, window_hours=window)
+    entities = await tag_entities(node, [t.tag for t in found])
+    for entity, trend in zip(entities, found, strict=True):
+        entity["growth"] = {"window_hours": window, "uses": trend.uses, "previous_uses": trend.previous_uses,
+                            "uses_per_hour": round(trend.uses_per_hour, 3),
+                            "previous_uses_per_hour": round(trend.previous_uses_per_hour, 3),
+                            "rate": round(trend.growth, 3), "accounts": trend.accounts}
+    return web.json_response(entities)
+
+
+@routes.get("/api/v1/trends/tags/{name}/related")
+async def related_tags(request: web.Request) -> web.Response:
+    """Hashtags that appear on the same posts as this one, most shared first (each with `shared`)."""
+    node = request.app[NODE]
+    params = await read_params(request)
+    limit = params.int("limit", 10, low=1, high=40) or 10
+    tag = await Tag.filter(name=request.match_info["name"].lstrip("#").lower()).first()
+    if tag is None:
+        raise NotFound()
+    found = await trends.related(tag, limit=limit)
+    entities = await tag_entities(node, [t for t, _ in found])
+    for entity, (_, shared) in zip(entities, found, strict=True):
+        entity["shared"] = shared
+    return web.json_response(entities)

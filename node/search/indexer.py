@@ -1,0 +1,276 @@
+"""Keeping the search index in step with the database: event subscribers queue index work, one pump task
+builds documents (on the event loop, from the database) and hands them in batches to a single writer thread.
+
+Durability: each piece of work is first written to the `index_journal` table and removed only after the
+index committed it, so work lost in a crash is replayed at the next start. The window between a database
+commit and its journal row is covered by a high-water mark: at start, everything created or edited since
+shortly before the last committed batch is indexed again. An index folder that is missing or has an old
+schema is rebuilt from the database in the background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from ..models import Account, IndexJournal, Place, Status, Tag, snowflake_floor
+from .backend import KINDS, Audience, Document, Filters, Hit, ParsedQuery, SearchBackend
+from .documents import BUILDERS, Builder, ExtraKind
+
+if TYPE_CHECKING:
+    from ..runtime import Node
+
+log = logging.getLogger(__name__)
+BATCH = 500
+SAFETY_SECONDS = 120  # how far before the last committed batch the start-up sweep looks again
+REBUILD_CHUNK = 2000
+# Models the rebuild and the start-up sweep read, per kind, with the column telling when a row was made.
+SOURCES: dict[str, tuple[Any, str | None]] = {
+    "accounts": (Account, "created_at"), "statuses": (Status, None), "hashtags": (Tag, "created_at"),
+    "places": (Place, "created_at"),
+}
+
+
+class SearchIndex:
+    """The node's search index: `node.search`. Tests call `drain()` to wait for pending index work."""
+
+    def __init__(self, node: Node, backend: SearchBackend | None = None) -> None:
+        self.node = node
+        self._backend = backend
+        self.extra: dict[str, ExtraKind] = {}
+        self._queue: dict[tuple[str, int], tuple[str, list[int]]] = {}  # (kind, id) -> (op, journal ids)
+        self._pump: asyncio.Task | None = None
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-writer")
+        self._state_path = node.config.search_dir / "state.json"
+
+    # ---- set-up ------------------------------------------------------------------------------------------
+
+    @property
+    def backend(self) -> SearchBackend:
+        if self._backend is None:  # Whoosh is imported and its folders made only when first needed
+            from .whoosh_backend import WhooshBackend
+
+            self.node.config.search_dir.mkdir(parents=True, exist_ok=True)
+            self._backend = WhooshBackend(self.node.config.search_dir)
+        return self._backend
+
+    def register_kind(self, kind: str, extra: ExtraKind) -> None:
+        """Make another feature's things searchable (Takes): it publishes events that call `enqueue`."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown search kind {kind!r}; known: {', '.join(KINDS)}")
+        self.extra[kind] = extra
+
+    def builder(self, kind: str) -> Builder | None:
+        extra = self.extra.get(kind)
+        return extra.build if extra is not None else BUILDERS.get(kind)
+
+    def subscribe(self) -> None:
+        bus = self.node.bus
+
+        def upsert(kind: str, pick: Callable[..., Iterable[int | None]]) -> Callable[..., Any]:
+            async def handler(**payload: Any) -> None:
+                await self.enqueue(kind, [i for i in pick(**payload) if i is not None])
+            return handler
+
+        async def status_deleted(status: Status, **_: Any) -> None:
+            await self.enqueue("statuses", [status.id], op="delete")
+
+        bus.subscribe("status.created", upsert("statuses", lambda status, **_: [status.id]))
+        bus.subscribe("status.updated", upsert("statuses", lambda status, **_: [status.id]))
+        bus.subscribe("status.deleted", status_deleted)
+        for name in ("account.created", "account.updated"):
+            bus.subscribe(name, upsert("accounts", lambda account, **_: [account.id]))
+        # Engagement and follower counts feed ranking and the engagement filter.
+        for name in ("favourite.created", "favourite.deleted"):
+            bus.subscribe(name, upsert("statuses", lambda favourite, **_: [favourite.status_id]))
+        for name in ("reblog.created", "reblog.deleted"):
+            bus.subscribe(name, upsert("statuses", lambda status, **_: [status.reblog_of_id]))
+        for name in ("follow.created", "follow.accepted"):
+            bus.subscribe(name, upsert("accounts", lambda follow, **_: [follow.target_account_id]))
+        bus.subscribe("follow.deleted", upsert("accounts", lambda target, **_: [target.id]))
+        bus.subscribe("place.created", upsert("places", lambda place, **_: [place.id]))
+
+    # ---- queueing ----------------------------------------------------------------------------------------
+
+    async def enqueue(self, kind: str, ids: Iterable[int], op: str = "upsert", *, journal: bool = True) -> None:
+        """Queue index work for these ids (durably, unless `journal` is off for work that is replayable)."""
+        ids = list(dict.fromkeys(int(i) for i in ids))
+        if not ids:
+            return
+        rows = [IndexJournal(kind=kind, object_id=i, op=op) for i in ids] if journal else []
+        if rows:
+            await IndexJournal.bulk_create(rows)
+        for i, row in zip(ids, rows or [None] * len(ids), strict=True):
+            _, held = self._queue.pop((kind, i), ("", []))
+            self._queue[(kind, i)] = (op, [*held, row.id] if row is not None else held)
+        self._ensure_pump()
+
+    def _ensure_pump(self) -> None:
+        if self._pump is None or self._pump.done():
+            self._pump = self.node.spawn(self._run())
+
+    async def drain(self) -> None:
+        """Wait until every queued piece of index work is committed to the index."""
+        while self._pump is not None and not self._pump.done():
+            await asyncio.shield(self._pump)
+        if self._queue:
+            self._ensure_pump()
+            await self.drain()
+
+    async def _run(self) -> None:
+        while self._queue:
+            keys = list(self._queue)[:BATCH]
+            batch = {key: self._queue.pop(key) for key in keys}
+            try:
+                await self._apply_batch(batch)
+            except Exception:  # the journal keeps the work; it is replayed at the next start
+                log.exception("search indexing failed for %d items; kept in the journal", len(batch))
+
+    async def _apply_batch(self, batch: dict[tuple[str, int], tuple[str, list[int]]]) -> None:
+        started = time.time()
+        wanted: dict[str, list[int]] = {}
+        deletes: list[tuple[str, int]] = []
+        for (kind, object_id), (op, _) in batch.items():
+            if op == "delete":
+                deletes.append((kind, object_id))
+            else:
+                wanted.setdefault(kind, []).append(object_id)
+        docs = await self._build(wanted, deletes)
+        touched: dict[str, list[int]] = {}
+        for doc in docs:
+            for kind, object_id in doc.touches:
+                if (kind, object_id) not in batch:
+                    touched.setdefault(kind, []).append(object_id)
+        if touched:
+            docs += await self._build({k: list(dict.fromkeys(v)) for k, v in touched.items()}, deletes)
+        await asyncio.get_running_loop().run_in_executor(self._writer, self.backend.apply, docs, deletes)
+        done = [journal_id for _, ids in batch.values() for journal_id in ids]
+        if done:
+            await IndexJournal.filter(id__in=done).delete()
+        self._save_state(started - SAFETY_SECONDS)
+
+    async def _build(self, wanted: dict[str, list[int]], deletes: list[tuple[str, int]]) -> list[Document]:
+        """Documents for the wanted ids; ids whose builder returned nothing are added to `deletes`."""
+        docs: list[Document] = []
+        for kind, ids in wanted.items():
+            builder = self.builder(kind)
+            if builder is None:
+                continue
+            built = await builder(ids)
+            docs += built
+            present = {d.id for d in built}
+            deletes += [(kind, i) for i in ids if i not in present]
+        return docs
+
+    # ---- recovery and rebuilds ---------------------------------------------------------------------------
+
+    def _load_state(self) -> dict[str, Any]:
+        try:
+            return json.loads(self._state_path.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def _save_state(self, synced_at: float) -> None:
+        state = self._load_state()
+        if synced_at > state.get("synced_at", 0):
+            self._state_path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self._state_path.with_suffix(".tmp")
+            temporary.write_text(json.dumps({"synced_at": synced_at}))
+            temporary.replace(self._state_path)
+
+    async def recover(self) -> None:
+        """At start: replay the journal, re-index what changed since shortly before the last committed batch,
+        and rebuild any index that had to be created afresh."""
+        await asyncio.get_running_loop().run_in_executor(self._writer, self._open_all)
+        fresh = set(getattr(self.backend, "fresh", set()))
+        for kind, object_id, op, journal_id in await IndexJournal.all().order_by("id").values_list(
+                "kind", "object_id", "op", "id"):
+            _, held = self._queue.pop((kind, object_id), ("", []))
+            self._queue[(kind, object_id)] = (op, [*held, journal_id])
+        synced_at = self._load_state().get("synced_at")
+        for kind in SOURCES:
+            if kind in fresh:
+                await self.rebuild([kind], live=True)
+            elif synced_at is not None:
+                await self.enqueue(kind, await _changed_since(kind, synced_at), journal=False)
+        if self._queue:
+            self._ensure_pump()
+        await self.drain()
+
+    def _open_all(self) -> None:
+        opener = getattr(self.backend, "open_all", None)
+        if opener is not None:
+            opener()
+
+    async def rebuild(self, kinds: Iterable[str] = tuple(SOURCES), *, live: bool = False,
+                      progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
+        """Index every row again from the database. `live` (a running node) replaces documents one by one so
+        concurrent updates stay right; otherwise the index is emptied first and filled in bulk (faster)."""
+        loop = asyncio.get_running_loop()
+        counts: dict[str, int] = {}
+        for kind in kinds:
+            model, _ = SOURCES[kind]
+            total = await model.all().count()
+            if not live:
+                await loop.run_in_executor(self._writer, self.backend.clear, [kind])
+            done, last = 0, -1
+            while True:
+                ids = list(await model.filter(id__gt=last).order_by("id").limit(REBUILD_CHUNK).values_list(
+                    "id", flat=True))
+                if not ids:
+                    break
+                last = ids[-1]
+                docs = await BUILDERS[kind](ids)
+                write = self.backend.apply if live else getattr(self.backend, "bulk_add", None)
+                if live or write is None:
+                    await loop.run_in_executor(self._writer, self.backend.apply, docs, [])
+                else:
+                    await loop.run_in_executor(self._writer, write, docs)
+                done += len(ids)
+                if progress is not None:
+                    progress(kind, done, total)
+            counts[kind] = done
+        if not live:
+            await IndexJournal.all().delete()
+            self._save_state(time.time() - SAFETY_SECONDS)
+        return counts
+
+    # ---- reading -----------------------------------------------------------------------------------------
+
+    async def search(self, kinds: Iterable[str], query: ParsedQuery, filters: Filters, audience: Audience, *,
+                     limit: int, offset: int = 0) -> dict[str, list[Hit]]:
+        """Best hits per kind, found off the event loop."""
+        backend = self.backend
+        chosen = list(kinds)
+
+        def run() -> dict[str, list[Hit]]:
+            return {kind: backend.search(kind, query, filters, audience, limit=limit, offset=offset) for kind in chosen}
+
+        return await self.node.run_blocking(run)
+
+    async def suggest(self, kinds: Iterable[str], prefix: str, *, limit: int) -> dict[str, list[Hit]]:
+        backend = self.backend
+        chosen = list(kinds)
+        return await self.node.run_blocking(lambda: {k: backend.suggest(k, prefix, limit=limit) for k in chosen})
+
+    async def close(self) -> None:
+        await self.drain()
+        if self._backend is not None:
+            await asyncio.get_running_loop().run_in_executor(self._writer, self._backend.close)
+        self._writer.shutdown(wait=True)
+
+
+async def _changed_since(kind: str, synced_at: float) -> list[int]:
+    moment = datetime.fromtimestamp(synced_at, UTC)
+    if kind == "statuses":
+        created = await Status.filter(id__gte=snowflake_floor(moment)).values_list("id", flat=True)
+        edited = await Status.filter(edited_at__gte=moment).values_list("id", flat=True)
+        return [*created, *edited]
+    model, column = SOURCES[kind]
+    return list(await model.filter(**{f"{column}__gte": moment}).values_list("id", flat=True))
