@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 BATCH = 500
+PARALLEL_ACTORS = 8
 MAX_ATTEMPTS = 3  # a handler failing on the network (the author's server is slow) is tried again
 
 
@@ -126,25 +127,41 @@ async def apply(node: Node, payload: dict[str, Any]) -> Any:
         return await state.of(node).registry.dispatch(payload, node)
 
 
+async def _apply_row(node: Node, row: InboxActivity, done: list[int]) -> None:
+    try:
+        await apply(node, row.payload)
+    except (FetchError, OSError) as exc:
+        attempts = row.attempts + 1
+        await InboxActivity.filter(id=row.id).update(
+            attempts=attempts, error=str(exc)[:1000], state="pending" if attempts < MAX_ATTEMPTS else "failed")
+        return
+    except Exception as exc:  # noqa: BLE001 - a bad activity is recorded, never fatal to the queue
+        if not isinstance(exc, DomainError | InboxRejected):
+            log.warning("inbox activity %s (%s) failed: %r", row.activity_uri, row.type, exc)
+        await InboxActivity.filter(id=row.id).update(state="failed", attempts=row.attempts + 1,
+                                                     error=str(exc)[:1000], processed_at=datetime.now(UTC))
+        return
+    done.append(row.id)
+
+
 async def run_once(node: Node, limit: int = BATCH) -> int:
-    """Apply up to `limit` stored activities in arrival order; returns how many were taken."""
+    """Apply up to `limit` stored activities; returns how many were taken.
+
+    One actor's activities are applied in arrival order (a Delete must follow its Create); different
+    actors' run side by side, so the database's round trips overlap instead of adding up."""
     rows = await InboxActivity.filter(state="pending").order_by("id").limit(limit)
-    done: list[int] = []
+    by_actor: dict[str, list[InboxActivity]] = {}
     for row in rows:
-        try:
-            await apply(node, row.payload)
-        except (FetchError, OSError) as exc:
-            attempts = row.attempts + 1
-            await InboxActivity.filter(id=row.id).update(
-                attempts=attempts, error=str(exc)[:1000], state="pending" if attempts < MAX_ATTEMPTS else "failed")
-            continue
-        except Exception as exc:  # noqa: BLE001 - a bad activity is recorded, never fatal to the queue
-            if not isinstance(exc, DomainError | InboxRejected):
-                log.warning("inbox activity %s (%s) failed: %r", row.activity_uri, row.type, exc)
-            await InboxActivity.filter(id=row.id).update(state="failed", attempts=row.attempts + 1,
-                                                         error=str(exc)[:1000], processed_at=datetime.now(UTC))
-            continue
-        done.append(row.id)
+        by_actor.setdefault(row.actor_uri, []).append(row)
+    done: list[int] = []
+    lanes = asyncio.Semaphore(PARALLEL_ACTORS)
+
+    async def lane(items: list[InboxActivity]) -> None:
+        async with lanes:
+            for item in items:
+                await _apply_row(node, item, done)
+
+    await asyncio.gather(*(lane(items) for items in by_actor.values()))
     if done:
         await InboxActivity.filter(id__in=done).update(state="done", processed_at=datetime.now(UTC))
     return len(rows)
