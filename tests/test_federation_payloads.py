@@ -207,6 +207,22 @@ async def test_content(world):
         with world.db():
             assert await Status.filter(uri=uri, local=False).exists(), name
 
+    # a silenced server's posts leave the public timeline (and come back when the block is lifted)
+    _, moderator_token = await world.fed.user("moderator", admin=True, scopes="read write admin:read admin:write")
+    mitra_post = "http://mitra.social/objects/019f57cf-693a-77f2-b006-c4c76338956a"
+
+    async def public_uris() -> list[str]:
+        _, timeline = await world.fed.call("GET", "/api/v1/timelines/public", params={"limit": "40"})
+        return [s["uri"] for s in timeline]
+
+    assert mitra_post in await public_uris()
+    status, block = await world.fed.call("POST", "/api/v1/admin/domain_blocks", moderator_token,
+                                         json={"domain": "mitra.social", "severity": "silence"})
+    assert status == 200, block
+    assert mitra_post not in await public_uris()
+    await world.fed.call("DELETE", f"/api/v1/admin/domain_blocks/{block['id']}", moderator_token)
+    assert mitra_post in await public_uris()
+
     # deletes: Mastodon's Delete{Tombstone} for statuses we hold
     gargron = "http://mastodon.example.org/users/gargron"
     note = {"id": f"{gargron}/statuses/99620895606148759", "type": "Note", "attributedTo": gargron,

@@ -14,6 +14,7 @@ from tortoise.queryset import QuerySet
 
 from ..api.pagination import Page
 from ..models import Account, Bookmark, Favourite, HomeFeedEntry, MediaAttachment, Mention, Status, StatusTag
+from ..activitypub import moderation
 from . import accounts, visibility
 
 
@@ -57,6 +58,8 @@ async def _public_page(viewer: Account | None, query: QuerySet, page: Page, *, l
     hidden = await _hidden(viewer)
     if hidden:
         query = query.filter(account_id__not_in=hidden)
+    if not local and (silenced := await moderation.silenced_domains()):  # admins' domain blocks
+        query = query.filter(account_id__not_in=Subquery(Account.filter(domain__in=silenced).values("id")))
     rows = page.arrange(await page.filter(query))
     return await visibility.visible(viewer, rows, hide_muted=True), [s.id for s in rows]
 
