@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
 
+from ..activitypub import moderation
 from ..api.pagination import Page
 from ..models import Account, Bookmark, Favourite, HomeFeedEntry, MediaAttachment, Mention, Status, StatusTag
-from ..activitypub import moderation
 from . import accounts, visibility
 
 
