@@ -31,10 +31,20 @@ async def open_database(database_url: str, apps: dict | None = None) -> Tortoise
     with ctx:
         await ctx.init(config=tortoise_config(database_url, apps), _create_db=database_url.startswith("sqlite"))
         connection = ctx.db()
+        fresh = False
         if database_url.startswith("sqlite"):
             for pragma in SQLITE_PRAGMAS:
                 await connection.execute_script(pragma)
-        await MigrationExecutor(connection, apps or APPS).migrate()
+            fresh = not await connection.execute_query_dict(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' LIMIT 1")
+        if fresh:
+            # A new database gets today's schema in one step and every migration recorded as applied:
+            # replaying the whole history costs seconds per node (tortoise re-renders its model state for
+            # each operation) and ends in the same schema, which `makemigrations` keeps equal to the models.
+            await ctx.generate_schemas(safe=False)
+            await MigrationExecutor(connection, apps or APPS).migrate(fake=True)
+        else:
+            await MigrationExecutor(connection, apps or APPS).migrate()
     return ctx
 
 
