@@ -46,6 +46,7 @@ class SearchIndex:
         self.extra: dict[str, ExtraKind] = {}
         self._queue: dict[tuple[str, int], tuple[str, list[int]]] = {}  # (kind, id) -> (op, journal ids)
         self._pump: asyncio.Task | None = None
+        self._recovery: asyncio.Task | None = None
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-writer")
         self._state_path = node.config.search_dir / "state.json"
 
@@ -115,8 +116,14 @@ class SearchIndex:
         if self._pump is None or self._pump.done():
             self._pump = self.node.spawn(self._run())
 
+    def start(self) -> None:
+        """Begin the start-up recovery in the background (drain() waits for it)."""
+        self._recovery = self.node.spawn(self.recover())
+
     async def drain(self) -> None:
         """Wait until every queued piece of index work is committed to the index."""
+        if self._recovery is not None and not self._recovery.done() and asyncio.current_task() is not self._recovery:
+            await asyncio.shield(self._recovery)
         while self._pump is not None and not self._pump.done():
             await asyncio.shield(self._pump)
         if self._queue:
@@ -258,6 +265,11 @@ class SearchIndex:
         backend = self.backend
         chosen = list(kinds)
         return await self.node.run_blocking(lambda: {k: backend.suggest(k, prefix, limit=limit) for k in chosen})
+
+    async def backend_count(self, kind: str) -> int:
+        """How many documents of a kind the index holds (after pending work is written)."""
+        await self.drain()
+        return await self.node.run_blocking(self.backend.count, kind)
 
     async def close(self) -> None:
         await self.drain()

@@ -308,6 +308,8 @@ class WhooshBackend(SearchBackend):
                 if lat is None or lon is None or distance_km(near[0], near[1], lat, lon) > near[2]:
                     continue
             found.append((int(hit["id"]), hit.score or 0.0))
+        if not sort:  # equal scores: newer first, so the order does not depend on how segments were merged
+            found.sort(key=lambda item: (-round(item[1], 4), -item[0]))
         return found
 
     def suggest(self, kind: str, prefix: str, *, limit: int) -> list[Hit]:
