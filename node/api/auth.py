@@ -13,7 +13,7 @@ from ..services import auth
 SESSION_COOKIE = "entativa_session"
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE = {"GET", "HEAD", "OPTIONS"}
-_GRANT = "entativa.grant"
+_GRANT = web.RequestKey("grant", object)  # auth.Grant | None, resolved once per request
 
 
 async def current_grant(request: web.Request) -> auth.Grant | None:
