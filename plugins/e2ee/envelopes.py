@@ -1,0 +1,206 @@
+"""Per-device ciphertext queues: sending to-device (Olm) envelopes to local devices directly and to remote
+ones in one batch per destination server, receiving batches, reading by cursor, acknowledging, and the
+expiry job (30 days, or the disappearing-message time the sender set)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from node.plugin_api import AccountInfo, NodeApi
+
+from . import streaming
+from .errors import BadRequest, Invalid, NotFound
+from .keys import DEVICE_ID, account_uri
+from .models import Contact, Device, Envelope, SentBatch
+
+KEEP = timedelta(days=30)
+MAX_BODY = 64 * 1024
+MAX_ITEMS = 2000
+OLM_TYPES = (0, 1)
+MEGOLM = 2
+MESSAGE_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One ciphertext for one device, checked."""
+
+    account: AccountInfo
+    device_id: str
+    type: int
+    body: str
+    digest: str
+    message_id: str
+
+
+def message_uri(sender_uri: str, device_id: str, message_id: str) -> str:
+    return f"{sender_uri}#e2ee/{device_id}/{message_id}"
+
+
+def check_body(body: Any) -> str:
+    if not isinstance(body, str) or not body:
+        raise Invalid("body is missing")
+    if len(body) > MAX_BODY:
+        raise Invalid(f"body is longer than {MAX_BODY} characters")
+    if not re.fullmatch(r"[A-Za-z0-9+/=_\-]+", body):
+        raise Invalid("body must be base64")
+    return body
+
+
+def check_expiry(expires_in: Any, now: datetime) -> datetime | None:
+    if expires_in in (None, ""):
+        return None
+    try:
+        seconds = int(expires_in)
+    except (TypeError, ValueError):
+        raise Invalid("expires_in must be a number of seconds") from None
+    if not 1 <= seconds <= int(KEEP.total_seconds()):
+        raise Invalid("expires_in must be between 1 second and 30 days")
+    return now + timedelta(seconds=seconds)
+
+
+async def parse_outgoing(api: NodeApi, items: list[dict[str, Any]]) -> list[Outgoing]:
+    if not items:
+        raise BadRequest("device[] is missing")
+    if len(items) > MAX_ITEMS:
+        raise Invalid(f"at most {MAX_ITEMS} devices per delivery")
+    accounts: dict[str, AccountInfo] = {}
+    parsed = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise BadRequest("each device[] needs account_id, device_id, type and body")
+        account_id = str(item.get("account_id") or "")
+        if account_id not in accounts:
+            found = await api.get_account(account_id) if account_id.isdigit() else None
+            if found is None:
+                raise NotFound(f"No account {account_id}")
+            accounts[account_id] = found
+        device_id = item.get("device_id")
+        if not isinstance(device_id, str) or not DEVICE_ID.match(device_id):
+            raise Invalid("device_id must be 1-64 letters, digits, - or _")
+        try:
+            kind = int(item.get("type"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            kind = -1
+        if kind not in OLM_TYPES:
+            raise Invalid("type must be 0 (Olm pre-key message) or 1 (Olm message)")
+        message_id = item.get("message_id") or uuid.uuid4().hex
+        if not isinstance(message_id, str) or not MESSAGE_ID.match(message_id):
+            raise Invalid("message_id must be 1-64 letters, digits, - or _")
+        digest = item.get("hmac") or ""
+        if not isinstance(digest, str) or len(digest) > 128:
+            raise Invalid("hmac must be at most 128 characters")
+        parsed.append(Outgoing(accounts[account_id], device_id, kind, check_body(item.get("body")), digest,
+                               message_id))
+    return parsed
+
+
+async def send(api: NodeApi, sender: AccountInfo, device: Device, items: list[dict[str, Any]],
+               expires_in: Any = None) -> int:
+    """Queue to-device ciphertexts: local devices get envelopes now, each remote server one batch.
+    Checks everything before writing anything; returns how many envelopes were accepted."""
+    now = datetime.now(UTC)
+    expires_at = check_expiry(expires_in, now)
+    outgoing = await parse_outgoing(api, items)
+    local = [o for o in outgoing if o.account.local]
+    targets = {(d.account_id, d.device_id): d for d in await Device.filter(
+        account_id__in=list({o.account.id for o in local}), local=True)} if local else {}
+    for o in local:
+        if (o.account.id, o.device_id) not in targets:
+            raise NotFound(f"No device {o.device_id} for account {o.account.id}")
+    sender_uri = account_uri(api, sender)
+    rows = [Envelope(device=targets[(o.account.id, o.device_id)], from_account_id=sender.id,
+                     from_device_id=device.device_id, type=o.type, body=o.body, digest=o.digest,
+                     message_uri=message_uri(sender_uri, device.device_id, o.message_id), expires_at=expires_at)
+            for o in local]
+    remote = [o for o in outgoing if not o.account.local]
+    inboxes = await api.inboxes_of(list({o.account.id for o in remote})) if remote else {}
+    by_inbox: dict[str, list[Outgoing]] = defaultdict(list)
+    for o in remote:
+        if o.account.id not in inboxes:
+            raise NotFound(f"No inbox known for account {o.account.id}")
+        by_inbox[inboxes[o.account.id]].append(o)
+    from .federation import envelope_batch
+
+    async with in_transaction():
+        if rows:
+            await Envelope.bulk_create(rows, ignore_conflicts=True)  # a retried send is stored once
+        for inbox, batch in by_inbox.items():
+            activity = envelope_batch(api, sender, device.device_id, batch, expires_at)
+            await SentBatch.create(activity_uri=activity["id"], expires_at=expires_at)
+            await api.deliver(sender.id, activity, [inbox])
+        for account_id in {o.account.id for o in remote}:
+            await Contact.get_or_create(account_id=sender.id, remote_account_id=account_id)
+    streaming.hub_of(api).notify_devices({r.device_id for r in rows})
+    return len(outgoing)
+
+
+async def receive(api: NodeApi, rows: list[Envelope], sender_id: int, local_accounts: set[int]) -> int:
+    """Store envelopes that arrived from another server; a redelivered message is stored once."""
+    if not rows:
+        return 0
+    async with in_transaction():
+        await Envelope.bulk_create(rows, ignore_conflicts=True)
+        for account_id in local_accounts:
+            try:
+                await Contact.get_or_create(account_id=account_id, remote_account_id=sender_id)
+            except IntegrityError:
+                pass
+    streaming.hub_of(api).notify_devices({r.device_id for r in rows})
+    return len(rows)
+
+
+def envelope_entity(row: Envelope, group_uri: str | None = None) -> dict[str, Any]:
+    """Mastodon's EncryptedMessage entity, plus message_id, group and expires_at."""
+    return {"id": str(row.id), "account_id": str(row.from_account_id), "device_id": row.from_device_id,
+            "type": row.type, "body": row.body, "digest": row.digest, "message_franking": None,
+            "created_at": _iso(row.created_at), "message_id": row.message_uri,
+            "group_id": str(row.group_id) if row.group_id is not None else None, "group_uri": group_uri,
+            "expires_at": _iso(row.expires_at) if row.expires_at else None}
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+async def page(device: Device, *, max_id: int | None, since_id: int | None, min_id: int | None,
+               limit: int) -> list[Envelope]:
+    """The device's queue, newest first as Mastodon pages it (min_id pages forward from a cursor)."""
+    query = Envelope.filter(device=device)
+    if max_id is not None:
+        query = query.filter(id__lt=max_id)
+    if since_id is not None:
+        query = query.filter(id__gt=since_id)
+    if min_id is not None:
+        rows = await query.filter(id__gt=min_id).order_by("id").limit(limit)
+        return list(reversed(rows))
+    return await query.order_by("-id").limit(limit)
+
+
+async def clear(device: Device, up_to_id: int) -> int:
+    """Acknowledge everything up to the cursor: those envelopes are gone."""
+    return await Envelope.filter(device=device, id__lte=up_to_id).delete()
+
+
+async def expire(api: NodeApi, now: datetime | None = None) -> int:
+    """Delete envelopes past their expiry or older than 30 days, with every stored copy of the federated
+    batches they travelled in; returns how many envelopes went."""
+    now = now or datetime.now(UTC)
+    old = now - KEEP
+    gone = await Envelope.filter(expires_at__lte=now).values_list("activity_uri", flat=True)
+    removed = await Envelope.filter(expires_at__lte=now).delete()
+    removed += await Envelope.filter(created_at__lte=old).delete()
+    batches = await SentBatch.filter(expires_at__lte=now).values_list("activity_uri", flat=True)
+    old_batches = await SentBatch.filter(created_at__lte=old).values_list("activity_uri", flat=True)
+    for uri in {*gone, *batches, *old_batches} - {None}:
+        await api.forget_activity(uri)
+    await SentBatch.filter(activity_uri__in=[*batches, *old_batches]).delete()
+    return removed

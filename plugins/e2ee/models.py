@@ -1,0 +1,125 @@
+"""The E2EE plugin's tables: devices and their public keys, one-time keys, queued ciphertext envelopes,
+groups and their members, and the remote accounts each local account exchanges messages with."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Device(Model):
+    """One device of an account (local or a cached copy of a remote one) with its public keys only."""
+
+    id = fields.IntField(primary_key=True)
+    account_id = fields.BigIntField(db_index=True)  # an id, not a foreign key into the core's tables
+    local = fields.BooleanField(default=True)
+    device_id = fields.CharField(max_length=64)
+    name = fields.CharField(max_length=128, default="")
+    identity_key = fields.CharField(max_length=64)  # Curve25519, unpadded base64
+    fingerprint_key = fields.CharField(max_length=64)  # Ed25519, unpadded base64
+    algorithms = fields.JSONField(default=list)
+    signature = fields.CharField(max_length=128, default="")  # Ed25519 over the canonical device object
+    token_digest = fields.CharField(max_length=64, null=True, db_index=True)  # the access token it is bound to
+    claim_url = fields.CharField(max_length=1024, default="")  # remote devices: where one-time keys are claimed
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "e2ee_devices"
+        unique_together = (("account_id", "device_id"),)
+
+
+class OneTimeKey(Model):
+    """A Curve25519 one-time key of a local device, handed out once; the fallback key is handed out when none
+    is left and stays until replaced."""
+
+    id = fields.IntField(primary_key=True)
+    device = fields.ForeignKeyField("e2ee.Device", related_name="one_time_keys", on_delete=fields.CASCADE)
+    key_id = fields.CharField(max_length=64)
+    key = fields.CharField(max_length=64)
+    signature = fields.CharField(max_length=128, default="")
+    fallback = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "e2ee_one_time_keys"
+        unique_together = (("device", "key_id", "fallback"),)  # fallback key ids are their own series
+
+
+class Envelope(Model):
+    """Ciphertext waiting for one local device: read by cursor, deleted when acknowledged, after 30 days, or
+    at its disappearing-message expiry."""
+
+    id = fields.BigIntField(primary_key=True)
+    device = fields.ForeignKeyField("e2ee.Device", related_name="envelopes", on_delete=fields.CASCADE)
+    message_uri = fields.CharField(max_length=512)  # the sender's id for the message: de-duplicates redeliveries
+    from_account_id = fields.BigIntField()
+    from_device_id = fields.CharField(max_length=64)
+    type = fields.IntField()  # 0 Olm pre-key, 1 Olm, 2 Megolm
+    body = fields.TextField()
+    digest = fields.CharField(max_length=128, default="")
+    group_id = fields.IntField(null=True)
+    activity_uri = fields.CharField(max_length=512, null=True)  # the federated batch it came in or went out with
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField(null=True, db_index=True)
+
+    class Meta:
+        table = "e2ee_envelopes"
+        unique_together = (("device", "message_uri"),)
+
+
+class SentBatch(Model):
+    """A federated batch of ciphertext this node sent, remembered until its messages expire so every stored
+    copy can be forgotten then."""
+
+    id = fields.IntField(primary_key=True)
+    activity_uri = fields.CharField(max_length=512, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField(null=True, db_index=True)
+
+    class Meta:
+        table = "e2ee_sent_batches"
+
+
+class Group(Model):
+    """An encrypted group: authoritative on its owner's node, a replica elsewhere. `epoch` grows whenever a
+    member leaves, telling senders to rotate their Megolm session."""
+
+    id = fields.IntField(primary_key=True)
+    uri = fields.CharField(max_length=512, unique=True)
+    owner_id = fields.BigIntField()
+    local = fields.BooleanField(default=True)
+    name = fields.CharField(max_length=128, default="")
+    epoch = fields.IntField(default=0)
+    rotate_after_messages = fields.IntField(default=100)
+    rotate_after_seconds = fields.IntField(default=7 * 24 * 3600)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "e2ee_groups"
+
+
+class GroupMember(Model):
+    """A member of a group, since the epoch they joined in."""
+
+    id = fields.IntField(primary_key=True)
+    group = fields.ForeignKeyField("e2ee.Group", related_name="members", on_delete=fields.CASCADE)
+    account_id = fields.BigIntField(db_index=True)
+    joined_epoch = fields.IntField(default=0)
+    joined_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "e2ee_group_members"
+        unique_together = (("group", "account_id"),)
+
+
+class Contact(Model):
+    """A remote account a local account exchanged ciphertext with: its server hears of device-list changes."""
+
+    id = fields.IntField(primary_key=True)
+    account_id = fields.BigIntField()
+    remote_account_id = fields.BigIntField()
+
+    class Meta:
+        table = "e2ee_contacts"
+        unique_together = (("account_id", "remote_account_id"),)
