@@ -238,6 +238,102 @@ class NodeApi:
             self._templates = self._environment()
         return self._templates.get_template(template).render(api=self, **context)
 
+    # ---- requests and federation (for plugins with their own API and activity types, e.g. E2EE) --------------
+
+    async def authenticate(self, request: Any, scope: str | None = None) -> AccountInfo:
+        """The account a request's bearer token (or session) acts for; raises the node's 401/403 errors,
+        which answer {"error": ...} as every API route does."""
+        from .api.auth import require_account
+
+        self._running()
+        return account_info(await require_account(request, scope))
+
+    async def resolve_account(self, handle: str) -> AccountInfo | None:
+        """An account by `user@host` (WebFinger and its actor fetched if unknown) or by actor URI, or None."""
+        from .activitypub import resolve
+        from .activitypub.actors import fetch_actor
+        from .errors import DomainError
+
+        node = self._running()
+        try:
+            if handle.startswith(("http://", "https://")):
+                return account_info(await fetch_actor(node, handle))
+            return account_info(await resolve.resolve_acct(node, handle))
+        except DomainError:
+            return None
+
+    async def fetch_document(self, url: str) -> dict[str, Any]:
+        """GET an ActivityStreams document, signed by the instance actor (authorized fetch), through the
+        node's guarded client; raises federation.client.FetchError on any failure."""
+        from .activitypub import state
+
+        fed = state.of(self._running())
+        return await fed.client.get_activity(url, sign_with=fed.instance_key)
+
+    async def post_document(self, url: str, document: Mapping[str, Any]) -> tuple[int, Any]:
+        """POST a JSON document now (not queued), signed by the instance actor; returns (status, JSON body
+        or None). Raises federation.client.FetchError when the server cannot be reached."""
+        import json
+
+        from .activitypub import state
+
+        fed = state.of(self._running())
+        response = await fed.client.request(
+            "POST", url, headers={"Content-Type": "application/activity+json", "Accept": "application/activity+json"},
+            body=json.dumps(document).encode(), sign_with=fed.instance_key)
+        try:
+            return response.status, response.json()
+        except ValueError:
+            return response.status, None
+
+    async def verify_request(self, request: Any, body: bytes) -> str | None:
+        """The actor URI whose HTTP signature (cavage or RFC 9421) authenticates `request`, or None."""
+        from federation.signatures import SignatureError
+
+        from .activitypub import state
+        from .errors import DomainError
+
+        node = self._running()
+        verifier = state.of(node).verifier
+        if verifier is None:
+            return None
+        try:
+            return (await verifier.verify_request(request, body, scheme=node.config.node.scheme)).owner
+        except (SignatureError, DomainError):
+            return None
+
+    async def inboxes_of(self, account_ids: list[int]) -> dict[int, str]:
+        """The inbox to deliver to for each remote account (its server's shared inbox if it has one)."""
+        from .models import Account
+
+        self._running()
+        rows = await Account.filter(id__in=list(account_ids)).exclude(domain="")
+        return {a.id: a.shared_inbox_url or a.inbox_url for a in rows if a.shared_inbox_url or a.inbox_url}
+
+    async def deliver(self, account_id: int, activity: Mapping[str, Any], inboxes: list[str]) -> int:
+        """Queue `activity` (it needs a unique "id"), signed by local account `account_id`, for each inbox in
+        the node's persisted delivery queue (retried with backoff, survives restarts); returns how many
+        deliveries were queued (0 when federation is off)."""
+        from .activitypub import delivery
+        from .models import Account
+
+        node = self._running()
+        signer = await Account.get(id=account_id, domain="")
+        return await delivery.enqueue(node, signer, dict(activity), inboxes)
+
+    async def forget_activity(self, uri: str) -> int:
+        """Delete every stored copy of activity `uri` (sent and received, with pending deliveries): for content
+        that must not outlive its expiry. Returns how many rows went."""
+        from .models import Delivery, InboxActivity, OutboxActivity
+
+        self._running()
+        removed = 0
+        for outbox in await OutboxActivity.filter(uri=uri):
+            removed += await Delivery.filter(activity_id=outbox.id).delete()
+            removed += await OutboxActivity.filter(id=outbox.id).delete()
+        removed += await InboxActivity.filter(activity_uri=uri).delete()
+        return removed
+
     # ---- internals (the node's plugin manager calls these) -------------------------------------------------
 
     def _bind(self, node: Node | None) -> None:
