@@ -59,6 +59,13 @@ class FederationSection:
 
 
 @dataclass(frozen=True)
+class TakesSection:
+    max_mb: int = 100  # largest Take upload
+    max_seconds: int = 180  # longest Take
+    trend_window_hours: int = 6  # trending trends compare joins in this window with the one before
+
+
+@dataclass(frozen=True)
 class MailSection:
     smtp_host: str = ""
     smtp_port: int = 25
@@ -87,6 +94,9 @@ RANGES: dict[str, tuple[int, int]] = {
     "mail.smtp_port": (1, 65535),
     "federation.delivery_give_up_hours": (1, 24 * 30),
     "federation.delivery_concurrency": (1, 64),
+    "takes.max_mb": (1, 4096),
+    "takes.max_seconds": (1, 3600),
+    "takes.trend_window_hours": (1, 168),
 }
 
 
@@ -100,6 +110,7 @@ class Config:
     mail: MailSection
     plugins: PluginsSection
     path: Path  # the file it was read from; relative paths inside are relative to its folder
+    takes: TakesSection = field(default_factory=TakesSection)
 
     @property
     def base_url(self) -> str:
@@ -136,6 +147,7 @@ _SECTIONS = {
     "search": SearchSection,
     "federation": FederationSection,
     "mail": MailSection,
+    "takes": TakesSection,
 }
 
 

@@ -14,9 +14,12 @@ from .poll import Poll, PollVote
 from .relationship import Block, Follow, FollowRequest, Mute
 from .search import IndexJournal, SearchHistory
 from .status import Mention, Status, StatusEdit, StatusTag, Tag
+from .take import BehindTheTakeStep, Take, TakeTemplate
+from .take_trend import TakeTrend, TrendHour, TrendParticipation
 
 __all__ = [
     "Account", "Block", "Bookmark", "Delivery", "DomainBlock", "Entity", "Favourite", "Follow", "FollowRequest", "HomeFeedEntry", "InboxActivity", "IndexJournal",
     "Marker", "MediaAttachment", "Mention", "Mute", "Notification", "OAuthApp", "OAuthCode", "OAuthToken", "OutboxActivity", "Peer", "Place", "Poll",
     "PollVote", "Report", "SearchHistory", "Status", "StatusEdit", "StatusPlace", "StatusTag", "Tag", "User", "WebSession", "snowflake", "snowflake_floor",
+    "BehindTheTakeStep", "Take", "TakeTemplate", "TakeTrend", "TrendHour", "TrendParticipation",
 ]
