@@ -4,6 +4,7 @@ copies of remote accounts' devices fetched from their `devices` collection."""
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -150,11 +151,12 @@ async def claim_local(device: Device) -> OneTimeKey | None:
     """Hand out one of the device's one-time keys, each at most once, else its fallback key.
 
     The DELETE is the claim: two claimants may pick the same candidate, but only one DELETE removes the row,
-    and the other tries the next key, on SQLite and PostgreSQL alike."""
-    for _ in range(16):
-        candidate = await OneTimeKey.filter(device=device, fallback=False).order_by("id").first()
-        if candidate is None:
+    and the other tries again, on SQLite and PostgreSQL alike."""
+    while True:  # every lost race means another claimant took a key, so this ends
+        candidates = await OneTimeKey.filter(device=device, fallback=False).order_by("id").limit(8)
+        if not candidates:
             break
+        candidate = random.choice(candidates)  # spread concurrent claimants over several rows
         if await OneTimeKey.filter(id=candidate.id).delete():
             return candidate
     return await OneTimeKey.filter(device=device, fallback=True).first()
