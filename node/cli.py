@@ -1,4 +1,4 @@
-"""The `entativa` command (also `python -m node`): init, serve, user add, backup, check.
+"""The `entativa` command (also `python -m node`): init, serve, user add, backup, reindex, check.
 
 Errors a person can fix (bad config, taken username, unwritable destination) print one readable line and
 exit 2; nothing here should end in a traceback.
@@ -119,6 +119,29 @@ def cmd_backup(config: Config, args: argparse.Namespace) -> None:
     print(f"Backed up {source.name} and media to {dest}")
 
 
+def cmd_reindex(config: Config, _args: argparse.Namespace) -> None:
+    """Rebuild the search index from the database, with a progress bar on stderr."""
+    shown = {"kind": ""}
+
+    def progress(kind: str, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        if shown["kind"] and shown["kind"] != kind:
+            print(file=sys.stderr)
+        shown["kind"] = kind
+        print(f"\r{kind:<10} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}", end="", file=sys.stderr,
+              flush=True)
+
+    async def rebuild(node):  # type: ignore[no-untyped-def]
+        await node.search.drain()  # let the start-up recovery finish before emptying the index
+        return await node.search.rebuild(progress=progress)
+
+    counts = asyncio.run(_with_node(config, rebuild))
+    if shown["kind"]:
+        print(file=sys.stderr)
+    print("Reindexed " + ", ".join(f"{n:,} {kind}" for kind, n in counts.items()) + f" into {config.search_dir}")
+
+
 def cmd_check(config: Config, _args: argparse.Namespace) -> None:
     print(f"config     {config.path}")
     print(f"node       {config.base_url} ({config.node.name}), theme {config.node.theme}, "
@@ -167,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("dest")
     backup.set_defaults(run=cmd_backup)
     commands.add_parser("check", help="validate the config and print what would run").set_defaults(run=cmd_check)
+    commands.add_parser("reindex", help="rebuild the search index from the database").set_defaults(run=cmd_reindex)
     return parser
 
 

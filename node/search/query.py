@@ -101,9 +101,11 @@ def _fuzzy_distance(term: str) -> int:
 
 
 def build(schema: Any, fields: Sequence[tuple[str, float]], query: ParsedQuery, *, fuzzy_fields: Sequence[str] = (),
-          conjunction: bool = True) -> Any:
-    """A Whoosh query: each word must match (any field; exact beats fuzzy), each phrase must match, each
-    prefix must match. With `conjunction=False` any part may match (the fallback when all-of finds nothing)."""
+          conjunction: bool = True, reader: Any = None) -> Any:
+    """A Whoosh query: each word must match (any field), each phrase must match, each prefix must match.
+    A word the index does not hold (a typo) matches its near spellings instead; with a `reader` to ask,
+    known words skip that expansion, which is what keeps common queries fast. With `conjunction=False`
+    any part may match (the fallback when all-of finds nothing)."""
     from whoosh import query as wq
 
     parts: list[Any] = []
@@ -113,6 +115,8 @@ def build(schema: Any, fields: Sequence[tuple[str, float]], query: ParsedQuery, 
             for term in _terms(schema, name, word):
                 options.append(wq.Term(name, term, boost=boost))
                 distance = _fuzzy_distance(term) if query.fuzzy and name in fuzzy_fields else 0
+                if distance and reader is not None and reader.doc_frequency(name, term) > 0:
+                    distance = 0  # spelled as indexed: no typo to forgive
                 if distance:
                     options.append(wq.FuzzyTerm(name, term, boost=boost * 0.4, maxdist=distance, prefixlength=1))
         if options:

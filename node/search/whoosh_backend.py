@@ -31,7 +31,8 @@ from .backend import (
     distance_km,
 )
 
-SCHEMA_VERSION = "1"  # bump when a schema changes: the index folder is rebuilt from the database
+SCHEMA_VERSION = "2"
+SHORT_PREFIX = 3  # type-ahead prefixes up to this long are single terms of the `starts` field  # bump when a schema changes: the index folder is rebuilt from the database
 
 
 def _names() -> StandardAnalyzer:
@@ -61,14 +62,15 @@ SCHEMAS: dict[str, Any] = {
                                 "sound": wf.TEXT(analyzer=_stemmed())}),
     "accounts": lambda: wf.Schema(
         id=wf.ID(stored=True, unique=True), names=wf.TEXT(analyzer=_names()), note=wf.TEXT(analyzer=_stemmed()),
-        username=wf.ID(stored=True), acct=wf.ID(stored=True), display_name=wf.STORED,
+        username=wf.ID(stored=True), acct=wf.ID(stored=True), display_name=wf.STORED, starts=wf.KEYWORD,
         domains=wf.KEYWORD(commas=True), followers=wf.NUMERIC(int, stored=True, sortable=True),
         local=wf.BOOLEAN(stored=True)),
     "hashtags": lambda: wf.Schema(
         id=wf.ID(stored=True, unique=True), name=wf.ID(stored=True), words=wf.TEXT(analyzer=_stemmed()),
+        starts=wf.KEYWORD,
         uses=wf.NUMERIC(int, stored=True, sortable=True), last_used=wf.NUMERIC(int, bits=64, sortable=True)),
     "places": lambda: wf.Schema(
-        id=wf.ID(stored=True, unique=True), name=wf.TEXT(analyzer=_names(), stored=True),
+        id=wf.ID(stored=True, unique=True), name=wf.TEXT(analyzer=_names(), stored=True), starts=wf.KEYWORD,
         locality=wf.TEXT(analyzer=_names()), country=wf.TEXT(analyzer=_names()),
         lat=wf.NUMERIC(float, stored=True), lon=wf.NUMERIC(float, stored=True),
         popularity=wf.NUMERIC(int, stored=True, sortable=True)),
@@ -96,6 +98,15 @@ def _split_words(name: str) -> str:
     return " ".join([name, *parts]) if len(parts) > 1 else name
 
 
+def _starts(*texts: str) -> str:
+    """Every 1..SHORT_PREFIX-letter start of every word: a short type-ahead prefix is then one term lookup
+    instead of an expansion over thousands of words."""
+    import re
+
+    edges = {word[:n] for text in texts for word in re.findall(r"\w+", text.lower()) for n in range(1, SHORT_PREFIX + 1)}
+    return " ".join(sorted(edges))
+
+
 def _to_whoosh(doc: Document) -> dict[str, Any]:
     f = doc.fields
     out: dict[str, Any] = {"id": str(doc.id)}
@@ -115,13 +126,14 @@ def _to_whoosh(doc: Document) -> dict[str, Any]:
     elif doc.kind == "accounts":
         out.update(names=" ".join([f["username"], f["acct"].replace("@", " "), f["display_name"]]), note=f["note"],
                    username=f["username"].lower(), acct=f["acct"].lower(), display_name=f["display_name"],
-                   domains=",".join(f.get("domains", ())), followers=int(f["followers"]), local=bool(f["local"]))
+                   domains=",".join(f.get("domains", ())), followers=int(f["followers"]), local=bool(f["local"]),
+                   starts=_starts(f["username"], f["display_name"]))
     elif doc.kind == "hashtags":
         out.update(name=f["name"].lower(), words=_split_words(f["display_name"]), uses=int(f["uses"]),
-                   last_used=int(f["last_used"]))
+                   last_used=int(f["last_used"]), starts=_starts(f["name"]))
     elif doc.kind == "places":
         out.update(name=f["name"], locality=f["locality"], country=f["country"], lat=float(f["lat"]),
-                   lon=float(f["lon"]), popularity=int(f["popularity"]))
+                   lon=float(f["lon"]), popularity=int(f["popularity"]), starts=_starts(f["name"]))
     return out
 
 
@@ -229,21 +241,26 @@ class WhooshBackend(SearchBackend):
     def count(self, kind: str) -> int:
         return self._searcher(kind).doc_count()
 
-    def _filters(self, kind: str, filters: Filters, audience: Audience) -> tuple[Any, Any]:
-        """The filter (what may match) and mask (what must not) for a kind."""
+    def _filters(self, kind: str, filters: Filters, audience: Audience) -> tuple[list[Any], list[Any], Any]:
+        """Query parts every hit must also match, and the mask of what must not match. Broad conditions go
+        into the query (the matchers skip through posting lists) rather than Whoosh's `filter`, which would
+        build a document set per search; the audience rules become a mask over the few restricted posts."""
         wanted: list[Any] = []
         masked: list[Any] = []
-        if audience.hidden_domains and kind != "hashtags" and kind != "places":
+        unreadable: Any = None  # (restricted posts, those of them the viewer may read)
+        if audience.hidden_domains and kind not in ("hashtags", "places"):
             masked += [wq.Term("domains", d) for d in audience.hidden_domains]
         if kind in ("statuses", "takes"):
-            allowed: list[Any] = [wq.Term("visibility", "public"), wq.Term("visibility", "unlisted")]
-            if audience.viewer_id is not None:
+            restricted = wq.Or([wq.Term("visibility", "private"), wq.Term("visibility", "direct")])
+            if audience.viewer_id is None:
+                masked.append(restricted)
+            else:
                 me = str(audience.viewer_id)
-                allowed += [wq.Term("author_id", me), wq.Term("mentions", me)]
+                readable: list[Any] = [wq.Term("author_id", me), wq.Term("mentions", me)]
                 if audience.following:
-                    allowed.append(wq.And([wq.Term("visibility", "private"),
-                                           wq.Or([wq.Term("author_id", str(a)) for a in audience.following])]))
-            wanted.append(wq.Or(allowed))
+                    readable.append(wq.And([wq.Term("visibility", "private"),
+                                            wq.Or([wq.Term("author_id", str(a)) for a in audience.following])]))
+                unreadable = (restricted, wq.Or(readable))
             masked += [wq.Term("author_id", str(a)) for a in audience.hidden_authors]
             if filters.author_ids is not None:
                 wanted.append(wq.Or([wq.Term("author_id", str(a)) for a in filters.author_ids]) if filters.author_ids
@@ -269,38 +286,53 @@ class WhooshBackend(SearchBackend):
             if high_lon > 180:
                 lon_ranges.append(wq.NumericRange("lon", -180.0, high_lon - 360))
             wanted += [wq.NumericRange("lat", low_lat, high_lat), wq.Or(lon_ranges)]
-        filter_query = wq.And(wanted) if wanted else None
-        mask_query = wq.Or(masked) if masked else None
-        return filter_query, mask_query
+        return wanted, masked, unreadable
+
+    @staticmethod
+    def _mask(searcher: Any, masked: list[Any], unreadable: Any) -> set[int] | None:
+        """The document numbers to leave out, as a set (Whoosh 2.7's AndNot miscounts inside masks)."""
+        docs: set[int] = set()
+        for query in masked:
+            docs.update(searcher.docs_for_query(query))
+        if unreadable is not None:
+            restricted = set(searcher.docs_for_query(unreadable[0]))
+            if restricted:
+                docs.update(restricted - set(searcher.docs_for_query(unreadable[1])))
+        return docs or None
 
     def search(self, kind: str, query: ParsedQuery, filters: Filters, audience: Audience, *, limit: int,
                offset: int = 0) -> list[Hit]:
         schema = self._index(kind).schema
         searcher = self._searcher(kind)
-        filter_query, mask_query = self._filters(kind, filters, audience)
+        conditions, masked, unreadable = self._filters(kind, filters, audience)
+        mask_query = self._mask(searcher, masked, unreadable)
         if query.empty:
             text_query: Any = wq.Every()
             sort: dict[str, Any] = {"sortedby": "created" if kind in ("statuses", "takes") else
                                     ("followers" if kind == "accounts" else
                                      "uses" if kind == "hashtags" else "popularity"), "reverse": True}
         else:
-            text_query = query_module.build(schema, SEARCHED[kind], query, fuzzy_fields=FUZZY[kind])
+            text_query = query_module.build(schema, SEARCHED[kind], query, fuzzy_fields=FUZZY[kind],
+                                            reader=searcher.reader())
             sort = {}
         near = filters.near if kind in ("statuses", "takes", "places") else None
         wanted = offset + limit
         fetch = wanted * 4 + 20 if near else wanted
-        hits = self._run(searcher, text_query, filter_query, mask_query, fetch, sort, near)
+        hits = self._run(searcher, text_query, conditions, mask_query, fetch, sort, near)
         if not hits and not query.empty and len(query.words) + len(query.phrases) + len(query.prefixes) > 1:
-            loose = query_module.build(schema, SEARCHED[kind], query, fuzzy_fields=FUZZY[kind], conjunction=False)
-            hits = self._run(searcher, loose, filter_query, mask_query, fetch, sort, near)
+            loose = query_module.build(schema, SEARCHED[kind], query, fuzzy_fields=FUZZY[kind], conjunction=False,
+                                       reader=searcher.reader())
+            hits = self._run(searcher, loose, conditions, mask_query, fetch, sort, near)
         return [Hit(kind, doc_id, score) for doc_id, score in hits[offset:wanted]]
 
     @staticmethod
-    def _run(searcher: Any, text_query: Any, filter_query: Any, mask_query: Any, fetch: int, sort: dict[str, Any],
-             near: tuple[float, float, float] | None) -> list[tuple[int, float]]:
-        if text_query is wq.NullQuery:
+    def _run(searcher: Any, text_query: Any, conditions: list[Any], mask_query: Any, fetch: int,
+             sort: dict[str, Any], near: tuple[float, float, float] | None) -> list[tuple[int, float]]:
+        if text_query is wq.NullQuery or wq.NullQuery in conditions:
             return []
-        results = searcher.search(text_query, filter=filter_query, mask=mask_query, limit=fetch, **sort)
+        if conditions:  # conditions only narrow: they add nothing to the score
+            text_query = wq.And([text_query, *(wq.ConstantScoreQuery(c, 0.0) for c in conditions)])
+        results = searcher.search(text_query, mask=mask_query, limit=fetch, **sort)
         found = []
         for hit in results:
             if near is not None:
@@ -317,17 +349,22 @@ class WhooshBackend(SearchBackend):
         if not prefix:
             return []
         searcher = self._searcher(kind)
+        short = len(prefix) <= SHORT_PREFIX and prefix.isalnum()
         if kind == "accounts":
             if "@" in prefix:
                 q: Any = wq.Prefix("acct", prefix)
+            elif short:
+                q = wq.Term("starts", prefix)
             else:
                 q = wq.Or([wq.Prefix("names", w) for w in prefix.split()[:1]] + [wq.Prefix("acct", prefix)])
             popularity = "followers"
         elif kind == "hashtags":
-            q, popularity = wq.Prefix("name", prefix.replace(" ", "")), "uses"
+            q = wq.Term("starts", prefix) if short else wq.Prefix("name", prefix.replace(" ", ""))
+            popularity = "uses"
         elif kind == "places":
             words = prefix.split()
-            q = wq.And([wq.Prefix("name", w) for w in words[:4]]) if words else wq.NullQuery
+            q = wq.And([wq.Term("starts", w) if len(w) <= SHORT_PREFIX else wq.Prefix("name", w)
+                        for w in words[:4]]) if words else wq.NullQuery
             popularity = "popularity"
         else:
             return []
