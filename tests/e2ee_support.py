@@ -4,12 +4,14 @@ loopback resolver, and a capture of every HTTP body the nodes receive and answer
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+from aiohttp.streams import StreamReader
 from aiohttp.test_utils import TestClient, TestServer
 from federation_nodes import Cluster, FedNode, settle
 from support import create_user, write_config
@@ -31,8 +33,15 @@ class Capture:
         async def capture(request: web.Request, handler: Any) -> web.StreamResponse:
             self.bodies.append(request.path_qs.encode() + b"\n" + b"\n".join(
                 f"{k}: {v}".encode() for k, v in request.headers.items()))
-            if request.can_read_body:
-                self.bodies.append(await request.read())
+            if request.body_exists:
+                body = await request.content.read()
+                self.bodies.append(body)
+                # Handlers that stream the body (the inbox) read it again from a fresh reader.
+                replay = StreamReader(request.protocol, 2**16, loop=asyncio.get_running_loop())
+                replay.feed_data(body)
+                replay.feed_eof()
+                request._payload = replay  # type: ignore[attr-defined]
+                request._cache.pop("content", None)  # type: ignore[attr-defined]  # `content` is a cached property
             response = await handler(request)
             body = getattr(response, "body", None)
             if isinstance(body, bytes | bytearray):

@@ -62,7 +62,7 @@ async def params(request: web.Request) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for key, value in request.query.items():
         _assign(data, [a or b for a, b in _KEY.findall(key)] or [key], value)
-    if request.method in ("POST", "PUT", "DELETE") and request.can_read_body:
+    if request.method in ("POST", "PUT", "DELETE") and request.body_exists:
         if "json" in request.content_type:
             try:
                 body = await request.json()

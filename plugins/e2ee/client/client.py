@@ -211,7 +211,9 @@ class E2EEClient:
                 "seq": self._seq, **content}
 
     async def _to_devices(self, devices: list[TrustedDevice], inner: dict[str, Any],
-                          expires_in: int | None = None) -> int:
+                          expires_in: int | None = None) -> set[tuple[str, str]]:
+        """Encrypt `inner` for each device we can reach safely and deliver; returns the (account, device)
+        pairs it went to."""
         sessions = await self._sessions_for(devices)
         items = []
         for d in devices:
@@ -225,7 +227,7 @@ class E2EEClient:
                           "message_id": f"{inner['id'][:40]}-{len(items)}"})
         for start in range(0, len(items), MAX_DELIVERY):
             await self.api.deliver(items[start:start + MAX_DELIVERY], expires_in)
-        return len(items)
+        return {(i["account_id"], i["device_id"]) for i in items}
 
     async def send(self, account_id: str, kind: str = "text", **content: Any) -> str:
         """Send one message to every device of `account_id` and to our own other devices; returns its id."""
@@ -240,7 +242,9 @@ class E2EEClient:
             self.timers[conversation] = int(content.get("seconds") or 0)
         inner = self._inner(kind, conversation, content)
         expires = self.timers.get(conversation) or None
-        await self._to_devices(theirs + mine, inner, expires)
+        reached = await self._to_devices(theirs + mine, inner, expires)
+        if not any((d.account_id, d.device_id) in reached for d in theirs):
+            raise Refused(f"no device of account {account_id} could be reached safely (see refused)")
         return inner["id"]
 
     async def send_text(self, account_id: str, text: str) -> str:
@@ -353,7 +357,11 @@ class E2EEClient:
     async def _accept_room_key(self, inner: dict[str, Any], device: TrustedDevice) -> None:
         group_uri = inner["conversation_id"]
         group = next((g for g in await self.api.groups() if g["uri"] == group_uri), None)
-        if group is None or device.account_id not in {m["account_id"] for m in group["members"]}:
+        if group is None:
+            raise Refused("a group key for a group we are not in")
+        # A member who left since sharing the key is fine for what they sent before (an older epoch).
+        member = device.account_id in {m["account_id"] for m in group["members"]}
+        if not member and int(inner.get("epoch", group["epoch"])) >= group["epoch"]:
             raise Refused("a group key from someone outside the group")
         try:
             session = self.backend.new_inbound_group(inner["session_key"])
