@@ -63,9 +63,9 @@ class Node:
 
 
 def _register_subscribers(node: Node) -> None:
-    from .services import feeds, notifications
+    from .services import feeds, notifications, take_templates, take_trends, takes
 
-    for module in (feeds, notifications):
+    for module in (feeds, notifications, takes, take_trends, take_templates):
         module.subscribe(node)
 
 
@@ -81,6 +81,9 @@ async def start_node(config: Config, plugins: Plugins | None = None, *, resolver
     from .search import attach as attach_search
 
     node.spawn(attach_search(node).recover())  # replays index work a crash left behind
+    from .services import take_search
+
+    take_search.attach(node)
     with node.db:
         await plugins.attach(node)
     from .activitypub import attach  # `resolver` maps test host names (node-a.test) to loopback ports
