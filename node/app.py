@@ -27,7 +27,7 @@ def build_app(config: Config, *, scheduler: bool = True, node: Node | None = Non
         # Rails ignores a trailing slash and clients rely on it (Mastodon.py asks for /api/v1/instance/).
         middlewares=[web.normalize_path_middleware(append_slash=False, remove_slash=True), errors,
                      database_context],
-        client_max_size=max(config.storage.max_video_mb, config.storage.max_image_mb) * MB + MB,
+        client_max_size=max(config.storage.max_video_mb, config.storage.max_image_mb, config.takes.max_mb) * MB + MB,
     )
 
     plugins = node.plugins if node is not None else load_plugins(config)  # a broken plugin fails here

@@ -14,6 +14,10 @@ The catalogue (name: payload keys):
     follow.rejected: request            follow.deleted: account, target
     block.created: block                block.deleted: account, target
     poll.voted: poll, account, choices  poll.ended: poll
+    take.created: take                  take.updated: take              take.deleted: take (before its row goes)
+    take.joined_trend: take, trend      take.used_template: take, template
+    take.template_published: template   take_trend.joined: trend, participation
+    take_trend.left: trend, participation
 """
 
 from __future__ import annotations

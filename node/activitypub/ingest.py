@@ -5,6 +5,7 @@ statuses then travel the same events, feeds and notifications as local ones."""
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,10 @@ from .actors import fetch_actor, host_of
 
 if TYPE_CHECKING:
     from ..runtime import Node
+
+# Features that read their own terms off a stored remote object (Takes): called with (node, status, raw)
+# after the status is written and before it is announced; they must not raise for a malformed term.
+OBJECT_EXTENSIONS: list[Callable[[Node, Status, dict], Awaitable[None]]] = []
 
 CONTENT_TYPES = frozenset({"Note", "Question", "Article", "Page", "Video", "Image", "Audio", "Event"})
 MAX_ATTACHMENTS = 8
@@ -157,6 +162,8 @@ async def create_status(node: Node, author: Account, raw: dict) -> Status:
             await Account.filter(id=author.id).update(statuses_count=F("statuses_count") + 1, last_status_at=created)
         if parent is not None:
             await Status.filter(id=parent.id).update(replies_count=F("replies_count") + 1)
+    for extend in OBJECT_EXTENSIONS:
+        await extend(node, status, raw)
     await node.bus.publish("status.created", status=status)
     return status
 
@@ -203,6 +210,8 @@ async def update_status(node: Node, author: Account, raw: dict) -> Status | None
         await _media(status, author, obj, False)
         await StatusEdit.create(status_id=status.id, content=status.content, spoiler_text=status.spoiler_text,
                                 sensitive=status.sensitive, media_ids=[], created_at=status.edited_at)
+    for extend in OBJECT_EXTENSIONS:
+        await extend(node, status, raw)
     await node.bus.publish("status.updated", status=status)
     return status
 

@@ -3,6 +3,7 @@ the activities that carry them, addressed (to/cc) per visibility the way Mastodo
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,10 @@ def addressing(author: Account, visibility: str, mentioned: list[str]) -> tuple[
         return [followers], list(mentioned)
     return list(mentioned), []
 
+
+# Features that add their own terms to a status's object (Takes): called with (node, status, doc); one may
+# set doc["@context"], which then becomes the context of the activity carrying the object.
+OBJECT_EXTENSIONS: list[Callable[[Node, Status, dict[str, Any]], Awaitable[None]]] = []
 
 _MEDIA_TYPES = {"image": "Image", "gifv": "Video", "video": "Video", "audio": "Audio"}
 
@@ -77,6 +82,8 @@ async def status_object(node: Node, status: Status, author: Account | None = Non
     poll = await Poll.filter(status_id=status.id).first()
     if poll is not None:
         doc.update(question_fields(poll))
+    for extend in OBJECT_EXTENSIONS:
+        await extend(node, status, doc)
     return doc
 
 
@@ -92,7 +99,10 @@ def question_fields(poll: Poll) -> dict[str, Any]:
 
 def activity(kind: str, activity_id: str, actor: str, obj: Any, *, to: list[str] | None = None,
              cc: list[str] | None = None, **extra: Any) -> dict[str, Any]:
-    return build_activity(kind, activity_id, actor, obj, to=to or [], cc=cc or [], **extra)
+    doc = build_activity(kind, activity_id, actor, obj, to=to or [], cc=cc or [], **extra)
+    if isinstance(obj, dict) and "@context" in obj and "@context" in doc:
+        doc["@context"] = obj["@context"]  # the object's terms (entativa:) are declared on the envelope
+    return doc
 
 
 async def create_activity(node: Node, status: Status) -> dict[str, Any]:

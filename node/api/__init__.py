@@ -8,7 +8,8 @@ import importlib
 from aiohttp import web
 
 ROUTE_MODULES = ("apps", "oauth", "accounts", "relationships", "statuses", "media", "polls", "timelines",
-                 "notifications", "instance", "activitypub", "search", "places", "trends", "admin", "reports", "openapi")
+                 "notifications", "instance", "activitypub", "search", "places", "trends", "admin", "reports",
+                 "takes", "take_trends", "take_templates", "openapi")
 
 
 def add_routes(app: web.Application) -> None:

@@ -34,6 +34,7 @@ class Take(Entity):
     trend_id = fields.BigIntField(null=True)  # the TakeTrend it started or joined
     trend_uri = fields.CharField(max_length=1024, default="")
     trend_state = fields.CharField(max_length=16, default="")  # one of TREND_STATES
+    trend_claim = fields.JSONField(null=True)  # the trend as the Take's own server describes it
     trend_checked_at = fields.DatetimeField(null=True)
     btt_updated_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
@@ -65,6 +66,8 @@ class TakeTemplate(Entity):
     local = fields.BooleanField(default=True)
     take_id = fields.BigIntField(null=True)  # the Take it was published from, when this node has it
     take_uri = fields.CharField(max_length=1024, default="")
+    url = fields.CharField(max_length=1024, default="")  # its page
+    usages_uri = fields.CharField(max_length=1024, default="")  # the collection of Takes made from it
     account_id = fields.BigIntField()  # its author
     name = fields.CharField(max_length=200)
     segments = fields.JSONField(default=list)

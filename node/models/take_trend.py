@@ -21,6 +21,7 @@ class TakeTrend(Entity):
     origin_take_id = fields.BigIntField(null=True)  # our Take row of the originating Take, if we have it
     originator_id = fields.BigIntField()  # the Account who started it
     participants_uri = fields.CharField(max_length=1024)
+    url = fields.CharField(max_length=1024, default="")  # its page on the origin server
     participants_count = fields.IntField(default=0)
     verified_at = fields.DatetimeField(null=True)  # remote trends: when its origin confirmed the trend
     created_at = fields.DatetimeField()

@@ -193,14 +193,16 @@ def _description(value: str | None) -> str:
 
 
 async def upload_media(node: Node, account: Account, upload: FileField | None, *, description: str | None = None,
-                       focus: str | None = None) -> MediaAttachment:
-    """Check, process and store an upload; returns the unattached MediaAttachment."""
+                       focus: str | None = None, max_video_mb: int | None = None) -> MediaAttachment:
+    """Check, process and store an upload; returns the unattached MediaAttachment. `max_video_mb`
+    replaces the storage cap for videos (Takes have their own, `takes.max_mb`)."""
     if upload is None:
         raise ValidationFailed("Validation failed: File can't be blank")
     text = _description(description)
     x, y = parse_focus(focus)
     storage = node.config.storage
-    processed = await node.run_blocking(_inspect, upload.file, storage.max_image_mb * MB, storage.max_video_mb * MB)
+    processed = await node.run_blocking(_inspect, upload.file, storage.max_image_mb * MB,
+                                        (max_video_mb or storage.max_video_mb) * MB)
     file_path, preview_path = _shard(processed.extension)
     media_dir = node.config.media_dir
     try:

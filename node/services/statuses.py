@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -122,13 +122,15 @@ async def _remember(node: Node, account: Account, key: str | None) -> tuple[asyn
 
 
 async def create_status(node: Node, account: Account, draft: Draft, *, application_id: int | None = None,
-                        idempotency_key: str | None = None) -> Status:
-    """Validate and store a new status with its media, poll, tags and mentions; then announce it."""
+                        idempotency_key: str | None = None,
+                        extend: Callable[[Status], Awaitable[None]] | None = None) -> Status:
+    """Validate and store a new status with its media, poll, tags and mentions; then announce it.
+    `extend` writes a feature's own rows (a Take's) in the same transaction, before the announcement."""
     future, earlier = await _remember(node, account, idempotency_key)
     if earlier is not None and (status := await Status.filter(id=earlier).first()) is not None:
         return status
     try:
-        status = await _create(node, account, draft, application_id)
+        status = await _create(node, account, draft, application_id, extend)
     except BaseException as exc:
         if future is not None:
             _idempotency.get(node, {}).pop((account.id, idempotency_key or ""), None)
@@ -140,7 +142,8 @@ async def create_status(node: Node, account: Account, draft: Draft, *, applicati
     return status
 
 
-async def _create(node: Node, account: Account, draft: Draft, application_id: int | None) -> Status:
+async def _create(node: Node, account: Account, draft: Draft, application_id: int | None,
+                  extend: Callable[[Status], Awaitable[None]] | None = None) -> Status:
     parent = None
     if draft.in_reply_to_id is not None:
         try:
@@ -173,6 +176,8 @@ async def _create(node: Node, account: Account, draft: Draft, application_id: in
             await Account.filter(id=account.id).update(statuses_count=F("statuses_count") + 1, last_status_at=now)
         if parent is not None:
             await Status.filter(id=parent.id).update(replies_count=F("replies_count") + 1)
+        if extend is not None:
+            await extend(status)
     if _counts(status):
         account.statuses_count += 1
         account.last_status_at = now

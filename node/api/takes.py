@@ -1,0 +1,186 @@
+"""/api/v1/takes (extension): post a Take (video upload or media_id, caption, sound, place, template, start
+or join a trend), the Takes feeds, read, edit, delete, count a view, Behind-the-Take steps, publish as a
+template, and re-check a trend claim. Likes, comments, shares and saves use /api/v1/statuses/:id, since
+a Take's id is its status's id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from ..activitypub import takes as federated
+from ..errors import NotFound, ValidationFailed
+from ..services import statuses, take_templates, takes, visibility
+from .auth import current_grant, optional_account, require_account, require_user
+from .entities.takes import take_entities, take_entity, template_entity
+from .keys import NODE
+from .pagination import Page, paged_response
+from .params import Params, read_params
+
+routes = web.RouteTableDef()
+BASE = "/api/v1/takes"
+
+
+def _sound(params: Params) -> dict[str, Any] | None:
+    nested = params.nested("sound")
+    if nested is None:
+        return None
+    return {k: nested.str(k, "") for k in ("title", "author", "url")}
+
+
+def _steps(params: Params) -> list[takes.StepSpec] | None:
+    if "steps" not in params.data:
+        return None
+    steps = []
+    for number, raw in enumerate(params.list("steps"), 1):
+        if not isinstance(raw, dict):
+            raise ValidationFailed(f"Validation failed: Step {number} must be an object with text, media_id, at")
+        step = Params(raw)
+        at = raw.get("at")
+        try:
+            seconds = float(at) if at not in (None, "") else None
+        except (TypeError, ValueError):
+            raise ValidationFailed(f"Validation failed: Step {number} timestamp must be a number of seconds") from None
+        steps.append(takes.StepSpec(text=step.str("text", "") or "", media_id=step.int("media_id"), at_seconds=seconds))
+    return steps
+
+
+def _draft(params: Params, default_visibility: str) -> takes.TakeDraft:
+    trend = params.nested("trend")
+    return takes.TakeDraft(
+        caption=params.str("caption") or params.str("status") or "",
+        visibility=params.str("visibility") or default_visibility,
+        spoiler_text=params.str("spoiler_text", "") or "",
+        sensitive=params.bool("sensitive"),
+        language=params.str("language") or None,
+        video=params.file("video"),
+        media_id=params.int("media_id"),
+        sound=_sound(params) or {},
+        place_id=params.raw("place_id"),
+        location=params.raw("location"),
+        template_id=params.int("template_id"),
+        trend_name=trend.str("name") if trend else None,
+        trend_hashtag=trend.str("hashtag") if trend else None,
+        trend_id=params.int("trend_id"),
+        trend_uri=params.str("trend_uri") or None,
+        steps=_steps(params),
+    )
+
+
+@routes.post(BASE)
+async def create(request: web.Request) -> web.Response:
+    """Post a Take: `video` (multipart) or `media_id`, `caption`, `visibility`, `sound[title|author|url]`,
+    `place_id` or `location[...]`, `template_id`, `trend[name]` + `trend[hashtag]` to start a trend, or
+    `trend_id` / `trend_uri` to join one, and optional Behind-the-Take `steps[][text|media_id|at]`."""
+    user = await require_user(request, "write:statuses")
+    params = await read_params(request)
+    grant = await current_grant(request)
+    node = request.app[NODE]
+    take = await takes.create_take(node, user.account, _draft(params, user.default_visibility),
+                                   application_id=grant.app.id if grant and grant.app else None)
+    status = await visibility.visible_status(user.account, take.status_id)
+    return web.json_response(await take_entity(node, status, user.account))
+
+
+@routes.get(BASE)
+async def feed(request: web.Request) -> web.Response:
+    """The Takes feed: `feed=following|local|public|trending` (default local), newest first (trending: by
+    engagement, paged with `offset`)."""
+    viewer = await optional_account(request)
+    params = await read_params(request)
+    which = params.str("feed", "local", choices=("following", "local", "public", "trending")) or "local"
+    page = Page.from_params(params)
+    rows, keys = await takes.feed(viewer, which, page, offset=params.int("offset", 0, low=0) or 0)
+    body = await take_entities(request.app[NODE], rows, viewer)
+    if which == "trending":
+        return web.json_response(body)
+    return paged_response(request, body, keys)
+
+
+@routes.get(BASE + "/{id}")
+async def show(request: web.Request) -> web.Response:
+    """One Take (404 when unknown or not visible to the caller)."""
+    viewer = await optional_account(request)
+    _, status = await takes.visible_take(viewer, request.match_info["id"])
+    return web.json_response(await take_entity(request.app[NODE], status, viewer))
+
+
+@routes.put(BASE + "/{id}")
+async def edit(request: web.Request) -> web.Response:
+    """Edit one's Take: `caption`, `spoiler_text`, `sensitive`, `sound[...]` (federates as an Update)."""
+    account = await require_account(request, "write:statuses")
+    params = await read_params(request)
+    node = request.app[NODE]
+    take = await takes.edit_take(node, account, request.match_info["id"],
+                                 params.str("caption") if "caption" in params else params.str("status"),
+                                 _sound(params), params.str("spoiler_text"),
+                                 params.bool("sensitive") if "sensitive" in params else None)
+    _, status = await takes.visible_take(account, take.status_id)
+    return web.json_response(await take_entity(node, status, account))
+
+
+@routes.delete(BASE + "/{id}")
+async def delete(request: web.Request) -> web.Response:
+    """Delete one's Take (it leaves its trend: the origin is sent a Remove); answers the Take as it was."""
+    account = await require_account(request, "write:statuses")
+    node = request.app[NODE]
+    _, status = await takes.own_take(account, request.match_info["id"])
+    entity = await take_entity(node, status, account)
+    await statuses.delete_status(node, status)
+    return web.json_response(entity)
+
+
+@routes.post(BASE + "/{id}/view")
+async def view(request: web.Request) -> web.Response:
+    """Count one view of a Take; answers the new `views_count`."""
+    viewer = await optional_account(request)
+    take, _ = await takes.visible_take(viewer, request.match_info["id"])
+    return web.json_response({"id": str(take.status_id), "views_count": await takes.add_view(take)})
+
+
+@routes.get(BASE + "/{id}/behind_the_take")
+async def behind_the_take(request: web.Request) -> web.Response:
+    """A Take's Behind-the-Take: its ordered steps (text, media, time into the video), or 404 if none."""
+    viewer = await optional_account(request)
+    _, status = await takes.visible_take(viewer, request.match_info["id"])
+    entity = await take_entity(request.app[NODE], status, viewer)
+    if entity["behind_the_take"] is None:
+        raise NotFound("This Take has no Behind the Take")
+    return web.json_response(entity["behind_the_take"])
+
+
+@routes.put(BASE + "/{id}/behind_the_take")
+async def set_behind_the_take(request: web.Request) -> web.Response:
+    """Replace the Behind-the-Take steps: `steps[][text|media_id|at]` (an empty list removes them)."""
+    account = await require_account(request, "write:statuses")
+    params = await read_params(request)
+    node = request.app[NODE]
+    take = await takes.set_steps(node, account, request.match_info["id"], _steps(params) or [])
+    _, status = await takes.visible_take(account, take.status_id)
+    return web.json_response(await take_entity(node, status, account))
+
+
+@routes.post(BASE + "/{id}/template")
+async def publish_template(request: web.Request) -> web.Response:
+    """Publish one's Take as a reusable template: `name`, `segments` (JSON list of {start, end, ...}),
+    `overlays` (JSON list), `sound` (JSON object), `effects` (JSON object). Again: updates it."""
+    account = await require_account(request, "write:statuses")
+    params = await read_params(request)
+    node = request.app[NODE]
+    template = await take_templates.publish(node, account, request.match_info["id"], name=params.str("name"),
+                                            segments=params.raw("segments"), overlays=params.raw("overlays"),
+                                            sound=params.raw("sound"), effects=params.raw("effects"))
+    take, _ = await takes.own_take(account, request.match_info["id"])
+    return web.json_response(template_entity(node, template, account, take.status_id))
+
+
+@routes.post(BASE + "/{id}/verify")
+async def verify(request: web.Request) -> web.Response:
+    """Check the Take's trend claim against the trend's origin now; answers the Take."""
+    viewer = await require_account(request, "read:statuses")
+    node = request.app[NODE]
+    take, status = await takes.visible_take(viewer, request.match_info["id"])
+    if take.trend_claim:
+        await federated.verify(node, take)
+    return web.json_response(await take_entity(node, status, viewer))
