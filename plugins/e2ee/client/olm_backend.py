@@ -17,6 +17,10 @@ def _message(message_type: int, ciphertext: str) -> Any:
     return olm.OlmPreKeyMessage(ciphertext) if message_type == 0 else olm.OlmMessage(ciphertext)
 
 
+def _passphrase(key: bytes) -> str:
+    return key.hex()  # python-olm takes the pickle passphrase as text
+
+
 def _bytes(value: Any) -> bytes:
     return value.encode("utf-8") if isinstance(value, str) else bytes(value)
 
@@ -46,7 +50,7 @@ class _Session:
             return False
 
     def pickle(self, key: bytes) -> str:
-        return _text(self._s.pickle(key))
+        return _text(self._s.pickle(_passphrase(key)))
 
 
 class _Account:
@@ -93,7 +97,7 @@ class _Account:
         return _Session(session), plaintext
 
     def pickle(self, key: bytes) -> str:
-        return _text(self._a.pickle(key))
+        return _text(self._a.pickle(_passphrase(key)))
 
 
 def _text(value: Any) -> str:
@@ -120,7 +124,7 @@ class _Outbound:
         return self._g.encrypt(plaintext)
 
     def pickle(self, key: bytes) -> str:
-        return _text(self._g.pickle(key))
+        return _text(self._g.pickle(_passphrase(key)))
 
 
 class _Inbound:
@@ -143,7 +147,7 @@ class _Inbound:
         return _bytes(plaintext), index
 
     def pickle(self, key: bytes) -> str:
-        return _text(self._g.pickle(key))
+        return _text(self._g.pickle(_passphrase(key)))
 
 
 class OlmBackend:
@@ -153,16 +157,16 @@ class OlmBackend:
         return _Account(olm.Account())
 
     def load_account(self, pickle: str, key: bytes) -> _Account:
-        return _Account(olm.Account.from_pickle(pickle.encode(), key))
+        return _Account(olm.Account.from_pickle(pickle.encode(), _passphrase(key)))
 
     def load_session(self, pickle: str, key: bytes) -> _Session:
-        return _Session(olm.Session.from_pickle(pickle.encode(), key))
+        return _Session(olm.Session.from_pickle(pickle.encode(), _passphrase(key)))
 
     def new_outbound_group(self) -> _Outbound:
         return _Outbound(olm.OutboundGroupSession())
 
     def load_outbound_group(self, pickle: str, key: bytes) -> _Outbound:
-        return _Outbound(olm.OutboundGroupSession.from_pickle(pickle.encode(), key))
+        return _Outbound(olm.OutboundGroupSession.from_pickle(pickle.encode(), _passphrase(key)))
 
     def new_inbound_group(self, session_key: str) -> _Inbound:
         try:
@@ -171,7 +175,7 @@ class OlmBackend:
             raise CryptoError(str(exc)) from None
 
     def load_inbound_group(self, pickle: str, key: bytes) -> _Inbound:
-        return _Inbound(olm.InboundGroupSession.from_pickle(pickle.encode(), key))
+        return _Inbound(olm.InboundGroupSession.from_pickle(pickle.encode(), _passphrase(key)))
 
     def verify(self, fingerprint_key: str, message: bytes, signature: str) -> None:
         try:
