@@ -13,17 +13,17 @@ from __future__ import annotations
 import html
 import logging
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from federation.as2 import PUBLIC, author_of, collection_items, default_context, id_of, type_of
 from federation.client import FetchError, HttpStatusError
 
 from ..errors import BadRequest, DomainError, Forbidden, NotFound, ValidationFailed
-from ..models import Account, BehindTheTakeStep, Status, Take, TakeTemplate, TakeTrend
+from ..models import Account, BehindTheTakeStep, Status, Take, TakeTemplate, TakeTrend, snowflake
 from ..services import take_templates, take_trends
 from ..services.takes import attribution_html, sound_html
-from . import delivery, ingest, moderation, serialize, state
+from . import delivery, ingest, moderation, outbox, serialize, state
 from .actors import fetch_actor, host_of
 from .handlers import registry
 
@@ -65,6 +65,7 @@ TERMS: dict[str, Any] = {
 _DURATION = re.compile(r"^PT(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?$")
 _TAGS = re.compile(r"<[^>]+>")
 MAX_STEPS = 30
+PENDING_SECONDS = 3600  # how long a Take's trend claim may wait for its origin before it counts as unverified
 
 
 def context() -> list[Any]:
@@ -99,6 +100,10 @@ def _plain(value: Any, limit: int) -> str:
     return html.unescape(_TAGS.sub("", value))[:limit].strip() if isinstance(value, str) else ""
 
 
+def _compact(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if v is not None}
+
+
 def _http(value: Any) -> str:
     uri = id_of(value)
     return uri[:1024] if uri and uri.startswith(("http://", "https://")) else ""
@@ -114,7 +119,7 @@ def trend_document(trend: TakeTrend, originator: Account, *, with_context: bool 
     if with_context:
         doc = {"@context": context(), **doc, "published": serialize.iso(trend.created_at),
                "totalItems": trend.participants_count}
-    return doc
+    return _compact(doc)
 
 
 def template_document(template: TakeTemplate, author: Account, *, with_context: bool = False) -> dict[str, Any]:
@@ -126,7 +131,7 @@ def template_document(template: TakeTemplate, author: Account, *, with_context: 
     if with_context:
         doc = {"@context": context(), **doc, "published": serialize.iso(template.created_at),
                "updated": serialize.iso(template.updated_at)}
-    return doc
+    return _compact(doc)
 
 
 async def _steps_document(node: Node, take: Take) -> dict[str, Any] | None:
@@ -159,8 +164,8 @@ async def take_fields(node: Node, status: Status, doc: dict[str, Any]) -> None:
         return
     fields: dict[str, Any] = {"type": "Take", "duration": iso_duration(take.duration), "views": take.views_count}
     if take.sound_title:
-        fields["sound"] = {"type": "Sound", "name": take.sound_title, "artist": take.sound_author or None,
-                           "url": take.sound_url or None}
+        fields["sound"] = _compact({"type": "Sound", "name": take.sound_title, "artist": take.sound_author or None,
+                                    "url": take.sound_url or None})
     if (btt := await _steps_document(node, take)) is not None:
         fields["behindTheTake"] = btt
     published = await TakeTemplate.filter(take_id=take.id, local=True).first()
@@ -168,8 +173,9 @@ async def take_fields(node: Node, status: Status, doc: dict[str, Any]) -> None:
         fields["template"] = template_document(published, await Account.get(id=published.account_id))
     if take.template_id is not None and (used := await TakeTemplate.filter(id=take.template_id).first()):
         author = await Account.filter(id=used.account_id).first()
-        fields["fromTemplate"] = {"id": used.uri, "type": "TakeTemplate", "name": used.name,
-                                  "attributedTo": author.uri if author else None, "usages": used.usages_uri or None}
+        fields["fromTemplate"] = _compact({"id": used.uri, "type": "TakeTemplate", "name": used.name,
+                                           "attributedTo": author.uri if author else None,
+                                           "usages": used.usages_uri or None})
     if take.trend_id is not None and (trend := await TakeTrend.filter(id=take.trend_id).first()):
         originator = await Account.get(id=trend.originator_id)
         fields["trend"] = trend_document(trend, originator)
@@ -450,13 +456,16 @@ async def verify(node: Node, take: Take) -> str:
         state_found = "unverified"
     elif take.uri == trend.origin_take_uri:
         state_found = "origin"
-    elif trend.local:
-        state_found = "verified" if (await take_trends.participants(trend, item=take.uri)) else "unverified"
     else:
         try:
-            state_found = "verified" if await listed_at_origin(node, trend, take.uri) else "unverified"
+            listed = (bool(await take_trends.participants(trend, item=take.uri)) if trend.local
+                      else await listed_at_origin(node, trend, take.uri))
         except DomainError:
-            state_found = "unverified"
+            listed = False
+        # The origin may not have read the participant's Add yet: a young Take stays pending (re-checked
+        # by the `recheck_pending` job); an old one the origin does not list is unverified.
+        young = take.created_at > datetime.now(UTC) - timedelta(seconds=PENDING_SECONDS)
+        state_found = "verified" if listed else ("pending" if young else "unverified")
     await take_trends.set_state(take, trend, state_found)
     return state_found
 
@@ -472,8 +481,9 @@ async def _verify_in_background(node: Node, take_id: int) -> None:
 
 
 async def recheck_pending(node: Node, limit: int = 100) -> int:
-    """Verify Takes whose claim is still pending (ours waiting for the origin's answer); returns how many."""
-    takes = await Take.filter(trend_state="pending").order_by("id").limit(limit)
+    """Verify Takes whose claim is still pending (waiting for the origin to read the Add), least recently
+    checked first; returns how many were checked. The scheduler runs it every minute."""
+    takes = await Take.filter(trend_state="pending").order_by("trend_checked_at", "id").limit(limit)
     for take in takes:
         await verify(node, take)
     return len(takes)
@@ -584,6 +594,23 @@ def subscribe(node: Node) -> None:
     async def on_used(take: Take, template: TakeTemplate) -> None:
         if outbound() and take.local and not template.local and template.usages_uri:
             await _send(node, "Add", take, template.usages_uri, template.account_id, "template-use")
+
+    @bus.on("take.updated")
+    async def on_updated(take: Take) -> None:
+        """The trend's origin keeps a copy of each participant: it hears of edits (caption, steps) too."""
+        if not (outbound() and take.local and take.trend_id is not None):
+            return
+        trend = await TakeTrend.filter(id=take.trend_id).first()
+        originator = await Account.filter(id=trend.originator_id).first() if trend and not trend.local else None
+        status = await Status.filter(id=take.status_id, visibility__in=("public", "unlisted")).first()
+        if originator is None or status is None:
+            return
+        inbox = originator.shared_inbox_url or originator.inbox_url
+        if inbox in await outbox.follower_inboxes(take.account_id):
+            return  # the ordinary Update already goes there
+        doc = await serialize.update_activity(node, status)
+        doc["id"] = f"{status.uri}#updates/{snowflake()}"
+        await delivery.enqueue(node, await Account.get(id=take.account_id), doc, [inbox])
 
     @bus.on("take.deleted")
     async def on_deleted(take: Take) -> None:
