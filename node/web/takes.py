@@ -1,0 +1,101 @@
+"""The Takes pages (Vignette): the vertical feed, one Take with its Behind-the-Take steps and trend
+credit, a trend with its participants, a template with "use this template", and the form that posts a
+Take. Each reads through the Take services and renders the API's own entities."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from aiohttp.web_request import FileField
+
+from ..api.entities.takes import take_entities, take_entity, template_entities, trend_entities
+from ..api.keys import NODE
+from ..api.pagination import Page
+from ..api.params import Params
+from ..errors import DomainError
+from ..services import take_templates, take_trends, takes
+from .session import check_csrf, page, redirect, require_viewer, viewer
+
+routes = web.RouteTableDef()
+PAGE_SIZE = 10
+FEEDS = {"local": "On this server", "following": "Following", "trending": "Trending", "public": "Everywhere"}
+
+
+def _page(request: web.Request) -> Page:
+    return Page.from_params(Params({"max_id": request.query.get("max_id")}), default=PAGE_SIZE, most=PAGE_SIZE)
+
+
+@routes.get("/takes")
+async def feed(request: web.Request) -> web.Response:
+    """The Takes feed: full-height vertical videos, one per screen (local, following or trending)."""
+    me = await viewer(request)
+    which = request.query.get("feed", "following" if me else "local")
+    if which not in FEEDS or (which == "following" and me is None):
+        which = "local"
+    rows, keys = await takes.feed(me, which, _page(request))
+    entities = await take_entities(request.app[NODE], rows, me)
+    older = (str(request.rel_url.update_query(max_id=str(min(keys))))
+             if len(keys) == PAGE_SIZE and which != "trending" else None)
+    ranked = await take_trends.trending(request.app[NODE], limit=5)
+    trends = await trend_entities(request.app[NODE], [g.trend for g in ranked], {g.trend.id: g for g in ranked})
+    return await page(request, "takes.html", takes=entities, feed=which, feeds=FEEDS, older=older, trends=trends)
+
+
+@routes.get(r"/takes/{status_id:\d+}")
+async def take_page(request: web.Request) -> web.Response:
+    """One Take: the player, caption, sound, trend credit (verified or not), template, and its steps."""
+    me = await viewer(request)
+    _, status = await takes.visible_take(me, request.match_info["status_id"])
+    return await page(request, "take.html", take=await take_entity(request.app[NODE], status, me))
+
+
+@routes.get(r"/takes/trends/{trend_id:\d+}")
+async def trend_page(request: web.Request) -> web.Response:
+    """A trend: who started it (linked to the originating Take) and the participant Takes held here."""
+    me = await viewer(request)
+    node = request.app[NODE]
+    trend = await take_trends.find(request.match_info["trend_id"])
+    growth = await take_trends.growth_of(node, trend)
+    entity = (await trend_entities(node, [trend], {trend.id: growth}))[0]
+    rows, _ = await takes.by_trend(me, trend, Page(max_id=None, since_id=None, min_id=None, limit=40))
+    return await page(request, "take_trend.html", trend=entity, takes=await take_entities(node, rows, me))
+
+
+@routes.get(r"/takes/templates/{template_id:\d+}")
+async def template_page(request: web.Request) -> web.Response:
+    """A template: its segments, overlays, sound and effects, usage count, and "use this template"."""
+    me = await viewer(request)
+    node = request.app[NODE]
+    template = await take_templates.find(request.match_info["template_id"])
+    rows, _ = await takes.by_template(me, template.id, Page(max_id=None, since_id=None, min_id=None, limit=20))
+    return await page(request, "take_template.html", template=(await template_entities(node, [template]))[0],
+                      takes=await take_entities(node, rows, me))
+
+
+@routes.get("/takes/new")
+async def new_take(request: web.Request) -> web.Response:
+    """The form to post a Take (optionally from a template or joining a trend)."""
+    await require_viewer(request)
+    return await page(request, "take_new.html", error=None, template_id=request.query.get("template_id", ""),
+                      trend_id=request.query.get("trend_id", ""))
+
+
+@routes.post("/takes/new")
+async def post_take(request: web.Request) -> web.StreamResponse:
+    """Post a Take from the page form; errors are shown on the form."""
+    form = await check_csrf(request)
+    me = await require_viewer(request)
+    video = form.get("video")
+    field = Params(form)
+    try:
+        draft = takes.TakeDraft(
+            caption=str(form.get("caption", "")), visibility=str(form.get("visibility") or "public"),
+            video=video if isinstance(video, FileField) and video.filename else None,
+            sound={"title": form.get("sound_title", ""), "author": form.get("sound_author", "")},
+            template_id=field.int("template_id"), trend_id=field.int("trend_id"),
+            trend_name=str(form["trend_name"]) if form.get("trend_name") else None,
+            trend_hashtag=str(form["trend_hashtag"]) if form.get("trend_hashtag") else None)
+        take = await takes.create_take(request.app[NODE], me, draft)
+    except DomainError as exc:
+        return await page(request, "take_new.html", http_status=exc.status, error=exc.message,
+                          template_id=str(form.get("template_id", "")), trend_id=str(form.get("trend_id", "")))
+    return redirect(f"/takes/{take.status_id}")
