@@ -199,9 +199,10 @@ def take_terms(raw: dict[str, Any]) -> dict[str, Any] | None:
     return found if isinstance(found, dict) else None
 
 
-async def _remote_steps(take: Take, btt: Any) -> None:
+async def _remote_steps(take: Take, btt: Any, *, fresh: bool) -> None:
     steps = _term(btt, "steps") if isinstance(btt, dict) else None
-    await BehindTheTakeStep.filter(take_id=take.id).delete()
+    if not fresh:  # a new Take has no steps to replace
+        await BehindTheTakeStep.filter(take_id=take.id).delete()
     rows = []
     for position, step in enumerate(steps[:MAX_STEPS] if isinstance(steps, list) else []):
         if not isinstance(step, dict):
@@ -213,7 +214,10 @@ async def _remote_steps(take: Take, btt: Any) -> None:
                                       at_seconds=float(at) if isinstance(at, int | float) and at >= 0 else None))
     if rows:
         await BehindTheTakeStep.bulk_create(rows)
-    take.btt_updated_at = datetime.now(UTC) if rows else None
+    updated = datetime.now(UTC) if rows else None
+    if updated is not None or take.btt_updated_at is not None:
+        take.btt_updated_at = updated
+        await take.save(update_fields=["btt_updated_at"])
 
 
 async def _remote_template(node: Node, take: Take, author: Account, value: Any) -> None:
@@ -266,7 +270,7 @@ async def _claimed_trend(node: Node, take: Take, author: Account, value: Any) ->
     if take.trend_claim == claim and take.trend_state in ("origin", "verified"):
         return
     take.trend_uri, take.trend_claim, take.trend_state = uri, claim, "pending"
-    await take.save(update_fields=["trend_uri", "trend_claim", "trend_state"])
+    await Take.filter(id=take.id).update(trend_uri=uri, trend_claim=claim, trend_state="pending")
     if uri.startswith(node.urls.base + "/"):
         trend = await TakeTrend.filter(uri=uri, local=True).first()
         problem = _claim_problem(take, claim, trend, await _originator_uri(trend))
@@ -355,8 +359,7 @@ async def remote_take(node: Node, status: Status, raw: dict[str, Any]) -> None:
         else:
             await Take.filter(id=take.id).update(**values)
             take = await Take.get(id=take.id)
-        await _remote_steps(take, _term(terms, "behindTheTake"))
-        await take.save(update_fields=["btt_updated_at"])
+        await _remote_steps(take, _term(terms, "behindTheTake"), fresh=created)
         await _remote_template(node, take, author, _term(terms, "template"))
         await _used_template(node, take, _term(terms, "fromTemplate"))
         await _claimed_trend(node, take, author, _term(terms, "trend"))
@@ -546,7 +549,7 @@ async def on_add(activity: ParsedActivity, node: Node) -> None:
     else:
         await ingest.update_status(node, author, doc)
     take = await Take.filter(status_id=status.id).first()
-    if trend is not None:
+    if trend is not None and (take is None or take.trend_state != "verified"):  # reading it may have listed it
         await take_trends.accept(node, trend, take_uri, author, take)
 
 
