@@ -67,7 +67,7 @@ async def template_page(request: web.Request) -> web.Response:
     node = request.app[NODE]
     template = await take_templates.find(request.match_info["template_id"])
     rows, _ = await takes.by_template(me, template.id, Page(max_id=None, since_id=None, min_id=None, limit=20))
-    return await page(request, "take_template.html", template=(await template_entities(node, [template]))[0],
+    return await page(request, "take_template.html", tpl=(await template_entities(node, [template]))[0],
                       takes=await take_entities(node, rows, me))
 
 
