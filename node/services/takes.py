@@ -240,9 +240,7 @@ async def _store(node: Node, account: Account, draft: TakeDraft, application_id:
     text = draft.caption
     if plan.hashtag and f"#{plan.hashtag.lower()}" not in text.lower():
         text = f"{text}\n\n#{plan.hashtag}".strip()
-    if not text.strip():
-        text = ""
-    status_draft = statuses.Draft(text=text or " ", spoiler_text=draft.spoiler_text, sensitive=draft.sensitive,
+    status_draft = statuses.Draft(text=text.strip(), spoiler_text=draft.spoiler_text, sensitive=draft.sensitive,
                                   visibility=draft.visibility, language=draft.language, media_ids=[media.id],
                                   place_id=draft.place_id, location=draft.location)
     made: dict[str, Take] = {}
