@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import Case, F, When
+from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from ..errors import NotFound, ValidationFailed
@@ -272,12 +273,11 @@ async def trending(node: Node, *, hours: int | None = None, limit: int = 20, off
     """Trends ranked by recent growth: joins per hour in the last `hours` against the `hours` before."""
     window = hours or node.config.takes.trend_window_hours
     current = _hour(now or datetime.now(UTC))
-    since = current - 2 * window
-    joins: dict[int, list[int]] = {}
-    for trend_id, hour, count in await TrendHour.filter(hour__gt=since, hour__lte=current).values_list(
-            "trend_id", "hour", "joins"):
-        pair = joins.setdefault(trend_id, [0, 0])
-        pair[0 if hour > current - window else 1] += count
+    # One grouped scan of the hour index: joins in this window and in the one before, per trend.
+    rows = await TrendHour.filter(hour__gt=current - 2 * window, hour__lte=current).group_by("trend_id").annotate(
+        recent=Sum(Case(When(hour__gt=current - window, then=F("joins")), default=0)),
+        total=Sum("joins")).values_list("trend_id", "recent", "total")
+    joins = {trend_id: [int(recent or 0), int(total or 0) - int(recent or 0)] for trend_id, recent, total in rows}
     ranked = sorted(((t, pair) for t, pair in joins.items() if pair[0] > 0),
                     key=lambda item: (item[1][0] - item[1][1], item[1][0], item[0]), reverse=True)
     chosen = ranked[offset:offset + limit]
