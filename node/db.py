@@ -1,4 +1,5 @@
-"""The database: opening a node's own Tortoise context, SQLite tuning, and schema migrations.
+"""The database: opening a node's own Tortoise context, SQLite tuning, schema migrations, and the group commit
+of the hottest writes.
 
 Each node owns a TortoiseContext rather than Tortoise's process-global state, so several nodes can run
 in one process (the federation tests do) and every query goes to the right database.
@@ -6,8 +7,18 @@ in one process (the federation tests do) and every query goes to the right datab
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
+from tortoise.connection import get_connection
 from tortoise.context import TortoiseContext
+from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.migrations.executor import MigrationExecutor
+from tortoise.models import Model
 
 # Migrations live in node/migrations (made with `tortoise -c node.db.TORTOISE_ORM makemigrations`).
 APPS = {"models": {"models": ["node.models"], "migrations": "node.migrations", "default_connection": "default"}}
@@ -51,3 +62,131 @@ async def open_database(database_url: str, apps: dict | None = None) -> Tortoise
 async def close_database(ctx: TortoiseContext) -> None:
     with ctx:
         await ctx.close_connections()
+
+
+# ---- group commit (SQLite) -----------------------------------------------------------------------------------
+# The hottest writes (posting, fan-out, inbound statuses) skip the ORM's per-statement round trips: each is
+# a plain function that runs its statements on the connection's own thread, and the writes of concurrent
+# requests share one transaction, so a burst of posts costs one thread hop and one commit, not dozens.
+# Every caller resumes only after that COMMIT, so an acknowledged write is as durable as any other. Each
+# write runs inside its own SAVEPOINT: one that fails is rolled back alone and its caller gets the error.
+# Other databases keep the ORM path (callers check `is_sqlite()`).
+
+T = TypeVar("T")
+Write = Callable[[sqlite3.Connection], T]
+
+
+def is_sqlite(model: type[Model]) -> bool:
+    return model._meta.db.capabilities.dialect == "sqlite"
+
+
+def insert_statement(instance: Model) -> tuple[str, list[Any]]:
+    """The INSERT the ORM would run for `instance`: its cached SQL and the values converted the same way."""
+    meta = instance._meta
+    executor = meta.db.executor_class(model=type(instance), db=meta.db)
+    return executor.insert_query_all, [meta.fields_map[name].to_db_value(getattr(instance, name), instance)
+                                       for name in executor.regular_columns_all]
+
+
+class _GroupCommit:
+    def __init__(self, client: BaseDBAsyncClient) -> None:
+        self.client = client
+        self.pending: list[tuple[Write[Any], asyncio.Future[Any]]] = []
+        self.flushing: asyncio.Task | None = None
+
+    async def run(self, write: Write[T]) -> T:
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self.pending.append((write, future))
+        if self.flushing is None or self.flushing.done():
+            self.flushing = asyncio.get_running_loop().create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        while self.pending:
+            async with self.client.acquire_connection() as connection:  # the ORM's lock: no statement interleaves
+                batch, self.pending = self.pending, []  # everything that queued while we waited for the lock
+                try:
+                    outcomes = await connection._execute(_commit_together, connection._conn, [w for w, _ in batch])
+                except Exception as exc:  # noqa: BLE001 - the COMMIT itself failed: nobody's write stands
+                    outcomes = [(False, exc)] * len(batch)
+            for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+                if future.done():
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(_translated(value))
+
+
+def _commit_together(db: sqlite3.Connection, writes: list[Write[Any]]) -> list[tuple[bool, Any]]:
+    """On the connection's thread: BEGIN, each write in its savepoint, COMMIT (or ROLLBACK on failure)."""
+    outcomes: list[tuple[bool, Any]] = []
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for write in writes:
+            db.execute("SAVEPOINT grouped")
+            try:
+                outcomes.append((True, write(db)))
+            except Exception as exc:  # noqa: BLE001 - handed to that write's caller
+                db.execute("ROLLBACK TO grouped")
+                outcomes.append((False, exc))
+            db.execute("RELEASE grouped")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return outcomes
+
+
+def _translated(exc: Exception) -> Exception:
+    """sqlite3's errors as the ORM raises them, so callers and the error middleware see one kind."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return IntegrityError(exc)
+    if isinstance(exc, sqlite3.OperationalError):
+        return OperationalError(exc)
+    return exc
+
+
+_groups: weakref.WeakKeyDictionary[BaseDBAsyncClient, _GroupCommit] = weakref.WeakKeyDictionary()
+
+
+async def write(work: Write[T]) -> T:
+    """Run `work(sqlite3_connection)` in a transaction shared with concurrent writers; returns its result once
+    committed. Inside an ORM transaction it simply joins that transaction. SQLite only."""
+    client = get_connection("default")
+    if isinstance(client, TransactionalDBClient):
+        async with client.acquire_connection() as connection:
+            try:
+                return await connection._execute(work, connection._conn)
+            except Exception as exc:
+                raise _translated(exc) from exc
+    group = _groups.get(client)
+    if group is None:
+        group = _groups[client] = _GroupCommit(client)
+    return await group.run(work)
+
+
+async def insert(instances: Sequence[Model]) -> None:
+    """Insert new model instances in a transaction shared with concurrent writers (SQLite), or with the
+    ORM's bulk insert elsewhere."""
+    if not instances:
+        return
+    model = type(instances[0])
+    if not is_sqlite(model):
+        await model.bulk_create(list(instances))
+        return
+    statements = [insert_statement(instance) for instance in instances]
+    await write(lambda connection: connection.executemany(statements[0][0], [values for _, values in statements]))
+    for instance in instances:
+        instance._saved_in_db = True
+
+
+async def read(work: Write[T]) -> T:
+    """Run several hand-written reads in one trip to the connection's thread (SQLite): a page's parts cost
+    one hop instead of one per query."""
+    client = get_connection("default")
+    async with client.acquire_connection() as connection:
+        try:
+            return await connection._execute(work, connection._conn)
+        except Exception as exc:
+            raise _translated(exc) from exc

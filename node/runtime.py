@@ -59,6 +59,8 @@ class Node:
     async def settle(self) -> None:
         """Wait for spawned background work (tests call this instead of sleeping)."""
         while self._tasks:
+            if self.search is not None:
+                self.search.hurry()  # its pump may be pausing to batch index commits
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
 

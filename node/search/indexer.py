@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from .. import db
 from ..models import Account, IndexJournal, Place, Status, Tag, snowflake_floor
 from .backend import KINDS, Audience, Document, Filters, Hit, ParsedQuery, SearchBackend
 from .documents import BUILDERS, Builder, ExtraKind
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 BATCH = 500
+# A Whoosh commit costs the same for one document as for hundreds (a new segment, a merge, a searcher),
+# so under a steady stream of events the pump commits at most this often and each commit takes what
+# queued meanwhile. An idle index still commits the first event at once; drain() never waits.
+COMMIT_INTERVAL = 0.25
 SAFETY_SECONDS = 120  # how far before the last committed batch the start-up sweep looks again
 REBUILD_CHUNK = 2000
 # Models the rebuild and the start-up sweep read, per kind, with the column telling when a row was made.
@@ -46,6 +51,8 @@ class SearchIndex:
         self.extra: dict[str, ExtraKind] = {}
         self._queue: dict[tuple[str, int], tuple[str, list[int]]] = {}  # (kind, id) -> (op, journal ids)
         self._pump: asyncio.Task | None = None
+        self._hurry = asyncio.Event()  # set while someone waits in drain(): commit without pausing
+        self._last_commit = 0.0
         self._recovery: asyncio.Task | None = None
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-writer")
         self._state_path = node.config.search_dir / "state.json"
@@ -106,7 +113,7 @@ class SearchIndex:
             return
         rows = [IndexJournal(kind=kind, object_id=i, op=op) for i in ids] if journal else []
         if rows:
-            await IndexJournal.bulk_create(rows)
+            await db.insert(rows)  # joins concurrent writers' transaction (one commit for a burst of posts)
         for i, row in zip(ids, rows or [None] * len(ids), strict=True):
             _, held = self._queue.pop((kind, i), ("", []))
             self._queue[(kind, i)] = (op, [*held, row.id] if row is not None else held)
@@ -120,8 +127,13 @@ class SearchIndex:
         """Begin the start-up recovery in the background (drain() waits for it)."""
         self._recovery = self.node.spawn(self.recover())
 
+    def hurry(self) -> None:
+        """Commit queued work without the usual pause (someone is waiting for it)."""
+        self._hurry.set()
+
     async def drain(self) -> None:
         """Wait until every queued piece of index work is committed to the index."""
+        self.hurry()
         if self._recovery is not None and not self._recovery.done() and asyncio.current_task() is not self._recovery:
             await asyncio.shield(self._recovery)
         while self._pump is not None and not self._pump.done():
@@ -130,14 +142,26 @@ class SearchIndex:
             self._ensure_pump()
             await self.drain()
 
+    async def _pause(self) -> None:
+        """Let more work queue up when the last commit was moments ago (see COMMIT_INTERVAL)."""
+        wait = self._last_commit + COMMIT_INTERVAL - time.monotonic()
+        if wait > 0 and len(self._queue) < BATCH and not self._hurry.is_set():
+            try:
+                await asyncio.wait_for(self._hurry.wait(), wait)
+            except TimeoutError:
+                pass
+
     async def _run(self) -> None:
         while self._queue:
+            await self._pause()
             keys = list(self._queue)[:BATCH]
             batch = {key: self._queue.pop(key) for key in keys}
             try:
                 await self._apply_batch(batch)
             except Exception:  # the journal keeps the work; it is replayed at the next start
                 log.exception("search indexing failed for %d items; kept in the journal", len(batch))
+            self._last_commit = time.monotonic()
+        self._hurry.clear()
 
     async def _apply_batch(self, batch: dict[tuple[str, int], tuple[str, list[int]]]) -> None:
         started = time.time()

@@ -8,6 +8,9 @@ hid that account's reblogs. Following back-fills recent statuses; unfollowing an
 
 from __future__ import annotations
 
+import sqlite3
+
+from .. import db
 from ..models import Follow, HomeFeedEntry, Mention, Status, snowflake
 from ..runtime import Node
 
@@ -39,24 +42,52 @@ async def readers_of(status: Status) -> set[int]:
     return readers | followers
 
 
-# One prepared statement for the whole fan-out: building a model object per reader costs more than the
-# insert itself (SQLite, the default; other databases take the ORM path). ON CONFLICT DO NOTHING keeps a repeated fan-out harmless.
+# On SQLite the fan-out is one grouped write (node.db.write): the readers are found and their rows inserted
+# on the connection's thread, with hand-written statements, because building a query and a model object per
+# reader costs more than the insert itself. The rules are readers_of's; other databases take that path.
+# ON CONFLICT DO NOTHING keeps a repeated fan-out harmless.
 _INSERT_ENTRY = ("INSERT INTO home_feed (id, account_id, status_id, author_id) VALUES (?, ?, ?, ?) "
                  "ON CONFLICT DO NOTHING")
+_LOCAL_FOLLOWERS = ("SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id "
+                    "WHERE f.target_account_id = ? AND a.domain = ''")
+_LOCAL_MENTIONED = ("SELECT m.account_id FROM mentions m JOIN accounts a ON a.id = m.account_id "
+                    "WHERE m.status_id = ? AND a.domain = ''")
+
+
+def _readers_sql(connection: sqlite3.Connection, status: Status, author_is_local: bool) -> set[int]:
+    """readers_of, as statements on the connection's thread."""
+    readers = {status.account_id} if author_is_local else set()
+    if status.visibility == "direct":
+        return readers | {row[0] for row in connection.execute(_LOCAL_MENTIONED, (status.id,))}
+    if status.reblog_of_id is not None:
+        return readers | {row[0] for row in connection.execute(_LOCAL_FOLLOWERS + " AND f.show_reblogs = 1",
+                                                               (status.account_id,))}
+    followers = {row[0] for row in connection.execute(_LOCAL_FOLLOWERS, (status.account_id,))}
+    replied_to = status.in_reply_to_account_id
+    if followers and replied_to is not None and replied_to != status.account_id:
+        marks = ",".join("?" * len(followers))
+        also_following = {row[0] for row in connection.execute(
+            f"SELECT account_id FROM follows WHERE target_account_id = ? AND account_id IN ({marks})",
+            [replied_to, *followers])}
+        followers = also_following | ({replied_to} & followers)
+    return readers | followers
 
 
 async def fan_out(status: Status) -> None:
-    readers = await readers_of(status)
-    if not readers:
-        return
-    connection = HomeFeedEntry._meta.db
-    if connection.capabilities.dialect != "sqlite":
+    author = await status.account
+    if not db.is_sqlite(HomeFeedEntry):
+        readers = await readers_of(status)
         await HomeFeedEntry.bulk_create([HomeFeedEntry(account_id=reader, status_id=status.id,
                                                        author_id=status.account_id) for reader in readers],
                                         ignore_conflicts=True)
         return
-    await connection.execute_many(_INSERT_ENTRY, [[snowflake(), reader, status.id, status.account_id]
-                                                  for reader in readers])
+
+    def write(connection: sqlite3.Connection) -> None:
+        readers = _readers_sql(connection, status, author.local)
+        connection.executemany(_INSERT_ENTRY, [(snowflake(), reader, status.id, status.account_id)
+                                               for reader in readers])
+
+    await db.write(write)
 
 
 async def backfill(reader_id: int, author_id: int) -> None:

@@ -24,12 +24,11 @@ from ..models import (
     Status,
     StatusEdit,
     StatusTag,
-    Tag,
     snowflake,
 )
 from ..models.status import VISIBILITIES
 from ..runtime import Node
-from . import content, places, polls, visibility
+from . import content, places, polls, status_rows, visibility
 from . import media as media_service
 
 IDEMPOTENCY_SECONDS = 3600  # as long as Mastodon remembers an Idempotency-Key
@@ -79,15 +78,12 @@ async def _check(node: Node, account: Account, draft: Draft, *, status_id: int |
     return _Checked(rendered=await content.render(node, draft.text), media=media, poll=poll)
 
 
+def _tags_of(rendered: content.Rendered) -> dict[str, str]:
+    return {t.lower(): t for t in rendered.tags}
+
+
 async def _link_tags_and_mentions(status: Status, rendered: content.Rendered) -> None:
-    if rendered.tags:
-        names = {t.lower(): t for t in rendered.tags}
-        existing = {t.name: t for t in await Tag.filter(name__in=list(names))}
-        missing = [Tag(name=n, display_name=d) for n, d in names.items() if n not in existing]
-        if missing:
-            await Tag.bulk_create(missing)
-            existing.update({t.name: t for t in await Tag.filter(name__in=[t.name for t in missing])})
-        await StatusTag.bulk_create([StatusTag(status_id=status.id, tag_id=existing[n].id) for n in names])
+    await status_rows.link_tags(status, _tags_of(rendered))
     if rendered.mentions:
         await Mention.bulk_create([Mention(status_id=status.id, account_id=a.id) for a in rendered.mentions])
 
@@ -164,20 +160,19 @@ async def _create(node: Node, account: Account, draft: Draft, application_id: in
                     language=draft.language, in_reply_to_id=parent.id if parent else None,
                     in_reply_to_account_id=parent.account_id if parent else None,
                     application_id=application_id, created_at=now)
-    async with in_transaction():
-        await status.save(force_create=True)
-        await _attach_media(status, checked.media)
-        if checked.poll is not None:
-            await checked.poll.build(status).save()
-        await _link_tags_and_mentions(status, checked.rendered)
-        if place is not None:
-            await places.link(status, place)
-        if _counts(status):
-            await Account.filter(id=account.id).update(statuses_count=F("statuses_count") + 1, last_status_at=now)
-        if parent is not None:
-            await Status.filter(id=parent.id).update(replies_count=F("replies_count") + 1)
-        if extend is not None:
-            await extend(status)
+    tags, mentioned = _tags_of(checked.rendered), [a.id for a in checked.rendered.mentions]
+    if checked.media or checked.poll is not None or place is not None or extend is not None:
+        async with in_transaction():
+            await status_rows.store(status, tags, mentioned, counts=_counts(status))
+            await _attach_media(status, checked.media)
+            if checked.poll is not None:
+                await checked.poll.build(status).save()
+            if place is not None:
+                await places.link(status, place)
+            if extend is not None:
+                await extend(status)
+    else:  # plain text, the usual post: one write shared with concurrent posts
+        await status_rows.store(status, tags, mentioned, counts=_counts(status))
     if _counts(status):
         account.statuses_count += 1
         account.last_status_at = now

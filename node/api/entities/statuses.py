@@ -7,10 +7,13 @@ does not grow with the page size.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from ... import db
 from ...models import (
     Account,
     Bookmark,
@@ -18,6 +21,7 @@ from ...models import (
     MediaAttachment,
     Mention,
     OAuthApp,
+    Place,
     Poll,
     PollVote,
     Status,
@@ -92,35 +96,98 @@ def poll_entity(poll: Poll, viewer: Account | None, author_id: int, own_votes: S
     return entity
 
 
-async def poll_entities(polls: Sequence[Poll], viewer: Account | None, authors: dict[int, int]) -> dict[int, dict]:
-    """Poll entities keyed by status id; `authors` maps status id to its author's id."""
-    votes: dict[int, list[int]] = defaultdict(list)
-    if viewer is not None and polls:
-        for poll_id, choice in await PollVote.filter(poll_id__in=[p.id for p in polls],
-                                                     account_id=viewer.id).values_list("poll_id", "choice"):
-            votes[poll_id].append(choice)
-    return {p.status_id: poll_entity(p, viewer, authors.get(p.status_id, 0), votes.get(p.id, ()))
-            for p in polls}
+@dataclass
+class _Parts:
+    """What a page of statuses needs besides the statuses and their authors, keyed by status id."""
+
+    media: dict[int, list[MediaAttachment]] = field(default_factory=lambda: defaultdict(list))
+    polls: dict[int, Poll] = field(default_factory=dict)
+    votes: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))  # poll id -> own choices
+    tags: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    mentions: dict[int, list[tuple[int, str, str, str | None]]] = field(default_factory=lambda: defaultdict(list))
+    places: dict[int, Place] = field(default_factory=dict)
+    favourited: set[int] = field(default_factory=set)
+    reblogged: set[int] = field(default_factory=set)
+    bookmarked: set[int] = field(default_factory=set)
 
 
-async def _viewer_flags(viewer_id: int, ids: list[int]) -> tuple[set[int], set[int], set[int]]:
-    """Which of the statuses the viewer favourited, reblogged and bookmarked: one round trip, not three
-    (each ORM query costs about a millisecond to build, which a timeline page pays on every load)."""
+async def _parts_with_orm(ids: list[int], viewer_id: int | None, flags: bool) -> _Parts:
+    parts = _Parts()
+    for item in await MediaAttachment.filter(status_id__in=ids).order_by("position", "id"):
+        parts.media[item.status_id].append(item)  # type: ignore[index]
+    parts.polls = {p.status_id: p for p in await Poll.filter(status_id__in=ids)}  # type: ignore[misc]
+    if viewer_id is not None and parts.polls:
+        for poll_id, choice in await PollVote.filter(poll_id__in=[p.id for p in parts.polls.values()],
+                                                     account_id=viewer_id).values_list("poll_id", "choice"):
+            parts.votes[poll_id].append(choice)
+    for status_id, name in await StatusTag.filter(status_id__in=ids).values_list("status_id", "tag__name"):
+        parts.tags[status_id].append(name)
+    for status_id, *mention in await Mention.filter(status_id__in=ids).values_list(
+            "status_id", "account_id", "account__username", "account__domain", "account__url"):
+        parts.mentions[status_id].append(tuple(mention))  # type: ignore[arg-type]
+    parts.places = await place_service.places_of(ids)
+    if flags and viewer_id is not None:
+        parts.favourited = set(await Favourite.filter(account_id=viewer_id, status_id__in=ids).values_list(
+            "status_id", flat=True))
+        parts.reblogged = set(await Status.filter(account_id=viewer_id, reblog_of_id__in=ids).values_list(
+            "reblog_of_id", flat=True))
+        parts.bookmarked = set(await Bookmark.filter(account_id=viewer_id, status_id__in=ids).values_list(
+            "status_id", flat=True))
+    return parts
+
+
+# On SQLite every part comes from one trip to the connection's thread, with hand-written statements: a page
+# (and the answer to every new post) used to pay about a millisecond per ORM query to build it.
+_SQL = {
+    "media": "SELECT * FROM media_attachments WHERE status_id IN ({marks}) ORDER BY position, id",
+    "polls": "SELECT * FROM polls WHERE status_id IN ({marks})",
+    "tags": "SELECT st.status_id, t.name FROM status_tags st LEFT JOIN tags t ON t.id = st.tag_id "
+            "WHERE st.status_id IN ({marks})",
+    "mentions": "SELECT m.status_id, m.account_id, a.username, a.domain, a.url FROM mentions m "
+                "LEFT JOIN accounts a ON a.id = m.account_id WHERE m.status_id IN ({marks})",
+    "places": "SELECT sp.status_id, sp.place_id FROM status_places sp WHERE sp.status_id IN ({marks})",
+    "flags": "SELECT 'f', status_id FROM favourites WHERE account_id = ? AND status_id IN ({marks}) UNION ALL "
+             "SELECT 'r', reblog_of_id FROM statuses WHERE account_id = ? AND reblog_of_id IN ({marks}) UNION ALL "
+             "SELECT 'b', status_id FROM bookmarks WHERE account_id = ? AND status_id IN ({marks})",
+}
+
+
+def _read_parts(connection: sqlite3.Connection, ids: list[int], viewer_id: int | None, flags: bool) -> _Parts:
+    parts = _Parts()
     marks = ",".join("?" * len(ids))
-    sql = (f"SELECT 'f', status_id FROM favourites WHERE account_id = ? AND status_id IN ({marks}) UNION ALL "
-           f"SELECT 'r', reblog_of_id FROM statuses WHERE account_id = ? AND reblog_of_id IN ({marks}) UNION ALL "
-           f"SELECT 'b', status_id FROM bookmarks WHERE account_id = ? AND status_id IN ({marks})")
-    connection = Favourite._meta.db
-    if connection.capabilities.dialect != "sqlite":  # other databases: the portable ORM queries
-        return (set(await Favourite.filter(account_id=viewer_id, status_id__in=ids).values_list("status_id", flat=True)),
-                set(await Status.filter(account_id=viewer_id, reblog_of_id__in=ids).values_list(
-                    "reblog_of_id", flat=True)),
-                set(await Bookmark.filter(account_id=viewer_id, status_id__in=ids).values_list("status_id", flat=True)))
-    _, rows = await connection.execute_query(sql, [viewer_id, *ids] * 3)
-    found: dict[str, set[int]] = {"f": set(), "r": set(), "b": set()}
-    for kind, status_id in rows:
-        found[kind].add(status_id)
-    return found["f"], found["r"], found["b"]
+
+    def rows(name: str, params: list[Any]) -> list[sqlite3.Row]:
+        return connection.execute(_SQL[name].format(marks=marks), params).fetchall()
+
+    for row in rows("media", ids):
+        parts.media[row["status_id"]].append(MediaAttachment._init_from_db(**dict(row)))
+    parts.polls = {row["status_id"]: Poll._init_from_db(**dict(row)) for row in rows("polls", ids)}
+    if viewer_id is not None and parts.polls:
+        poll_ids = [p.id for p in parts.polls.values()]
+        for poll_id, choice in connection.execute(
+                f"SELECT poll_id, choice FROM poll_votes WHERE account_id = ? AND poll_id IN "
+                f"({','.join('?' * len(poll_ids))})", [viewer_id, *poll_ids]):
+            parts.votes[poll_id].append(choice)
+    for status_id, name in rows("tags", ids):
+        parts.tags[status_id].append(name)
+    for status_id, *mention in rows("mentions", ids):
+        parts.mentions[status_id].append(tuple(mention))  # type: ignore[arg-type]
+    if links := {status_id: place_id for status_id, place_id in rows("places", ids)}:
+        found = {row["id"]: Place._init_from_db(**dict(row)) for row in connection.execute(
+            f"SELECT * FROM places WHERE id IN ({','.join('?' * len(links))})", list(links.values()))}
+        parts.places = {status_id: found[place_id] for status_id, place_id in links.items() if place_id in found}
+    if flags and viewer_id is not None:
+        found_flags = {"f": parts.favourited, "r": parts.reblogged, "b": parts.bookmarked}
+        for kind, status_id in rows("flags", [viewer_id, *ids] * 3):
+            found_flags[kind].add(status_id)
+    return parts
+
+
+async def _parts(ids: list[int], viewer_id: int | None, *, flags: bool) -> _Parts:
+    """`flags`: also which of them the viewer favourited, reblogged and bookmarked."""
+    if not db.is_sqlite(Status):
+        return await _parts_with_orm(ids, viewer_id, flags)
+    return await db.read(lambda connection: _read_parts(connection, ids, viewer_id, flags))
 
 
 async def status_entities(node: Node, statuses: Sequence[Status], viewer: Account | None, *,
@@ -138,30 +205,19 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
     accounts = {s.account_id: s.__dict__["_account"] for s in everything.values() if "_account" in s.__dict__}
     if wanted := {s.account_id for s in everything.values()} - set(accounts):
         accounts.update({a.id: a for a in await Account.filter(id__in=wanted)})
-    media: dict[int, list[MediaAttachment]] = defaultdict(list)
-    for item in await MediaAttachment.filter(status_id__in=ids).order_by("position", "id"):
-        media[item.status_id].append(item)  # type: ignore[index]
-    polls = await poll_entities(await Poll.filter(status_id__in=ids), viewer,
-                                {s.id: s.account_id for s in everything.values()})
-    tags: dict[int, list[str]] = defaultdict(list)
-    for status_id, name in await StatusTag.filter(status_id__in=ids).values_list("status_id", "tag__name"):
-        tags[status_id].append(name)
-    mentions: dict[int, list[dict[str, str]]] = defaultdict(list)
-    for status_id, account_id, username, domain, url in await Mention.filter(status_id__in=ids).values_list(
-            "status_id", "account_id", "account__username", "account__domain", "account__url"):
-        mentions[status_id].append({"id": str(account_id), "username": username,
-                                    "url": url or node.urls.profile(username),
-                                    "acct": f"{username}@{domain}" if domain else username})
+    parts = await _parts(ids, viewer.id if viewer is not None else None, flags=not fresh)
+    polls = {status_id: poll_entity(poll, viewer, everything[status_id].account_id, parts.votes.get(poll.id, ()))
+             for status_id, poll in parts.polls.items()}
+    mentions = {status_id: [{"id": str(account_id), "username": username, "url": url or node.urls.profile(username),
+                             "acct": f"{username}@{domain}" if domain else username}
+                            for account_id, username, domain, url in found]
+                for status_id, found in parts.mentions.items()}
+    media, tags, places = parts.media, parts.tags, parts.places
+    favourited, reblogged, bookmarked = parts.favourited, parts.reblogged, parts.bookmarked
     app_ids = {s.application_id for s in everything.values() if s.application_id is not None}
     apps = {}
     if app_ids and viewer is not None:
         apps = {a["id"]: a for a in await OAuthApp.filter(id__in=app_ids).values("id", "name", "website")}
-    favourited: set[int] = set()
-    reblogged: set[int] = set()
-    bookmarked: set[int] = set()
-    if viewer is not None and not fresh:
-        favourited, reblogged, bookmarked = await _viewer_flags(viewer.id, ids)
-    places = await place_service.places_of(ids)
     rendered_accounts: dict[int, dict[str, Any]] = {}
 
     def account_of(account_id: int) -> dict[str, Any]:

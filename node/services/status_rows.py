@@ -1,0 +1,81 @@
+"""Storing a new plain status (text, hashtags, mentions, reply) with its counters in one write: on SQLite
+through the group commit (node.db.write), elsewhere in an ORM transaction. Local posts and inbound ones
+both come through here; statuses with media, polls or places keep their own ORM transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from .. import db
+from ..models import Account, Mention, Status, StatusTag, Tag, snowflake
+
+_COUNT_STATUS = "UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = ? WHERE id = ?"
+_COUNT_REPLY = "UPDATE statuses SET replies_count = replies_count + 1 WHERE id = ?"
+_ADD_TAG = "INSERT INTO tags (id, name, display_name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING"
+_LINK_TAG = "INSERT INTO status_tags (id, status_id, tag_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+_MENTION = "INSERT INTO mentions (id, status_id, account_id) VALUES (?, ?, ?)"
+
+
+async def store(status: Status, tags: Mapping[str, str], mentioned: Sequence[int], *, counts: bool) -> None:
+    """Insert `status` with its hashtags (lower-cased name -> as written) and mentioned account ids; bump
+    the author's statuses_count when `counts`, and the parent's replies_count for a reply."""
+    if db.is_sqlite(Status):
+        await db.write(_writer(status, dict(tags), list(dict.fromkeys(mentioned)), counts))
+    else:
+        await _store_with_orm(status, tags, mentioned, counts=counts)
+    status._saved_in_db = True
+
+
+def _writer(status: Status, tags: dict[str, str], mentioned: list[int], counts: bool):  # type: ignore[no-untyped-def]
+    insert, values = db.insert_statement(status)
+    now = datetime.now(UTC)
+
+    def run(connection: sqlite3.Connection) -> None:
+        connection.execute(insert, values)
+        if tags:
+            connection.executemany(_ADD_TAG, [(snowflake(), name, shown, now) for name, shown in tags.items()])
+            marks = ",".join("?" * len(tags))
+            tag_ids = [row[0] for row in connection.execute(f"SELECT id FROM tags WHERE name IN ({marks})",
+                                                            list(tags))]
+            connection.executemany(_LINK_TAG, [(snowflake(), status.id, tag_id) for tag_id in tag_ids])
+        if mentioned:
+            connection.executemany(_MENTION, [(snowflake(), status.id, account_id) for account_id in mentioned])
+        if counts:
+            connection.execute(_COUNT_STATUS, (status.created_at, status.account_id))
+        if status.in_reply_to_id is not None:
+            connection.execute(_COUNT_REPLY, (status.in_reply_to_id,))
+
+    return run
+
+
+async def _store_with_orm(status: Status, tags: Mapping[str, str], mentioned: Sequence[int], *,
+                          counts: bool) -> None:
+    async with in_transaction():
+        await status.save(force_create=True)
+        await link_tags(status, tags)
+        if mentioned:
+            await Mention.bulk_create([Mention(status_id=status.id, account_id=a) for a in dict.fromkeys(mentioned)])
+        if counts:
+            await Account.filter(id=status.account_id).update(statuses_count=F("statuses_count") + 1,
+                                                              last_status_at=status.created_at)
+        if status.in_reply_to_id is not None:
+            await Status.filter(id=status.in_reply_to_id).update(replies_count=F("replies_count") + 1)
+
+
+async def link_tags(status: Status, tags: Mapping[str, str]) -> None:
+    """Hashtags (lower-cased name -> as written) on a status, creating the ones never seen (ORM path)."""
+    if not tags:
+        return
+    existing = {t.name: t for t in await Tag.filter(name__in=list(tags))}
+    missing = [Tag(name=n, display_name=d) for n, d in tags.items() if n not in existing]
+    if missing:
+        await Tag.bulk_create(missing, ignore_conflicts=True)
+        existing.update({t.name: t for t in await Tag.filter(name__in=[t.name for t in missing])})
+    await StatusTag.bulk_create([StatusTag(status_id=status.id, tag_id=existing[n].id) for n in tags
+                                 if n in existing], ignore_conflicts=True)
