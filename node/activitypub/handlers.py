@@ -5,6 +5,7 @@ updates, poll votes. Each checks that the signer may do what the activity claims
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +67,27 @@ async def build_registry(node: Node) -> ActivityRegistry[Any]:
     return table
 
 
+# The actors already looked up by this lane of the inbox queue, which applies one actor's activities in a
+# row (inbox.run_once sets it): a burst of notes from one account reads its row once, not once per note.
+# Only the actor's own Update or Delete changes what handlers read from it (id, uri, followers), and
+# both drop the entry.
+LANE_ACTORS: ContextVar[dict[str, Account] | None] = ContextVar("entativa_lane_actors", default=None)
+
+
+async def _actor(node: Node, uri: str) -> Account:
+    known = LANE_ACTORS.get()
+    if known is None:
+        return await fetch_actor(node, uri)
+    if (account := known.get(uri)) is None:
+        account = known[uri] = await fetch_actor(node, uri)
+    return account
+
+
+def _forget_actor(uri: str) -> None:
+    if (known := LANE_ACTORS.get()) is not None:
+        known.pop(uri, None)
+
+
 async def _local(node: Node, uri: str | None) -> Account:
     account = await Account.filter(uri=uri, domain="").first() if uri else None
     if account is None:
@@ -83,7 +105,7 @@ def _object_field(activity: ParsedActivity, name: str) -> str | None:
 @registry.on("Follow")
 async def on_follow(activity: ParsedActivity, node: Node) -> None:
     target = await _local(node, activity.object_id)
-    follower = await fetch_actor(node, activity.actor)
+    follower = await _actor(node, activity.actor)
     try:
         result = await relationships.follow(node, follower, target)
     except Forbidden:  # blocked either way, or a plugin said no
@@ -97,7 +119,7 @@ async def on_follow(activity: ParsedActivity, node: Node) -> None:
 
 
 async def _request_answered(activity: ParsedActivity, node: Node) -> tuple[Account, FollowRequest | None, Follow | None]:
-    remote = await fetch_actor(node, activity.actor)
+    remote = await _actor(node, activity.actor)
     follower_uri = _object_field(activity, "actor")
     query = {"target_account_id": remote.id}
     request = None
@@ -136,7 +158,7 @@ async def on_reject(activity: ParsedActivity, node: Node) -> None:
 
 @registry.on("Undo")
 async def on_undo(activity: ParsedActivity, node: Node) -> None:
-    actor = await fetch_actor(node, activity.actor)
+    actor = await _actor(node, activity.actor)
     inner_type = activity.object_type
     inner_object = _object_field(activity, "object")
     if activity.object is not None and id_of(activity.object.get("actor")) not in (None, activity.actor):
@@ -193,7 +215,7 @@ def _attributed(activity: ParsedActivity) -> None:
 
 @registry.on("Create")
 async def on_create(activity: ParsedActivity, node: Node) -> Any:
-    actor = await fetch_actor(node, activity.actor)
+    actor = await _actor(node, activity.actor)
     if activity.object is None:
         if activity.object_id and host_of(activity.object_id) == host_of(activity.actor):
             return await ingest.fetch_status(node, activity.object_id)
@@ -234,6 +256,7 @@ async def on_update(activity: ParsedActivity, node: Node) -> None:
     if obj is None:
         return
     if activity.object_id == activity.actor:
+        _forget_actor(activity.actor)
         try:
             await upsert_actor(node, parse_actor(obj))
         except InvalidActorError as exc:
@@ -241,13 +264,14 @@ async def on_update(activity: ParsedActivity, node: Node) -> None:
         return
     if type_of(obj) in ingest.CONTENT_TYPES:
         _attributed(activity)
-        author = await fetch_actor(node, activity.actor)
+        author = await _actor(node, activity.actor)
         await ingest.update_status(node, author, dict(obj))
 
 
 @registry.on("Delete")
 async def on_delete(activity: ParsedActivity, node: Node) -> None:
     if activity.object_id == activity.actor:
+        _forget_actor(activity.actor)
         account = await Account.filter(uri=activity.actor).exclude(domain="").first()
         if account is not None:
             await _remove_account(account)
@@ -280,7 +304,7 @@ async def _remove_account(account: Account) -> None:
 
 @registry.on("Announce")
 async def on_announce(activity: ParsedActivity, node: Node) -> None:
-    actor = await fetch_actor(node, activity.actor)
+    actor = await _actor(node, activity.actor)
     if not activity.object_id or not activity.id:
         raise BadRequest("Announce needs an id and an object")
     if await Status.filter(uri=activity.id).exists():
@@ -303,7 +327,7 @@ async def on_announce(activity: ParsedActivity, node: Node) -> None:
 @registry.on("Like")
 @registry.on("EmojiReact")
 async def on_like(activity: ParsedActivity, node: Node) -> None:
-    actor = await fetch_actor(node, activity.actor)
+    actor = await _actor(node, activity.actor)
     status = await Status.filter(uri=activity.object_id).first() if activity.object_id else None
     if status is None:
         return  # a like of something we never stored is of no use to anyone here
@@ -325,7 +349,7 @@ async def on_like(activity: ParsedActivity, node: Node) -> None:
 
 @registry.on("Block")
 async def on_block(activity: ParsedActivity, node: Node) -> None:
-    actor = await fetch_actor(node, activity.actor)
+    actor = await _actor(node, activity.actor)
     target = await _local(node, activity.object_id)
     if not await Block.filter(account_id=actor.id, target_account_id=target.id).exists():
         block = await relationships.block(node, actor, target)
@@ -338,7 +362,7 @@ async def on_move(activity: ParsedActivity, node: Node) -> None:
     """Followers of the old account follow the new one, if the new one names the old as an alias."""
     if activity.object_id != activity.actor or not activity.target:
         raise BadRequest("Move must move its own actor to a target")
-    origin = await fetch_actor(node, activity.actor)
+    origin = await _actor(node, activity.actor)
     fed = state.of(node)
     await moderation.ensure_not_suspended(host_of(activity.target))
     target_doc = parse_actor(await fed.client.get_activity(activity.target, sign_with=fed.instance_key))
@@ -360,7 +384,7 @@ async def on_move(activity: ParsedActivity, node: Node) -> None:
 
 @registry.on("Flag")
 async def on_flag(activity: ParsedActivity, node: Node) -> None:
-    reporter = await fetch_actor(node, activity.actor)
+    reporter = await _actor(node, activity.actor)
     base = node.urls.base + "/"
     local_uris = [o for o in activity.objects if o.startswith(base)]
     target = await Account.filter(uri__in=local_uris, domain="").first() if local_uris else None

@@ -19,7 +19,7 @@ from federation.signatures import SignatureError
 
 from ..errors import DomainError
 from ..models import InboxActivity
-from . import delivery, moderation, state
+from . import delivery, handlers, moderation, state
 from .actors import host_of
 
 if TYPE_CHECKING:
@@ -158,6 +158,7 @@ async def run_once(node: Node, limit: int = BATCH) -> int:
 
     async def lane(items: list[InboxActivity]) -> None:
         async with lanes:
+            handlers.LANE_ACTORS.set({})  # this lane's own task: its memo of looked-up actors
             for item in items:
                 await _apply_row(node, item, done)
 

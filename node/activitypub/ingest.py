@@ -9,15 +9,14 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from federation.as2 import ParsedObject, link_of, parse_object, visibility_of
 from federation.client import FetchError
 
 from ..errors import BadRequest, Forbidden, NotFound
-from ..models import Account, DomainBlock, MediaAttachment, Mention, Poll, Status, StatusEdit, StatusTag, Tag
-from ..services import content
+from ..models import Account, DomainBlock, MediaAttachment, Mention, Poll, Status, StatusEdit, StatusTag
+from ..services import content, status_rows
 from . import moderation, state
 from .actors import fetch_actor, host_of
 
@@ -64,32 +63,25 @@ def _html(obj: ParsedObject) -> str:
     return content.sanitise(text)
 
 
-async def _tags_and_mentions(node: Node, status: Status, obj: ParsedObject) -> list[int]:
-    names = {}
+def _tag_names(obj: ParsedObject) -> dict[str, str]:
+    """The object's hashtags: lower-cased name -> as written."""
+    names: dict[str, str] = {}
     for tag in obj.tags.hashtags[:MAX_TAGS]:
         name = tag.name.strip()[:128]
         if name:
             names.setdefault(name.lower(), name)
-    if names:
-        existing = {t.name: t for t in await Tag.filter(name__in=list(names))}
-        missing = [Tag(name=n, display_name=d) for n, d in names.items() if n not in existing]
-        if missing:
-            await Tag.bulk_create(missing, ignore_conflicts=True)
-            existing.update({t.name: t for t in await Tag.filter(name__in=[t.name for t in missing])})
-        await StatusTag.bulk_create([StatusTag(status_id=status.id, tag_id=existing[n].id) for n in names
-                                     if n in existing], ignore_conflicts=True)
+    return names
+
+
+async def _mentioned(obj: ParsedObject) -> list[int]:
     hrefs = [m.href for m in obj.tags.mentions[:MAX_TAGS]]
     # Only accounts we already know: mentioning someone must not make us fetch arbitrary URLs.
-    mentioned = await Account.filter(uri__in=hrefs).values_list("id", flat=True) if hrefs else []
-    if mentioned:
-        await Mention.bulk_create([Mention(status_id=status.id, account_id=a) for a in set(mentioned)],
-                                  ignore_conflicts=True)
-    return list(mentioned)
+    return list(set(await Account.filter(uri__in=hrefs).values_list("id", flat=True))) if hrefs else []
 
 
-async def _media(status: Status, author: Account, obj: ParsedObject, reject_media: bool) -> None:
+def _media(status: Status, author: Account, obj: ParsedObject, reject_media: bool) -> list[MediaAttachment]:
     if reject_media:
-        return
+        return []
     items = []
     for position, item in enumerate(obj.attachments[:MAX_ATTACHMENTS]):
         if not item.url or not item.url.startswith(("http://", "https://")):
@@ -110,8 +102,7 @@ async def _media(status: Status, author: Account, obj: ParsedObject, reject_medi
             items.append(MediaAttachment(account_id=author.id, status_id=status.id,
                                          type=_media_kind(obj.type, media_type), mime_type=media_type[:64],
                                          remote_url=url[:1024], position=0))
-    if items:
-        await MediaAttachment.bulk_create(items)
+    return items
 
 
 def _poll(status: Status, obj: ParsedObject) -> Poll | None:
@@ -120,7 +111,7 @@ def _poll(status: Status, obj: ParsedObject) -> Poll | None:
     options = [o.name[:200] for o in obj.poll.options][:20]
     tallies = [o.votes or 0 for o in obj.poll.options][:20]
     ends = _parse_time(obj.poll.end_time) or _parse_time(obj.poll.closed)
-    return Poll(status=status, options=options, cached_tallies=tallies, multiple=obj.poll.multiple,
+    return Poll(status_id=status.id, options=options, cached_tallies=tallies, multiple=obj.poll.multiple,
                 expires_at=ends, votes_count=sum(tallies), voters_count=obj.poll.voters_count or sum(tallies),
                 ended_notified=bool(obj.poll.closed))
 
@@ -151,17 +142,17 @@ async def create_status(node: Node, author: Account, raw: dict) -> Status:
                     in_reply_to_id=parent.id if parent else None,
                     in_reply_to_account_id=parent.account_id if parent else None, created_at=created,
                     edited_at=_parse_time(obj.updated))
-    async with in_transaction():
-        await status.save(force_create=True)
-        await _tags_and_mentions(node, status, obj)
-        await _media(status, author, obj, reject_media)
-        poll = _poll(status, obj)
-        if poll is not None:
-            await poll.save()
-        if visibility != "direct":
-            await Account.filter(id=author.id).update(statuses_count=F("statuses_count") + 1, last_status_at=created)
-        if parent is not None:
-            await Status.filter(id=parent.id).update(replies_count=F("replies_count") + 1)
+    tags, mentioned = _tag_names(obj), await _mentioned(obj)
+    media, poll = _media(status, author, obj, reject_media), _poll(status, obj)
+    if media or poll is not None:
+        async with in_transaction():
+            await status_rows.store(status, tags, mentioned, counts=visibility != "direct")
+            if media:
+                await MediaAttachment.bulk_create(media)
+            if poll is not None:
+                await poll.save()
+    else:  # a plain note: one write shared with the other activities being applied
+        await status_rows.store(status, tags, mentioned, counts=visibility != "direct")
     for extend in OBJECT_EXTENSIONS:
         await extend(node, status, raw)
     await node.bus.publish("status.created", status=status)
@@ -205,9 +196,13 @@ async def update_status(node: Node, author: Account, raw: dict) -> Status | None
         await status.save(update_fields=["content", "spoiler_text", "sensitive", "edited_at"])
         await StatusTag.filter(status_id=status.id).delete()
         await Mention.filter(status_id=status.id).delete()
-        await _tags_and_mentions(node, status, obj)
+        await status_rows.link_tags(status, _tag_names(obj))
+        if mentioned := await _mentioned(obj):
+            await Mention.bulk_create([Mention(status_id=status.id, account_id=a) for a in mentioned],
+                                      ignore_conflicts=True)
         await MediaAttachment.filter(status_id=status.id).delete()
-        await _media(status, author, obj, False)
+        if media := _media(status, author, obj, False):
+            await MediaAttachment.bulk_create(media)
         await StatusEdit.create(status_id=status.id, content=status.content, spoiler_text=status.spoiler_text,
                                 sensitive=status.sensitive, media_ids=[], created_at=status.edited_at)
     for extend in OBJECT_EXTENSIONS:

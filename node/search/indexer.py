@@ -30,9 +30,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 BATCH = 500
 # A Whoosh commit costs the same for one document as for hundreds (a new segment, a merge, a searcher),
-# so under a steady stream of events the pump commits at most this often and each commit takes what
-# queued meanwhile. An idle index still commits the first event at once; drain() never waits.
-COMMIT_INTERVAL = 0.25
+# so under a steady stream of events the pump commits at most this often (a second, Elasticsearch's default
+# refresh interval) and each commit takes what queued meanwhile. An idle index still commits the first
+# event at once; drain() never waits.
+COMMIT_INTERVAL = 1.0
 SAFETY_SECONDS = 120  # how far before the last committed batch the start-up sweep looks again
 REBUILD_CHUNK = 2000
 # Models the rebuild and the start-up sweep read, per kind, with the column telling when a row was made.
