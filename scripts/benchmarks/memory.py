@@ -1,5 +1,5 @@
-"""Resident memory of an idle node: a real `entativa serve` process, asked once for its instance info,
-then left alone; VmRSS read from /proc."""
+"""Resident memory of an idle node: a real `entativa serve` process with the shipped node.toml (plugins as
+enabled there), asked once for its instance info, then left alone; VmRSS read from /proc."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import asyncio
 import socket
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 
 import aiohttp
-from harness import Result, bench_config
+import tomli_w
+from harness import Result
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -31,11 +33,13 @@ def _rss_mb(pid: int) -> float:
 async def run(quick: bool) -> list[Result]:
     with tempfile.TemporaryDirectory(prefix="entativa-mem-") as tmp:
         port = _free_port()
-        config = bench_config(Path(tmp))
-        text = config.path.read_text() + f"[server]\nport = {port}\n"
-        config.path.write_text(text)
+        shipped = tomllib.loads((REPO / "node.toml").read_text())
+        shipped["server"]["port"] = port
+        shipped["storage"]["data_dir"] = str(Path(tmp) / "data")
+        config_path = Path(tmp) / "node.toml"
+        config_path.write_text(tomli_w.dumps(shipped))
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "node", "--config", str(config.path), "serve", cwd=REPO,
+            sys.executable, "-m", "node", "--config", str(config_path), "serve", cwd=REPO,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
         try:
             async with aiohttp.ClientSession() as session:
@@ -51,4 +55,5 @@ async def run(quick: bool) -> list[Result]:
         finally:
             process.terminate()
             await process.wait()
-    return [Result("memory", "idle node RSS", rss, "MB", "< 120")]
+    plugins = ", ".join(shipped.get("plugins", {}).get("enabled", [])) or "none"
+    return [Result("memory", "idle node RSS", rss, "MB", "< 120", note=f"shipped node.toml, plugins: {plugins}")]
