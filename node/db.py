@@ -29,7 +29,8 @@ TORTOISE_ORM = {"connections": {"default": "sqlite://:memory:"}, "apps": APPS}
 # WAL lets readers run beside the writer; NORMAL sync in WAL mode still survives a process crash
 # (an OS crash may lose the last transactions, never corrupt the file).
 SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON",
-                  "PRAGMA busy_timeout=5000", "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-32000")
+                  "PRAGMA busy_timeout=5000", "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-32000",
+                  "PRAGMA wal_autocheckpoint=10000", "PRAGMA journal_size_limit=67108864")
 
 
 def tortoise_config(database_url: str, apps: dict | None = None) -> dict:
@@ -102,6 +103,7 @@ class _GroupCommit:
         return await future
 
     async def _flush(self) -> None:
+        await asyncio.sleep(0)  # let requests already in flight join this batch
         while self.pending:
             async with self.client.acquire_connection() as connection:  # the ORM's lock: no statement interleaves
                 batch, self.pending = self.pending, []  # everything that queued while we waited for the lock

@@ -42,10 +42,10 @@ async def readers_of(status: Status) -> set[int]:
     return readers | followers
 
 
-# On SQLite the fan-out is one grouped write (node.db.write): the readers are found and their rows inserted
-# on the connection's thread, with hand-written statements, because building a query and a model object per
-# reader costs more than the insert itself. The rules are readers_of's; other databases take that path.
-# ON CONFLICT DO NOTHING keeps a repeated fan-out harmless.
+# On SQLite the readers are found and their rows inserted on the connection's thread, with hand-written
+# statements, inside a grouped write (node.db.write): a new status's own write (status_rows), or a reblog's.
+# Building a query and a model object per reader costs more than the insert itself. The rules are
+# readers_of's; other databases take that path. ON CONFLICT DO NOTHING keeps a repeated fan-out harmless.
 _INSERT_ENTRY = ("INSERT INTO home_feed (id, account_id, status_id, author_id) VALUES (?, ?, ?, ?) "
                  "ON CONFLICT DO NOTHING")
 _LOCAL_FOLLOWERS = ("SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id "
@@ -73,21 +73,20 @@ def _readers_sql(connection: sqlite3.Connection, status: Status, author_is_local
     return readers | followers
 
 
+def fan_out_rows(connection: sqlite3.Connection, status: Status, author_is_local: bool) -> None:
+    """SQLite: the status's home feed rows, written inside the caller's grouped write."""
+    connection.executemany(_INSERT_ENTRY, [(snowflake(), reader, status.id, status.account_id)
+                                           for reader in _readers_sql(connection, status, author_is_local)])
+
+
 async def fan_out(status: Status) -> None:
     author = await status.account
-    if not db.is_sqlite(HomeFeedEntry):
-        readers = await readers_of(status)
-        await HomeFeedEntry.bulk_create([HomeFeedEntry(account_id=reader, status_id=status.id,
-                                                       author_id=status.account_id) for reader in readers],
-                                        ignore_conflicts=True)
+    if db.is_sqlite(HomeFeedEntry):
+        await db.write(lambda connection: fan_out_rows(connection, status, author.local))
         return
-
-    def write(connection: sqlite3.Connection) -> None:
-        readers = _readers_sql(connection, status, author.local)
-        connection.executemany(_INSERT_ENTRY, [(snowflake(), reader, status.id, status.account_id)
-                                               for reader in readers])
-
-    await db.write(write)
+    await HomeFeedEntry.bulk_create([HomeFeedEntry(account_id=reader, status_id=status.id,
+                                                   author_id=status.account_id) for reader in await readers_of(status)],
+                                    ignore_conflicts=True)
 
 
 async def backfill(reader_id: int, author_id: int) -> None:
@@ -106,9 +105,9 @@ async def remove_author(reader_id: int, author_id: int) -> None:
 def subscribe(node: Node) -> None:
     bus = node.bus
 
-    @bus.on("status.created")
+    # A new status is fanned out inside its own write (status_rows), a reblog once announced.
     @bus.on("reblog.created")
-    async def on_status(status: Status) -> None:
+    async def on_reblog(status: Status) -> None:
         await fan_out(status)
 
     @bus.on("status.deleted")

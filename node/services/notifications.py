@@ -1,4 +1,5 @@
-"""Notifications: turn domain events into rows an account reads at /api/v1/notifications.
+"""Notifications: turn domain events into rows an account reads at /api/v1/notifications (a new status's
+are written together with it, by status_rows).
 
 Nobody is notified about their own actions, by someone they block, or by someone whose notifications
 they muted.
@@ -6,9 +7,10 @@ they muted.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
-from .. import db
 from ..api.pagination import Page
 from ..errors import NotFound
 from ..models import (
@@ -24,6 +26,7 @@ from ..models import (
     Poll,
     PollVote,
     Status,
+    snowflake,
 )
 from ..models.marker import TIMELINES
 from ..runtime import Node
@@ -53,64 +56,62 @@ async def notify(node: Node, recipient: Account | int, kind: str, sender: Accoun
     return notification
 
 
-# A new status is the hottest source of notifications, so on SQLite its audience and the filter below are
-# one hand-written query each, and the rows go in with the grouped write (node.db); other databases take
-# the ORM queries.
+# A new status's notifications are written inside its own write (status_rows): on SQLite with the two
+# hand-written queries below on the connection's thread, elsewhere with the ORM.
 _STATUS_AUDIENCE = ("SELECT 'mention', account_id FROM mentions WHERE status_id = ? UNION ALL "
                     "SELECT 'status', account_id FROM follows WHERE target_account_id = ? AND notify = 1")
 _REACHABLE = ("SELECT a.id FROM accounts a WHERE a.id IN ({marks}) AND a.domain = '' "
               "AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = a.id AND b.target_account_id = ?) "
               "AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = a.id AND m.target_account_id = ? "
               "AND m.hide_notifications = 1)")
+_INSERT = ("INSERT INTO notifications (id, account_id, from_account_id, type, status_id, created_at) "
+           "VALUES (?, ?, ?, ?, ?, ?)")
 
 
-async def _status_audience(status: Status) -> tuple[set[int], set[int]]:
-    """Who the status mentions, and which followers asked to hear about the author's posts."""
-    if not db.is_sqlite(Mention):
-        return (set(await Mention.filter(status_id=status.id).values_list("account_id", flat=True)),
-                set(await Follow.filter(target_account_id=status.account_id, notify=True).values_list(
-                    "account_id", flat=True)))
-    _, rows = await Mention._meta.db.execute_query(_STATUS_AUDIENCE, [status.id, status.account_id])
-    return {a for kind, a in rows if kind == "mention"}, {a for kind, a in rows if kind == "status"}
-
-
-async def _reachable(recipient_ids: set[int], sender_id: int) -> set[int]:
-    """The local accounts among these that hear from the sender (not themselves, no block, no mute)."""
-    candidates = list(recipient_ids - {sender_id})
-    if not candidates:
-        return set()
-    if not db.is_sqlite(Account):
-        local = set(await Account.filter(id__in=candidates, domain="").values_list("id", flat=True))
-        return {i for i in local if not await _silenced(i, sender_id)}
-    _, rows = await Account._meta.db.execute_query(_REACHABLE.format(marks=",".join("?" * len(candidates))),
-                                                   [*candidates, sender_id, sender_id])
-    return {row[0] for row in rows}
-
-
-async def notify_status(node: Node, status: Status) -> list[Notification]:
+def _status_kinds(status: Status, mentioned: set[int], pinged: set[int]) -> dict[int, str]:
     """Mentions (a reply counts as one for the parent's author) and, for statuses their followers may see,
     "status" notifications to followers who turned them on."""
-    mentioned, pinged = await _status_audience(status)
     if status.in_reply_to_account_id is not None:
-        mentioned.add(status.in_reply_to_account_id)
+        mentioned = mentioned | {status.in_reply_to_account_id}
     kinds = dict.fromkeys(mentioned, "mention")
     if status.visibility in ("public", "unlisted", "private"):
         kinds.update({a: "status" for a in pinged if a not in kinds})
-    reachable = await _reachable(set(kinds), status.account_id)
-    created = [Notification(account_id=a, from_account_id=status.account_id, type=kinds[a], status=status)
-               for a in kinds if a in reachable]
-    await db.insert(created)
-    for notification in created:
-        await node.bus.publish("notification.created", notification=notification)
+    kinds.pop(status.account_id, None)  # nobody hears about their own post
+    return kinds
+
+
+def status_notification_rows(connection: sqlite3.Connection, status: Status) -> list[Notification]:
+    """SQLite: the notifications a new status causes, written inside the caller's grouped write."""
+    rows = connection.execute(_STATUS_AUDIENCE, (status.id, status.account_id)).fetchall()
+    kinds = _status_kinds(status, {a for k, a in rows if k == "mention"}, {a for k, a in rows if k == "status"})
+    if not kinds:
+        return []
+    reachable = {row[0] for row in connection.execute(_REACHABLE.format(marks=",".join("?" * len(kinds))),
+                                                      [*kinds, status.account_id, status.account_id])}
+    now = datetime.now(UTC)
+    created = [Notification(id=snowflake(), account_id=a, from_account_id=status.account_id, type=kinds[a],
+                            status_id=status.id, created_at=now) for a in kinds if a in reachable]
+    connection.executemany(_INSERT, [(n.id, n.account_id, n.from_account_id, n.type, n.status_id, now)
+                                     for n in created])
+    return created
+
+
+async def status_notifications(status: Status) -> list[Notification]:
+    """The ORM's way of status_notification_rows (other databases), inside the caller's transaction."""
+    mentioned = set(await Mention.filter(status_id=status.id).values_list("account_id", flat=True))
+    pinged = set(await Follow.filter(target_account_id=status.account_id, notify=True).values_list(
+        "account_id", flat=True))
+    kinds = _status_kinds(status, mentioned, pinged)
+    local = set(await Account.filter(id__in=list(kinds), domain="").values_list("id", flat=True)) if kinds else set()
+    created = [Notification(account_id=a, from_account_id=status.account_id, type=kinds[a], status_id=status.id)
+               for a in kinds if a in local and not await _silenced(a, status.account_id)]
+    if created:
+        await Notification.bulk_create(created)
     return created
 
 
 def subscribe(node: Node) -> None:
     bus = node.bus
-
-    @bus.on("status.created")
-    async def on_status(status: Status) -> None:
-        await notify_status(node, status)
 
     @bus.on("reblog.created")
     async def on_reblog(status: Status) -> None:

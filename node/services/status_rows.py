@@ -1,6 +1,9 @@
-"""Storing a new plain status (text, hashtags, mentions, reply) with its counters in one write: on SQLite
-through the group commit (node.db.write), elsewhere in an ORM transaction. Local posts and inbound ones
-both come through here; statuses with media, polls or places keep their own ORM transaction.
+"""Storing a new status and what its creation implies in one write: the row, its hashtags and mentions, the
+counters, its home feed rows (fan-out on write) and its notifications. On SQLite this is one function run
+on the connection's thread through the group commit (node.db.write), so a burst of posts shares one
+transaction; elsewhere an ORM transaction. Local posts and inbound ones both come through here; a status
+with media, a poll or a place calls `store` inside its own transaction, which the write then joins.
+`announce` publishes the events once the caller's transaction has committed.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from .. import db
-from ..models import Account, Mention, Status, StatusTag, Tag, snowflake
+from ..models import Account, Mention, Notification, Status, StatusTag, Tag, snowflake
+from ..runtime import Node
+from . import feeds, notifications
 
 _COUNT_STATUS = "UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = ? WHERE id = ?"
 _COUNT_REPLY = "UPDATE statuses SET replies_count = replies_count + 1 WHERE id = ?"
@@ -22,21 +27,33 @@ _LINK_TAG = "INSERT INTO status_tags (id, status_id, tag_id) VALUES (?, ?, ?) ON
 _MENTION = "INSERT INTO mentions (id, status_id, account_id) VALUES (?, ?, ?)"
 
 
-async def store(status: Status, tags: Mapping[str, str], mentioned: Sequence[int], *, counts: bool) -> None:
+async def store(status: Status, tags: Mapping[str, str], mentioned: Sequence[int], *,
+                counts: bool) -> list[Notification]:
     """Insert `status` with its hashtags (lower-cased name -> as written) and mentioned account ids; bump
-    the author's statuses_count when `counts`, and the parent's replies_count for a reply."""
+    the author's statuses_count when `counts`, and the parent's replies_count for a reply; fan it out and
+    notify. Returns the notifications, for `announce`."""
     if db.is_sqlite(Status):
-        await db.write(_writer(status, dict(tags), list(dict.fromkeys(mentioned)), counts))
+        created = await db.write(_writer(status, dict(tags), list(dict.fromkeys(mentioned)), counts))
     else:
-        await _store_with_orm(status, tags, mentioned, counts=counts)
+        created = await _store_with_orm(status, tags, mentioned, counts=counts)
     status._saved_in_db = True
+    for notification in created:
+        notification._saved_in_db = True
+    return created
+
+
+async def announce(node: Node, status: Status, created: Sequence[Notification]) -> None:
+    """After the commit: status.created, then notification.created for each notification it caused."""
+    await node.bus.publish("status.created", status=status)
+    for notification in created:
+        await node.bus.publish("notification.created", notification=notification)
 
 
 def _writer(status: Status, tags: dict[str, str], mentioned: list[int], counts: bool):  # type: ignore[no-untyped-def]
     insert, values = db.insert_statement(status)
     now = datetime.now(UTC)
 
-    def run(connection: sqlite3.Connection) -> None:
+    def run(connection: sqlite3.Connection) -> list[Notification]:
         connection.execute(insert, values)
         if tags:
             connection.executemany(_ADD_TAG, [(snowflake(), name, shown, now) for name, shown in tags.items()])
@@ -50,12 +67,14 @@ def _writer(status: Status, tags: dict[str, str], mentioned: list[int], counts: 
             connection.execute(_COUNT_STATUS, (status.created_at, status.account_id))
         if status.in_reply_to_id is not None:
             connection.execute(_COUNT_REPLY, (status.in_reply_to_id,))
+        feeds.fan_out_rows(connection, status, author_is_local=status.local)  # local exactly when its author is
+        return notifications.status_notification_rows(connection, status)
 
     return run
 
 
 async def _store_with_orm(status: Status, tags: Mapping[str, str], mentioned: Sequence[int], *,
-                          counts: bool) -> None:
+                          counts: bool) -> list[Notification]:
     async with in_transaction():
         await status.save(force_create=True)
         await link_tags(status, tags)
@@ -66,6 +85,8 @@ async def _store_with_orm(status: Status, tags: Mapping[str, str], mentioned: Se
                                                               last_status_at=status.created_at)
         if status.in_reply_to_id is not None:
             await Status.filter(id=status.in_reply_to_id).update(replies_count=F("replies_count") + 1)
+        await feeds.fan_out(status)
+        return await notifications.status_notifications(status)
 
 
 async def link_tags(status: Status, tags: Mapping[str, str]) -> None:

@@ -163,7 +163,7 @@ async def _create(node: Node, account: Account, draft: Draft, application_id: in
     tags, mentioned = _tags_of(checked.rendered), [a.id for a in checked.rendered.mentions]
     if checked.media or checked.poll is not None or place is not None or extend is not None:
         async with in_transaction():
-            await status_rows.store(status, tags, mentioned, counts=_counts(status))
+            caused = await status_rows.store(status, tags, mentioned, counts=_counts(status))
             await _attach_media(status, checked.media)
             if checked.poll is not None:
                 await checked.poll.build(status).save()
@@ -172,11 +172,11 @@ async def _create(node: Node, account: Account, draft: Draft, application_id: in
             if extend is not None:
                 await extend(status)
     else:  # plain text, the usual post: one write shared with concurrent posts
-        await status_rows.store(status, tags, mentioned, counts=_counts(status))
+        caused = await status_rows.store(status, tags, mentioned, counts=_counts(status))
     if _counts(status):
         account.statuses_count += 1
         account.last_status_at = now
-    await node.bus.publish("status.created", status=status)
+    await status_rows.announce(node, status, caused)
     return status
 
 
