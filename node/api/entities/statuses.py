@@ -1,8 +1,9 @@
 """Status, MediaAttachment, Poll and StatusEdit entities, rendered a page at a time.
 
 `status_entities` loads what a page of statuses needs with one `__in` query per kind (accounts, media,
-polls and own votes, tags, mentions, apps, the viewer's favourites, reblogs and bookmarks), so its cost
-does not grow with the page size.
+polls and own votes, tags, mentions, places, apps, the viewer's favourites, reblogs and bookmarks), so its
+cost does not grow with the page size; on SQLite the parts besides accounts and apps come back from one
+trip to the connection's thread.
 """
 
 from __future__ import annotations
