@@ -105,4 +105,5 @@ def seed_social_graph(seeder: Seeder, base_url: str, reader_id: int, *, authors:
     seeder.insert("home_feed", ({"id": snowflake(), "account_id": reader_id, "status_id": sid, "author_id": aid}
                                 for sid, aid in feed))
     seeder.db.commit()
-    return {"authors": authors, "posts": posts, "follows": follows, "feed_rows": len(feed)}
+    return {"authors": authors, "posts": posts, "follows": follows, "feed_rows": len(feed),
+            "feed_ids": sorted(sid for sid, _ in feed)}

@@ -37,13 +37,14 @@ async def run(quick: bool) -> list[Result]:
                 async with session.get(url, params={"limit": 40}) as response:  # warm caches once
                     assert response.status == 200, await response.text()
                     newest = await response.json()
-                top = int(newest[0]["id"])
+                assert len(newest) == 40
+                older_pages = shape["feed_ids"][40:]  # any max_id with at least 20 older statuses
                 rng = random.Random(7)
                 for i in range(requests):
                     params = {"limit": 20}
                     target = first
                     if i % 2:
-                        params["max_id"] = str(top - rng.randrange(0, top - (top >> 1)) // 64)
+                        params["max_id"] = str(rng.choice(older_pages))
                         target = deeper
                     t0 = time.perf_counter()
                     async with session.get(url, params=params) as response:
