@@ -82,7 +82,7 @@ async def start_node(config: Config, plugins: Plugins | None = None, *, resolver
     _register_subscribers(node)
     from .search import attach as attach_search
 
-    node.spawn(attach_search(node).recover())  # replays index work a crash left behind
+    attach_search(node).start()  # replays index work a crash left behind, in the background
     from .services import take_search
 
     take_search.attach(node)
