@@ -6,7 +6,7 @@ write or stop the other subscribers: anything that must not be lost persists its
 queue is a table, not a subscriber's memory).
 
 The catalogue (name: payload keys):
-    account.created: account            account.updated: account
+    account.created: account            account.updated: account        (local and remote accounts)
     status.created: status              status.updated: status          status.deleted: status, account
     favourite.created: favourite        favourite.deleted: favourite
     reblog.created: status (the reblog) reblog.deleted: status
@@ -14,6 +14,7 @@ The catalogue (name: payload keys):
     follow.rejected: request            follow.deleted: account, target
     block.created: block                block.deleted: account, target
     poll.voted: poll, account, choices  poll.ended: poll
+    notification.created: notification place.created: place
     take.created: take                  take.updated: take              take.deleted: take (before its row goes)
     take.joined_trend: take, trend      take.used_template: take, template
     take.template_published: template   take_trend.joined: trend, participation

@@ -280,3 +280,15 @@ async def test_profile_update_and_favourites_count(cluster):
     with b.db():
         assert await Favourite.all().count() == 0
         assert await HomeFeedEntry.all().count() >= 0
+
+
+async def test_a_resolved_remote_account_is_found_by_type_ahead(cluster):
+    a = await cluster.add_node("node-a")
+    b = await cluster.add_node("node-b")
+    await a.user("zelda")
+    _, bob_token = await b.user("bob")
+    await remote_id(b, bob_token, "zelda@node-a.test")  # b learns of zelda (account.created on b)
+    await b.node.search.drain()
+    status, body = await b.call("GET", "/api/v1/search/suggestions", bob_token, params={"q": "zel"})
+    assert status == 200, body
+    assert "zelda@node-a.test" in [account["acct"] for account in body["accounts"]]

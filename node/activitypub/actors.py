@@ -116,10 +116,12 @@ async def upsert_actor(node: Node, actor: ParsedActor) -> Account:
         try:
             account = await Account.create(username=username, domain=domain, uri=actor.id, **values)
         except IntegrityError:  # a concurrent fetch stored it first
-            account = await Account.get(uri=actor.id)
+            return await Account.get(uri=actor.id)
+        await node.bus.publish("account.created", account=account)  # search indexes remote people too
         return account
     account.update_from_dict({**values, "uri": actor.id, "username": username})
     await account.save()
+    await node.bus.publish("account.updated", account=account)
     return account
 
 
