@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+import sqlite3
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -13,6 +14,7 @@ from operator import or_
 import nh3
 from tortoise.expressions import Q
 
+from .. import db
 from ..models import Account
 from ..runtime import Node
 
@@ -79,9 +81,28 @@ async def resolve_mentions(keys: list[tuple[str, str]]) -> dict[tuple[str, str],
     """Known accounts for mention keys, in one query; unknown ones are left as plain text."""
     if not keys:
         return {}
-    query = reduce(or_, (Q(username__iexact=user, domain=domain) for user, domain in keys))
-    found = await Account.filter(query, suspended_at=None)
+    if db.is_sqlite(Account):
+        found = await db.read(_mentioned_rows(keys))
+    else:
+        query = reduce(or_, (Q(username__iexact=user, domain=domain) for user, domain in keys))
+        found = await Account.filter(query, suspended_at=None)
     return {(a.username.lower(), a.domain.lower()): a for a in found}
+
+
+def _mentioned_rows(keys: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
+    """The ORM query above as plain SQL (SQLite): building it through the ORM cost about a third of a
+    millisecond of event-loop time per post, a fifth of all the work of POST /api/v1/statuses. Mention
+    usernames are ASCII, so UPPER compares them as the ORM's iexact does."""
+    matches = " OR ".join(["(UPPER(username) = UPPER(?) AND domain = ?)"] * len(keys))
+    sql = f"SELECT * FROM accounts WHERE suspended_at IS NULL AND ({matches})"
+    values = [part for key in keys for part in key]
+
+    def run(connection: sqlite3.Connection) -> list[Account]:
+        cursor = connection.execute(sql, values)
+        names = [column[0] for column in cursor.description]
+        return [Account._init_from_db(**dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+
+    return run
 
 
 def _render_line(node: Node, line: str, accounts: dict[tuple[str, str], Account], local_domain: str) -> str:
