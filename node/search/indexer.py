@@ -66,7 +66,7 @@ class SearchIndex:
             from .whoosh_backend import WhooshBackend
 
             self.node.config.search_dir.mkdir(parents=True, exist_ok=True)
-            self._backend = WhooshBackend(self.node.config.search_dir)
+            self._backend = WhooshBackend(self.node.config.search_dir, separate_writer=True)
         return self._backend
 
     def register_kind(self, kind: str, extra: ExtraKind) -> None:

@@ -30,6 +30,7 @@ from .backend import (
     bounding_box,
     distance_km,
 )
+from .writer_process import WriterProcess
 
 SCHEMA_VERSION = "3"  # bump when a schema changes: the index folder is rebuilt from the database
 SHORT_PREFIX = 3  # type-ahead prefixes up to this long are single terms of the `starts` field
@@ -166,8 +167,12 @@ def _to_whoosh(doc: Document) -> dict[str, Any]:
 
 
 class WhooshBackend(SearchBackend):
-    def __init__(self, folder: Path) -> None:
+    """`separate_writer`: writes run in a child process (writer_process), this object only reads."""
+
+    def __init__(self, folder: Path, *, separate_writer: bool = False) -> None:
         self.folder = folder
+        self._writer: WriterProcess | None = WriterProcess(folder) if separate_writer else None
+        self._writer_opened = False
         self.fresh: set[str] = set()  # kinds whose index was (re)created empty when opened
         self._indexes: dict[str, Any] = {}
         self._generation: dict[str, int] = dict.fromkeys(KINDS, 0)
@@ -187,6 +192,11 @@ class WhooshBackend(SearchBackend):
 
     def _open(self, kind: str) -> Any:
         path = self.folder / kind
+        if self._writer is not None:  # the writer creates or rebuilds folders; this side only opens them
+            if not self._writer_opened:
+                self.fresh |= self._writer.call("open_all")
+                self._writer_opened = True
+            return windex.open_dir(str(path))
         version = path / "SCHEMA_VERSION"
         if path.exists() and windex.exists_in(str(path)) and version.exists() and version.read_text() == SCHEMA_VERSION:
             return windex.open_dir(str(path))
@@ -216,7 +226,17 @@ class WhooshBackend(SearchBackend):
 
     # ---- writing (the index-writer thread only) ----------------------------------------------------------
 
+    def _written(self, kinds: Any) -> None:
+        """Readers move to the generation the writer process just committed."""
+        for kind in kinds:
+            if kind in SCHEMAS:
+                self._generation[kind] += 1
+
     def apply(self, upserts: Sequence[Document], deletes: Sequence[tuple[str, int]]) -> None:
+        if self._writer is not None:
+            self._writer.call("apply", list(upserts), list(deletes))
+            self._written({doc.kind for doc in upserts} | {kind for kind, _ in deletes})
+            return
         by_kind: dict[str, tuple[list[Document], list[int]]] = {}
         for doc in upserts:
             by_kind.setdefault(doc.kind, ([], []))[0].append(doc)
@@ -243,6 +263,10 @@ class WhooshBackend(SearchBackend):
 
     def bulk_add(self, docs: Sequence[Document]) -> None:
         """Add documents known not to be in the index (a rebuild after `clear`): no per-document delete."""
+        if self._writer is not None:
+            self._writer.call("bulk_add", list(docs))
+            self._written({doc.kind for doc in docs})
+            return
         by_kind: dict[str, list[Document]] = {}
         for doc in docs:
             by_kind.setdefault(doc.kind, []).append(doc)
@@ -254,11 +278,24 @@ class WhooshBackend(SearchBackend):
             self._generation[kind] += 1
 
     def optimize(self, kind: str) -> None:
+        if self._writer is not None:
+            self._writer.call("optimize", kind)
+            self._written([kind])
+            return
         self._index(kind).optimize()
         self._generation[kind] += 1
 
     def clear(self, kinds: Sequence[str] = KINDS) -> None:
+        if self._writer is not None:
+            self._writer.call("clear", list(kinds))
         for kind in kinds:
+            if self._writer is not None:  # the folder was made anew: reopen it
+                with self._open_lock:
+                    ix = self._indexes.pop(kind, None)
+                    if ix is not None:
+                        ix.close()
+                self._generation[kind] += 1
+                continue
             ix = self._indexes.pop(kind, None)
             if ix is not None:
                 ix.close()
@@ -426,3 +463,5 @@ class WhooshBackend(SearchBackend):
         for ix in self._indexes.values():
             ix.close()
         self._indexes.clear()
+        if self._writer is not None:
+            self._writer.close()
