@@ -249,6 +249,21 @@ async def test_takes_are_searchable_by_caption_steps_and_sound(node_client, node
     assert found["takes"] == []
 
 
+async def test_a_search_rebuild_keeps_takes_findable(node_client, node_of):
+    """`entativa reindex` empties each index and refills it from the database: Takes included."""
+    node = node_of(node_client)
+    _, alice = await user(node, "alice")
+    _, take = await post_take(node_client, alice, caption="rooftop juggling")
+    await node.settle()
+    with node.db:
+        await node.search.drain()
+        counts_by_kind = await node.search.rebuild()
+        await node.search.drain()
+    assert counts_by_kind["takes"] == 1
+    code, found = await call(node_client, "GET", "/api/v2/search?q=juggling&type=takes", alice)
+    assert code == 200 and [t["id"] for t in found["takes"]] == [take["id"]], found
+
+
 async def test_openapi_lists_the_take_routes(node_client):
     code, doc = await call(node_client, "GET", "/api/openapi.json")
     assert code == 200

@@ -32,10 +32,13 @@ _TAGS = re.compile(r"<[^>]+>")
 @dataclass
 class ExtraKind:
     """A kind of searchable thing owned by another feature (Takes): how to index it and how to show it.
-    `render` returns the entities the viewer may see, in the order of the ids given."""
+    `render` returns the entities the viewer may see, in the order of the ids given. `source` names the
+    model and the column holding each row's search id (a snowflake, so it orders by creation): with it,
+    rebuilds and the start-up sweep cover this kind too."""
 
     build: Builder
     render: Renderer
+    source: tuple[Any, str] | None = None
 
 
 def plain_text(markup: str) -> str:

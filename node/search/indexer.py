@@ -226,11 +226,11 @@ class SearchIndex:
             _, held = self._queue.pop((kind, object_id), ("", []))
             self._queue[(kind, object_id)] = (op, [*held, journal_id])
         synced_at = self._load_state().get("synced_at")
-        for kind in SOURCES:
+        for kind in self.rebuildable():
             if kind in fresh:
                 await self.rebuild([kind], live=True)
             elif synced_at is not None:
-                await self.enqueue(kind, await _changed_since(kind, synced_at), journal=False)
+                await self.enqueue(kind, await self._changed_since(kind, synced_at), journal=False)
         if self._queue:
             self._ensure_pump()
         await self.drain()
@@ -240,25 +240,41 @@ class SearchIndex:
         if opener is not None:
             opener()
 
-    async def rebuild(self, kinds: Iterable[str] = tuple(SOURCES), *, live: bool = False,
+    def rebuildable(self) -> dict[str, tuple[Any, str]]:
+        """Every kind a rebuild can read from the database: (model, column holding the search id)."""
+        kinds = {kind: (model, "id") for kind, (model, _) in SOURCES.items()}
+        kinds.update({kind: extra.source for kind, extra in self.extra.items() if extra.source is not None})
+        return kinds
+
+    async def _changed_since(self, kind: str, synced_at: float) -> list[int]:
+        if kind in SOURCES:
+            return await _changed_since(kind, synced_at)
+        model, column = self.rebuildable()[kind]
+        floor = snowflake_floor(datetime.fromtimestamp(synced_at, UTC))
+        return list(await model.filter(**{f"{column}__gte": floor}).values_list(column, flat=True))
+
+    async def rebuild(self, kinds: Iterable[str] | None = None, *, live: bool = False,
                       progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
-        """Index every row again from the database. `live` (a running node) replaces documents one by one so
-        concurrent updates stay right; otherwise the index is emptied first and filled in bulk (faster)."""
+        """Index every row again from the database (every kind, unless `kinds` names some). `live` (a running
+        node) replaces documents one by one so concurrent updates stay right; otherwise the index is emptied
+        first and filled in bulk (faster)."""
         loop = asyncio.get_running_loop()
         counts: dict[str, int] = {}
-        for kind in kinds:
-            model, _ = SOURCES[kind]
+        sources = self.rebuildable()
+        for kind in kinds if kinds is not None else list(sources):
+            model, column = sources[kind]
+            build = self.builder(kind)
             total = await model.all().count()
             if not live:
                 await loop.run_in_executor(self._writer, self.backend.clear, [kind])
             done, last = 0, -1
             while True:
-                ids = list(await model.filter(id__gt=last).order_by("id").limit(REBUILD_CHUNK).values_list(
-                    "id", flat=True))
+                ids = list(await model.filter(**{f"{column}__gt": last}).order_by(column).limit(
+                    REBUILD_CHUNK).values_list(column, flat=True))
                 if not ids:
                     break
                 last = ids[-1]
-                docs = await BUILDERS[kind](ids)
+                docs = await build(ids)  # type: ignore[misc]
                 write = self.backend.apply if live else getattr(self.backend, "bulk_add", None)
                 if live or write is None:
                     await loop.run_in_executor(self._writer, self.backend.apply, docs, [])

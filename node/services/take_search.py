@@ -57,7 +57,7 @@ def attach(node: Node) -> None:
         shown = await visibility.visible(viewer, [rows[i] for i in ids if i in rows])
         return await take_entities(node, shown, viewer)
 
-    index.register_kind("takes", ExtraKind(build=build, render=render))
+    index.register_kind("takes", ExtraKind(build=build, render=render, source=(Take, "status_id")))
 
     async def upsert(take: Take, **_: Any) -> None:
         await index.enqueue("takes", [take.status_id])
