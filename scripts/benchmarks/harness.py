@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -10,6 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
@@ -17,6 +21,8 @@ from node import config as config_module
 from node.api.keys import NODE
 from node.app import build_app
 from node.runtime import Node
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -60,11 +66,42 @@ class Stopwatch:
         self.seconds = time.perf_counter() - self.start
 
 
-def bench_config(folder: Path, domain: str = "bench.test") -> config_module.Config:
+def bench_config(folder: Path, domain: str = "bench.test", port: int | None = None) -> config_module.Config:
     path = folder / "node.toml"
     path.write_text(f'[node]\ndomain = "{domain}"\nregistrations = "open"\n'
-                    f'[storage]\ndata_dir = "data"\n[federation]\nenabled = false\n')
+                    f'[storage]\ndata_dir = "data"\n[federation]\nenabled = false\n'
+                    + (f"[server]\nport = {port}\n" if port else ""))
     return config_module.load(path)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@asynccontextmanager
+async def node_process(config_path: Path, port: int) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`entativa serve` as its own process, as in production: the load generator then does not share the
+    node's CPU and interpreter. Yields once the node answers."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "node", "--config", str(config_path), "serve", cwd=REPO,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    try:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(400):  # bounded: 20 s at most
+                try:
+                    async with session.get(f"http://127.0.0.1:{port}/api/v1/instance") as response:
+                        await response.read()
+                        break
+                except aiohttp.ClientError:
+                    await asyncio.sleep(0.05)
+            else:
+                raise RuntimeError("the node did not start")
+        yield process
+    finally:
+        process.terminate()
+        await process.wait()
 
 
 @asynccontextmanager
