@@ -36,3 +36,27 @@ async def node_client(aiohttp_client, make_config):  # type: ignore[no-untyped-d
 @pytest.fixture
 def node_of() -> Callable[[Any], Node]:
     return lambda client: client.app[NODE]
+
+
+@pytest.fixture
+async def cluster(tmp_path: Path, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """Several federating nodes in this process (tests/federation_nodes.py). A test module that sets
+    `CLUSTER = E2EECluster` (tests/e2ee_support.py) gets nodes with the e2ee plugin instead."""
+    from federation_nodes import Cluster
+
+    made = getattr(request.module, "CLUSTER", Cluster)(tmp_path)
+    yield made
+    await made.close()
+
+
+@pytest.fixture
+async def crypto_pair(cluster):  # type: ignore[no-untyped-def]
+    """Two nodes, alice on node-a and bob on node-b, each with a crypto-scoped token."""
+    from e2ee_support import crypto_user
+
+    a = await cluster.add_node("node-a")
+    b = await cluster.add_node("node-b")
+    _, alice_token = await crypto_user(a, "alice")
+    _, bob_token = await crypto_user(b, "bob")
+    return a, b, alice_token, bob_token
+

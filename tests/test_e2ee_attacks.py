@@ -12,26 +12,12 @@ from plugins.e2ee import signing
 from plugins.e2ee.client import Refused
 from plugins.e2ee.models import Device, Envelope, Group, OneTimeKey
 
-
-@pytest.fixture
-async def cluster(tmp_path):
-    made = E2EECluster(tmp_path)
-    yield made
-    await made.close()
-
-
-@pytest.fixture
-async def two(cluster):
-    a = await cluster.add_node("node-a")
-    b = await cluster.add_node("node-b")
-    _, alice_token = await crypto_user(a, "alice")
-    _, bob_token = await crypto_user(b, "bob")
-    return a, b, alice_token, bob_token
+CLUSTER = E2EECluster  # the cluster fixture (tests/conftest.py) makes e2ee nodes
 
 
 @pytest.mark.parametrize("backend", ["vodozemac", "olm"])
-async def test_a_swapped_device_key_is_detected(cluster, two, backend):
-    a, b, alice_token, bob_token = two
+async def test_a_swapped_device_key_is_detected(cluster, crypto_pair, backend):
+    a, b, alice_token, bob_token = crypto_pair
     alice = await cluster.device(a, alice_token, backend)
     await cluster.device(b, bob_token)
     bob_on_a = await account_id_on(alice, "bob@node-b.test")
@@ -45,8 +31,8 @@ async def test_a_swapped_device_key_is_detected(cluster, two, backend):
     assert any("signature" in r for r in alice.refused)
 
 
-async def test_a_re_signed_device_under_a_known_id_is_detected(cluster, two):
-    a, b, alice_token, bob_token = two
+async def test_a_re_signed_device_under_a_known_id_is_detected(cluster, crypto_pair):
+    a, b, alice_token, bob_token = crypto_pair
     alice = await cluster.device(a, alice_token)
     bob = await cluster.device(b, bob_token)
     bob_on_a = await account_id_on(alice, "bob@node-b.test")
@@ -66,8 +52,8 @@ async def test_a_re_signed_device_under_a_known_id_is_detected(cluster, two):
 
 
 @pytest.mark.parametrize("backend", ["vodozemac", "olm"])
-async def test_a_swapped_one_time_key_is_detected(cluster, two, backend):
-    a, _, alice_token, _ = two
+async def test_a_swapped_one_time_key_is_detected(cluster, crypto_pair, backend):
+    a, _, alice_token, _ = crypto_pair
     _, carol_token = await crypto_user(a, "carol")
     alice = await cluster.device(a, alice_token, backend)
     carol = await cluster.device(a, carol_token)
@@ -81,8 +67,8 @@ async def test_a_swapped_one_time_key_is_detected(cluster, two, backend):
     assert not alice.sessions
 
 
-async def test_all_zero_keys_are_refused_even_by_the_olm_backend(cluster, two):
-    a, _, alice_token, _ = two
+async def test_all_zero_keys_are_refused_even_by_the_olm_backend(cluster, crypto_pair):
+    a, _, alice_token, _ = crypto_pair
     _, carol_token = await crypto_user(a, "carol")
     alice = await cluster.device(a, alice_token, "olm")
     carol = await cluster.device(a, carol_token, "olm")
@@ -97,8 +83,8 @@ async def test_all_zero_keys_are_refused_even_by_the_olm_backend(cluster, two):
     assert any("small order" in r for r in alice.refused)
 
 
-async def test_malleable_device_signatures_are_refused_even_by_the_olm_backend(cluster, two):
-    a, _, alice_token, _ = two
+async def test_malleable_device_signatures_are_refused_even_by_the_olm_backend(cluster, crypto_pair):
+    a, _, alice_token, _ = crypto_pair
     _, carol_token = await crypto_user(a, "carol")
     alice = await cluster.device(a, alice_token, "olm")
     await cluster.device(a, carol_token)
@@ -119,8 +105,8 @@ async def test_malleable_device_signatures_are_refused_even_by_the_olm_backend(c
     assert any("malleable" in r for r in alice.refused)
 
 
-async def test_a_replayed_megolm_message_is_shown_once(cluster, two):
-    a, b, alice_token, bob_token = two
+async def test_a_replayed_megolm_message_is_shown_once(cluster, crypto_pair):
+    a, b, alice_token, bob_token = crypto_pair
     alice = await cluster.device(a, alice_token)
     bob = await cluster.device(b, bob_token, "olm")
     bob_on_a = await account_id_on(alice, "bob@node-b.test")
@@ -139,8 +125,8 @@ async def test_a_replayed_megolm_message_is_shown_once(cluster, two):
     assert await bob.receive() == []
 
 
-async def test_a_message_moved_to_another_conversation_is_refused(cluster, two):
-    a, b, alice_token, bob_token = two
+async def test_a_message_moved_to_another_conversation_is_refused(cluster, crypto_pair):
+    a, b, alice_token, bob_token = crypto_pair
     alice = await cluster.device(a, alice_token)
     bob = await cluster.device(b, bob_token)
     bob_on_a = await account_id_on(alice, "bob@node-b.test")

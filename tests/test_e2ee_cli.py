@@ -5,17 +5,11 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from e2ee_support import E2EECluster, crypto_user
 
 from plugins.e2ee.client import cli
 
-
-@pytest.fixture
-async def cluster(tmp_path):
-    made = E2EECluster(tmp_path)
-    yield made
-    await made.close()
+CLUSTER = E2EECluster  # the cluster fixture (tests/conftest.py) makes e2ee nodes
 
 
 async def test_two_people_chat_from_two_terminals(cluster, tmp_path, capsys):

@@ -17,25 +17,12 @@ from plugins.e2ee.models import Envelope
 BACKENDS = [("vodozemac", "vodozemac"), ("olm", "olm"), ("olm", "vodozemac"), ("vodozemac", "olm")]
 
 
-@pytest.fixture
-async def cluster(tmp_path):
-    made = E2EECluster(tmp_path)
-    yield made
-    await made.close()
-
-
-@pytest.fixture
-async def pair(cluster):
-    a = await cluster.add_node("node-a")
-    b = await cluster.add_node("node-b")
-    _, alice_token = await crypto_user(a, "alice")
-    _, bob_token = await crypto_user(b, "bob")
-    return a, b, alice_token, bob_token
+CLUSTER = E2EECluster  # the cluster fixture (tests/conftest.py) makes e2ee nodes
 
 
 @pytest.mark.parametrize(("alice_backend", "bob_backend"), BACKENDS)
-async def test_one_to_one_both_ways_across_nodes_and_backends(cluster, pair, alice_backend, bob_backend):
-    a, b, alice_token, bob_token = pair
+async def test_one_to_one_both_ways_across_nodes_and_backends(cluster, crypto_pair, alice_backend, bob_backend):
+    a, b, alice_token, bob_token = crypto_pair
     alice = await cluster.device(a, alice_token, alice_backend)
     bob = await cluster.device(b, bob_token, bob_backend)
     bob_on_a = await account_id_on(alice, "bob@node-b.test")
@@ -60,8 +47,8 @@ async def test_one_to_one_both_ways_across_nodes_and_backends(cluster, pair, ali
         assert await Envelope.all().count() == 0
 
 
-async def test_multi_device_sender_and_recipient(cluster, pair):
-    a, b, alice_token, bob_token = pair
+async def test_multi_device_sender_and_recipient(cluster, crypto_pair):
+    a, b, alice_token, bob_token = crypto_pair
     _, alice_token2 = await crypto_user(a, "alice2")  # another person on node a, as a control
     alice_phone = await cluster.device(a, alice_token)
     _, alice_laptop_token = await _second_token(a, "alice")
@@ -91,8 +78,8 @@ async def _second_token(fed, name):
     return user, token
 
 
-async def test_inside_the_ciphertext_edits_deletes_receipts_timers_and_calls(cluster, pair):
-    a, b, alice_token, bob_token = pair
+async def test_inside_the_ciphertext_edits_deletes_receipts_timers_and_calls(cluster, crypto_pair):
+    a, b, alice_token, bob_token = crypto_pair
     alice = await cluster.device(a, alice_token)
     bob = await cluster.device(b, bob_token, "olm")
     bob_on_a = await account_id_on(alice, "bob@node-b.test")
@@ -115,8 +102,8 @@ async def test_inside_the_ciphertext_edits_deletes_receipts_timers_and_calls(clu
         ("receipt", [first]), ("call.answer", "v=0 answer"), ("delete", first)]
 
 
-async def test_disappearing_messages_are_gone_from_both_databases(cluster, pair):
-    a, b, alice_token, bob_token = pair
+async def test_disappearing_messages_are_gone_from_both_databases(cluster, crypto_pair):
+    a, b, alice_token, bob_token = crypto_pair
     alice = await cluster.device(a, alice_token)
     _, alice_other = await _second_token(a, "alice")
     alice_laptop = await cluster.device(a, alice_other)
@@ -148,8 +135,8 @@ async def test_disappearing_messages_are_gone_from_both_databases(cluster, pair)
     assert bob.timers == {}
 
 
-async def test_node_down_during_sending_receives_everything_once_in_order(cluster, pair):
-    a, b, alice_token, bob_token = pair
+async def test_node_down_during_sending_receives_everything_once_in_order(cluster, crypto_pair):
+    a, b, alice_token, bob_token = crypto_pair
     alice = await cluster.device(a, alice_token)
     bob = await cluster.device(b, bob_token)
     bob_on_a = await account_id_on(alice, "bob@node-b.test")
@@ -175,8 +162,8 @@ async def test_node_down_during_sending_receives_everything_once_in_order(cluste
     assert [m.text for m in got] == texts
 
 
-async def test_group_spanning_two_nodes_with_leaver_and_late_joiner(cluster, pair):
-    a, b, alice_token, bob_token = pair
+async def test_group_spanning_two_nodes_with_leaver_and_late_joiner(cluster, crypto_pair):
+    a, b, alice_token, bob_token = crypto_pair
     _, carol_token = await crypto_user(b, "carol")
     _, dave_token = await crypto_user(a, "dave")
     alice = await cluster.device(a, alice_token)
@@ -237,8 +224,8 @@ async def test_group_spanning_two_nodes_with_leaver_and_late_joiner(cluster, pai
             inbound.session.decrypt(ciphertext)
 
 
-async def test_group_messages_rotate_after_n_messages(cluster, pair):
-    a, b, alice_token, bob_token = pair
+async def test_group_messages_rotate_after_n_messages(cluster, crypto_pair):
+    a, b, alice_token, bob_token = crypto_pair
     alice = await cluster.device(a, alice_token)
     bob = await cluster.device(b, bob_token)
     bob_on_a = await account_id_on(alice, "bob@node-b.test")
@@ -253,8 +240,8 @@ async def test_group_messages_rotate_after_n_messages(cluster, pair):
     assert [m.text for m in await bob.receive()] == [f"m{i}" for i in range(5)]
 
 
-async def test_sending_to_an_account_without_devices_is_refused(cluster, pair):
-    a, b, alice_token, _ = pair
+async def test_sending_to_an_account_without_devices_is_refused(cluster, crypto_pair):
+    a, b, alice_token, _ = crypto_pair
     alice = await cluster.device(a, alice_token)
     bob_on_a = await account_id_on(alice, "bob@node-b.test")
     with pytest.raises(Refused):

@@ -6,17 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-from federation_nodes import Cluster, FedNode, settle
+from federation_nodes import FedNode, settle
 
 from node.models import Account, Delivery, Favourite, Follow, FollowRequest, HomeFeedEntry, Peer, Poll, Status
-
-
-@pytest.fixture
-async def cluster(tmp_path):
-    made = Cluster(tmp_path)
-    yield made
-    await made.close()
 
 
 async def remote_id(fed: FedNode, token: str, handle: str) -> str:

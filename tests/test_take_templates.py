@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from federation_nodes import Cluster, FedNode, settle
+from federation_nodes import FedNode, settle
 from fixtures.social import call, user
 from fixtures.video import mp4, take_form
 
@@ -87,13 +86,6 @@ async def test_bad_templates_are_refused(node_client, node_of):
         assert await TakeTemplate.all().count() == 0
     code, answer = await call(node_client, "GET", "/api/v1/take_templates/nope")
     assert code == 404 and answer == {"error": "Record not found"}
-
-
-@pytest.fixture
-async def cluster(tmp_path):
-    made = Cluster(tmp_path)
-    yield made
-    await made.close()
 
 
 async def fed_take(fed: FedNode, token: str, **fields) -> dict:  # type: ignore[no-untyped-def]

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-from federation_nodes import Cluster, FedNode, PeerServer, peer_keypair, settle
+from federation_nodes import FedNode, PeerServer, peer_keypair, settle
 from fixtures.video import mp4, take_form
 
 from federation.as2 import PUBLIC
@@ -18,13 +17,6 @@ from node.models import Account, Notification, Status, Take, TakeTrend, TrendHou
 from node.services import take_trends
 
 AS2 = {"Accept": "application/activity+json"}
-
-
-@pytest.fixture
-async def cluster(tmp_path):
-    made = Cluster(tmp_path)
-    yield made
-    await made.close()
 
 
 async def post_take(fed: FedNode, token: str, **fields) -> dict:  # type: ignore[no-untyped-def]
