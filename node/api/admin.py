@@ -15,7 +15,7 @@ from .entities.accounts import account_entity
 from .entities.common import iso
 from .entities.statuses import status_entities
 from .keys import NODE
-from .pagination import Page, paged_response
+from .pagination import paged_response, requested_page
 from .params import Params, read_params
 
 routes = web.RouteTableDef()
@@ -54,7 +54,7 @@ def _spec(params: Params) -> moderation.DomainBlockSpec:
 async def list_domain_blocks(request: web.Request) -> web.Response:
     """Blocked domains, newest first."""
     await require_admin(request, "admin:read:domain_blocks")
-    page = Page.from_params(await read_params(request), default=100, most=200)
+    page = requested_page(await read_params(request), default=100, most=200)
     rows = page.arrange(await page.filter(DomainBlock.all()))
     return paged_response(request, [domain_block_entity(b) for b in rows], [b.id for b in rows])
 
@@ -118,7 +118,7 @@ async def list_reports(request: web.Request) -> web.Response:
     """Reports, newest first; resolved=true lists the handled ones."""
     user = await require_admin(request, "admin:read:reports")
     params = await read_params(request)
-    page = Page.from_params(params, default=100, most=200)
+    page = requested_page(params, default=100, most=200)
     query = Report.all().select_related("account", "target_account")
     query = query.filter(action_taken_at__not_isnull=True) if params.bool("resolved") else query.filter(
         action_taken_at=None)

@@ -9,7 +9,7 @@ from ..services import notifications
 from .auth import require_account
 from .entities.notifications import marker_entities, notification_entities
 from .keys import NODE
-from .pagination import Page, paged_response
+from .pagination import paged_response, requested_page
 from .params import read_params
 
 routes = web.RouteTableDef()
@@ -21,7 +21,7 @@ async def listing(request: web.Request) -> web.Response:
     """The caller's notifications, filtered by types[], exclude_types[] and account_id (paginated)."""
     account = await require_account(request, "read:notifications")
     params = await read_params(request)
-    rows = await notifications.listed(account, Page.from_params(params, default=40, most=80),
+    rows = await notifications.listed(account, requested_page(params, default=40, most=80),
                                       types=[str(t) for t in params.list("types")],
                                       exclude_types=[str(t) for t in params.list("exclude_types")],
                                       from_account_id=params.int("account_id"))

@@ -7,41 +7,20 @@ bookmarks, notifications' sources...) the id of the row that put it on the list.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from tortoise.queryset import QuerySet
 
+from ..services.paging import Page
 from .params import Params
 
 
-@dataclass(frozen=True)
-class Page:
-    max_id: int | None
-    since_id: int | None
-    min_id: int | None
-    limit: int
-
-    @classmethod
-    def from_params(cls, params: Params, *, default: int = 20, most: int = 40) -> Page:
-        limit = params.int("limit", default, low=1) or default
-        return cls(max_id=params.int("max_id"), since_id=params.int("since_id"), min_id=params.int("min_id"),
-                   limit=min(limit, most))
-
-    def filter(self, query: QuerySet, key: str = "id") -> QuerySet:
-        """Restrict and order a queryset; call `arrange` on what it returns."""
-        if self.max_id is not None:
-            query = query.filter(**{f"{key}__lt": self.max_id})
-        if self.since_id is not None:
-            query = query.filter(**{f"{key}__gt": self.since_id})
-        if self.min_id is not None:  # the page just after min_id: read upwards, then show newest first
-            return query.filter(**{f"{key}__gt": self.min_id}).order_by(key).limit(self.limit)
-        return query.order_by(f"-{key}").limit(self.limit)
-
-    def arrange(self, rows: Sequence[Any]) -> list[Any]:
-        return list(reversed(rows)) if self.min_id is not None else list(rows)
+def requested_page(params: Params, *, default: int = 20, most: int = 40) -> Page:
+    """The window a request asks for (limit capped at `most`)."""
+    limit = params.int("limit", default, low=1) or default
+    return Page(max_id=params.int("max_id"), since_id=params.int("since_id"), min_id=params.int("min_id"),
+                limit=min(limit, most))
 
 
 def link_header(request: web.Request, keys: Sequence[int]) -> str | None:

@@ -14,7 +14,7 @@ from .auth import optional_account, require_account
 from .entities.accounts import account_entity, relationship_entities
 from .entities.common import iso
 from .keys import NODE
-from .pagination import Page, paged_response
+from .pagination import paged_response, requested_page
 from .params import read_params
 
 routes = web.RouteTableDef()
@@ -27,7 +27,7 @@ async def _relationship(viewer: Account, target_id: int) -> web.Response:
 async def _paged_accounts(request: web.Request, rows: QuerySet, side: str, *, default: int = 40,
                           most: int = 80, extra: Any = None) -> web.Response:
     """A page of accounts listed by relationship rows, paged on the row ids (as Mastodon's Link headers)."""
-    page = Page.from_params(await read_params(request), default=default, most=most)
+    page = requested_page(await read_params(request), default=default, most=most)
     found = page.arrange(await page.filter(rows))
     node = request.app[NODE]
     body = []

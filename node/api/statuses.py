@@ -12,7 +12,7 @@ from .auth import current_grant, optional_account, require_account, require_user
 from .entities.accounts import account_entity
 from .entities.statuses import status_edit_entities, status_entities, status_entity
 from .keys import NODE
-from .pagination import Page, paged_response
+from .pagination import paged_response, requested_page
 from .params import Params, read_params
 
 routes = web.RouteTableDef()
@@ -167,7 +167,7 @@ async def unbookmark(request: web.Request) -> web.Response:
 
 async def _accounts_page(request: web.Request, lister) -> web.Response:  # type: ignore[no-untyped-def]
     viewer = await optional_account(request)
-    page = Page.from_params(await read_params(request), default=40, most=80)
+    page = requested_page(await read_params(request), default=40, most=80)
     rows, keys = await lister(viewer, request.match_info["id"], page)
     node = request.app[NODE]
     return paged_response(request, [account_entity(node, a) for a in rows], keys)

@@ -16,7 +16,7 @@ from .activitypub import _as2, _authorized, _local, _wants_as2
 from .auth import optional_account, require_account
 from .entities.takes import take_entities, template_entities
 from .keys import NODE
-from .pagination import Page, paged_response
+from .pagination import paged_response, requested_page
 from .params import read_params
 
 routes = web.RouteTableDef()
@@ -56,7 +56,7 @@ async def template_takes(request: web.Request) -> web.Response:
     viewer = await optional_account(request)
     params = await read_params(request)
     template = await take_templates.find(request.match_info["id"])
-    rows, keys = await takes.by_template(viewer, template.id, Page.from_params(params))
+    rows, keys = await takes.by_template(viewer, template.id, requested_page(params))
     return paged_response(request, await take_entities(request.app[NODE], rows, viewer), keys)
 
 

@@ -16,7 +16,7 @@ from .activitypub import _as2, _authorized, _local, _wants_as2
 from .auth import optional_account, require_account
 from .entities.takes import participation_entity, take_entities, trend_entities
 from .keys import NODE
-from .pagination import Page, paged_response
+from .pagination import paged_response, requested_page
 from .params import read_params
 
 routes = web.RouteTableDef()
@@ -62,7 +62,7 @@ async def trend_takes(request: web.Request) -> web.Response:
     viewer = await optional_account(request)
     params = await read_params(request)
     trend = await take_trends.find(request.match_info["id"])
-    rows, keys = await takes.by_trend(viewer, trend, Page.from_params(params))
+    rows, keys = await takes.by_trend(viewer, trend, requested_page(params))
     return paged_response(request, await take_entities(request.app[NODE], rows, viewer), keys)
 
 
@@ -73,7 +73,7 @@ async def participants(request: web.Request) -> web.Response:
     trend = await take_trends.find(request.match_info["id"])
     if not trend.local:
         raise NotFound("This server does not keep that trend's participants; its origin does")
-    page = Page.from_params(params)
+    page = requested_page(params)
     rows = await take_trends.participants(trend, max_id=page.max_id, limit=page.limit)
     return paged_response(request, [participation_entity(r) for r in rows], [r.id for r in rows])
 

@@ -15,7 +15,7 @@ from ..services import statuses, take_templates, takes, visibility
 from .auth import current_grant, optional_account, require_account, require_user
 from .entities.takes import take_entities, take_entity, template_entity
 from .keys import NODE
-from .pagination import Page, paged_response
+from .pagination import paged_response, requested_page
 from .params import Params, read_params
 
 routes = web.RouteTableDef()
@@ -90,7 +90,7 @@ async def feed(request: web.Request) -> web.Response:
     viewer = await optional_account(request)
     params = await read_params(request)
     which = params.str("feed", "local", choices=("following", "local", "public", "trending")) or "local"
-    page = Page.from_params(params)
+    page = requested_page(params)
     rows, keys = await takes.feed(viewer, which, page, offset=params.int("offset", 0, low=0) or 0)
     body = await take_entities(request.app[NODE], rows, viewer)
     if which == "trending":

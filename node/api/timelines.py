@@ -10,7 +10,7 @@ from ..services import timelines
 from .auth import optional_account, require_account
 from .entities.statuses import status_entities
 from .keys import NODE
-from .pagination import Page, paged_response
+from .pagination import paged_response, requested_page
 from .params import Params, read_params
 
 routes = web.RouteTableDef()
@@ -28,7 +28,7 @@ def _where(params: Params) -> dict[str, bool]:
 async def home(request: web.Request) -> web.Response:
     """The caller's home timeline: own statuses and those of followed accounts (paginated)."""
     viewer = await require_account(request, "read:statuses")
-    rows, keys = await timelines.home(viewer, Page.from_params(await read_params(request)))
+    rows, keys = await timelines.home(viewer, requested_page(await read_params(request)))
     return await _page(request, viewer, rows, keys)
 
 
@@ -37,7 +37,7 @@ async def public(request: web.Request) -> web.Response:
     """Public statuses, optionally only local, only remote or only with media (paginated)."""
     viewer = await optional_account(request)
     params = await read_params(request)
-    rows, keys = await timelines.public(viewer, Page.from_params(params), **_where(params))
+    rows, keys = await timelines.public(viewer, requested_page(params), **_where(params))
     return await _page(request, viewer, rows, keys)
 
 
@@ -47,7 +47,7 @@ async def hashtag(request: web.Request) -> web.Response:
     viewer = await optional_account(request)
     params = await read_params(request)
     rows, keys = await timelines.hashtag(
-        viewer, request.match_info["hashtag"], Page.from_params(params), any_of=[str(t) for t in params.list("any")],
+        viewer, request.match_info["hashtag"], requested_page(params), any_of=[str(t) for t in params.list("any")],
         all_of=[str(t) for t in params.list("all")], none_of=[str(t) for t in params.list("none")], **_where(params))
     return await _page(request, viewer, rows, keys)
 
@@ -58,7 +58,7 @@ async def account_statuses(request: web.Request) -> web.Response:
     viewer = await optional_account(request)
     params = await read_params(request)
     rows, keys = await timelines.account_statuses(
-        viewer, request.match_info["id"], Page.from_params(params), only_media=params.bool("only_media"),
+        viewer, request.match_info["id"], requested_page(params), only_media=params.bool("only_media"),
         exclude_replies=params.bool("exclude_replies"), exclude_reblogs=params.bool("exclude_reblogs"),
         pinned=params.bool("pinned"), tagged=params.str("tagged") or None)
     return await _page(request, viewer, rows, keys)
@@ -68,7 +68,7 @@ async def account_statuses(request: web.Request) -> web.Response:
 async def bookmarks(request: web.Request) -> web.Response:
     """The caller's bookmarked statuses, newest bookmark first (paginated)."""
     viewer = await require_account(request, "read:bookmarks")
-    rows, keys = await timelines.bookmarks(viewer, Page.from_params(await read_params(request)))
+    rows, keys = await timelines.bookmarks(viewer, requested_page(await read_params(request)))
     return await _page(request, viewer, rows, keys)
 
 
@@ -76,5 +76,5 @@ async def bookmarks(request: web.Request) -> web.Response:
 async def favourites(request: web.Request) -> web.Response:
     """The caller's favourited statuses, newest favourite first (paginated)."""
     viewer = await require_account(request, "read:favourites")
-    rows, keys = await timelines.favourites(viewer, Page.from_params(await read_params(request)))
+    rows, keys = await timelines.favourites(viewer, requested_page(await read_params(request)))
     return await _page(request, viewer, rows, keys)

@@ -11,7 +11,6 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from ..api.pagination import Page
 from ..errors import NotFound
 from ..models import (
     Account,
@@ -30,6 +29,7 @@ from ..models import (
 )
 from ..models.marker import TIMELINES
 from ..runtime import Node
+from .paging import Page
 
 
 async def _silenced(recipient_id: int, sender_id: int) -> bool:

@@ -18,13 +18,13 @@ from aiohttp.web_request import FileField
 from tortoise.expressions import F, Subquery
 from tortoise.transactions import in_transaction
 
-from ..api.pagination import Page
 from ..errors import NotFound, ValidationFailed
 from ..models import Account, BehindTheTakeStep, Follow, MediaAttachment, Status, Take, TakeTrend
 from ..models.status import VISIBILITIES
 from ..runtime import Node
 from . import media as media_service
 from . import statuses, visibility
+from .paging import Page
 
 PLAYABLE_CODECS = {"h264": "H.264", "hevc": "H.265", "vp8": "VP8", "vp9": "VP9", "av1": "AV1"}
 CONTAINERS = {"mp4", "mov", "webm", "matroska"}

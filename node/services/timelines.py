@@ -13,9 +13,9 @@ from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
 
 from ..activitypub import moderation
-from ..api.pagination import Page
 from ..models import Account, Bookmark, Favourite, HomeFeedEntry, MediaAttachment, Mention, Status, StatusTag
 from . import accounts, visibility
+from .paging import Page
 
 
 def _with_media(query: QuerySet) -> QuerySet:

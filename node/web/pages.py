@@ -10,10 +10,11 @@ from aiohttp import web
 
 from ..api.entities.accounts import account_entity, relationship_entities
 from ..api.keys import NODE
-from ..api.pagination import Page
+from ..api.pagination import requested_page
 from ..api.params import Params
 from ..models import Status
 from ..services import accounts, statuses, timelines, visibility
+from ..services.paging import Page
 from .render import notification_views, status_views
 from .session import page, require_viewer, viewer
 
@@ -22,7 +23,7 @@ PAGE_SIZE = 20
 
 
 def _page(request: web.Request) -> Page:
-    return Page.from_params(Params({"max_id": request.query.get("max_id")}), default=PAGE_SIZE, most=PAGE_SIZE)
+    return requested_page(Params({"max_id": request.query.get("max_id")}), default=PAGE_SIZE, most=PAGE_SIZE)
 
 
 def _older(request: web.Request, keys: Sequence[int], size: int = PAGE_SIZE) -> str | None:

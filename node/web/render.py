@@ -11,9 +11,9 @@ from aiohttp import web
 from ..api.entities.notifications import notification_entities
 from ..api.entities.statuses import status_entities
 from ..api.keys import NODE
-from ..api.pagination import Page
 from ..models import Account, Status
 from ..services import notifications
+from ..services.paging import Page
 
 
 async def status_views(request: web.Request, rows: Sequence[Status], me: Account | None) -> list[dict[str, Any]]:

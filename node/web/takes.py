@@ -9,10 +9,11 @@ from aiohttp.web_request import FileField
 
 from ..api.entities.takes import take_entities, take_entity, template_entities, trend_entities
 from ..api.keys import NODE
-from ..api.pagination import Page
+from ..api.pagination import requested_page
 from ..api.params import Params
 from ..errors import DomainError
 from ..services import take_templates, take_trends, takes
+from ..services.paging import Page
 from .session import check_csrf, page, redirect, require_viewer, viewer
 
 routes = web.RouteTableDef()
@@ -21,7 +22,7 @@ FEEDS = {"local": "On this server", "following": "Following", "trending": "Trend
 
 
 def _page(request: web.Request) -> Page:
-    return Page.from_params(Params({"max_id": request.query.get("max_id")}), default=PAGE_SIZE, most=PAGE_SIZE)
+    return requested_page(Params({"max_id": request.query.get("max_id")}), default=PAGE_SIZE, most=PAGE_SIZE)
 
 
 @routes.get("/takes")
