@@ -13,8 +13,9 @@ from .api.keys import NODE
 from .api.middleware import database_context, errors
 from .config import Config
 from .jobs import start_scheduler
+from .lifecycle import start_node, stop_node
 from .plugins import load_plugins
-from .runtime import Node, start_node, stop_node
+from .runtime import Node
 
 MB = 1024 * 1024
 

@@ -41,7 +41,7 @@ def _instance_key(config: Config) -> Path:
 
 
 async def _with_node(config: Config, work):  # type: ignore[no-untyped-def]
-    from .runtime import start_node, stop_node
+    from .lifecycle import start_node, stop_node
 
     node = await start_node(config)
     try:

@@ -1,6 +1,7 @@
-"""The running node: config, database context, event bus and scheduler, opened and closed in one place.
+"""The running node: config, database context, event bus, scheduler and the attached federation and search.
 
-Everything a service needs from its surroundings comes through `Node`; nothing reads globals.
+Everything a service needs from its surroundings comes through `Node`; nothing reads globals. This module
+stays low in the import graph (it imports no service): node/lifecycle.py builds and stops a Node.
 """
 
 from __future__ import annotations
@@ -10,16 +11,19 @@ import functools
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from tortoise.context import TortoiseContext
 
 from .config import Config
-from .db import APPS, close_database, open_database
 from .events import EventBus
-from .plugins import Plugins, load_plugins
 from .urls import Urls
+
+if TYPE_CHECKING:
+    from .activitypub.state import Federation
+    from .plugins import Plugins
+    from .search.indexer import SearchIndex
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -31,9 +35,9 @@ class Node:
     db: TortoiseContext
     bus: EventBus = field(default_factory=EventBus)
     scheduler: AsyncIOScheduler | None = None
-    plugins: Plugins = field(default_factory=Plugins.none)
-    federation: Any = None  # node.activitypub.state.Federation once attached
-    search: Any = None  # node.search.indexer.SearchIndex, attached at start
+    plugins: Plugins = field(default_factory=lambda: _no_plugins())
+    federation: Federation | None = None  # attached by node.activitypub.attach at start
+    search: SearchIndex | None = None  # attached by node.search.attach at start
     _tasks: set[asyncio.Task] = field(default_factory=set)
 
     @property
@@ -64,44 +68,7 @@ class Node:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
 
-def _register_subscribers(node: Node) -> None:
-    from .services import feeds, notifications, take_templates, take_trends, takes
+def _no_plugins() -> Plugins:
+    from .plugins import Plugins
 
-    for module in (feeds, notifications, takes, take_trends, take_templates):
-        module.subscribe(node)
-
-
-async def start_node(config: Config, plugins: Plugins | None = None, *, resolver: Any = None) -> Node:
-    """Load the enabled plugins (unless given), open the database with their models (running migrations),
-    make the data folders, wire the event subscribers."""
-    plugins = plugins if plugins is not None else load_plugins(config)
-    apps = {**APPS, **plugins.tortoise_apps()}
-    config.data_dir.mkdir(parents=True, exist_ok=True)
-    config.media_dir.mkdir(parents=True, exist_ok=True)
-    node = Node(config=config, db=await open_database(config.database_url, apps), plugins=plugins)
-    _register_subscribers(node)
-    from .search import attach as attach_search
-
-    attach_search(node).start()  # replays index work a crash left behind, in the background
-    from .services import take_search
-
-    take_search.attach(node)
-    with node.db:
-        await plugins.attach(node)
-    from .activitypub import attach  # `resolver` maps test host names (node-a.test) to loopback ports
-
-    await attach(node, resolver)
-    return node
-
-
-async def stop_node(node: Node) -> None:
-    from .activitypub import detach
-
-    if node.scheduler is not None and node.scheduler.running:
-        node.scheduler.shutdown(wait=False)
-    await detach(node)
-    await node.settle()
-    if node.search is not None:
-        with node.db:
-            await node.search.close()
-    await close_database(node.db)
+    return Plugins.none()

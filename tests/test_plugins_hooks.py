@@ -15,10 +15,10 @@ from federation.inbox import ActivityRegistry
 from node.api.keys import NODE
 from node.app import build_app
 from node.jobs import start_scheduler
+from node.lifecycle import start_node, stop_node
 from node.models import Account, Follow, Status
 from node.plugin_api import AccountInfo
 from node.plugins import PATH_ENV, PluginError, load_plugins
-from node.runtime import start_node, stop_node
 
 FIXTURES = Path(__file__).parent / "fixtures" / "plugins"
 

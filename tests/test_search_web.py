@@ -7,7 +7,7 @@ import asyncio
 from support import bearer, create_user, write_config
 
 from node import cli
-from node.runtime import start_node, stop_node
+from node.lifecycle import start_node, stop_node
 from node.services import statuses
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from _seed import Seeder, stamp
 from harness import Result, Stopwatch, bench_config, p50_p95
 
+from node.lifecycle import start_node, stop_node
 from node.models.base import snowflake
-from node.runtime import start_node, stop_node
 from node.search.backend import Audience, Filters, bounding_box, distance_km
 from node.search.query import parse
 

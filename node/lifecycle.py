@@ -1,0 +1,48 @@
+"""Building and stopping a node: the one place that wires the database, event subscribers, search,
+plugins and federation together. It sits at the top of the import graph (beside app.py and cli.py); nothing
+below imports it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import activitypub, search
+from .config import Config
+from .db import APPS, close_database, open_database
+from .plugins import Plugins, load_plugins
+from .runtime import Node
+from .services import feeds, notifications, take_search, take_templates, take_trends, takes
+
+
+def _register_subscribers(node: Node) -> None:
+    for module in (feeds, notifications, takes, take_trends, take_templates):
+        module.subscribe(node)
+
+
+async def start_node(config: Config, plugins: Plugins | None = None, *, resolver: Any = None) -> Node:
+    """Load the enabled plugins (unless given), open the database with their models (running migrations),
+    make the data folders, wire the event subscribers."""
+    plugins = plugins if plugins is not None else load_plugins(config)
+    apps = {**APPS, **plugins.tortoise_apps()}
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    config.media_dir.mkdir(parents=True, exist_ok=True)
+    node = Node(config=config, db=await open_database(config.database_url, apps), plugins=plugins)
+    _register_subscribers(node)
+    search.attach(node).start()  # replays index work a crash left behind, in the background
+    take_search.attach(node)
+    with node.db:
+        await plugins.attach(node)
+    await activitypub.attach(node, resolver)  # `resolver` maps test host names (node-a.test) to loopback ports
+    return node
+
+
+async def stop_node(node: Node) -> None:
+    if node.scheduler is not None and node.scheduler.running:
+        node.scheduler.shutdown(wait=False)
+    await activitypub.detach(node)
+    await node.settle()
+    if node.search is not None:
+        with node.db:
+            await node.search.close()
+    await close_database(node.db)
