@@ -16,6 +16,7 @@ from .jobs import start_scheduler
 from .lifecycle import start_node, stop_node
 from .plugins import load_plugins
 from .runtime import Node
+from .streaming import http as streaming_http
 
 MB = 1024 * 1024
 
@@ -54,6 +55,7 @@ def build_app(config: Config, *, scheduler: bool = True, node: Node | None = Non
 
     app.cleanup_ctx.append(lifecycle)
     api.add_routes(app)
+    streaming_http.setup(app)
     pages.setup(app)
     plugins.add_to_app(app)
     config.media_dir.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import activitypub, search
+from . import activitypub, search, streaming
 from .config import Config
 from .db import APPS, close_database, open_database
 from .plugins import Plugins, load_plugins
@@ -28,6 +28,7 @@ async def start_node(config: Config, plugins: Plugins | None = None, *, resolver
     config.data_dir.mkdir(parents=True, exist_ok=True)
     config.media_dir.mkdir(parents=True, exist_ok=True)
     node = Node(config=config, db=await open_database(config.database_url, apps), plugins=plugins)
+    streaming.attach(node)  # first: a deleted status's feed rows must still be there for its `delete` event
     _register_subscribers(node)
     search.attach(node).start()  # replays index work a crash left behind, in the background
     take_search.attach(node)
@@ -42,6 +43,8 @@ async def stop_node(node: Node) -> None:
         node.scheduler.shutdown(wait=False)
     await activitypub.detach(node)
     await node.settle()
+    if node.streams is not None:
+        await node.streams.close()
     if node.search is not None:
         with node.db:
             await node.search.close()

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .activitypub.state import Federation
     from .plugins import Plugins
     from .search.indexer import SearchIndex
+    from .streaming.hub import Hub
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -38,6 +39,7 @@ class Node:
     plugins: Plugins = field(default_factory=lambda: _no_plugins())
     federation: Federation | None = None  # attached by node.activitypub.attach at start
     search: SearchIndex | None = None  # attached by node.search.attach at start
+    streams: Hub | None = None  # attached by node.streaming.attach at start
     _tasks: set[asyncio.Task] = field(default_factory=set)
 
     @property

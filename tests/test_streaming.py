@@ -1,0 +1,172 @@
+"""The streaming API over real HTTP: the WebSocket at /api/v1/streaming and the server-sent-event endpoints,
+Mastodon's streams, events and payload encoding, and its errors for bad tokens and unknown streams."""
+
+from __future__ import annotations
+
+import json
+
+from fixtures.social import call, follow, post, relate, user
+from streaming_support import EventStream, Socket
+from support import bearer, create_user
+
+
+async def test_health_and_instance_urls(node_client):
+    response = await node_client.get("/api/v1/streaming/health")
+    assert response.status == 200 and await response.text() == "OK"
+    _, v2 = await call(node_client, "GET", "/api/v2/instance")
+    _, v1 = await call(node_client, "GET", "/api/v1/instance")
+    assert v2["configuration"]["urls"]["streaming"] == "ws://localhost"
+    assert v1["urls"]["streaming_api"] == "ws://localhost"
+
+
+async def test_user_stream_gets_home_updates_notifications_and_deletes(node_client, node_of):
+    node = node_of(node_client)
+    ana_id, ana = await user(node, "ana")
+    ben_id, ben = await user(node, "ben")
+    await follow(node_client, ana, ben_id)
+    socket = await Socket.open(node_client, ana, "user")
+    status = await post(node_client, ben, "hello ana's home")
+    stream, event, payload = await socket.event()
+    assert (stream, event) == (["user"], "update")
+    assert payload["id"] == status["id"] and payload["account"]["id"] == ben_id
+    assert payload["favourited"] is False and payload["content"] == status["content"]
+    mine = await post(node_client, ana, "my own post")
+    assert (await socket.event())[2]["id"] == mine["id"]  # the author's home has it too
+    await call(node_client, "POST", f"/api/v1/statuses/{mine['id']}/favourite", ben)
+    stream, event, notification = await socket.event()
+    assert (stream, event) == (["user"], "notification")
+    assert notification["type"] == "favourite" and notification["account"]["id"] == ben_id
+    assert notification["status"]["id"] == mine["id"]
+    await call(node_client, "DELETE", f"/api/v1/statuses/{status['id']}", ben)
+    assert await socket.event() == (["user"], "delete", status["id"])  # the bare id, as a string
+    await socket.close()
+
+
+async def test_public_local_media_and_hashtag_streams(node_client, node_of):
+    node = node_of(node_client)
+    _, ana = await user(node, "ana")
+    _, ben = await user(node, "ben")
+    socket = await Socket.open(node_client, ana, "public", "public:local", "public:remote",
+                               {"stream": "hashtag", "tag": "Cats"})
+    tagged = await post(node_client, ben, "look #cats")
+    seen = {tuple(stream): payload["id"] for stream, event, payload in
+            [await socket.event() for _ in range(3)] if event == "update"}
+    assert seen == {("public",): tagged["id"], ("public:local",): tagged["id"], ("hashtag", "Cats"): tagged["id"]}
+    await post(node_client, ben, "only for followers #cats", visibility="private")
+    await post(node_client, ben, "quietly #cats", visibility="unlisted")
+    shown = await post(node_client, ben, "plain and public")
+    assert [await socket.event() for _ in range(2)] == [
+        (["public"], "update", await _anonymous(node_client, shown["id"])),
+        (["public:local"], "update", await _anonymous(node_client, shown["id"]))]
+    await socket.close()
+
+
+async def _anonymous(client, status_id: str) -> dict:  # type: ignore[no-untyped-def]
+    code, body = await call(client, "GET", f"/api/v1/statuses/{status_id}")
+    assert code == 200
+    return body
+
+
+async def test_blocks_and_mutes_hide_events(node_client, node_of):
+    node = node_of(node_client)
+    ana_id, ana = await user(node, "ana")
+    ben_id, ben = await user(node, "ben")
+    carl_id, carl = await user(node, "carl")
+    _, dora = await user(node, "dora")
+    await follow(node_client, ana, ben_id)
+    await follow(node_client, ana, carl_id)
+    socket = await Socket.open(node_client, ana, "user", "public")
+    await relate(node_client, ana, ben_id, "mute")
+    await relate(node_client, carl, ana_id, "block")  # carl blocks ana: she may not see his posts
+    await post(node_client, ben, "muted ben")
+    await post(node_client, carl, "carl who blocks")
+    await post(node_client, dora, f"dora mentions @ben")  # mentions a muted account: hidden too
+    control = await post(node_client, dora, "dora alone")
+    assert await socket.event() == (["public"], "update", await _anonymous(node_client, control["id"]))
+    await relate(node_client, ana, ben_id, "unmute")
+    again = await post(node_client, ben, "ben again")
+    events = [await socket.event() for _ in range(2)]
+    assert {(tuple(s), e, p["id"]) for s, e, p in events} == {(("user",), "update", again["id"]),
+                                                               (("public",), "update", again["id"])}
+    await socket.close()
+
+
+async def test_errors_for_tokens_streams_and_scopes(node_client, node_of):
+    node = node_of(node_client)
+    _, token = await user(node, "ana")
+    _, writer = await create_user(node, "wri", scopes="write")
+    cases = [
+        ("/api/v1/streaming/user", None, 401, "Missing access token"),
+        ("/api/v1/streaming/user", "not-a-token", 401, "Invalid access token"),
+        ("/api/v1/streaming/nowhere", token, 400, "Unknown channel requested"),
+        ("/api/v1/streaming/hashtag", token, 400, "Missing tag name parameter"),
+        ("/api/v1/streaming/user", writer, 401, "Access token does not have the required scopes"),
+        ("/api/v1/streaming", token, 400, "Unknown channel requested"),  # not a WebSocket upgrade
+    ]
+    for path, bad, status, message in cases:
+        response = await node_client.get(path, headers=bearer(bad) if bad else {})
+        assert (response.status, await response.json()) == (status, {"error": message}), path
+    response = await node_client.get("/api/v1/streaming/public?access_token=nope")
+    assert response.status == 401
+    # a refused WebSocket upgrade says why, as Mastodon's does
+    for headers, message in (({}, "Missing access token"), (bearer("nope"), "Invalid access token")):
+        response = await node_client.get("/api/v1/streaming", headers={
+            **headers, "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
+        assert response.status == 401 and response.headers["X-Error-Message"] == message
+    socket = await Socket.open(node_client, writer, "public")  # public streams need no scope
+    await socket.subscribe("user")
+    assert await socket.receive() == {"error": "Access token does not have the required scopes", "status": 401}
+    await socket.subscribe("no-such-stream")
+    assert await socket.receive() == {"error": "Access token does not have the required scopes", "status": 401}
+    reader = await Socket.open(node_client, token)
+    await reader.subscribe("no-such-stream")
+    assert await reader.receive() == {"error": "Unknown stream type", "status": 400}
+    await reader.close()
+    await socket.subscribe({"stream": "hashtag"})
+    assert await socket.receive() == {"error": "Missing tag name parameter", "status": 400}
+    await socket.ws.send_str("not json")  # ignored, as Mastodon does
+    await socket.sync()
+    await socket.ws.send_bytes(b"\x00")
+    closing = await socket.ws.receive()
+    assert closing.type.name in ("CLOSE", "CLOSED") and socket.ws.close_code == 1003
+
+
+async def test_token_by_query_and_websocket_protocol(node_client, node_of):
+    node = node_of(node_client)
+    _, ana = await user(node, "ana")
+    _, ben = await user(node, "ben")
+    by_query = await Socket.open(node_client, None, path=f"/api/v1/streaming?access_token={ana}&stream=public")
+    by_protocol = await Socket.open(node_client, None, "public", protocols=(ben,))
+    assert by_protocol.ws.protocol == ben  # echoed, as browsers require
+    status = await post(node_client, ben, "to both")
+    assert (await by_query.event())[2]["id"] == status["id"]
+    assert (await by_protocol.event())[2]["id"] == status["id"]
+    await by_query.subscribe("public", kind="unsubscribe")
+    await by_query.sync()
+    second = await post(node_client, ben, "only the protocol one")
+    assert (await by_protocol.event())[2]["id"] == second["id"]
+    await by_query.sync()  # nothing came before the sync answer
+    await by_query.close()
+    await by_protocol.close()
+
+
+async def test_server_sent_events(node_client, node_of):
+    node = node_of(node_client)
+    ana_id, ana = await user(node, "ana")
+    ben_id, ben = await user(node, "ben")
+    await follow(node_client, ana, ben_id)
+    home = await EventStream.open(node_client, "/api/v1/streaming/user", ana)
+    notifications = await EventStream.open(node_client, "/api/v1/streaming/user/notification", ana)
+    tag = await EventStream.open(node_client, "/api/v1/streaming/hashtag?tag=news", ana)
+    local = await EventStream.open(node_client, "/api/v1/streaming/public/local", ana)
+    status = await post(node_client, ben, "breaking #news")
+    for stream in (home, tag, local):
+        name, data = await stream.event()
+        assert name == "update" and json.loads(data)["id"] == status["id"]
+    await follow(node_client, ben, ana_id)
+    name, data = await notifications.event()
+    assert name == "notification" and json.loads(data)["type"] == "follow"
+    assert (await home.event())[0] == "notification"  # the user stream carries notifications too
+    for stream in (home, notifications, tag, local):
+        stream.close()
