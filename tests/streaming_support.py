@@ -19,8 +19,14 @@ class Socket:
         self.ws = ws
 
     @classmethod
-    async def open(cls, client: Any, token: str | None, *streams: str | dict[str, Any], path: str = "/api/v1/streaming",
-                   **kwargs: Any) -> Socket:
+    async def open(
+        cls,
+        client: Any,
+        token: str | None,
+        *streams: str | dict[str, Any],
+        path: str = "/api/v1/streaming",
+        **kwargs: Any,
+    ) -> Socket:
         headers = {**(bearer(token) if token else {}), **kwargs.pop("headers", {})}
         socket = cls(await client.ws_connect(path, headers=headers, **kwargs))
         for stream in streams:

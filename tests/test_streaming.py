@@ -46,18 +46,27 @@ async def test_public_local_media_and_hashtag_streams(node_client, node_of):
     node = node_of(node_client)
     _, ana = await user(node, "ana")
     _, ben = await user(node, "ben")
-    socket = await Socket.open(node_client, ana, "public", "public:local", "public:remote",
-                               {"stream": "hashtag", "tag": "Cats"})
+    socket = await Socket.open(
+        node_client, ana, "public", "public:local", "public:remote", {"stream": "hashtag", "tag": "Cats"}
+    )
     tagged = await post(node_client, ben, "look #cats")
-    seen = {tuple(stream): payload["id"] for stream, event, payload in
-            [await socket.event() for _ in range(3)] if event == "update"}
-    assert seen == {("public",): tagged["id"], ("public:local",): tagged["id"], ("hashtag", "Cats"): tagged["id"]}
+    seen = {
+        tuple(stream): payload["id"]
+        for stream, event, payload in [await socket.event() for _ in range(3)]
+        if event == "update"
+    }
+    assert seen == {
+        ("public",): tagged["id"],
+        ("public:local",): tagged["id"],
+        ("hashtag", "Cats"): tagged["id"],
+    }
     await post(node_client, ben, "only for followers #cats", visibility="private")
     await post(node_client, ben, "quietly #cats", visibility="unlisted")
     shown = await post(node_client, ben, "plain and public")
     assert [await socket.event() for _ in range(2)] == [
         (["public"], "update", await _anonymous(node_client, shown["id"])),
-        (["public:local"], "update", await _anonymous(node_client, shown["id"]))]
+        (["public:local"], "update", await _anonymous(node_client, shown["id"])),
+    ]
     await socket.close()
 
 
@@ -80,14 +89,16 @@ async def test_blocks_and_mutes_hide_events(node_client, node_of):
     await relate(node_client, carl, ana_id, "block")  # carl blocks ana: she may not see his posts
     await post(node_client, ben, "muted ben")
     await post(node_client, carl, "carl who blocks")
-    await post(node_client, dora, f"dora mentions @ben")  # mentions a muted account: hidden too
+    await post(node_client, dora, "dora mentions @ben")  # mentions a muted account: hidden too
     control = await post(node_client, dora, "dora alone")
     assert await socket.event() == (["public"], "update", await _anonymous(node_client, control["id"]))
     await relate(node_client, ana, ben_id, "unmute")
     again = await post(node_client, ben, "ben again")
     events = [await socket.event() for _ in range(2)]
-    assert {(tuple(s), e, p["id"]) for s, e, p in events} == {(("user",), "update", again["id"]),
-                                                               (("public",), "update", again["id"])}
+    assert {(tuple(s), e, p["id"]) for s, e, p in events} == {
+        (("user",), "update", again["id"]),
+        (("public",), "update", again["id"]),
+    }
     await socket.close()
 
 
@@ -110,15 +121,28 @@ async def test_errors_for_tokens_streams_and_scopes(node_client, node_of):
     assert response.status == 401
     # a refused WebSocket upgrade says why, as Mastodon's does
     for headers, message in (({}, "Missing access token"), (bearer("nope"), "Invalid access token")):
-        response = await node_client.get("/api/v1/streaming", headers={
-            **headers, "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
-            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
+        response = await node_client.get(
+            "/api/v1/streaming",
+            headers={
+                **headers,
+                "Connection": "Upgrade",
+                "Upgrade": "websocket",
+                "Sec-WebSocket-Version": "13",
+                "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+            },
+        )
         assert response.status == 401 and response.headers["X-Error-Message"] == message
     socket = await Socket.open(node_client, writer, "public")  # public streams need no scope
     await socket.subscribe("user")
-    assert await socket.receive() == {"error": "Access token does not have the required scopes", "status": 401}
+    assert await socket.receive() == {
+        "error": "Access token does not have the required scopes",
+        "status": 401,
+    }
     await socket.subscribe("no-such-stream")
-    assert await socket.receive() == {"error": "Access token does not have the required scopes", "status": 401}
+    assert await socket.receive() == {
+        "error": "Access token does not have the required scopes",
+        "status": 401,
+    }
     reader = await Socket.open(node_client, token)
     await reader.subscribe("no-such-stream")
     assert await reader.receive() == {"error": "Unknown stream type", "status": 400}
@@ -136,7 +160,9 @@ async def test_token_by_query_and_websocket_protocol(node_client, node_of):
     node = node_of(node_client)
     _, ana = await user(node, "ana")
     _, ben = await user(node, "ben")
-    by_query = await Socket.open(node_client, None, path=f"/api/v1/streaming?access_token={ana}&stream=public")
+    by_query = await Socket.open(
+        node_client, None, path=f"/api/v1/streaming?access_token={ana}&stream=public"
+    )
     by_protocol = await Socket.open(node_client, None, "public", protocols=(ben,))
     assert by_protocol.ws.protocol == ben  # echoed, as browsers require
     status = await post(node_client, ben, "to both")

@@ -39,8 +39,19 @@ from .streams import (
     user_channel,
 )
 
-__all__ = ["PUBLIC_CHANNELS", "Hub", "Message", "attach", "direct_channel", "hashtag_channel", "list_channel",
-           "listening", "notifications_channel", "publish", "user_channel"]
+__all__ = [
+    "PUBLIC_CHANNELS",
+    "Hub",
+    "Message",
+    "attach",
+    "direct_channel",
+    "hashtag_channel",
+    "list_channel",
+    "listening",
+    "notifications_channel",
+    "publish",
+    "user_channel",
+]
 
 
 def encode(payload: Any) -> str | None:
@@ -49,7 +60,9 @@ def encode(payload: Any) -> str | None:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
 
 
-async def publish(node: Node, channel: str, event: str, payload: Any = None, *, about: Iterable[int] = ()) -> None:
+async def publish(
+    node: Node, channel: str, event: str, payload: Any = None, *, about: Iterable[int] = ()
+) -> None:
     """Send `event` to everyone listening to `channel` (see the module docstring)."""
     if node.streams is None:
         return

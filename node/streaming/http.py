@@ -26,9 +26,17 @@ from .hub import Outbox, Subscription, sse_frame, ws_frame
 
 routes = web.RouteTableDef()
 
-SSE_PATHS = {"user": "user", "user/notification": "user:notification", "public": "public",
-             "public/local": "public:local", "public/remote": "public:remote", "hashtag": "hashtag",
-             "hashtag/local": "hashtag:local", "list": "list", "direct": "direct"}
+SSE_PATHS = {
+    "user": "user",
+    "user/notification": "user:notification",
+    "public": "public",
+    "public/local": "public:local",
+    "public/remote": "public:remote",
+    "hashtag": "hashtag",
+    "hashtag/local": "hashtag:local",
+    "list": "list",
+    "direct": "direct",
+}
 SSE_HEARTBEAT_SECONDS = 15.0  # Mastodon writes ":thump" every 15 s on an idle event stream
 WS_PING_SECONDS = 30.0  # and pings each WebSocket every 30 s, dropping those that do not answer
 
@@ -45,7 +53,9 @@ async def authenticate(request: web.Request, *, websocket: bool) -> tuple[auth.G
     node = request.app[NODE]
     header = request.headers.get("Authorization", "")
     protocol = request.headers.get("Sec-WebSocket-Protocol", "").split(",")[0].strip() if websocket else ""
-    token = header.removeprefix("Bearer ").strip() if header else (request.query.get("access_token") or protocol)
+    token = (
+        header.removeprefix("Bearer ").strip() if header else (request.query.get("access_token") or protocol)
+    )
     if token:
         grant = await auth.grant_for_token(token)
         if grant is None or grant.user is None:
@@ -57,12 +67,17 @@ async def authenticate(request: web.Request, *, websocket: bool) -> tuple[auth.G
             session = await auth.session_for_cookie(cookie)
         if session is None:
             raise Unauthorized("Missing access token")
-        grant = auth.Grant(user=session.user, app=None, scopes=frozenset({"read", "write", "follow", "push"}),
-                           via_session=True)
+        grant = auth.Grant(
+            user=session.user,
+            app=None,
+            scopes=frozenset({"read", "write", "follow", "push"}),
+            via_session=True,
+        )
     if not grant.user.approved:  # type: ignore[union-attr]
         raise Unauthorized("Your login is currently pending approval")
-    return grant, (token if token and token == protocol and not header and "access_token" not in request.query
-                   else None)
+    return grant, (
+        token if token and token == protocol and not header and "access_token" not in request.query else None
+    )
 
 
 @routes.get("/api/v1/streaming/health")
@@ -96,8 +111,8 @@ class _Session:
             return
         if stream.channels in self.subscriptions:
             return
-        subscription = Subscription(self.grant.user.account_id, stream.label, stream.filtered,  # type: ignore[union-attr]
-                                    self.outbox, ws_frame)
+        account_id = self.grant.user.account_id  # type: ignore[union-attr]
+        subscription = Subscription(account_id, stream.label, stream.filtered, self.outbox, ws_frame)
         hub.subscribe(subscription, stream.channels)
         self.subscriptions[stream.channels] = subscription
 
@@ -151,8 +166,12 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     try:
         grant, protocol_token = await authenticate(request, websocket=True)
     except DomainError as exc:  # refused before the upgrade, with Mastodon's X-Error-Message header
-        return web.json_response({"error": exc.message}, status=exc.status, headers={"X-Error-Message": exc.message})
-    ws = web.WebSocketResponse(heartbeat=WS_PING_SECONDS, protocols=(protocol_token,) if protocol_token else ())
+        return web.json_response(
+            {"error": exc.message}, status=exc.status, headers={"X-Error-Message": exc.message}
+        )
+    ws = web.WebSocketResponse(
+        heartbeat=WS_PING_SECONDS, protocols=(protocol_token,) if protocol_token else ()
+    )
     await ws.prepare(request)
     session = _Session(node, grant)
 

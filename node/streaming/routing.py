@@ -51,7 +51,8 @@ async def _home_readers(node: Node, status: Status) -> set[int]:
     if not listening:
         return set()
     rows = await HomeFeedEntry.filter(status_id=status.id, account_id__in=list(listening)).values_list(
-        "account_id", flat=True)
+        "account_id", flat=True
+    )
     return _online(node, set(rows))
 
 
@@ -72,8 +73,9 @@ async def _about(status: Status) -> tuple[int, ...]:
     return (status.account_id, *[m for m in mentioned if m != status.account_id])
 
 
-async def _payloads(node: Node, status: Status, readers: set[int], *, anonymous: bool,
-                    fresh: bool) -> dict[int | None, str]:
+async def _payloads(
+    node: Node, status: Status, readers: set[int], *, anonymous: bool, fresh: bool
+) -> dict[int | None, str]:
     """The status as each reader sees it, encoded (key None: as nobody, for the public streams)."""
     shown = await status_entities(node, [status], None)
     if not shown:
@@ -84,21 +86,39 @@ async def _payloads(node: Node, status: Status, readers: set[int], *, anonymous:
         result[None] = encode(base)  # type: ignore[assignment]
     shared = set(readers) - {status.account_id}
     alone = set(readers) & {status.account_id}
-    if status.reblog_of_id is not None or base.get("poll") is not None:  # flags nest, or the poll shows own votes
+    # a reblog nests the original's flags, and a poll shows each reader's own votes: those render one by one
+    if status.reblog_of_id is not None or base.get("poll") is not None:
         alone, shared = alone | shared, set()
     if shared:
         favourited = reblogged = bookmarked = set()
         if not fresh:
             targets = list(shared)
-            favourited = set(await Favourite.filter(status_id=status.id, account_id__in=targets).values_list(
-                "account_id", flat=True))
-            reblogged = set(await Status.filter(reblog_of_id=status.id, account_id__in=targets).values_list(
-                "account_id", flat=True))
-            bookmarked = set(await Bookmark.filter(status_id=status.id, account_id__in=targets).values_list(
-                "account_id", flat=True))
+            favourited = set(
+                await Favourite.filter(status_id=status.id, account_id__in=targets).values_list(
+                    "account_id", flat=True
+                )
+            )
+            reblogged = set(
+                await Status.filter(reblog_of_id=status.id, account_id__in=targets).values_list(
+                    "account_id", flat=True
+                )
+            )
+            bookmarked = set(
+                await Bookmark.filter(status_id=status.id, account_id__in=targets).values_list(
+                    "account_id", flat=True
+                )
+            )
         for reader in shared:
-            result[reader] = encode({**base, "favourited": reader in favourited, "reblogged": reader in reblogged,
-                                     "muted": False, "bookmarked": reader in bookmarked, "pinned": False})  # type: ignore[assignment]
+            result[reader] = encode(
+                {
+                    **base,
+                    "favourited": reader in favourited,
+                    "reblogged": reader in reblogged,
+                    "muted": False,
+                    "bookmarked": reader in bookmarked,
+                    "pinned": False,
+                }
+            )  # type: ignore[assignment]
     if alone:
         for account in await Account.filter(id__in=list(alone)):
             entity = await status_entities(node, [status], account, fresh=fresh)
@@ -132,8 +152,9 @@ async def _has_media(status: Status) -> bool:
     return await MediaAttachment.filter(status_id=status.id).exists()
 
 
-async def status_event(node: Node, status: Status, event: str, *, readers: set[int] | None = None,
-                       fresh: bool = False) -> None:
+async def status_event(
+    node: Node, status: Status, event: str, *, readers: set[int] | None = None, fresh: bool = False
+) -> None:
     """Send a new or edited status (`update` / `status.update`) to every stream that shows it."""
     hub = node.streams
     if hub is None:

@@ -94,8 +94,9 @@ def check_scopes(grant: Grant, name: str) -> None:
         raise Unauthorized("Access token does not have the required scopes")
 
 
-async def resolve(node: Node, grant: Grant, name: str, params: Mapping[str, Any],
-                  defined: Mapping[str, Resolver]) -> Stream:
+async def resolve(
+    node: Node, grant: Grant, name: str, params: Mapping[str, Any], defined: Mapping[str, Resolver]
+) -> Stream:
     check_scopes(grant, name)
     account_id = grant.user.account_id if grant.user is not None else None  # type: ignore[attr-defined]
     if name in PUBLIC_CHANNELS:
@@ -104,8 +105,11 @@ async def resolve(node: Node, grant: Grant, name: str, params: Mapping[str, Any]
         tag = normalize_tag(_param(params, "tag"))
         if not tag:
             raise BadRequest("Missing tag name parameter")
-        return Stream([name, _param(params, "tag")], (hashtag_channel(tag, local=name == "hashtag:local"),),
-                      filtered=True)
+        return Stream(
+            [name, _param(params, "tag")],
+            (hashtag_channel(tag, local=name == "hashtag:local"),),
+            filtered=True,
+        )
     if account_id is None:
         raise Unauthorized("This stream requires an authenticated user")
     if name == "user":
