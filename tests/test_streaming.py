@@ -3,11 +3,29 @@ Mastodon's streams, events and payload encoding, and its errors for bad tokens a
 
 from __future__ import annotations
 
+import asyncio
 import json
+import queue
+import socket as sockets
+import threading
 
+import pytest
+from aiohttp import WSServerHandshakeError
 from fixtures.social import call, follow, post, relate, user
-from streaming_support import EventStream, Socket
+from mastodon import Mastodon, StreamListener
+from streaming_support import WAIT, EventStream, Socket
 from support import bearer, create_user
+
+from node.api.auth import SESSION_COOKIE
+from node.api.keys import NODE
+from node.app import build_app
+from node.services import auth
+
+
+def free_port() -> int:
+    with sockets.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 async def test_health_and_instance_urls(node_client):
@@ -196,3 +214,107 @@ async def test_server_sent_events(node_client, node_of):
     assert (await home.event())[0] == "notification"  # the user stream carries notifications too
     for stream in (home, notifications, tag, local):
         stream.close()
+
+
+async def test_session_cookie_only_from_the_nodes_own_origin(node_client, node_of):
+    node = node_of(node_client)
+    user_row, _ = await create_user(node, "ana")
+    _, ben = await user(node, "ben")
+    with node.db:
+        secret, _ = await auth.start_session(user_row)
+    cookie = {"Cookie": f"{SESSION_COOKIE}={secret}"}
+    own = node.base_url
+    socket = await Socket.open(node_client, None, "public", headers={**cookie, "Origin": own})
+    status = await post(node_client, ben, "seen by the page")
+    assert (await socket.event())[2]["id"] == status["id"]
+    await socket.close()
+    for origin in ("http://evil.example", None):  # a WebSocket is cross-origin by nature: Origin is required
+        headers = {**cookie, **({"Origin": origin} if origin else {})}
+        with pytest.raises(WSServerHandshakeError) as refused:
+            await node_client.ws_connect("/api/v1/streaming", headers=headers)
+        assert refused.value.status == 401
+    events = await EventStream.open(node_client, "/api/v1/streaming/public", None, headers=cookie)
+    events.close()
+    response = await node_client.get(
+        "/api/v1/streaming/public", headers={**cookie, "Origin": "http://evil.example"}
+    )
+    assert (response.status, await response.json()) == (401, {"error": "Missing access token"})
+
+
+async def test_mastodon_py_streams_over_server_sent_events(aiohttp_client, make_config):
+    """Mastodon.py's stream_user / stream_public / stream_hashtag, unmodified, each in its own thread."""
+    port = free_port()
+    config = make_config(node={"domain": f"127.0.0.1:{port}"})
+    client = await aiohttp_client(build_app(config, scheduler=False), server_kwargs={"port": port})
+    node = client.app[NODE]
+    base = f"http://127.0.0.1:{port}"
+    ana_id, ana = await user(node, "ana")
+    ben_id, ben = await user(node, "ben")
+    await follow(client, ana, ben_id)
+
+    def connect() -> tuple[Mastodon, dict[str, Collector], list]:
+        api = Mastodon(access_token=ana, api_base_url=base)
+        assert api.stream_healthy()
+        listeners = {name: Collector() for name in ("user", "public", "hashtag")}
+        handles = [
+            api.stream_user(listeners["user"], run_async=True),
+            api.stream_public(listeners["public"], run_async=True),
+            api.stream_hashtag("birds", listeners["hashtag"], run_async=True),
+        ]
+        for listener in listeners.values():
+            assert listener.ready.wait(10)  # the stream's opening comment: subscribed
+        return api, listeners, handles
+
+    api, listeners, handles = await asyncio.to_thread(connect)
+    try:
+        status = await post(client, ben, "a #birds post")
+        for name in ("user", "public", "hashtag"):
+            event, payload = await asyncio.to_thread(listeners[name].next)
+            assert event == "update" and str(payload["id"]) == status["id"], name
+            assert payload["account"]["acct"] == "ben"
+        mine = await post(client, ana, "ana's own")
+        await call(client, "POST", f"/api/v1/statuses/{mine['id']}/favourite", ben)
+        seen = [await asyncio.to_thread(listeners["user"].next) for _ in range(2)]
+        assert seen[0] == ("update", seen[0][1]) and str(seen[0][1]["id"]) == mine["id"]
+        assert seen[1][0] == "notification" and seen[1][1]["type"] == "favourite"
+        assert str(seen[1][1]["account"]["id"]) == ben_id and str(seen[1][1]["status"]["id"]) == mine["id"]
+        event, payload = await asyncio.to_thread(listeners["public"].next)
+        assert event == "update" and str(payload["id"]) == mine["id"]  # no tag: not on the hashtag stream
+        await call(client, "PUT", f"/api/v1/statuses/{status['id']}", ben, json={"status": "edited #birds"})
+        await call(client, "DELETE", f"/api/v1/statuses/{status['id']}", ben)
+        for name in ("user", "public", "hashtag"):
+            event, payload = await asyncio.to_thread(listeners[name].next)
+            assert event == "status_update" and "edited" in payload["content"], name
+            event, deleted = await asyncio.to_thread(listeners[name].next)
+            assert (event, str(deleted)) == ("delete", status["id"]), name
+    finally:
+        # end the streams from the server side first: closing a requests stream blocks while it reads
+        node.streams.disconnect_all()
+        await asyncio.gather(*(asyncio.to_thread(handle.close) for handle in handles))
+    assert ana_id
+
+
+class Collector(StreamListener):
+    """Mastodon.py listener that queues what arrives; `ready` is set by the stream's opening comment."""
+
+    def __init__(self) -> None:
+        self.ready = threading.Event()
+        self.events: queue.Queue[tuple[str, object]] = queue.Queue()
+
+    def handle_heartbeat(self) -> None:
+        self.ready.set()
+
+    def on_update(self, status) -> None:  # type: ignore[no-untyped-def]
+        self.events.put(("update", status))
+
+    def on_status_update(self, status) -> None:  # type: ignore[no-untyped-def]
+        self.events.put(("status_update", status))
+
+    def on_delete(self, status_id) -> None:  # type: ignore[no-untyped-def]
+        self.events.put(("delete", status_id))
+
+    def on_notification(self, notification) -> None:  # type: ignore[no-untyped-def]
+        self.events.put(("notification", notification))
+
+    def next(self) -> tuple[str, object]:
+        return self.events.get(timeout=WAIT)
