@@ -19,6 +19,7 @@ The catalogue (name: payload keys):
     take.joined_trend: take, trend      take.used_template: take, template
     take.template_published: template   take_trend.joined: trend, participation
     take_trend.left: trend, participation
+    token.revoked: token_hash           (an access token was revoked: its open streams close)
 """
 
 from __future__ import annotations

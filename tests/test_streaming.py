@@ -318,3 +318,22 @@ class Collector(StreamListener):
 
     def next(self) -> tuple[str, object]:
         return self.events.get(timeout=WAIT)
+
+
+async def test_revoking_a_token_closes_its_streams(node_client, node_of):
+    node = node_of(node_client)
+    _, ana = await user(node, "ana")
+    _, ben = await user(node, "ben")
+    socket = await Socket.open(node_client, ana, "user")
+    events = await EventStream.open(node_client, "/api/v1/streaming/public", ana)
+    other = await Socket.open(node_client, ben, "public")
+    response = await node_client.post("/oauth/revoke", data={"token": ana})
+    assert response.status == 200
+    closing = await asyncio.wait_for(socket.ws.receive(), WAIT)
+    assert closing.type.name in ("CLOSE", "CLOSED")
+    assert await asyncio.wait_for(events.response.content.read(), WAIT) == b""  # the event stream ended
+    status = await post(node_client, ben, "still streaming for ben")
+    assert (await other.event())[2]["id"] == status["id"]
+    response = await node_client.get("/api/v1/streaming/public", headers=bearer(ana))
+    assert (response.status, await response.json()) == (401, {"error": "Invalid access token"})
+    await other.close()

@@ -74,7 +74,7 @@ async def revoke(request: web.Request) -> web.Response:
             app = await oauth.authenticate_client(*_client_credentials(request, params))
         except oauth.OAuthError:
             app = None  # as Doorkeeper: an unauthenticated caller may still revoke app-less tokens
-        await oauth.revoke(app, params.str("token"))
+        await oauth.revoke(request.app[NODE], app, params.str("token"))
     except oauth.OAuthError as exc:
         return _oauth_error(exc)
     except DomainError as exc:

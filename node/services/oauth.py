@@ -307,8 +307,9 @@ async def client_credentials_grant(app: OAuthApp, scope: str | None) -> IssuedTo
     return await issue_for(None, app, _grant_scope(scope, app))
 
 
-async def revoke(app: OAuthApp | None, token: str | None) -> None:
-    """RFC 7009: unknown tokens are fine (nothing to do); another app's token is refused, as Mastodon does."""
+async def revoke(node: Node, app: OAuthApp | None, token: str | None) -> None:
+    """RFC 7009: unknown tokens are fine (nothing to do); another app's token is refused, as Mastodon does.
+    Announces token.revoked (its open streams close)."""
     if not token:
         return
     row = await OAuthToken.filter(token_hash=auth.digest(token)).first()
@@ -317,3 +318,4 @@ async def revoke(app: OAuthApp | None, token: str | None) -> None:
     if row.app_id is not None and (app is None or row.app_id != app.id):
         raise OAuthError("unauthorized_client", status=403)
     await OAuthToken.filter(id=row.id).update(revoked_at=datetime.now(UTC))
+    await node.bus.publish("token.revoked", token_hash=row.token_hash)

@@ -22,7 +22,7 @@ from ..errors import BadRequest, DomainError, Unauthorized
 from ..runtime import Node
 from ..services import auth
 from . import streams
-from .hub import Outbox, Subscription, sse_frame, ws_frame
+from .hub import Outbox, Subscription, kill_frame, sse_frame, ws_frame
 
 routes = web.RouteTableDef()
 
@@ -48,8 +48,9 @@ def _origin_ok(node: Node, request: web.Request, *, required: bool) -> bool:
     return origin.rstrip("/") == node.base_url.rstrip("/")
 
 
-async def authenticate(request: web.Request, *, websocket: bool) -> tuple[auth.Grant, str | None]:
-    """The caller's grant, and the token when it came as the WebSocket sub-protocol (to be echoed)."""
+async def authenticate(request: web.Request, *, websocket: bool) -> tuple[auth.Grant, str | None, str | None]:
+    """The caller's grant, the token when it came as the WebSocket sub-protocol (to be echoed), and the
+    token's hash (its connections close when it is revoked)."""
     node = request.app[NODE]
     header = request.headers.get("Authorization", "")
     protocol = request.headers.get("Sec-WebSocket-Protocol", "").split(",")[0].strip() if websocket else ""
@@ -75,9 +76,18 @@ async def authenticate(request: web.Request, *, websocket: bool) -> tuple[auth.G
         )
     if not grant.user.approved:  # type: ignore[union-attr]
         raise Unauthorized("Your login is currently pending approval")
-    return grant, (
+    echoed = (
         token if token and token == protocol and not header and "access_token" not in request.query else None
     )
+    return grant, echoed, auth.digest(token) if token else None
+
+
+def _watch_token(node: Node, outbox: Outbox, token_hash: str | None) -> Subscription | None:
+    if token_hash is None or node.streams is None:
+        return None
+    watcher = Subscription(None, ["system"], False, outbox, kill_frame)
+    node.streams.subscribe(watcher, [streams.token_channel(token_hash)])
+    return watcher
 
 
 @routes.get("/api/v1/streaming/health")
@@ -164,7 +174,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     if not web.WebSocketResponse().can_prepare(request).ok:
         raise BadRequest("Unknown channel requested")
     try:
-        grant, protocol_token = await authenticate(request, websocket=True)
+        grant, protocol_token, token_hash = await authenticate(request, websocket=True)
     except DomainError as exc:  # refused before the upgrade, with Mastodon's X-Error-Message header
         return web.json_response(
             {"error": exc.message}, status=exc.status, headers={"X-Error-Message": exc.message}
@@ -174,6 +184,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     )
     await ws.prepare(request)
     session = _Session(node, grant)
+    watcher = _watch_token(node, session.outbox, token_hash)
 
     async def pump() -> None:
         while (frame := await session.outbox.queue.get()) is not None:
@@ -192,6 +203,8 @@ async def websocket(request: web.Request) -> web.StreamResponse:
                 break
     finally:
         session.close()
+        if watcher is not None and node.streams is not None:
+            node.streams.unsubscribe(watcher)
         writer.cancel()
         with contextlib.suppress(asyncio.CancelledError, ConnectionError):
             await writer
@@ -208,7 +221,7 @@ async def server_sent_events(request: web.Request) -> web.StreamResponse:
     name = SSE_PATHS.get(request.match_info["path"].strip("/"))
     if name is None:
         raise BadRequest("Unknown channel requested")
-    grant, _ = await authenticate(request, websocket=False)
+    grant, _, token_hash = await authenticate(request, websocket=False)
     params: dict[str, Any] = dict(request.query)
     hub = node.streams
     assert hub is not None
@@ -219,6 +232,7 @@ async def server_sent_events(request: web.Request) -> web.StreamResponse:
     outbox = Outbox()
     subscription = Subscription(grant.user.account_id, stream.label, stream.filtered, outbox, sse_frame)  # type: ignore[union-attr]
     hub.subscribe(subscription, stream.channels)
+    watcher = _watch_token(node, outbox, token_hash)
     try:
         await response.write(b":)\n")
         while True:
@@ -233,6 +247,8 @@ async def server_sent_events(request: web.Request) -> web.StreamResponse:
         pass
     finally:
         hub.unsubscribe(subscription)
+        if watcher is not None:
+            hub.unsubscribe(watcher)
     return response
 
 

@@ -107,7 +107,7 @@ class Subscription:
     label: list[str]
     filtered: bool
     outbox: Outbox
-    frame: Callable[[list[str], Message], str]
+    frame: Callable[[list[str], Message], str | None]  # None: end the connection (a revoked token)
     channels: tuple[str, ...] = field(default=())
 
 
@@ -153,6 +153,10 @@ class Hub:
         """Whether anyone here listens to `channel` (publishers skip rendering for nobody)."""
         return channel in self._channels
 
+    def active(self) -> bool:
+        """Whether anyone listens to anything here (publishers skip all work when nobody does)."""
+        return bool(self._channels)
+
     def listeners(self, channel: str) -> int:
         return len(self._channels.get(channel, ()))
 
@@ -176,13 +180,16 @@ class Hub:
             hidden = await self._hide(watching, message.about) if watching else set()
             if hidden:
                 listeners = [s for s in listeners if not (s.filtered and s.account_id in hidden)]
-        frames: dict[tuple[Any, ...], str] = {}  # encoded once per way of writing it, not per client
+        frames: dict[tuple[Any, ...], str | None] = {}  # encoded once per way of writing it, not per client
         for subscription in listeners:
             key = (subscription.frame, *subscription.label)
-            text = frames.get(key)
+            if key not in frames:
+                frames[key] = subscription.frame(subscription.label, message)
+            text = frames[key]
             if text is None:
-                text = frames[key] = subscription.frame(subscription.label, message)
-            subscription.outbox.push(text)
+                subscription.outbox.stop()
+            else:
+                subscription.outbox.push(text)
 
     def disconnect_all(self) -> None:
         """End every open connection (the server is shutting down); each handler then unsubscribes."""
@@ -195,6 +202,11 @@ class Hub:
         self._channels.clear()
         self._accounts.clear()
         await self.backend.close()
+
+
+def kill_frame(_label: list[str], _message: Message) -> None:
+    """The system channel's only message ends the connection: its access token was revoked."""
+    return None
 
 
 def ws_frame(label: list[str], message: Message) -> str:

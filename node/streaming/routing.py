@@ -37,7 +37,14 @@ from ..runtime import Node
 from ..services import feeds, visibility
 from . import encode
 from .hub import Message
-from .streams import PUBLIC_CHANNELS, direct_channel, hashtag_channel, notifications_channel, user_channel
+from .streams import (
+    PUBLIC_CHANNELS,
+    direct_channel,
+    hashtag_channel,
+    notifications_channel,
+    token_channel,
+    user_channel,
+)
 
 
 def _online(node: Node, accounts: set[int]) -> set[int]:
@@ -127,29 +134,33 @@ async def _payloads(
     return result
 
 
-async def _broadcast_channels(status: Status) -> list[str]:
-    """The public and hashtag channels a status goes to (Mastodon's broadcastable: public, not a reblog,
-    its server not silenced)."""
-    if status.visibility != "public" or status.reblog_of_id is not None:
-        return []
-    author = await Account.filter(id=status.account_id).first()
-    if author is None or (not status.local and author.domain in await moderation.silenced_domains()):
+async def _broadcast_channels(node: Node, status: Status) -> list[str]:
+    """The listened-to public and hashtag channels a status goes to (Mastodon's broadcastable: public, not a
+    reblog, its server not silenced). Nothing is read for channels nobody listens to."""
+    hub = node.streams
+    if hub is None or status.visibility != "public" or status.reblog_of_id is not None:
         return []
     channels = []
     if status.in_reply_to_id is None or status.in_reply_to_account_id == status.account_id:
         where = "local" if status.local else "remote"
         channels += [PUBLIC_CHANNELS["public"], PUBLIC_CHANNELS[f"public:{where}"]]
-        if await _has_media(status):
-            channels += [PUBLIC_CHANNELS["public:media"], PUBLIC_CHANNELS[f"public:{where}:media"]]
-    for name in await StatusTag.filter(status_id=status.id).values_list("tag__name", flat=True):
-        channels.append(hashtag_channel(name))
-        if status.local:
-            channels.append(hashtag_channel(name, local=True))
+        media = [PUBLIC_CHANNELS["public:media"], PUBLIC_CHANNELS[f"public:{where}:media"]]
+        if (
+            any(hub.listening(c) for c in media)
+            and await MediaAttachment.filter(status_id=status.id).exists()
+        ):
+            channels += media
+    if hub.channels("timeline:hashtag:"):
+        for name in await StatusTag.filter(status_id=status.id).values_list("tag__name", flat=True):
+            channels.append(hashtag_channel(name))
+            if status.local:
+                channels.append(hashtag_channel(name, local=True))
+    channels = [c for c in channels if hub.listening(c)]
+    if channels and not status.local:
+        author = await Account.filter(id=status.account_id).first()
+        if author is None or author.domain in await moderation.silenced_domains():
+            return []
     return channels
-
-
-async def _has_media(status: Status) -> bool:
-    return await MediaAttachment.filter(status_id=status.id).exists()
 
 
 async def status_event(
@@ -157,11 +168,11 @@ async def status_event(
 ) -> None:
     """Send a new or edited status (`update` / `status.update`) to every stream that shows it."""
     hub = node.streams
-    if hub is None:
+    if hub is None or not hub.active():
         return
     readers = _online(node, readers) if readers is not None else await _home_readers(node, status)
     readers -= await _hidden(status, readers)
-    broadcast = [c for c in await _broadcast_channels(status) if hub.listening(c)]
+    broadcast = await _broadcast_channels(node, status)
     if not readers and not broadcast:
         return
     payloads = await _payloads(node, status, readers, anonymous=bool(broadcast), fresh=fresh)
@@ -177,7 +188,7 @@ async def status_event(
 async def deleted(node: Node, status: Status) -> None:
     """`delete` with the bare id, wherever the status could have been shown."""
     hub = node.streams
-    if hub is None:
+    if hub is None or not hub.active():
         return
     message = Message("delete", str(status.id))
     readers = await _home_readers(node, status)
@@ -218,12 +229,19 @@ def subscribe(node: Node) -> None:
     @bus.on("reblog.created")
     async def on_reblog(status: Status) -> None:
         # the reblog's feed rows are written by another subscriber: find its readers by the feed's rules
+        if node.streams is None or not node.streams.active():
+            return
         await status_event(node, status, "update", readers=await feeds.readers_of(status))
 
     @bus.on("status.deleted")
     @bus.on("reblog.deleted")
     async def on_deleted(status: Status, **_: Any) -> None:
         await deleted(node, status)
+
+    @bus.on("token.revoked")
+    async def on_revoked(token_hash: str) -> None:
+        if node.streams is not None:
+            await node.streams.publish(token_channel(token_hash), Message("kill"))
 
     @bus.on("notification.created")
     async def on_notification(notification: Notification) -> None:

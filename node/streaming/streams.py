@@ -45,6 +45,11 @@ def direct_channel(account_id: int) -> str:
     return f"timeline:direct:{account_id}"
 
 
+def token_channel(token_hash: str) -> str:
+    """Where a revoked access token's open connections are told to close (the hash, never the token)."""
+    return f"timeline:access_token:{token_hash}"
+
+
 def list_channel(list_id: int | str) -> str:
     return f"timeline:list:{list_id}"
 
