@@ -16,10 +16,12 @@ from mastodon import Mastodon, StreamListener
 from streaming_support import WAIT, EventStream, Socket
 from support import bearer, create_user
 
+from node import streaming
 from node.api.auth import SESSION_COOKIE
 from node.api.keys import NODE
 from node.app import build_app
 from node.services import auth
+from node.streaming import streams
 
 
 def free_port() -> int:
@@ -337,3 +339,35 @@ async def test_revoking_a_token_closes_its_streams(node_client, node_of):
     response = await node_client.get("/api/v1/streaming/public", headers=bearer(ana))
     assert (response.status, await response.json()) == (401, {"error": "Invalid access token"})
     await other.close()
+
+
+async def test_streams_other_features_define(node_client, node_of):
+    """The extension point the lists feature (and our own extensions) use: a defined stream resolves with
+    Mastodon's errors and carries what is published to its channel."""
+    node = node_of(node_client)
+    ana_row, ana = await create_user(node, "ana")
+    _, ben = await user(node, "ben")
+    lists = {"7": ana_row.account_id}  # list id -> owner, as the lists feature would answer
+
+    async def owner_of(list_id: str) -> int | None:
+        return lists.get(list_id)
+
+    node.streams.define("list", streams.list_resolver(owner_of))
+    socket = await Socket.open(node_client, ana, {"stream": "list", "list": "7"})
+    for params, error in (
+        ({}, ("Missing list name parameter", 400)),
+        ({"list": "8"}, ("Not authorized to stream this list", 401)),
+    ):
+        await socket.subscribe({"stream": "list", **params})
+        assert await socket.receive() == {"error": error[0], "status": error[1]}
+    denied = await node_client.get("/api/v1/streaming/list?list=7", headers=bearer(ben))
+    assert (denied.status, await denied.json()) == (401, {"error": "Not authorized to stream this list"})
+    # not subscribed to her user stream on this socket: the first event to arrive is the list's
+    await streaming.publish(node, streaming.user_channel(ana_row.account_id), "entativa.test.ping", {"n": 1})
+    await streaming.publish(node, streaming.list_channel(7), "update", {"id": "1", "content": "listed"})
+    assert await socket.event() == (["list", "7"], "update", {"id": "1", "content": "listed"})
+    events = await EventStream.open(node_client, "/api/v1/streaming/list?list=7", ana)
+    await streaming.publish(node, streaming.list_channel(7), "delete", "1")
+    assert await events.event() == ("delete", "1")
+    events.close()
+    await socket.close()

@@ -75,6 +75,21 @@ class Stream:
 Resolver = Callable[["Node", "Grant", Mapping[str, Any]], Awaitable[Stream]]
 
 
+def list_resolver(owner_of: Callable[[str], Awaitable[int | None]]) -> Resolver:
+    """The `list` stream, for the lists feature to define (`node.streams.define("list", list_resolver(f))`):
+    `owner_of(list_id)` answers the id of the account owning the list, or None. Errors as Mastodon's."""
+
+    async def resolve_list(_node: Node, grant: Grant, params: Mapping[str, Any]) -> Stream:
+        list_id = _param(params, "list")
+        if not list_id:
+            raise BadRequest("Missing list name parameter")
+        if grant.user is None or await owner_of(list_id) != grant.user.account_id:  # type: ignore[attr-defined]
+            raise Unauthorized("Not authorized to stream this list")
+        return Stream(["list", list_id], (list_channel(list_id),))
+
+    return resolve_list
+
+
 def _param(params: Mapping[str, Any], name: str) -> str:
     value = params.get(name)
     if isinstance(value, list):  # ?tag=a&tag=b, or a JSON list: the first, as Mastodon's firstParam
