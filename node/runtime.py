@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from tortoise.context import TortoiseContext
 
+from .clock import Clock
 from .config import Config
 from .events import EventBus
 from .urls import Urls
@@ -35,6 +36,7 @@ class Node:
     config: Config
     db: TortoiseContext
     bus: EventBus = field(default_factory=EventBus)
+    clock: Clock = field(default_factory=Clock)
     scheduler: AsyncIOScheduler | None = None
     plugins: Plugins = field(default_factory=lambda: _no_plugins())
     federation: Federation | None = None  # attached by node.activitypub.attach at start

@@ -59,6 +59,9 @@ async def test_host_meta_and_nodeinfo_against_schemas(served):
         schema = json.loads((INTEROP / "schemas" / f"nodeinfo-{version}-schema.json").read_text())
         jsonschema.validate(doc, schema)
         assert doc["software"]["name"] == "entativa" and doc["protocols"] == ["activitypub"]
+        # what megalodon-style detectors read to treat a fork as Mastodon-compatible
+        assert doc["metadata"]["upstream"] == {"name": "mastodon", "version": "4.3.0"}
+        assert "mastodon_api" in doc["metadata"]["features"]
 
 
 async def test_actor_documents_collections_and_content_negotiation(served):

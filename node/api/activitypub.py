@@ -135,7 +135,7 @@ async def nodeinfo(request: web.Request) -> web.Response:
         open_registrations=node.config.node.registrations == "open", users_total=usage.users,
         users_active_month=active, users_active_halfyear=active, local_posts=usage.statuses,
         repository="https://github.com/entativa/entativa", homepage="https://entativa.social",
-        metadata={"nodeName": node.config.node.name, "nodeDescription": node.config.node.description})
+        metadata=instance.nodeinfo_metadata(node))
     return web.json_response(doc, content_type=NODEINFO_PROFILE.format(version))
 
 

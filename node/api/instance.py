@@ -90,15 +90,9 @@ async def instance_v1(request: web.Request) -> web.Response:
     })
 
 
-async def _empty_list(_request: web.Request) -> web.Response:
-    """An empty list: a Mastodon feature this node does not have yet."""
+async def _no_custom_emojis(_request: web.Request) -> web.Response:
+    """Custom emoji of this node (none yet)."""
     return web.json_response([])
 
 
-# Features we do not have yet answer as Mastodon does when there is nothing to list, so clients that
-# ask at start-up carry on.
-for _path in ("/api/v1/custom_emojis", "/api/v1/instance/rules", "/api/v1/instance/peers",
-              "/api/v1/instance/activity", "/api/v1/announcements", "/api/v1/filters", "/api/v2/filters",
-              "/api/v1/lists", "/api/v1/followed_tags", "/api/v1/featured_tags",
-              "/api/v1/trends/statuses", "/api/v1/trends/links", "/api/v1/suggestions", "/api/v2/suggestions"):
-    routes.get(_path)(_empty_list)
+routes.get("/api/v1/custom_emojis")(_no_custom_emojis)

@@ -50,3 +50,16 @@ def limits(node: Node) -> dict:
         "image_size_limit": storage.max_image_mb * 1024 * 1024,
         "video_size_limit": storage.max_video_mb * 1024 * 1024,
     }
+
+
+# Client libraries that pick an API flavour from NodeInfo read these: megalodon (and the apps built on it)
+# takes `upstream.name == "mastodon"` as Mastodon-compatible, as forks such as Hometown, Fedibird and
+# kmyblue advertise it; Pleroma-family detectors look for "mastodon_api" in `features`.
+# (Add "mastodon_api_streaming" once /api/v1/streaming is served.)
+MASTODON_FEATURES = ("mastodon_api", "polls", "editing")
+
+
+def nodeinfo_metadata(node: Node) -> dict:
+    return {"nodeName": node.config.node.name, "nodeDescription": node.config.node.description,
+            "upstream": {"name": "mastodon", "version": MASTODON_COMPAT},
+            "features": list(MASTODON_FEATURES)}
