@@ -18,9 +18,10 @@ Job = Callable[[Node], Awaitable[object]]
 def periodic_jobs() -> list[tuple[str, Job, int]]:
     """(name, job, every N seconds) for everything the core runs on a timer."""
     from .activitypub import takes
-    from .services import polls, relationships
+    from .services import polls, relationships, scheduled_statuses
 
     return [("close expired polls", polls.close_expired, 30),
+            ("publish scheduled statuses", scheduled_statuses.publish_due, 10),
             ("lift expired mutes", lambda _node: relationships.expire_mutes(), 60),
             ("re-check pending trend claims", takes.recheck_pending, 60)]
 

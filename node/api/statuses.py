@@ -7,9 +7,10 @@ from aiohttp import web
 
 from ..errors import NotFound
 from ..models import Account
-from ..services import interactions, statuses, timelines, visibility
+from ..services import interactions, scheduled_statuses, statuses, timelines, visibility
 from .auth import current_grant, optional_account, require_account, require_user
 from .entities.accounts import account_entity
+from .entities.scheduled import scheduled_status_entities
 from .entities.statuses import status_edit_entities, status_entities, status_entity
 from .keys import NODE
 from .pagination import paged_response, requested_page
@@ -40,11 +41,17 @@ async def _respond(request: web.Request, status, viewer: Account | None, **optio
 
 @routes.post(BASE)
 async def create(request: web.Request) -> web.Response:
-    """Post a new status (text, media, poll, reply, content warning, visibility); honours Idempotency-Key."""
+    """Post a new status (text, media, poll, reply, content warning, visibility); honours Idempotency-Key.
+    With `scheduled_at` (at least 5 minutes ahead) it is kept and published then: answers a ScheduledStatus."""
     user = await require_user(request, "write:statuses")
     params = await read_params(request)
     grant = await current_grant(request)
     app = grant.app if grant else None
+    if params.raw("scheduled_at") not in (None, ""):  # kept for later: answers a ScheduledStatus
+        scheduled = await scheduled_statuses.schedule(
+            request.app[NODE], user.account, _draft(params, user.default_visibility),
+            scheduled_statuses.parse_time(params.raw("scheduled_at")), application_id=app.id if app else None)
+        return web.json_response((await scheduled_status_entities(request.app[NODE], [scheduled]))[0])
     status = await statuses.create_status(
         request.app[NODE], user.account, _draft(params, user.default_visibility),
         application_id=app.id if app else None, idempotency_key=request.headers.get("Idempotency-Key"))

@@ -12,6 +12,7 @@ from .oauth import OAuthApp, OAuthCode, OAuthToken, WebSession
 from .place import Place, StatusPlace
 from .poll import Poll, PollVote
 from .relationship import Block, Follow, FollowRequest, Mute
+from .scheduled import ScheduledStatus
 from .search import IndexJournal, SearchHistory
 from .status import Mention, Status, StatusEdit, StatusTag, Tag
 from .take import BehindTheTakeStep, Take, TakeTemplate
@@ -21,5 +22,5 @@ __all__ = [
     "Account", "Block", "Bookmark", "Delivery", "DomainBlock", "Entity", "Favourite", "Follow", "FollowRequest", "HomeFeedEntry", "InboxActivity", "IndexJournal",
     "Marker", "MediaAttachment", "Mention", "Mute", "Notification", "OAuthApp", "OAuthCode", "OAuthToken", "OutboxActivity", "Peer", "Place", "Poll",
     "PollVote", "Report", "SearchHistory", "Status", "StatusEdit", "StatusPlace", "StatusTag", "Tag", "User", "WebSession", "snowflake", "snowflake_floor",
-    "BehindTheTakeStep", "Take", "TakeTemplate", "TakeTrend", "TrendHour", "TrendParticipation",
+    "BehindTheTakeStep", "ScheduledStatus", "Take", "TakeTemplate", "TakeTrend", "TrendHour", "TrendParticipation",
 ]

@@ -24,6 +24,7 @@ class MediaAttachment(Entity):
     focus_x = fields.FloatField(default=0.0)
     focus_y = fields.FloatField(default=0.0)
     position = fields.IntField(default=0)  # order within its status
+    scheduled_status_id = fields.BigIntField(null=True)  # held for a scheduled status until it is published
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -240,15 +240,18 @@ async def update_media(account: Account, media_id: int | str, *, description: st
     return media
 
 
-async def attachable(account: Account, media_ids: list[int], *, status_id: int | None = None) -> list[MediaAttachment]:
-    """The media to attach, in the order given: the caller's own, unattached (or already on `status_id`)."""
+async def attachable(account: Account, media_ids: list[int], *, status_id: int | None = None,
+                     scheduled_status_id: int | None = None) -> list[MediaAttachment]:
+    """The media to attach, in the order given: the caller's own, unattached (or already on `status_id`) and
+    not held by a scheduled status (other than `scheduled_status_id`)."""
     media_ids = list(dict.fromkeys(media_ids))
     if len(media_ids) > MAX_ATTACHMENTS:
         raise ValidationFailed(f"Validation failed: Cannot attach more than {MAX_ATTACHMENTS} files")
     if not media_ids:
         return []
     rows = {m.id: m for m in await MediaAttachment.filter(id__in=media_ids, account_id=account.id)}
-    usable = [rows[i] for i in media_ids if i in rows and rows[i].status_id in (None, status_id)]
+    usable = [rows[i] for i in media_ids if i in rows and rows[i].status_id in (None, status_id)
+              and rows[i].scheduled_status_id in (None, scheduled_status_id)]
     if len(usable) != len(media_ids):
         missing = [str(i) for i in media_ids if i not in {m.id for m in usable}]
         raise ValidationFailed(f"Validation failed: Media attachments {', '.join(missing)} not found or already used")

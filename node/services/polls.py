@@ -32,10 +32,16 @@ class PollSpec:
     multiple: bool
     hide_totals: bool
 
-    def build(self, status: Status) -> Poll:
+    def build(self, status: Status, start: datetime | None = None) -> Poll:
+        """The poll row, open for expires_in from `start` (now unless given: a new status's creation)."""
         return Poll(status=status, options=self.options, cached_tallies=[0] * len(self.options),
                     multiple=self.multiple, hide_totals=self.hide_totals,
-                    expires_at=datetime.now(UTC) + timedelta(seconds=self.expires_in))
+                    expires_at=(start or datetime.now(UTC)) + timedelta(seconds=self.expires_in))
+
+    def as_params(self) -> dict:
+        """The poll as Mastodon's ScheduledStatus entity shows it in `params`."""
+        return {"options": self.options, "expires_in": self.expires_in, "multiple": self.multiple,
+                "hide_totals": self.hide_totals}
 
 
 def parse_poll(raw: object) -> PollSpec | None:

@@ -52,6 +52,7 @@ class Draft:
     in_reply_to_id: int | None = None
     place_id: object = None  # extension: tag the post with a known place ...
     location: object = None  # ... or with a new one, the raw `location[name|lat|lon]` mapping
+    scheduled_status_id: int | None = None  # publishing a scheduled status: the media it holds are usable
 
 
 @dataclass
@@ -70,7 +71,8 @@ async def _check(node: Node, account: Account, draft: Draft, *, status_id: int |
     if draft.language is not None and (len(draft.language) > 16 or not draft.language.replace("-", "").isalnum()):
         raise ValidationFailed("Validation failed: Language is not a language code")
     poll = polls.parse_poll(draft.poll)
-    media = await media_service.attachable(account, draft.media_ids, status_id=status_id)
+    media = await media_service.attachable(account, draft.media_ids, status_id=status_id,
+                                           scheduled_status_id=draft.scheduled_status_id)
     if poll is not None and media:
         raise ValidationFailed("Validation failed: A post cannot have both media attachments and a poll")
     if not draft.text.strip() and not media and poll is None:
@@ -90,7 +92,8 @@ async def _link_tags_and_mentions(status: Status, rendered: content.Rendered) ->
 
 async def _attach_media(status: Status, media: Sequence[MediaAttachment]) -> None:
     for position, item in enumerate(media):
-        await MediaAttachment.filter(id=item.id).update(status_id=status.id, position=position)
+        await MediaAttachment.filter(id=item.id).update(status_id=status.id, position=position,
+                                                        scheduled_status_id=None)
 
 
 def _counts(status: Status) -> bool:
@@ -138,20 +141,33 @@ async def create_status(node: Node, account: Account, draft: Draft, *, applicati
     return status
 
 
+async def _parent(account: Account, draft: Draft) -> Status | None:
+    if draft.in_reply_to_id is None:
+        return None
+    try:
+        parent = await visibility.visible_status(account, draft.in_reply_to_id)
+    except NotFound:
+        raise NotFound("The post you are trying to reply to does not appear to exist.") from None
+    if parent.reblog_of_id is not None:
+        raise NotFound("The post you are trying to reply to does not appear to exist.")
+    return parent
+
+
+async def check_draft(node: Node, account: Account, draft: Draft) -> polls.PollSpec | None:
+    """Validate a draft as posting it would, without storing anything (scheduled statuses); its poll."""
+    await _parent(account, draft)
+    checked = await _check(node, account, draft)
+    await node.plugins.ensure_allowed("may_post", account=account, text=draft.text, visibility=draft.visibility)
+    return checked.poll
+
+
 async def _create(node: Node, account: Account, draft: Draft, application_id: int | None,
                   extend: Callable[[Status], Awaitable[None]] | None = None) -> Status:
-    parent = None
-    if draft.in_reply_to_id is not None:
-        try:
-            parent = await visibility.visible_status(account, draft.in_reply_to_id)
-        except NotFound:
-            raise NotFound("The post you are trying to reply to does not appear to exist.") from None
-        if parent.reblog_of_id is not None:
-            raise NotFound("The post you are trying to reply to does not appear to exist.")
+    parent = await _parent(account, draft)
     checked = await _check(node, account, draft)
     await node.plugins.ensure_allowed("may_post", account=account, text=draft.text, visibility=draft.visibility)
     place = await places.place_for_post(node, account, draft.place_id, draft.location)
-    now = datetime.now(UTC)
+    now = node.clock.now()
     status_id = snowflake()
     status = Status(id=status_id, account=account, local=True, uri=node.urls.status_uri(account.username, status_id),
                     url=node.urls.status_page(account.username, status_id), text=draft.text,
@@ -166,7 +182,7 @@ async def _create(node: Node, account: Account, draft: Draft, application_id: in
             caused = await status_rows.store(status, tags, mentioned, counts=_counts(status))
             await _attach_media(status, checked.media)
             if checked.poll is not None:
-                await checked.poll.build(status).save()
+                await checked.poll.build(status, now).save()
             if place is not None:
                 await places.link(status, place)
             if extend is not None:
