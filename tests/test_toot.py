@@ -54,3 +54,30 @@ async def test_toot_logs_in_posts_reads_and_likes(aiohttp_client, make_config, n
     await toot(tmp_path, "favourite", status["id"])
     seen = await (await client.get(f"/api/v1/statuses/{status['id']}", headers=bearer(token))).json()
     assert seen["favourited"] is True and seen["favourites_count"] == 1
+
+
+@pytest.mark.skipif(TOOT is None, reason="toot is a test dependency (pip install -e '.[test]')")
+async def test_toot_schedules_a_post_and_manages_lists(aiohttp_client, make_config, node_of, tmp_path):
+    client = await aiohttp_client(build_app(make_config(), scheduler=False))
+    node = node_of(client)
+    base = str(client.make_url("/")).rstrip("/")
+    _, token = await create_user(node, "tia")
+    await create_user(node, "ben")
+    await toot(tmp_path, "login_cli", "-i", base, "-e", "tia@example.com", stdin="correct horse battery\n")
+
+    await toot(tmp_path, "post", "Later, from toot", "--scheduled-in", "10 minutes")
+    waiting = await (await client.get("/api/v1/scheduled_statuses", headers=bearer(token))).json()
+    assert [s["params"]["text"] for s in waiting] == ["Later, from toot"]
+    assert await (await client.get("/api/v1/timelines/home", headers=bearer(token))).json() == []
+
+    await toot(tmp_path, "follow", "ben")
+    await toot(tmp_path, "lists", "create", "Pals", "--replies-policy", "list")
+    await toot(tmp_path, "lists", "add", "Pals", "ben")
+    assert "ben" in await toot(tmp_path, "lists", "accounts", "Pals")
+    assert "Pals" in await toot(tmp_path, "lists", "list")
+    lists = await (await client.get("/api/v1/lists", headers=bearer(token))).json()
+    assert [(li["title"], li["replies_policy"]) for li in lists] == [("Pals", "list")]
+    await toot(tmp_path, "lists", "remove", "Pals", "ben")
+    assert "ben" not in await toot(tmp_path, "lists", "accounts", "Pals")
+    await toot(tmp_path, "lists", "delete", "Pals")
+    assert await (await client.get("/api/v1/lists", headers=bearer(token))).json() == []

@@ -5,6 +5,7 @@ from .base import Entity, snowflake, snowflake_floor
 from .federation import Delivery, DomainBlock, InboxActivity, OutboxActivity, Peer, Report
 from .feed import HomeFeedEntry
 from .interaction import Bookmark, Favourite
+from .list import List, ListAccount
 from .marker import Marker
 from .media import MediaAttachment
 from .notification import Notification
@@ -22,5 +23,5 @@ __all__ = [
     "Account", "Block", "Bookmark", "Delivery", "DomainBlock", "Entity", "Favourite", "Follow", "FollowRequest", "HomeFeedEntry", "InboxActivity", "IndexJournal",
     "Marker", "MediaAttachment", "Mention", "Mute", "Notification", "OAuthApp", "OAuthCode", "OAuthToken", "OutboxActivity", "Peer", "Place", "Poll",
     "PollVote", "Report", "SearchHistory", "Status", "StatusEdit", "StatusPlace", "StatusTag", "Tag", "User", "WebSession", "snowflake", "snowflake_floor",
-    "BehindTheTakeStep", "ScheduledStatus", "Take", "TakeTemplate", "TakeTrend", "TrendHour", "TrendParticipation",
+    "BehindTheTakeStep", "List", "ListAccount", "ScheduledStatus", "Take", "TakeTemplate", "TakeTrend", "TrendHour", "TrendParticipation",
 ]

@@ -13,8 +13,8 @@ from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
 
 from ..activitypub import moderation
-from ..models import Account, Bookmark, Favourite, HomeFeedEntry, MediaAttachment, Mention, Status, StatusTag
-from . import accounts, visibility
+from ..models import Account, Bookmark, Favourite, HomeFeedEntry, List, MediaAttachment, Mention, Status, StatusTag
+from . import accounts, lists, visibility
 from .paging import Page
 
 
@@ -38,8 +38,12 @@ async def _hidden(viewer: Account | None) -> set[int]:
 
 
 async def home(viewer: Account, page: Page) -> tuple[list[Status], list[int]]:
-    """The viewer's home feed, read from its materialised rows; now-invisible or muted ones dropped."""
-    rows = await page.filter(HomeFeedEntry.filter(account_id=viewer.id), key="status_id").values_list(
+    """The viewer's home feed, read from its materialised rows; now-invisible or muted ones dropped, and those
+    by members of the viewer's exclusive lists (they are read in those lists)."""
+    feed = HomeFeedEntry.filter(account_id=viewer.id)
+    if await List.filter(account_id=viewer.id, exclusive=True).exists():
+        feed = feed.filter(author_id__not_in=lists.exclusive_members(viewer.id))
+    rows = await page.filter(feed, key="status_id").values_list(
         "status_id", flat=True)
     ids = page.arrange(rows)
     shown = await visibility.visible(viewer, await in_order(ids), hide_muted=True)
