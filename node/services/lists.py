@@ -142,6 +142,10 @@ def _lists_of(owner_id: int, **where: object) -> Subquery:
     return Subquery(List.filter(account_id=owner_id, **where).values("id"))
 
 
+async def has_exclusive(owner_id: int) -> bool:
+    return await List.filter(account_id=owner_id, exclusive=True).exists()
+
+
 def exclusive_members(owner_id: int) -> Subquery:
     """Accounts on the owner's exclusive lists: their posts stay out of the owner's home timeline."""
     return Subquery(ListAccount.filter(list_id__in=_lists_of(owner_id, exclusive=True)).values("account_id"))

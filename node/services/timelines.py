@@ -13,7 +13,7 @@ from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
 
 from ..activitypub import moderation
-from ..models import Account, Bookmark, Favourite, HomeFeedEntry, List, MediaAttachment, Mention, Status, StatusTag
+from ..models import Account, Bookmark, Favourite, HomeFeedEntry, MediaAttachment, Mention, Status, StatusTag
 from . import accounts, lists, visibility
 from .paging import Page
 
@@ -41,7 +41,7 @@ async def home(viewer: Account, page: Page) -> tuple[list[Status], list[int]]:
     """The viewer's home feed, read from its materialised rows; now-invisible or muted ones dropped, and those
     by members of the viewer's exclusive lists (they are read in those lists)."""
     feed = HomeFeedEntry.filter(account_id=viewer.id)
-    if await List.filter(account_id=viewer.id, exclusive=True).exists():
+    if await lists.has_exclusive(viewer.id):
         feed = feed.filter(author_id__not_in=lists.exclusive_members(viewer.id))
     rows = await page.filter(feed, key="status_id").values_list(
         "status_id", flat=True)
