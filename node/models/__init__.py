@@ -2,6 +2,7 @@
 
 from .account import Account, User
 from .base import Entity, snowflake, snowflake_floor
+from .conversation import Conversation
 from .federation import Delivery, DomainBlock, InboxActivity, OutboxActivity, Peer, Report
 from .feed import HomeFeedEntry
 from .interaction import Bookmark, Favourite
@@ -23,5 +24,5 @@ __all__ = [
     "Account", "Block", "Bookmark", "Delivery", "DomainBlock", "Entity", "Favourite", "Follow", "FollowRequest", "HomeFeedEntry", "InboxActivity", "IndexJournal",
     "Marker", "MediaAttachment", "Mention", "Mute", "Notification", "OAuthApp", "OAuthCode", "OAuthToken", "OutboxActivity", "Peer", "Place", "Poll",
     "PollVote", "Report", "SearchHistory", "Status", "StatusEdit", "StatusPlace", "StatusTag", "Tag", "User", "WebSession", "snowflake", "snowflake_floor",
-    "BehindTheTakeStep", "List", "ListAccount", "ScheduledStatus", "Take", "TakeTemplate", "TakeTrend", "TrendHour", "TrendParticipation",
+    "BehindTheTakeStep", "Conversation", "List", "ListAccount", "ScheduledStatus", "Take", "TakeTemplate", "TakeTrend", "TrendHour", "TrendParticipation",
 ]
