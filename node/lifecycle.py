@@ -12,7 +12,16 @@ from .config import Config
 from .db import APPS, close_database, open_database
 from .plugins import Plugins, load_plugins
 from .runtime import Node
-from .services import conversations, feeds, lists, notifications, take_search, take_templates, take_trends, takes
+from .services import (
+    conversations,
+    feeds,
+    lists,
+    notifications,
+    take_search,
+    take_templates,
+    take_trends,
+    takes,
+)
 
 
 def _register_subscribers(node: Node) -> None:
