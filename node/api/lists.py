@@ -11,6 +11,7 @@ from ..models import List
 from ..services import lists
 from .auth import require_account
 from .entities.accounts import account_entity
+from .entities.filters import filtered
 from .entities.statuses import status_entities
 from .keys import NODE
 from .pagination import paged_response, requested_page
@@ -119,4 +120,5 @@ async def timeline(request: web.Request) -> web.Response:
     rows, keys = await lists.timeline(
         account, request.match_info["id"], requested_page(await read_params(request))
     )
-    return paged_response(request, await status_entities(request.app[NODE], rows, account), keys)
+    body = await filtered(request.app[NODE], account, "home", await status_entities(request.app[NODE], rows, account))
+    return paged_response(request, body, keys)

@@ -7,6 +7,7 @@ from aiohttp import web
 from ..errors import NotFound, ValidationFailed
 from ..services import notifications
 from .auth import require_account
+from .entities.filters import filtered_notifications
 from .entities.notifications import marker_entities, notification_entities
 from .keys import NODE
 from .pagination import paged_response, requested_page
@@ -26,6 +27,7 @@ async def listing(request: web.Request) -> web.Response:
                                       exclude_types=[str(t) for t in params.list("exclude_types")],
                                       from_account_id=params.int("account_id"))
     body = await notification_entities(request.app[NODE], rows, account)
+    body = await filtered_notifications(request.app[NODE], account, body)
     return paged_response(request, body, [n.id for n in rows])
 
 

@@ -19,6 +19,7 @@ from ..services import places as place_service
 from ..services import search_history, visibility
 from .auth import optional_account, require_account
 from .entities.accounts import account_entity
+from .entities.filters import filtered
 from .entities.places import place_entity
 from .entities.statuses import status_entities
 from .entities.tags import tag_entities
@@ -107,7 +108,7 @@ def _parsed(params: Params, q: str) -> search_query.Parsed:
 async def _render(node: Any, found: service.Found, viewer: Account | None) -> dict[str, Any]:
     return {
         "accounts": [account_entity(node, a) for a in found.accounts],
-        "statuses": await status_entities(node, found.statuses, viewer),
+        "statuses": await filtered(node, viewer, "public", await status_entities(node, found.statuses, viewer)),
         "hashtags": await tag_entities(node, found.hashtags),
         "takes": found.takes,
         "places": [place_entity(p) for p in found.places],

@@ -10,6 +10,7 @@ from ..models import Account
 from ..services import interactions, scheduled_statuses, statuses, timelines, visibility
 from .auth import current_grant, optional_account, require_account, require_user
 from .entities.accounts import account_entity
+from .entities.filters import filtered
 from .entities.scheduled import scheduled_status_entities
 from .entities.statuses import status_edit_entities, status_entities, status_entity
 from .keys import NODE
@@ -121,7 +122,9 @@ async def context(request: web.Request) -> web.Response:
     ancestors, descendants = await statuses.context(viewer, status)
     node = request.app[NODE]
     rendered = await status_entities(node, [*ancestors, *descendants], viewer)
-    return web.json_response({"ancestors": rendered[:len(ancestors)], "descendants": rendered[len(ancestors):]})
+    before = await filtered(node, viewer, "thread", rendered[:len(ancestors)])
+    after = await filtered(node, viewer, "thread", rendered[len(ancestors):])
+    return web.json_response({"ancestors": before, "descendants": after})
 
 
 @routes.post(BASE + "/{id}/favourite")

@@ -8,6 +8,7 @@ from aiohttp import web
 from ..models import Account, Status
 from ..services import timelines
 from .auth import optional_account, require_account
+from .entities.filters import filtered
 from .entities.statuses import status_entities
 from .keys import NODE
 from .pagination import paged_response, requested_page
@@ -16,8 +17,13 @@ from .params import Params, read_params
 routes = web.RouteTableDef()
 
 
-async def _page(request: web.Request, viewer: Account | None, rows: list[Status], keys: list[int]) -> web.Response:
-    return paged_response(request, await status_entities(request.app[NODE], rows, viewer), keys)
+async def _page(request: web.Request, viewer: Account | None, rows: list[Status], keys: list[int],
+                context: str | None = None) -> web.Response:
+    """The page as `context` shows it (the viewer's filters for it applied; none for saved statuses)."""
+    body = await status_entities(request.app[NODE], rows, viewer)
+    if context is not None:
+        body = await filtered(request.app[NODE], viewer, context, body)
+    return paged_response(request, body, keys)
 
 
 def _where(params: Params) -> dict[str, bool]:
@@ -29,7 +35,7 @@ async def home(request: web.Request) -> web.Response:
     """The caller's home timeline: own statuses and those of followed accounts (paginated)."""
     viewer = await require_account(request, "read:statuses")
     rows, keys = await timelines.home(viewer, requested_page(await read_params(request)))
-    return await _page(request, viewer, rows, keys)
+    return await _page(request, viewer, rows, keys, "home")
 
 
 @routes.get("/api/v1/timelines/public")
@@ -38,7 +44,7 @@ async def public(request: web.Request) -> web.Response:
     viewer = await optional_account(request)
     params = await read_params(request)
     rows, keys = await timelines.public(viewer, requested_page(params), **_where(params))
-    return await _page(request, viewer, rows, keys)
+    return await _page(request, viewer, rows, keys, "public")
 
 
 @routes.get("/api/v1/timelines/tag/{hashtag}")
@@ -49,7 +55,7 @@ async def hashtag(request: web.Request) -> web.Response:
     rows, keys = await timelines.hashtag(
         viewer, request.match_info["hashtag"], requested_page(params), any_of=[str(t) for t in params.list("any")],
         all_of=[str(t) for t in params.list("all")], none_of=[str(t) for t in params.list("none")], **_where(params))
-    return await _page(request, viewer, rows, keys)
+    return await _page(request, viewer, rows, keys, "public")
 
 
 @routes.get("/api/v1/accounts/{id}/statuses")
@@ -61,7 +67,7 @@ async def account_statuses(request: web.Request) -> web.Response:
         viewer, request.match_info["id"], requested_page(params), only_media=params.bool("only_media"),
         exclude_replies=params.bool("exclude_replies"), exclude_reblogs=params.bool("exclude_reblogs"),
         pinned=params.bool("pinned"), tagged=params.str("tagged") or None)
-    return await _page(request, viewer, rows, keys)
+    return await _page(request, viewer, rows, keys, "account")
 
 
 @routes.get("/api/v1/bookmarks")

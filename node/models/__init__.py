@@ -5,6 +5,7 @@ from .base import Entity, snowflake, snowflake_floor
 from .conversation import Conversation
 from .federation import Delivery, DomainBlock, InboxActivity, OutboxActivity, Peer, Report
 from .feed import HomeFeedEntry
+from .filter import Filter, FilterKeyword, FilterStatus
 from .interaction import Bookmark, Favourite
 from .list import List, ListAccount
 from .marker import Marker
@@ -24,5 +25,5 @@ __all__ = [
     "Account", "Block", "Bookmark", "Delivery", "DomainBlock", "Entity", "Favourite", "Follow", "FollowRequest", "HomeFeedEntry", "InboxActivity", "IndexJournal",
     "Marker", "MediaAttachment", "Mention", "Mute", "Notification", "OAuthApp", "OAuthCode", "OAuthToken", "OutboxActivity", "Peer", "Place", "Poll",
     "PollVote", "Report", "SearchHistory", "Status", "StatusEdit", "StatusPlace", "StatusTag", "Tag", "User", "WebSession", "snowflake", "snowflake_floor",
-    "BehindTheTakeStep", "Conversation", "List", "ListAccount", "ScheduledStatus", "Take", "TakeTemplate", "TakeTrend", "TrendHour", "TrendParticipation",
+    "BehindTheTakeStep", "Conversation", "Filter", "FilterKeyword", "FilterStatus", "List", "ListAccount", "ScheduledStatus", "Take", "TakeTemplate", "TakeTrend", "TrendHour", "TrendParticipation",
 ]
