@@ -57,7 +57,7 @@ async def test_toot_logs_in_posts_reads_and_likes(aiohttp_client, make_config, n
 
 
 @pytest.mark.skipif(TOOT is None, reason="toot is a test dependency (pip install -e '.[test]')")
-async def test_toot_schedules_a_post_and_manages_lists(aiohttp_client, make_config, node_of, tmp_path):
+async def test_toot_schedules_a_post_and_manages_lists_and_tags(aiohttp_client, make_config, node_of, tmp_path):
     client = await aiohttp_client(build_app(make_config(), scheduler=False))
     node = node_of(client)
     base = str(client.make_url("/")).rstrip("/")
@@ -81,3 +81,10 @@ async def test_toot_schedules_a_post_and_manages_lists(aiohttp_client, make_conf
     assert "ben" not in await toot(tmp_path, "lists", "accounts", "Pals")
     await toot(tmp_path, "lists", "delete", "Pals")
     assert await (await client.get("/api/v1/lists", headers=bearer(token))).json() == []
+
+    await toot(tmp_path, "tags", "follow", "knitting")
+    assert "knitting" in await toot(tmp_path, "tags", "followed")
+    await toot(tmp_path, "tags", "feature", "knitting")
+    assert "knitting" in await toot(tmp_path, "tags", "featured")
+    followed = await (await client.get("/api/v1/followed_tags", headers=bearer(token))).json()
+    assert [t["name"] for t in followed] == ["knitting"]

@@ -61,6 +61,7 @@ async def person_document(node: Node, account: Account) -> dict[str, Any]:
         actor, account.username, account.public_key_pem, name=account.display_name or account.username,
         summary_html=account.note, url=account.url or node.urls.profile(account.username),
         shared_inbox=f"{node.urls.base}/inbox", manually_approves_followers=account.locked,
+        featured_tags=f"{actor}/collections/tags",
         discoverable=account.discoverable, indexable=account.discoverable,
         icon=image_object(icon) if icon else None, image=image_object(header) if header else None,
         fields=fields, published=account.created_at.replace(microsecond=0).isoformat().replace("+00:00", "Z"),

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from federation.as2 import ordered_collection, ordered_collection_page, page_url
 
 from ..models import Account, Follow, Status
+from ..services import tags
 from . import serialize
 
 if TYPE_CHECKING:
@@ -67,6 +68,13 @@ async def people(account: Account, which: str, page: bool, max_id: str | None) -
     return ordered_collection_page(page_url(collection, page=True, max_id=max_id) if max_id else
                                    page_url(collection, page=True), collection, [uri for _, uri in rows],
                                    next_page=next_page)
+
+
+async def featured_tags(node: Node, account: Account) -> dict[str, Any]:
+    """The hashtags the account features, as Mastodon's `featuredTags` collection of Hashtag objects."""
+    items = [{"type": "Hashtag", "href": node.urls.tag(f.tag.name), "name": f"#{f.tag.display_name}"}
+             for f in await tags.featured_of(account.id)]
+    return ordered_collection(f"{account.uri}/collections/tags", total_items=len(items), items=items)
 
 
 def featured(account: Account) -> dict[str, Any]:

@@ -187,6 +187,14 @@ async def featured(request: web.Request) -> web.Response:
     return _as2(collections.featured(await _local(node, request.match_info["username"])))
 
 
+@routes.get("/users/{username}/collections/tags")
+async def featured_tags(request: web.Request) -> web.Response:
+    """Featured hashtags (the actor's featuredTags)."""
+    node = request.app[NODE]
+    await _authorized(request)
+    return _as2(await collections.featured_tags(node, await _local(node, request.match_info["username"])))
+
+
 @routes.get(r"/users/{username}/statuses/{status_id:\d+}")
 async def status_object(request: web.Request) -> web.StreamResponse:
     """A public or unlisted post as a Note (AS2), or its page for browsers."""

@@ -18,6 +18,7 @@ from .relationship import Block, Follow, FollowRequest, Mute
 from .scheduled import ScheduledStatus
 from .search import IndexJournal, SearchHistory
 from .status import Mention, Status, StatusEdit, StatusTag, Tag
+from .tag_follow import FeaturedTag, TagFollow
 from .take import BehindTheTakeStep, Take, TakeTemplate
 from .take_trend import TakeTrend, TrendHour, TrendParticipation
 
@@ -25,5 +26,5 @@ __all__ = [
     "Account", "Block", "Bookmark", "Delivery", "DomainBlock", "Entity", "Favourite", "Follow", "FollowRequest", "HomeFeedEntry", "InboxActivity", "IndexJournal",
     "Marker", "MediaAttachment", "Mention", "Mute", "Notification", "OAuthApp", "OAuthCode", "OAuthToken", "OutboxActivity", "Peer", "Place", "Poll",
     "PollVote", "Report", "SearchHistory", "Status", "StatusEdit", "StatusPlace", "StatusTag", "Tag", "User", "WebSession", "snowflake", "snowflake_floor",
-    "BehindTheTakeStep", "Conversation", "Filter", "FilterKeyword", "FilterStatus", "List", "ListAccount", "ScheduledStatus", "Take", "TakeTemplate", "TakeTrend", "TrendHour", "TrendParticipation",
+    "BehindTheTakeStep", "Conversation", "FeaturedTag", "TagFollow", "Filter", "FilterKeyword", "FilterStatus", "List", "ListAccount", "ScheduledStatus", "Take", "TakeTemplate", "TakeTrend", "TrendHour", "TrendParticipation",
 ]

@@ -3,15 +3,17 @@
 Rules, as Mastodon's: a status goes to its author and to local followers (public, unlisted and
 followers-only); a direct status to the local accounts it mentions; a reply to someone else only to
 followers who also follow the account replied to; a reblog to the reblogger's followers unless they
-hid that account's reblogs. Following back-fills recent statuses; unfollowing and blocking take them out.
+hid that account's reblogs; a public status also to local accounts following one of its hashtags. Following back-fills recent statuses; unfollowing and blocking take them out.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
+from tortoise.expressions import Subquery
+
 from .. import db
-from ..models import Follow, HomeFeedEntry, Mention, Status, snowflake
+from ..models import Follow, HomeFeedEntry, Mention, Status, StatusTag, TagFollow, snowflake
 from ..runtime import Node
 
 BACKFILL = 40  # statuses of a newly followed account copied into the follower's feed
@@ -39,6 +41,9 @@ async def readers_of(status: Status) -> set[int]:
         also_following = await Follow.filter(account_id__in=followers, target_account_id=replied_to).values_list(
             "account_id", flat=True)
         followers = set(also_following) | ({replied_to} & followers)
+    if status.visibility == "public":
+        tags = StatusTag.filter(status_id=status.id).values("tag_id")
+        followers |= set(await TagFollow.filter(tag_id__in=Subquery(tags)).values_list("account_id", flat=True))
     return readers | followers
 
 
@@ -50,6 +55,8 @@ _INSERT_ENTRY = ("INSERT INTO home_feed (id, account_id, status_id, author_id) V
                  "ON CONFLICT DO NOTHING")
 _LOCAL_FOLLOWERS = ("SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id "
                     "WHERE f.target_account_id = ? AND a.domain = ''")
+_TAG_FOLLOWERS = ("SELECT tf.account_id FROM tag_follows tf JOIN status_tags st ON st.tag_id = tf.tag_id "
+                  "WHERE st.status_id = ?")
 _LOCAL_MENTIONED = ("SELECT m.account_id FROM mentions m JOIN accounts a ON a.id = m.account_id "
                     "WHERE m.status_id = ? AND a.domain = ''")
 
@@ -70,6 +77,8 @@ def _readers_sql(connection: sqlite3.Connection, status: Status, author_is_local
             f"SELECT account_id FROM follows WHERE target_account_id = ? AND account_id IN ({marks})",
             [replied_to, *followers])}
         followers = also_following | ({replied_to} & followers)
+    if status.visibility == "public":
+        followers |= {row[0] for row in connection.execute(_TAG_FOLLOWERS, (status.id,))}
     return readers | followers
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ...models import Tag
+from ...models import Account, Tag
 from ...runtime import Node
 from ...search import trends
+from ...services import tags as tag_service
 
 
-async def tag_entities(node: Node, tags: Sequence[Tag]) -> list[dict[str, Any]]:
+async def tag_entities(node: Node, tags: Sequence[Tag], viewer: Account | None = None) -> list[dict[str, Any]]:
     histories = await trends.history([t.id for t in tags])
+    following = await tag_service.followed_ids(viewer, [t.id for t in tags])
     return [{"id": str(t.id), "name": t.display_name, "url": node.urls.tag(t.name), "history": histories[t.id],
-             "following": False} for t in tags]
+             "following": t.id in following} for t in tags]
