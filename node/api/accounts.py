@@ -6,8 +6,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..errors import Forbidden, Unauthorized, ValidationFailed
+from ..services import account_extras, profiles, registrations
 from ..services import accounts as account_service
-from ..services import profiles, registrations
 from .auth import current_grant, optional_account, require_user
 from .entities.accounts import account_entity, credential_account_entity
 from .keys import NODE
@@ -77,6 +77,7 @@ async def update_credentials(request: web.Request) -> web.Response:
         discoverable=params.bool("discoverable") if "discoverable" in params else None,
         fields=_fields(params),
         privacy=source.str("privacy"),
+        sensitive=source.bool("sensitive") if "sensitive" in source else None,
         locale=source.str("language") or None,
         avatar=params.file("avatar"),
         header=params.file("header"))
@@ -112,6 +113,16 @@ async def many(request: web.Request) -> web.Response:
     ids = (await read_params(request)).ids("id")[:40]
     return web.json_response([account_entity(request.app[NODE], a)
                               for a in await account_service.accounts_by_ids(ids)])
+
+
+@routes.get("/api/v1/accounts/familiar_followers")
+async def familiar_followers(request: web.Request) -> web.Response:
+    """For each id[], the accounts the caller follows that also follow it."""
+    user = await require_user(request, "read:follows")
+    ids = (await read_params(request)).ids("id")[:40]
+    found = await account_extras.familiar_followers(user.account, ids)
+    node = request.app[NODE]
+    return web.json_response([{"id": str(i), "accounts": [account_entity(node, a) for a in found[i]]} for i in found])
 
 
 @routes.get("/api/v1/accounts/{id}")

@@ -143,7 +143,8 @@ class Params:
 async def read_params(request: web.Request) -> Params:
     """Query string plus body, whatever the body's encoding."""
     pairs: list[tuple[str, Any]] = list(request.query.items())
-    if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.can_read_body:
+    # GET too: Rails reads a JSON body on any method, and Mastodon.py sends one for familiar_followers.
+    if request.method in ("GET", "POST", "PUT", "PATCH", "DELETE") and request.can_read_body:
         content_type = request.content_type
         if content_type == "application/json":
             try:

@@ -21,11 +21,11 @@ routes = web.RouteTableDef()
 BASE = "/api/v1/statuses"
 
 
-def _draft(params: Params, default_visibility: str) -> statuses.Draft:
+def _draft(params: Params, default_visibility: str, default_sensitive: bool = False) -> statuses.Draft:
     return statuses.Draft(
         text=params.str("status", "") or "",
         spoiler_text=params.str("spoiler_text", "") or "",
-        sensitive=params.bool("sensitive"),
+        sensitive=params.bool("sensitive", default_sensitive),
         visibility=params.str("visibility") or default_visibility,
         language=params.str("language") or None,
         media_ids=params.ids("media_ids"),
@@ -50,11 +50,11 @@ async def create(request: web.Request) -> web.Response:
     app = grant.app if grant else None
     if params.raw("scheduled_at") not in (None, ""):  # kept for later: answers a ScheduledStatus
         scheduled = await scheduled_statuses.schedule(
-            request.app[NODE], user.account, _draft(params, user.default_visibility),
+            request.app[NODE], user.account, _draft(params, user.default_visibility, user.default_sensitive),
             scheduled_statuses.parse_time(params.raw("scheduled_at")), application_id=app.id if app else None)
         return web.json_response((await scheduled_status_entities(request.app[NODE], [scheduled]))[0])
     status = await statuses.create_status(
-        request.app[NODE], user.account, _draft(params, user.default_visibility),
+        request.app[NODE], user.account, _draft(params, user.default_visibility, user.default_sensitive),
         application_id=app.id if app else None, idempotency_key=request.headers.get("Idempotency-Key"))
     return await _respond(request, status, user.account, fresh=status.account_id == user.account.id
                           and status.favourites_count == status.reblogs_count == 0)

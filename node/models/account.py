@@ -59,6 +59,9 @@ class User(Entity):
     approved = fields.BooleanField(default=True)  # false while registrations = "approval" waits on an admin
     locale = fields.CharField(max_length=16, default="en")
     default_visibility = fields.CharField(max_length=16, default="public")
+    default_sensitive = fields.BooleanField(default=False)
+    expand_media = fields.CharField(max_length=16, default="default")  # default | show_all | hide_all
+    expand_spoilers = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -34,6 +34,7 @@ class ProfileChanges:
     discoverable: bool | None = None
     fields: list[dict[str, str]] | None = None
     privacy: str | None = None
+    sensitive: bool | None = None  # mark new posts sensitive by default
     locale: str | None = None
     avatar: FileField | None = None
     header: FileField | None = None
@@ -95,6 +96,9 @@ async def update_profile(node: Node, user: User, changes: ProfileChanges) -> Acc
     if changes.locale is not None:
         user.locale = changes.locale
         user_fields.append("locale")
+    if changes.sensitive is not None:
+        user.default_sensitive = changes.sensitive
+        user_fields.append("default_sensitive")
     if user_fields:
         await user.save(update_fields=user_fields)
     await node.bus.publish("account.updated", account=account)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from tortoise.expressions import Q
 
 from ..errors import NotFound
-from ..models import Account, Block, Follow, Mention, Mute, Status
+from ..models import Account, AccountDomainBlock, Block, Follow, Mention, Mute, Status
 
 OPEN = ("public", "unlisted")
 
@@ -53,7 +53,12 @@ async def hidden_from(viewers: set[int], about: Sequence[int]) -> set[int]:
 
 
 async def muted_by(viewer_id: int) -> set[int]:
-    return set(await Mute.filter(account_id=viewer_id).values_list("target_account_id", flat=True))
+    """Accounts kept out of the viewer's timelines: muted ones, and those on servers the viewer blocked."""
+    muted = set(await Mute.filter(account_id=viewer_id).values_list("target_account_id", flat=True))
+    domains = await AccountDomainBlock.filter(account_id=viewer_id).values_list("domain", flat=True)
+    if domains:
+        muted |= set(await Account.filter(domain__in=domains).values_list("id", flat=True))
+    return muted
 
 
 async def attach_originals(statuses: Sequence[Status]) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from ...models import Account, Block, Follow, FollowRequest, Mute
 from ...runtime import Node
+from ...services import account_extras
 from .common import date_only, iso
 
 DEFAULT_AVATAR = "avatar.png"
@@ -77,13 +78,14 @@ async def credential_account_entity(node: Node, account: Account) -> dict[str, A
     entity["source"]["follow_requests_count"] = await FollowRequest.filter(target_account_id=account.id).count()
     user = await account.user  # type: ignore[attr-defined]
     entity["source"]["privacy"] = user.default_visibility
+    entity["source"]["sensitive"] = user.default_sensitive
     entity["role"] = {"id": "3" if user.admin else "-99", "name": "Admin" if user.admin else "",
                       "permissions": "1" if user.admin else "0", "color": "", "highlighted": user.admin}
     return entity
 
 
 async def relationship_entities(viewer: Account, targets: Iterable[int]) -> list[dict[str, Any]]:
-    """Mastodon's Relationship for each target, in the order given, in six queries for any number."""
+    """Mastodon's Relationship for each target, in the order given, in a fixed number of queries for any number."""
     ids = list(dict.fromkeys(targets))
     me = viewer.id
 
@@ -102,6 +104,7 @@ async def relationship_entities(viewer: Account, targets: Iterable[int]) -> list
     blocked_by = await pairs(Block, False)
     now = datetime.now(UTC)  # a timed mute is over once it expires, even before the sweep deletes it
     muting = {k: m for k, m in (await pairs(Mute, True)).items() if m.expires_at is None or m.expires_at > now}
+    notes, endorsed, domain_blocked = await account_extras.relationship_extras(viewer, ids)
     result = []
     for target in ids:
         follow = following.get(target)
@@ -119,8 +122,8 @@ async def relationship_entities(viewer: Account, targets: Iterable[int]) -> list
             "muting_notifications": bool(mute and mute.hide_notifications),
             "requested": target in requested,
             "requested_by": target in requested_by,
-            "domain_blocking": False,
-            "endorsed": False,
-            "note": "",
+            "domain_blocking": target in domain_blocked,
+            "endorsed": target in endorsed,
+            "note": notes.get(target, ""),
         })
     return result
