@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from federation_nodes import settle
-from fixtures.social import call, follow, user
+from fixtures.social import call, user
 from mastodon import MastodonAPIError
 from support import create_user
 from test_federation_nodes import follow as remote_follow
