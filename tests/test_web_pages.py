@@ -8,7 +8,7 @@ import io
 import re
 
 from PIL import Image
-from support import create_user
+from support import bearer, create_user
 from websupport import sign_in
 
 from node.models import Account, Bookmark, Favourite, Follow, MediaAttachment, Status
@@ -254,3 +254,22 @@ async def test_concurrent_requests_all_succeed(node_client, node_of):
     responses = await asyncio.gather(*[node_client.get(path) for path in ["/", "/@alice", "/static/avatar.png",
                                                                             "/explore"] * 5])
     assert [r.status for r in responses] == [200] * 20
+
+
+async def test_settings_preferences_are_what_the_api_answers(node_client, node_of):
+    node = node_of(node_client)
+    _, api_token = await create_user(node, "alice")
+    token = await sign_in(node_client, "alice")
+    form = await node_client.get("/settings/preferences")
+    assert form.status == 200 and 'name="expand_media"' in await form.text()
+    response = await node_client.post("/settings/preferences", data={
+        "csrf_token": token, "default_visibility": "private", "default_sensitive": "1", "default_language": "fr",
+        "expand_media": "show_all", "expand_spoilers": "1"}, allow_redirects=False)
+    assert response.status == 303
+    prefs = await (await node_client.get("/api/v1/preferences", headers=bearer(api_token))).json()
+    assert prefs == {"posting:default:visibility": "private", "posting:default:sensitive": True,
+                     "posting:default:language": "fr", "reading:expand:media": "show_all",
+                     "reading:expand:spoilers": True}
+    bad = await node_client.post("/settings/preferences", data={"csrf_token": token, "expand_media": "sometimes"})
+    assert bad.status == 422
+    assert (await (await node_client.get("/api/v1/preferences", headers=bearer(api_token))).json()) == prefs

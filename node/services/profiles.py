@@ -22,6 +22,7 @@ MAX_FIELDS = 4
 MAX_FIELD_TEXT = 255
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 
+EXPAND_MEDIA = ("default", "show_all", "hide_all")  # reading:expand:media, as Mastodon
 
 @dataclass
 class ProfileChanges:
@@ -35,6 +36,8 @@ class ProfileChanges:
     fields: list[dict[str, str]] | None = None
     privacy: str | None = None
     sensitive: bool | None = None  # mark new posts sensitive by default
+    expand_media: str | None = None  # default | show_all | hide_all
+    expand_spoilers: bool | None = None
     locale: str | None = None
     avatar: FileField | None = None
     header: FileField | None = None
@@ -68,6 +71,8 @@ async def update_profile(node: Node, user: User, changes: ProfileChanges) -> Acc
         raise ValidationFailed(f"Validation failed: Note is too long (maximum is {MAX_NOTE} characters)")
     if changes.privacy is not None and changes.privacy not in VISIBILITIES:
         raise ValidationFailed("Validation failed: Default post privacy is not included in the list")
+    if changes.expand_media is not None and changes.expand_media not in EXPAND_MEDIA:
+        raise ValidationFailed(f"Validation failed: Expand media must be one of {', '.join(EXPAND_MEDIA)}")
     if changes.locale is not None and (not changes.locale or len(changes.locale) > 16):
         raise ValidationFailed("Validation failed: Locale is not included in the list")
     # Images are decoded (and rejected if they are not images) before any column changes.
@@ -96,9 +101,11 @@ async def update_profile(node: Node, user: User, changes: ProfileChanges) -> Acc
     if changes.locale is not None:
         user.locale = changes.locale
         user_fields.append("locale")
-    if changes.sensitive is not None:
-        user.default_sensitive = changes.sensitive
-        user_fields.append("default_sensitive")
+    for setting, column in (("sensitive", "default_sensitive"), ("expand_media", "expand_media"),
+                            ("expand_spoilers", "expand_spoilers")):
+        if (value := getattr(changes, setting)) is not None:
+            setattr(user, column, value)
+            user_fields.append(column)
     if user_fields:
         await user.save(update_fields=user_fields)
     await node.bus.publish("account.updated", account=account)
