@@ -120,3 +120,31 @@ async def test_a_user_level_domain_block_across_two_nodes(cluster):
     assert me["followers_count"] == 0
     assert await a.call("DELETE", "/api/v1/domain_blocks", alice, json={"domain": "node-b.test"}) == (200, {})
     assert len((await a.call("GET", "/api/v1/timelines/home", alice))[1]) == 1
+
+
+async def test_suggestions_friends_of_friends_then_popular_and_dismiss(aiohttp_client, make_config, node_of):
+    client, base = await served(aiohttp_client, make_config)
+    node = node_of(client)
+    for name in ("ana", "ben", "cy", "dee", "eve"):
+        await create_user(node, name)
+
+    def flows() -> dict:
+        ana, ben, cy, dee, eve = (
+            signed_in(base, f"{n}@example.com") for n in ("ana", "ben", "cy", "dee", "eve")
+        )
+        ids = {n: api.me()["id"] for n, api in (("ben", ben), ("cy", cy), ("dee", dee), ("eve", eve))}
+        ana.account_follow(ids["ben"])
+        ben.account_follow(ids["cy"])  # cy: a friend of a friend
+        for api in (ben, cy, dee):
+            api.account_follow(ids["eve"])  # eve: popular (and a friend of a friend too)
+        first = ana.suggestions_v2()
+        ana.suggestion_delete(ids["eve"])
+        return {"ids": ids, "first": first, "after": ana.suggestions(), "v1": ana.suggestions_v1()}
+
+    r = await asyncio.to_thread(flows)
+    ids = r["ids"]
+    first = [(s["account"]["id"], s["sources"]) for s in r["first"]]
+    assert first[:2] == [(ids["cy"], ["friends_of_friends"]), (ids["eve"], ["friends_of_friends"])]
+    assert (ids["dee"], ["global"]) in first and all(i != ids["ben"] for i, _ in first)  # ben is followed
+    assert ids["eve"] not in [a["id"] for a in r["after"]]  # dismissed (suggestions() unpacks the accounts)
+    assert [a["id"] for a in r["v1"]] == [a["id"] for a in r["after"]]

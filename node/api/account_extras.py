@@ -113,3 +113,41 @@ async def unblock_domain(request: web.Request) -> web.Response:
     params = await read_params(request)
     await account_extras.unblock_domain(me, params.str("domain", required=True))
     return web.json_response({})
+
+
+@routes.get("/api/v2/suggestions")
+async def suggestions(request: web.Request) -> web.Response:
+    """Accounts to follow, each with its sources (friends_of_friends: followed by people you follow;
+    global: popular here); limit 40, at most 80."""
+    me = await require_account(request, "read:accounts")
+    limit = (await read_params(request)).int("limit", 40, low=1, high=80) or 40
+    node = request.app[NODE]
+    return web.json_response(
+        [
+            {
+                "source": "global" if why == "global" else "past_interactions",
+                "sources": [why],
+                "account": account_entity(node, a),
+            }
+            for a, why in await account_extras.suggestions(me, limit)
+        ]
+    )
+
+
+@routes.get("/api/v1/suggestions")
+async def suggestions_v1(request: web.Request) -> web.Response:
+    """Accounts to follow (v1: the accounts alone)."""
+    me = await require_account(request, "read:accounts")
+    limit = (await read_params(request)).int("limit", 40, low=1, high=80) or 40
+    node = request.app[NODE]
+    return web.json_response(
+        [account_entity(node, a) for a, _ in await account_extras.suggestions(me, limit)]
+    )
+
+
+@routes.delete("/api/v1/suggestions/{id}")
+async def dismiss_suggestion(request: web.Request) -> web.Response:
+    """Do not suggest this account again; answers {}."""
+    me = await require_account(request, "read:accounts")
+    await account_extras.dismiss_suggestion(me, await account_service.get_account(request.match_info["id"]))
+    return web.json_response({})

@@ -41,6 +41,16 @@ class Migration(migrations.Migration):
             options={'table': 'account_pins', 'app': 'models', 'unique_together': (('account', 'target_account'),), 'pk_attr': 'id', 'table_description': "An endorsement: a followed account featured on the endorser's profile"},
             bases=['Entity'],
         ),
+        ops.CreateModel(
+            name='SuggestionDismissal',
+            fields=[
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
+                ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='dismissed_suggestions', on_delete=OnDelete.CASCADE)),
+                ('target_account', fields.ForeignKeyField('models.Account', source_field='target_account_id', db_constraint=True, to_field='id', related_name='dismissed_by', on_delete=OnDelete.CASCADE)),
+            ],
+            options={'table': 'suggestion_dismissals', 'app': 'models', 'unique_together': (('account', 'target_account'),), 'pk_attr': 'id', 'table_description': 'An account someone asked not to be suggested to follow again'},
+            bases=['Entity'],
+        ),
         ops.AddField(
             model_name='User',
             name='default_sensitive',

@@ -1,7 +1,7 @@
 """The node's stored aggregates, one module each; tortoise loads them from this package."""
 
 from .account import Account, User
-from .account_extras import AccountDomainBlock, AccountNote, AccountPin
+from .account_extras import AccountDomainBlock, AccountNote, AccountPin, SuggestionDismissal
 from .base import Entity, snowflake, snowflake_floor
 from .conversation import Conversation
 from .federation import Delivery, DomainBlock, InboxActivity, OutboxActivity, Peer, Report
@@ -26,6 +26,6 @@ from .take_trend import TakeTrend, TrendHour, TrendParticipation
 __all__ = [
     "Account", "Block", "Bookmark", "Delivery", "DomainBlock", "Entity", "Favourite", "Follow", "FollowRequest", "HomeFeedEntry", "InboxActivity", "IndexJournal",
     "Marker", "MediaAttachment", "Mention", "Mute", "Notification", "OAuthApp", "OAuthCode", "OAuthToken", "OutboxActivity", "Peer", "Place", "Poll",
-    "PollVote", "Report", "SearchHistory", "Status", "StatusEdit", "StatusPlace", "StatusTag", "Tag", "User", "WebSession", "snowflake", "snowflake_floor",
+    "PollVote", "Report", "SearchHistory", "Status", "StatusEdit", "StatusPlace", "StatusTag", "SuggestionDismissal", "Tag", "User", "WebSession", "snowflake", "snowflake_floor",
     "AccountDomainBlock", "AccountNote", "AccountPin", "BehindTheTakeStep", "Conversation", "FeaturedTag", "TagFollow", "Filter", "FilterKeyword", "FilterStatus", "List", "ListAccount", "ScheduledStatus", "Take", "TakeTemplate", "TakeTrend", "TrendHour", "TrendParticipation",
 ]

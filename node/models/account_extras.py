@@ -44,3 +44,18 @@ class AccountDomainBlock(Entity):
     class Meta:
         table = "account_domain_blocks"
         unique_together = (("account", "domain"),)
+
+
+class SuggestionDismissal(Entity):
+    """An account someone asked not to be suggested to follow again"""
+
+    account = fields.ForeignKeyField(
+        "models.Account", related_name="dismissed_suggestions", on_delete=fields.CASCADE
+    )
+    target_account = fields.ForeignKeyField(
+        "models.Account", related_name="dismissed_by", on_delete=fields.CASCADE
+    )
+
+    class Meta:
+        table = "suggestion_dismissals"
+        unique_together = (("account", "target_account"),)

@@ -10,10 +10,21 @@ from __future__ import annotations
 import re
 
 from tortoise.expressions import Subquery
+from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from ..errors import ValidationFailed
-from ..models import Account, AccountDomainBlock, AccountNote, AccountPin, Follow
+from ..models import (
+    Account,
+    AccountDomainBlock,
+    AccountNote,
+    AccountPin,
+    Block,
+    Follow,
+    FollowRequest,
+    Mute,
+    SuggestionDismissal,
+)
 from ..runtime import Node
 from .paging import Page
 
@@ -132,3 +143,45 @@ async def relationship_extras(viewer: Account, ids: list[int]) -> tuple[dict[int
         else set()
     )
     return notes, pinned, blocked
+
+
+async def suggestions(viewer: Account, limit: int) -> list[tuple[Account, str]]:
+    """Accounts to follow, with why: followed by the people the viewer follows (friends_of_friends), then the
+    most followed local accounts (global); never ones followed, requested, blocked, muted or dismissed."""
+    follows = Subquery(Follow.filter(account_id=viewer.id).values("target_account_id"))
+    excluded = {viewer.id}
+    for model, column in (
+        (Follow, "target_account_id"),
+        (FollowRequest, "target_account_id"),
+        (Block, "target_account_id"),
+        (Mute, "target_account_id"),
+        (SuggestionDismissal, "target_account_id"),
+    ):
+        excluded |= set(await model.filter(account_id=viewer.id).values_list(column, flat=True))
+    excluded |= set(await Block.filter(target_account_id=viewer.id).values_list("account_id", flat=True))
+    friends = (
+        await Follow.filter(account_id__in=follows)
+        .exclude(target_account_id__in=excluded)
+        .annotate(n=Count("id"))
+        .group_by("target_account_id")
+        .order_by("-n", "target_account_id")
+        .limit(limit)
+        .values_list("target_account_id", flat=True)
+    )
+    chosen: list[tuple[int, str]] = [(i, "friends_of_friends") for i in friends]
+    if len(chosen) < limit:
+        popular = await (
+            Account.filter(domain="", discoverable=True, suspended_at=None)
+            .exclude(id__in=excluded | set(friends))
+            .order_by("-followers_count", "id")
+            .limit(limit - len(chosen))
+            .values_list("id", flat=True)
+        )
+        chosen += [(i, "global") for i in popular]
+    found = {a.id: a for a in await Account.filter(id__in=[i for i, _ in chosen], suspended_at=None)}
+    return [(found[i], source) for i, source in chosen if i in found]
+
+
+async def dismiss_suggestion(viewer: Account, target: Account) -> None:
+    if not await SuggestionDismissal.filter(account_id=viewer.id, target_account_id=target.id).exists():
+        await SuggestionDismissal.create(account_id=viewer.id, target_account_id=target.id)
