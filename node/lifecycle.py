@@ -22,11 +22,13 @@ from .services import (
     take_trends,
     takes,
 )
+from .streaming import personal as personal_streams
 
 
 def _register_subscribers(node: Node) -> None:
     for module in (conversations, feeds, lists, notifications, takes, take_trends, take_templates):
         module.subscribe(node)
+    personal_streams.subscribe(node)  # after the features it streams (conversation rows exist by then)
 
 
 async def start_node(config: Config, plugins: Plugins | None = None, *, resolver: Any = None) -> Node:

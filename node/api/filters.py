@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..services import filters
+from ..streaming import personal as streams
 from .auth import require_account
 from .entities.filters import filter_entity, keyword_entity, status_filter_entity, v1_filter_entity
 from .keys import NODE
@@ -42,6 +43,7 @@ async def create(request: web.Request) -> web.Response:
         expires_in=params.raw("expires_in"),
         keywords=params.list("keywords_attributes"),
     )
+    await streams.filters_changed(request.app[NODE], account)
     return web.json_response(filter_entity(made))
 
 
@@ -67,6 +69,7 @@ async def update(request: web.Request) -> web.Response:
         expires=_expires(params),
         keywords=params.list("keywords_attributes"),
     )
+    await streams.filters_changed(request.app[NODE], account)
     return web.json_response(filter_entity(changed))
 
 
@@ -75,6 +78,7 @@ async def delete(request: web.Request) -> web.Response:
     """Delete a filter; answers {}."""
     account = await require_account(request, "write:filters")
     await filters.delete(account, request.match_info["id"])
+    await streams.filters_changed(request.app[NODE], account)
     return web.json_response({})
 
 
@@ -95,6 +99,7 @@ async def add_keyword(request: web.Request) -> web.Response:
     row = await filters.add_keyword(
         account, request.match_info["id"], params.raw("keyword"), params.raw("whole_word")
     )
+    await streams.filters_changed(request.app[NODE], account)
     return web.json_response(keyword_entity(row))
 
 
@@ -113,6 +118,7 @@ async def update_keyword(request: web.Request) -> web.Response:
     row = await filters.update_keyword(
         account, request.match_info["id"], params.raw("keyword"), params.raw("whole_word")
     )
+    await streams.filters_changed(request.app[NODE], account)
     return web.json_response(keyword_entity(row))
 
 
@@ -121,6 +127,7 @@ async def delete_keyword(request: web.Request) -> web.Response:
     """Remove a keyword from its filter; answers {}."""
     account = await require_account(request, "write:filters")
     await (await filters.own_keyword(account, request.match_info["id"])).delete()
+    await streams.filters_changed(request.app[NODE], account)
     return web.json_response({})
 
 
@@ -138,6 +145,7 @@ async def add_status(request: web.Request) -> web.Response:
     account = await require_account(request, "write:filters")
     params = await read_params(request)
     row = await filters.add_status(account, request.match_info["id"], params.raw("status_id"))
+    await streams.filters_changed(request.app[NODE], account)
     return web.json_response(status_filter_entity(row))
 
 
@@ -155,6 +163,7 @@ async def delete_status(request: web.Request) -> web.Response:
     """Stop a filter matching a status; answers {}."""
     account = await require_account(request, "write:filters")
     await (await filters.own_status(account, request.match_info["id"])).delete()
+    await streams.filters_changed(request.app[NODE], account)
     return web.json_response({})
 
 
@@ -183,6 +192,7 @@ async def v1_create(request: web.Request) -> web.Response:
         whole_word=params.raw("whole_word"),
         expires_in=params.raw("expires_in"),
     )
+    await streams.filters_changed(request.app[NODE], account)
     return web.json_response(v1_filter_entity(row))
 
 
@@ -208,6 +218,7 @@ async def v1_update(request: web.Request) -> web.Response:
         whole_word=params.raw("whole_word"),
         expires=_expires(params),
     )
+    await streams.filters_changed(request.app[NODE], account)
     return web.json_response(v1_filter_entity(row))
 
 
@@ -216,4 +227,5 @@ async def v1_delete(request: web.Request) -> web.Response:
     """Delete a v1 filter (the keyword; its filter too when nothing is left in it); answers {}."""
     account = await require_account(request, "write:filters")
     await filters.v1_delete(account, request.match_info["id"])
+    await streams.filters_changed(request.app[NODE], account)
     return web.json_response({})

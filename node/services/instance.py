@@ -55,8 +55,7 @@ def limits(node: Node) -> dict:
 # Client libraries that pick an API flavour from NodeInfo read these: megalodon (and the apps built on it)
 # takes `upstream.name == "mastodon"` as Mastodon-compatible, as forks such as Hometown, Fedibird and
 # kmyblue advertise it; Pleroma-family detectors look for "mastodon_api" in `features`.
-# (Add "mastodon_api_streaming" once /api/v1/streaming is served.)
-MASTODON_FEATURES = ("mastodon_api", "polls", "editing")
+MASTODON_FEATURES = ("mastodon_api", "mastodon_api_streaming", "polls", "editing")
 
 
 def nodeinfo_metadata(node: Node) -> dict:

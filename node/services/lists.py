@@ -164,6 +164,12 @@ def _replies_allowed(found: List, query: QuerySet) -> QuerySet:
     )
 
 
+async def shows(found: List, status: Status) -> bool:
+    """Whether a member's status belongs in the list's timeline (its replies_policy; for the list stream)."""
+    query = Status.filter(id=status.id, account_id__in=Subquery(ListAccount.filter(list_id=found.id).values("account_id")))
+    return await _replies_allowed(found, query).exists()
+
+
 async def timeline(viewer: Account, list_id: int | str, page: Page) -> tuple[list[Status], list[int]]:
     """The list's timeline: its members' statuses and boosts that the owner may see, newest first."""
     found = await own(viewer, list_id)
