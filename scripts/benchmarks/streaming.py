@@ -73,17 +73,19 @@ class Client:
 
     async def read(self) -> None:
         async for message in self.ws:
+            now = time.perf_counter()  # before this client's own parsing
             frame = json.loads(message.data)
             if "event" not in frame or "payload" not in frame:
                 continue
-            payload = json.loads(frame["payload"])
-            if not isinstance(payload, dict):  # a delete's bare id
-                continue
-            key = (
-                frame["event"],
-                str(payload["status"]["id"] if frame["event"] == "notification" else payload["id"]),
-            )
-            now = time.perf_counter()
+            text = frame["payload"]
+            if frame["event"] == "update" and text.startswith('{"id":"'):  # a status renders its id first
+                key = ("update", text[7 : text.index('"', 7)])
+            else:
+                payload = json.loads(text)
+                if not isinstance(payload, dict):  # a delete's bare id
+                    continue
+                subject = payload["status"]["id"] if frame["event"] == "notification" else payload["id"]
+                key = (frame["event"], str(subject))
             self.arrived[key] = now
             if (future := self.waiting.pop(key, None)) is not None and not future.done():
                 future.set_result(now)
