@@ -20,6 +20,7 @@ from node import streaming
 from node.api.auth import SESSION_COOKIE
 from node.api.keys import NODE
 from node.app import build_app
+from node.plugin_api import NodeApi
 from node.services import auth
 from node.streaming import streams
 
@@ -289,6 +290,11 @@ async def test_mastodon_py_streams_over_server_sent_events(aiohttp_client, make_
             assert event == "status_update" and "edited" in payload["content"], name
             event, deleted = await asyncio.to_thread(listeners[name].next)
             assert (event, str(deleted)) == ("delete", status["id"]), name
+        # the payload-less events, as Mastodon encodes them, reach Mastodon.py's own handlers
+        await streaming.filters_changed(node, int(ana_id))
+        await streaming.notifications_merged(node, int(ana_id))
+        assert await asyncio.to_thread(listeners["user"].next) == ("filters_changed", None)
+        assert await asyncio.to_thread(listeners["user"].next) == ("notifications_merged", None)
     finally:
         # end the streams from the server side first: closing a requests stream blocks while it reads
         node.streams.disconnect_all()
@@ -317,6 +323,12 @@ class Collector(StreamListener):
 
     def on_notification(self, notification) -> None:  # type: ignore[no-untyped-def]
         self.events.put(("notification", notification))
+
+    def on_filters_changed(self) -> None:
+        self.events.put(("filters_changed", None))
+
+    def on_notifications_merged(self) -> None:
+        self.events.put(("notifications_merged", None))
 
     def next(self) -> tuple[str, object]:
         return self.events.get(timeout=WAIT)
@@ -366,6 +378,17 @@ async def test_streams_other_features_define(node_client, node_of):
     await streaming.publish(node, streaming.user_channel(ana_row.account_id), "entativa.test.ping", {"n": 1})
     await streaming.publish(node, streaming.list_channel(7), "update", {"id": "1", "content": "listed"})
     assert await socket.event() == (["list", "7"], "update", {"id": "1", "content": "listed"})
+    # a plugin streams through its facade, under a name of its own
+    api = NodeApi(
+        "demo", {}, node_name="n", base_url=node.base_url, data_dir=node.config.data_dir, theme="vignette"
+    )
+    api._bind(node)
+    await socket.subscribe("user")
+    await socket.sync()
+    await api.stream(ana_row.account_id, "demo.changed", {"x": 1})
+    assert await socket.event() == (["user"], "demo.changed", {"x": 1})
+    with pytest.raises(ValueError):
+        await api.stream(ana_row.account_id, "update", {"id": "1"})
     events = await EventStream.open(node_client, "/api/v1/streaming/list?list=7", ana)
     await streaming.publish(node, streaming.list_channel(7), "delete", "1")
     assert await events.event() == ("delete", "1")
