@@ -8,6 +8,7 @@ from .interaction import Bookmark, Favourite
 from .marker import Marker
 from .media import MediaAttachment
 from .notification import Notification
+from .notification_channel import ChannelCursor, ChannelJob, NotificationSettings, PushSubscription
 from .oauth import OAuthApp, OAuthCode, OAuthToken, WebSession
 from .place import Place, StatusPlace
 from .poll import Poll, PollVote
@@ -22,4 +23,5 @@ __all__ = [
     "Marker", "MediaAttachment", "Mention", "Mute", "Notification", "OAuthApp", "OAuthCode", "OAuthToken", "OutboxActivity", "Peer", "Place", "Poll",
     "PollVote", "Report", "SearchHistory", "Status", "StatusEdit", "StatusPlace", "StatusTag", "Tag", "User", "WebSession", "snowflake", "snowflake_floor",
     "BehindTheTakeStep", "Take", "TakeTemplate", "TakeTrend", "TrendHour", "TrendParticipation",
+    "ChannelCursor", "ChannelJob", "NotificationSettings", "PushSubscription",
 ]

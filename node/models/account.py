@@ -59,6 +59,7 @@ class User(Entity):
     approved = fields.BooleanField(default=True)  # false while registrations = "approval" waits on an admin
     locale = fields.CharField(max_length=16, default="en")
     default_visibility = fields.CharField(max_length=16, default="public")
+    email_confirmed = fields.BooleanField(default=True)  # false from a sign-up with mail on until its link is followed
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
