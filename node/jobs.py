@@ -18,11 +18,16 @@ Job = Callable[[Node], Awaitable[object]]
 def periodic_jobs() -> list[tuple[str, Job, int]]:
     """(name, job, every N seconds) for everything the core runs on a timer."""
     from .activitypub import takes
+    from .notify import dispatcher, mail, webpush
     from .services import polls, relationships
 
     return [("close expired polls", polls.close_expired, 30),
             ("lift expired mutes", lambda _node: relationships.expire_mutes(), 60),
-            ("re-check pending trend claims", takes.recheck_pending, 60)]
+            ("re-check pending trend claims", takes.recheck_pending, 60),
+            ("dispatch notifications to push and mail", dispatcher.run_once, 2),
+            ("send web pushes", webpush.run_once, 2),
+            ("send notification mails", mail.run_once, 5),
+            ("write email digests", dispatcher.run_digests, 600)]
 
 
 def start_scheduler(node: Node) -> AsyncIOScheduler:
