@@ -20,7 +20,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from mastodon import Mastodon
 from py_vapid import jwt as vapid_jwt
 
-
 # Mastodon.py's decrypt needs no server: an offline client object is enough.
 _MASTODON_PY = Mastodon(api_base_url="http://127.0.0.1", version_check_mode="none")
 
@@ -38,13 +37,18 @@ class Browser:
     """One subscriber's keys, as a browser's PushManager makes them."""
 
     name: str
-    private: ec.EllipticCurvePrivateKey = field(default_factory=lambda: ec.generate_private_key(ec.SECP256R1()))
+    private: ec.EllipticCurvePrivateKey = field(
+        default_factory=lambda: ec.generate_private_key(ec.SECP256R1())
+    )
     auth: bytes = field(default_factory=lambda: os.urandom(16))
 
     @property
     def p256dh(self) -> str:
-        return b64(self.private.public_key().public_bytes(serialization.Encoding.X962,
-                                                          serialization.PublicFormat.UncompressedPoint))
+        return b64(
+            self.private.public_key().public_bytes(
+                serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+            )
+        )
 
 
 @dataclass
@@ -111,13 +115,17 @@ class PushReceiver:
             browser = self.browsers[name]
             encoding = request.headers["Content-Encoding"]
             if encoding == "aes128gcm":
-                plain = http_ece.decrypt(body, private_key=browser.private, auth_secret=browser.auth,
-                                         version="aes128gcm")
+                plain = http_ece.decrypt(
+                    body, private_key=browser.private, auth_secret=browser.auth, version="aes128gcm"
+                )
                 payload = json.loads(plain)
             elif encoding == "aesgcm":
                 private = {"privkey": browser.private.private_numbers().private_value, "auth": browser.auth}
-                payload = dict(_MASTODON_PY.push_subscription_decrypt_push(
-                    body, private, request.headers["Encryption"], request.headers["Crypto-Key"]))
+                payload = dict(
+                    _MASTODON_PY.push_subscription_decrypt_push(
+                        body, private, request.headers["Encryption"], request.headers["Crypto-Key"]
+                    )
+                )
             else:
                 raise ValueError(f"unknown encoding {encoding}")
             int(request.headers["TTL"])

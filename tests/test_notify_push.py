@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from mastodon import Mastodon
 from support import bearer, create_user
 
@@ -22,6 +23,11 @@ def later(seconds: float = 5) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=seconds)
 
 
+async def vapid_key(client) -> str:  # type: ignore[no-untyped-def]
+    instance = await (await client.get("/api/v2/instance")).json()
+    return instance["configuration"]["vapid"]["public_key"]
+
+
 async def served(aiohttp_client, make_config, **sections):  # type: ignore[no-untyped-def]
     sections.setdefault("federation", {"enabled": False, "allow_private_addresses": True})
     client = await aiohttp_client(build_app(make_config(**sections), scheduler=False))
@@ -30,9 +36,14 @@ async def served(aiohttp_client, make_config, **sections):  # type: ignore[no-un
 
 async def subscribe(client, token, receiver, name, *, standard=True, alerts=None, policy=None):  # type: ignore[no-untyped-def]
     browser = receiver.browser(name)
-    body = {"subscription": {"endpoint": receiver.endpoint(name), "standard": standard,
-                             "keys": {"p256dh": browser.p256dh, "auth": webpush._b64(browser.auth)}},
-            "data": {"alerts": alerts or {"mention": True, "favourite": True, "follow": True}}}
+    body = {
+        "subscription": {
+            "endpoint": receiver.endpoint(name),
+            "standard": standard,
+            "keys": {"p256dh": browser.p256dh, "auth": webpush._b64(browser.auth)},
+        },
+        "data": {"alerts": alerts or {"mention": True, "favourite": True, "follow": True}},
+    }
     if policy:
         body["data"]["policy"] = policy
     resp = await client.post("/api/v1/push/subscription", json=body, headers=bearer(token))
@@ -47,7 +58,9 @@ async def deliver(node, now=None):  # type: ignore[no-untyped-def]
         return await webpush.drain(node, now or later())
 
 
-async def test_push_in_both_encodings_signed_with_the_instance_vapid_key(aiohttp_client, make_config, push_receiver):
+async def test_push_in_both_encodings_signed_with_the_instance_vapid_key(
+    aiohttp_client, make_config, push_receiver
+):
     client, node = await served(aiohttp_client, make_config)
     alice, token = await create_user(node, "alice")
     _, bob_token = await create_user(node, "bob")
@@ -66,7 +79,9 @@ async def test_push_in_both_encodings_signed_with_the_instance_vapid_key(aiohttp
     assert standard["alerts"]["mention"] is True and standard["alerts"]["reblog"] is False
     assert standard["policy"] == "all"
 
-    resp = await client.post("/api/v1/statuses", json={"status": "hello @alice, lunch?"}, headers=bearer(bob_token))
+    resp = await client.post(
+        "/api/v1/statuses", json={"status": "hello @alice, lunch?"}, headers=bearer(bob_token)
+    )
     assert resp.status == 200
     assert await deliver(node) == 2
 
@@ -93,66 +108,89 @@ async def test_mastodon_py_subscribes_and_decrypts(aiohttp_client, make_config, 
     _, token = await create_user(node, "alice")
     _, bob_token = await create_user(node, "bob")
     base = str(client.make_url("/")).rstrip("/")
-    push_receiver.vapid_public = (await (await client.get("/api/v2/instance")).json())["configuration"]["vapid"]["public_key"]
+    push_receiver.vapid_public = await vapid_key(client)
     browser = push_receiver.browser("mastodon-py")
 
     def set_up() -> dict:
         api = Mastodon(access_token=token, api_base_url=base)
         private, public = api.push_subscription_generate_keys()
-        browser.private = __import__("cryptography.hazmat.primitives.asymmetric.ec", fromlist=["ec"]).derive_private_key(
-            private["privkey"], __import__("cryptography.hazmat.primitives.asymmetric.ec", fromlist=["ec"]).SECP256R1())
+        browser.private = ec.derive_private_key(private["privkey"], ec.SECP256R1())
         browser.auth = private["auth"]
-        api.push_subscription_set(push_receiver.endpoint("mastodon-py"), public, mention_events=True,
-                                  follow_events=True, policy="all")
+        api.push_subscription_set(
+            push_receiver.endpoint("mastodon-py"),
+            public,
+            mention_events=True,
+            follow_events=True,
+            policy="all",
+        )
         return dict(api.push_subscription())
 
     sub = await asyncio.get_running_loop().run_in_executor(None, set_up)
     assert sub["alerts"]["mention"] is True and sub["alerts"]["favourite"] is False
-    await client.post("/api/v1/statuses", json={"status": "@alice hi from Mastodon.py land"}, headers=bearer(bob_token))
+    await client.post(
+        "/api/v1/statuses", json={"status": "@alice hi from Mastodon.py land"}, headers=bearer(bob_token)
+    )
     assert await deliver(node) == 1
     assert push_receiver.rejected == []
     assert push_receiver.received[0].encoding == "aesgcm"
     assert push_receiver.received[0].payload["notification_type"] == "mention"
 
 
-async def test_alerts_policy_and_preferences_choose_what_is_pushed(aiohttp_client, make_config, push_receiver):
+async def test_alerts_policy_and_preferences_choose_what_is_pushed(
+    aiohttp_client, make_config, push_receiver
+):
     client, node = await served(aiohttp_client, make_config)
     alice, token = await create_user(node, "alice")
     bob, bob_token = await create_user(node, "bob")
     carol, carol_token = await create_user(node, "carol")
-    push_receiver.vapid_public = (await (await client.get("/api/v2/instance")).json())["configuration"]["vapid"]["public_key"]
-    await subscribe(client, token, push_receiver, "phone", alerts={"mention": True, "favourite": False},
-                    policy="followed")
+    push_receiver.vapid_public = await vapid_key(client)
+    await subscribe(
+        client, token, push_receiver, "phone", alerts={"mention": True, "favourite": False}, policy="followed"
+    )
     await client.post(f"/api/v1/accounts/{bob.account_id}/follow", headers=bearer(token))
-    post = await (await client.post("/api/v1/statuses", json={"status": "mine"}, headers=bearer(token))).json()
+    post = await (
+        await client.post("/api/v1/statuses", json={"status": "mine"}, headers=bearer(token))
+    ).json()
     await client.post(f"/api/v1/statuses/{post['id']}/favourite", headers=bearer(bob_token))  # alert off
-    await client.post("/api/v1/statuses", json={"status": "@alice from carol"}, headers=bearer(carol_token))  # not followed
+    await client.post(
+        "/api/v1/statuses", json={"status": "@alice from carol"}, headers=bearer(carol_token)
+    )  # not followed
     await client.post("/api/v1/statuses", json={"status": "@alice from bob"}, headers=bearer(bob_token))
     assert await deliver(node) == 1
     assert [r.payload["body"] for r in push_receiver.received] == ["@alice from bob"]
 
     # The account-wide preference turns mentions off on every subscription.
-    resp = await client.put("/api/v1/notifications/preferences", json={"types": {"mention": {"push": False}}},
-                            headers=bearer(token))
+    resp = await client.put(
+        "/api/v1/notifications/preferences",
+        json={"types": {"mention": {"push": False}}},
+        headers=bearer(token),
+    )
     assert resp.status == 200
     await client.post("/api/v1/statuses", json={"status": "@alice again"}, headers=bearer(bob_token))
     assert await deliver(node) == 0
 
     # PUT changes alerts and policy only.
-    resp = await client.put("/api/v1/push/subscription", json={"data": {"alerts": {"favourite": True}, "policy": "all"}},
-                            headers=bearer(token))
+    resp = await client.put(
+        "/api/v1/push/subscription",
+        json={"data": {"alerts": {"favourite": True}, "policy": "all"}},
+        headers=bearer(token),
+    )
     body = await resp.json()
-    assert body["alerts"]["favourite"] is True and body["alerts"]["mention"] is True and body["policy"] == "all"
+    assert (
+        body["alerts"]["favourite"] is True and body["alerts"]["mention"] is True and body["policy"] == "all"
+    )
     await client.post(f"/api/v1/statuses/{post['id']}/favourite", headers=bearer(carol_token))
     assert await deliver(node) == 1
     assert push_receiver.received[-1].payload["notification_type"] == "favourite"
 
 
-async def test_gone_subscriptions_are_dropped_and_failures_retried(aiohttp_client, make_config, push_receiver):
+async def test_gone_subscriptions_are_dropped_and_failures_retried(
+    aiohttp_client, make_config, push_receiver
+):
     client, node = await served(aiohttp_client, make_config)
     _, token = await create_user(node, "alice")
     _, bob_token = await create_user(node, "bob")
-    push_receiver.vapid_public = (await (await client.get("/api/v2/instance")).json())["configuration"]["vapid"]["public_key"]
+    push_receiver.vapid_public = await vapid_key(client)
     await subscribe(client, token, push_receiver, "flaky")
     push_receiver.answer["flaky"] = 503
     await client.post("/api/v1/statuses", json={"status": "@alice one"}, headers=bearer(bob_token))
@@ -175,11 +213,13 @@ async def test_gone_subscriptions_are_dropped_and_failures_retried(aiohttp_clien
     assert (await client.get("/api/v1/push/subscription", headers=bearer(token))).status == 404
 
 
-async def test_a_revoked_token_gets_no_pushes_and_delete_unsubscribes(aiohttp_client, make_config, push_receiver):
+async def test_a_revoked_token_gets_no_pushes_and_delete_unsubscribes(
+    aiohttp_client, make_config, push_receiver
+):
     client, node = await served(aiohttp_client, make_config)
     _, token = await create_user(node, "alice")
     _, bob_token = await create_user(node, "bob")
-    push_receiver.vapid_public = (await (await client.get("/api/v2/instance")).json())["configuration"]["vapid"]["public_key"]
+    push_receiver.vapid_public = await vapid_key(client)
     await subscribe(client, token, push_receiver, "old")
     with node.db:
         await auth.revoke_token(token)
@@ -193,13 +233,15 @@ async def test_a_revoked_token_gets_no_pushes_and_delete_unsubscribes(aiohttp_cl
     assert (await client.get("/api/v1/push/subscription", headers=bearer(token2))).status == 404
 
 
-async def test_the_dispatcher_replays_after_a_crash_and_never_pushes_twice(aiohttp_client, make_config, push_receiver):
+async def test_the_dispatcher_replays_after_a_crash_and_never_pushes_twice(
+    aiohttp_client, make_config, push_receiver
+):
     """Jobs and the cursor move in one transaction: a pass that died before committing leaves the
     notification to the next pass; a committed pass is never repeated."""
     client, node = await served(aiohttp_client, make_config)
     _, token = await create_user(node, "alice")
     _, bob_token = await create_user(node, "bob")
-    push_receiver.vapid_public = (await (await client.get("/api/v2/instance")).json())["configuration"]["vapid"]["public_key"]
+    push_receiver.vapid_public = await vapid_key(client)
     await subscribe(client, token, push_receiver, "phone")
     await client.post("/api/v1/statuses", json={"status": "@alice crash test"}, headers=bearer(bob_token))
     await node.settle()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from support import bearer, create_user
-from test_notify_push import deliver, later, served, subscribe
+from test_notify_push import deliver, later, served, subscribe, vapid_key
 
 from node.models import ChannelJob
 from node.notify import dispatcher, mail, preferences
@@ -36,23 +36,33 @@ def test_quiet_windows_follow_the_zone_and_span_midnight():
     assert not preferences.QuietHours(False, "00:00", "23:59", "UTC").active(summer)
 
 
-async def test_a_mention_in_quiet_hours_is_held_and_summarised_once(aiohttp_client, make_config, push_receiver,
-                                                                     mail_sink):
-    client, node = await served(aiohttp_client, make_config,
-                                mail={"smtp_host": "127.0.0.1", "smtp_port": mail_sink.port,
-                                      "from": "social@entativa.test"})
+async def test_a_mention_in_quiet_hours_is_held_and_summarised_once(
+    aiohttp_client, make_config, push_receiver, mail_sink
+):
+    client, node = await served(
+        aiohttp_client,
+        make_config,
+        mail={"smtp_host": "127.0.0.1", "smtp_port": mail_sink.port, "from": "social@entativa.test"},
+    )
     alice, token = await create_user(node, "alice")
     _, bob_token = await create_user(node, "bob")
-    push_receiver.vapid_public = (await (await client.get("/api/v2/instance")).json())["configuration"]["vapid"]["public_key"]
+    push_receiver.vapid_public = await vapid_key(client)
     await subscribe(client, token, push_receiver, "phone")
     now = datetime.now(UTC)
     start, end, quiet_end = window_around(now, "Asia/Tokyo")
-    resp = await client.put("/api/v1/notifications/preferences", headers=bearer(token), json={
-        "quiet_hours": {"enabled": True, "start": start, "end": end, "timezone": "Asia/Tokyo"},
-        "types": {"mention": {"push": True, "email": True}}})
+    resp = await client.put(
+        "/api/v1/notifications/preferences",
+        headers=bearer(token),
+        json={
+            "quiet_hours": {"enabled": True, "start": start, "end": end, "timezone": "Asia/Tokyo"},
+            "types": {"mention": {"push": True, "email": True}},
+        },
+    )
     assert resp.status == 200, await resp.text()
 
-    post = await (await client.post("/api/v1/statuses", json={"status": "mine"}, headers=bearer(token))).json()
+    post = await (
+        await client.post("/api/v1/statuses", json={"status": "mine"}, headers=bearer(token))
+    ).json()
     await client.post("/api/v1/statuses", json={"status": "@alice are you up?"}, headers=bearer(bob_token))
     await client.post("/api/v1/statuses", json={"status": "@alice hello??"}, headers=bearer(bob_token))
     await client.post(f"/api/v1/statuses/{post['id']}/favourite", headers=bearer(bob_token))
@@ -66,7 +76,8 @@ async def test_a_mention_in_quiet_hours_is_held_and_summarised_once(aiohttp_clie
     with node.db:
         assert await mail.drain(node, later()) == 0
         assert await dispatcher.run_once(node, quiet_end - timedelta(minutes=1)) == 0
-        assert await ChannelJob.filter(state="held").count() == 5  # 3 pushes, 2 mention mails (likes are not mailed)
+        # Held: 3 pushes and 2 mails (mentions are mailed, likes are not).
+        assert await ChannelJob.filter(state="held").count() == 5
     assert push_receiver.received == [] and mail_sink.messages == []
 
     # After the window: one push and one mail, each a summary.
@@ -87,5 +98,7 @@ async def test_a_mention_in_quiet_hours_is_held_and_summarised_once(aiohttp_clie
     assert message["Subject"].startswith("2 notifications during quiet hours")
     text, html = mail_sink.bodies(message)
     assert "are you up?" in text and "hello??" in text and "are you up?" in html
-    assert message["List-Unsubscribe"].startswith("<http") and message["List-Unsubscribe-Post"] == \
-        "List-Unsubscribe=One-Click"
+    assert (
+        message["List-Unsubscribe"].startswith("<http")
+        and message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    )

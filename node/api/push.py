@@ -38,10 +38,17 @@ async def create(request: web.Request) -> web.Response:
     subscription = params.nested("subscription") or Params({})
     keys = subscription.nested("keys") or Params({})
     alerts, policy = _data(params)
-    sub = await webpush.subscribe(request.app[NODE], user, _credential(request),
-                                  endpoint=subscription.raw("endpoint"), p256dh=keys.raw("p256dh"),
-                                  auth=keys.raw("auth"), alerts=alerts, policy=policy,
-                                  standard=subscription.bool("standard"))
+    sub = await webpush.subscribe(
+        request.app[NODE],
+        user,
+        _credential(request),
+        endpoint=subscription.raw("endpoint"),
+        p256dh=keys.raw("p256dh"),
+        auth=keys.raw("auth"),
+        alerts=alerts,
+        policy=policy,
+        standard=subscription.bool("standard"),
+    )
     return web.json_response(webpush.entity(request.app[NODE], sub))
 
 
@@ -63,8 +70,9 @@ async def update(request: web.Request) -> web.Response:
     if sub is None:
         raise NotFound()
     alerts, policy = _data(await read_params(request))
-    return web.json_response(webpush.entity(request.app[NODE], await webpush.change(user, sub, alerts=alerts,
-                                                                                   policy=policy)))
+    return web.json_response(
+        webpush.entity(request.app[NODE], await webpush.change(user, sub, alerts=alerts, policy=policy))
+    )
 
 
 @routes.delete(PATH)

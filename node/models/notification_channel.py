@@ -12,8 +12,12 @@ from .base import Entity
 class NotificationSettings(Entity):
     """What a local account wants by Web Push and email, per notification type, and when to stay quiet"""
 
-    account = fields.OneToOneField("models.Account", related_name="notification_settings", on_delete=fields.CASCADE)
-    types = fields.JSONField(default=dict)  # {"mention": {"push": true, "email": false}, ...}; missing = default
+    account = fields.OneToOneField(
+        "models.Account", related_name="notification_settings", on_delete=fields.CASCADE
+    )
+    types = fields.JSONField(
+        default=dict
+    )  # {"mention": {"push": true, "email": false}, ...}; missing = default
     quiet_enabled = fields.BooleanField(default=False)
     quiet_start = fields.CharField(max_length=5, default="22:00")  # HH:MM in `timezone`
     quiet_end = fields.CharField(max_length=5, default="07:00")
@@ -28,7 +32,9 @@ class NotificationSettings(Entity):
 class PushSubscription(Entity):
     """A Web Push endpoint, one per access token or browser session (credential_hash), as Mastodon keeps one per token"""
 
-    account = fields.ForeignKeyField("models.Account", related_name="push_subscriptions", on_delete=fields.CASCADE)
+    account = fields.ForeignKeyField(
+        "models.Account", related_name="push_subscriptions", on_delete=fields.CASCADE
+    )
     credential_hash = fields.CharField(max_length=80, unique=True)  # "token:<sha256>" or "session:<sha256>"
     endpoint = fields.CharField(max_length=2048)
     p256dh = fields.CharField(max_length=128)  # the browser's P-256 public key, base64url
@@ -58,8 +64,9 @@ class ChannelJob(Entity):
     account = fields.ForeignKeyField("models.Account", related_name="channel_jobs", on_delete=fields.CASCADE)
     channel = fields.CharField(max_length=8)  # push | email
     kind = fields.CharField(max_length=16, default="notification")  # notification | summary | digest
-    subscription = fields.ForeignKeyField("models.PushSubscription", related_name="jobs", null=True,
-                                          on_delete=fields.CASCADE)
+    subscription = fields.ForeignKeyField(
+        "models.PushSubscription", related_name="jobs", null=True, on_delete=fields.CASCADE
+    )
     notification_ids = fields.JSONField(default=list)
     # pending: due at due_at; held: waiting for quiet hours to end (due_at), then folded into one summary;
     # sent, summarised (folded into a summary), failed (permanent), given_up (kept failing too long).

@@ -44,7 +44,9 @@ def mail_enabled(node: Node) -> bool:
 
 async def start_cursor(now: datetime | None = None) -> None:
     """A node's first start begins at the present, so notifications from before channels existed are not sent."""
-    await ChannelCursor.get_or_create(name=CURSOR, defaults={"position": snowflake_floor(now or datetime.now(UTC))})
+    await ChannelCursor.get_or_create(
+        name=CURSOR, defaults={"position": snowflake_floor(now or datetime.now(UTC))}
+    )
 
 
 def _policy_allows(policy: str, recipient: int, sender: int, follows: set[tuple[int, int]]) -> bool:
@@ -65,28 +67,42 @@ async def _jobs_for(node: Node, rows: list[Notification], now: datetime) -> list
         subscriptions[sub.account_id].append(sub)
     mailable: set[int] = set()
     if mail_enabled(node):
-        mailable = set(await User.filter(account_id__in=account_ids, email_confirmed=True, approved=True)
-                       .exclude(email="").values_list("account_id", flat=True))
+        mailable = set(
+            await User.filter(account_id__in=account_ids, email_confirmed=True, approved=True)
+            .exclude(email="")
+            .values_list("account_id", flat=True)
+        )
     follows: set[tuple[int, int]] = set()
     if any(s.policy in ("followed", "follower") for subs in subscriptions.values() for s in subs):
         people = list({n.account_id for n in rows} | {n.from_account_id for n in rows})
-        follows = {(a, t) for a, t in await Follow.filter(account_id__in=people, target_account_id__in=people)
-                   .values_list("account_id", "target_account_id")}
+        follows = {
+            (a, t)
+            for a, t in await Follow.filter(account_id__in=people, target_account_id__in=people).values_list(
+                "account_id", "target_account_id"
+            )
+        }
     jobs = []
     for n in rows:
         mine = settings.get(n.account_id)
         quiet_until = preferences.quiet_hours(mine).ends_after(now)
         state, due = ("held", quiet_until.astimezone(UTC)) if quiet_until else ("pending", now)
 
-        def job(channel: str, subscription: PushSubscription | None = None, n: Notification = n) -> ChannelJob:
-            return ChannelJob(account_id=n.account_id, channel=channel, subscription=subscription,
-                              notification_ids=[n.id], state=state, due_at=due, created_at=now)
-
+        common = {
+            "account_id": n.account_id,
+            "notification_ids": [n.id],
+            "state": state,
+            "due_at": due,
+            "created_at": now,
+        }
         if preferences.wants(mine, n.type, "push"):
-            jobs.extend(job("push", sub) for sub in subscriptions.get(n.account_id, ())
-                        if sub.alerts.get(n.type) and _policy_allows(sub.policy, n.account_id, n.from_account_id, follows))
+            jobs.extend(
+                ChannelJob(channel="push", subscription=sub, **common)
+                for sub in subscriptions.get(n.account_id, ())
+                if sub.alerts.get(n.type)
+                and _policy_allows(sub.policy, n.account_id, n.from_account_id, follows)
+            )
         if n.account_id in mailable and preferences.wants(mine, n.type, "email"):
-            jobs.append(job("email"))
+            jobs.append(ChannelJob(channel="email", **common))
     return jobs
 
 
@@ -102,11 +118,21 @@ async def _release_held(now: datetime) -> int:
         taken = await ChannelJob.filter(id__in=[r.id for r in held], state="held").update(state="summarised")
         if taken != len(held):  # another process released them first
             raise _Raced()
-        await ChannelJob.bulk_create([
-            ChannelJob(account_id=account_id, channel=channel, subscription_id=subscription_id, kind="summary",
-                       notification_ids=sorted({i for r in rows for i in r.notification_ids}), state="pending",
-                       due_at=now, created_at=now)
-            for (account_id, channel, subscription_id), rows in groups.items()])
+        await ChannelJob.bulk_create(
+            [
+                ChannelJob(
+                    account_id=account_id,
+                    channel=channel,
+                    subscription_id=subscription_id,
+                    kind="summary",
+                    notification_ids=sorted({i for r in rows for i in r.notification_ids}),
+                    state="pending",
+                    due_at=now,
+                    created_at=now,
+                )
+                for (account_id, channel, subscription_id), rows in groups.items()
+            ]
+        )
     return len(groups)
 
 
@@ -123,14 +149,19 @@ async def run_once(node: Node, now: datetime | None = None) -> int:
     except _Raced:
         handled = 0
     cursor, _ = await ChannelCursor.get_or_create(name=CURSOR, defaults={"position": 0})
-    rows = list(await Notification.filter(id__gt=cursor.position, id__lt=snowflake_floor(now - SETTLE))
-                .order_by("id").limit(BATCH))
+    rows = list(
+        await Notification.filter(id__gt=cursor.position, id__lt=snowflake_floor(now - SETTLE))
+        .order_by("id")
+        .limit(BATCH)
+    )
     if not rows:
         return handled
     jobs = await _jobs_for(node, rows, now)
     try:
         async with in_transaction():
-            moved = await ChannelCursor.filter(name=CURSOR, position=cursor.position).update(position=rows[-1].id)
+            moved = await ChannelCursor.filter(name=CURSOR, position=cursor.position).update(
+                position=rows[-1].id
+            )
             if not moved:
                 raise _Raced()
             if jobs:
@@ -151,22 +182,38 @@ async def run_digests(node: Node, now: datetime | None = None) -> int:
         if settings.digest_sent_at is not None and now - settings.digest_sent_at < period:
             continue
         since = settings.digest_sent_at or now - period
-        if not await User.filter(account_id=settings.account_id, email_confirmed=True).exclude(email="").exists():
+        if (
+            not await User.filter(account_id=settings.account_id, email_confirmed=True)
+            .exclude(email="")
+            .exists()
+        ):
             continue
-        ids = list(await Notification.filter(account_id=settings.account_id, id__gte=snowflake_floor(since),
-                                             id__lt=snowflake_floor(now)).order_by("id").values_list("id", flat=True))
+        ids = list(
+            await Notification.filter(
+                account_id=settings.account_id, id__gte=snowflake_floor(since), id__lt=snowflake_floor(now)
+            )
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
         async with in_transaction():
-            moved = await NotificationSettings.filter(id=settings.id, digest_sent_at=settings.digest_sent_at) \
-                .update(digest_sent_at=now)
+            moved = await NotificationSettings.filter(
+                id=settings.id, digest_sent_at=settings.digest_sent_at
+            ).update(digest_sent_at=now)
             if moved and ids:
-                await ChannelJob.create(account_id=settings.account_id, channel="email", kind="digest",
-                                        notification_ids=ids, due_at=now, created_at=now)
+                await ChannelJob.create(
+                    account_id=settings.account_id,
+                    channel="email",
+                    kind="digest",
+                    notification_ids=ids,
+                    due_at=now,
+                    created_at=now,
+                )
                 written += 1
     return written
 
 
 async def drain(node: Node, now: datetime | None = None) -> int:
     total = 0
-    while (handled := await run_once(node, now)):
+    while handled := await run_once(node, now):
         total += handled
     return total

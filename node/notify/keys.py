@@ -26,8 +26,12 @@ def vapid_private_key(data_dir: Path) -> ec.EllipticCurvePrivateKey:
     path = data_dir / "vapid-key.pem"
     if not path.exists():
         key = ec.generate_private_key(ec.SECP256R1())
-        _write_once(path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                            serialization.NoEncryption()))
+        _write_once(
+            path,
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            ),
+        )
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
         raise ValueError(f"{path}: not a P-256 private key")
@@ -36,7 +40,9 @@ def vapid_private_key(data_dir: Path) -> ec.EllipticCurvePrivateKey:
 
 def public_key_b64(key: ec.EllipticCurvePrivateKey) -> str:
     """The uncompressed public point, base64url without padding: what browsers take as applicationServerKey."""
-    raw = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    raw = key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 

@@ -46,7 +46,10 @@ def _environment(theme: str) -> jinja2.Environment:
     if theme not in _ENVIRONMENTS:
         _ENVIRONMENTS[theme] = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(p / "mail") for p in theme_dirs(theme, "templates")]),
-            autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+            autoescape=jinja2.select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
     return _ENVIRONMENTS[theme]
 
 
@@ -54,7 +57,9 @@ def render(node: Node, name: str, **context: object) -> tuple[str, str]:
     """The (plain text, HTML) pair of mail template `name` in the node's theme."""
     env = _environment(node.config.node.theme)
     context = {"node_name": node.config.node.name, "base_url": node.base_url, **context}
-    return env.get_template(f"{name}.txt").render(**context), env.get_template(f"{name}.html").render(**context)
+    return env.get_template(f"{name}.txt").render(**context), env.get_template(f"{name}.html").render(
+        **context
+    )
 
 
 def unsubscribe_url(node: Node, account_id: int, kind: str) -> str:
@@ -63,14 +68,24 @@ def unsubscribe_url(node: Node, account_id: int, kind: str) -> str:
 
 
 def confirm_url(node: Node, user: User, issued: datetime) -> str:
-    token = links.sign(channels_of(node).link_secret, "confirm", u=user.id, e=user.email,
-                       exp=int((issued + CONFIRM_FOR).timestamp()))
+    token = links.sign(
+        channels_of(node).link_secret,
+        "confirm",
+        u=user.id,
+        e=user.email,
+        exp=int((issued + CONFIRM_FOR).timestamp()),
+    )
     return f"{node.base_url}/auth/confirm?token={token}"
 
 
 def reset_url(node: Node, user: User, issued: datetime) -> str:
-    token = links.sign(channels_of(node).link_secret, "reset", u=user.id,
-                       f=links.password_fingerprint(user.password_hash), exp=int((issued + RESET_FOR).timestamp()))
+    token = links.sign(
+        channels_of(node).link_secret,
+        "reset",
+        u=user.id,
+        f=links.password_fingerprint(user.password_hash),
+        exp=int((issued + RESET_FOR).timestamp()),
+    )
     return f"{node.base_url}/auth/reset?token={token}"
 
 
@@ -95,11 +110,22 @@ async def compose(node: Node, job: ChannelJob) -> Mail | None:
     elif job.kind == "summary":
         kind, subject = "all", messages.summary_title(lines)
     else:
-        kind, subject = "digest", f"Your {len(lines)} notification{'s' if len(lines) != 1 else ''} on {node.config.node.name}"
+        kind, subject = (
+            "digest",
+            f"Your {len(lines)} notification{'s' if len(lines) != 1 else ''} on {node.config.node.name}",
+        )
     unsubscribe = unsubscribe_url(node, job.account_id, kind)
-    text, html = render(node, "notifications", account=account, lines=lines, heading=subject, kind=job.kind,
-                        unsubscribe_url=unsubscribe, settings_url=f"{node.base_url}/settings/notifications",
-                        type_name=kind.replace("_", " "))
+    text, html = render(
+        node,
+        "notifications",
+        account=account,
+        lines=lines,
+        heading=subject,
+        kind=job.kind,
+        unsubscribe_url=unsubscribe,
+        settings_url=f"{node.base_url}/settings/notifications",
+        type_name=kind.replace("_", " "),
+    )
     return Mail(user.email, subject, text, html, unsubscribe)
 
 
@@ -121,22 +147,33 @@ def message_for(node: Node, mail: Mail, now: datetime) -> EmailMessage:
 
 async def send(node: Node, message: EmailMessage) -> None:
     cfg = node.config.mail
-    await aiosmtplib.send(message, hostname=cfg.smtp_host, port=cfg.smtp_port, username=cfg.username or None,
-                          password=cfg.password or None, use_tls=cfg.tls, start_tls=cfg.starttls,
-                          timeout=SMTP_TIMEOUT)
+    await aiosmtplib.send(
+        message,
+        hostname=cfg.smtp_host,
+        port=cfg.smtp_port,
+        username=cfg.username or None,
+        password=cfg.password or None,
+        use_tls=cfg.tls,
+        start_tls=cfg.starttls,
+        timeout=SMTP_TIMEOUT,
+    )
 
 
 async def queue_account_mail(node: Node, user: User, kind: str, now: datetime | None = None) -> None:
     """Queue a confirmation ("confirm") or password reset ("reset") mail; the worker sends it."""
     now = now or datetime.now(UTC)
-    await ChannelJob.create(account_id=user.account_id, channel="email", kind=kind, due_at=now, created_at=now)
+    await ChannelJob.create(
+        account_id=user.account_id, channel="email", kind=kind, due_at=now, created_at=now
+    )
 
 
 def _permanent(exc: Exception) -> bool:
     """A 5xx answer to the recipient means the address will not take mail; anything else may pass later."""
     return isinstance(exc, aiosmtplib.SMTPRecipientsRefused) or (
-        isinstance(exc, aiosmtplib.SMTPResponseException) and 500 <= exc.code < 600
-        and not isinstance(exc, aiosmtplib.SMTPAuthenticationError))
+        isinstance(exc, aiosmtplib.SMTPResponseException)
+        and 500 <= exc.code < 600
+        and not isinstance(exc, aiosmtplib.SMTPAuthenticationError)
+    )
 
 
 async def run_once(node: Node, now: datetime | None = None) -> int:
@@ -144,8 +181,11 @@ async def run_once(node: Node, now: datetime | None = None) -> int:
     now = now or datetime.now(UTC)
     if not node.config.mail.smtp_host:
         return 0
-    jobs = list(await ChannelJob.filter(channel="email", state="pending", due_at__lte=now).order_by("due_at", "id")
-                .limit(BATCH))
+    jobs = list(
+        await ChannelJob.filter(channel="email", state="pending", due_at__lte=now)
+        .order_by("due_at", "id")
+        .limit(BATCH)
+    )
     for job in jobs:
         try:
             mail = await compose(node, job)
@@ -160,8 +200,9 @@ async def run_once(node: Node, now: datetime | None = None) -> int:
             else:
                 state, due = "pending", now + timedelta(seconds=backoff(job.attempts + 1))
             log.info("mail for account %s failed: %s", job.account_id, reason)
-            await ChannelJob.filter(id=job.id).update(state=state, due_at=due, attempts=job.attempts + 1,
-                                                      last_error=reason)
+            await ChannelJob.filter(id=job.id).update(
+                state=state, due_at=due, attempts=job.attempts + 1, last_error=reason
+            )
             continue
         await ChannelJob.filter(id=job.id).update(state="sent", attempts=job.attempts + 1, last_error="")
     return len(jobs)
@@ -169,6 +210,6 @@ async def run_once(node: Node, now: datetime | None = None) -> int:
 
 async def drain(node: Node, now: datetime | None = None) -> int:
     total = 0
-    while (attempted := await run_once(node, now)):
+    while attempted := await run_once(node, now):
         total += attempted
     return total

@@ -47,7 +47,11 @@ def plain_text(content: str) -> str:
 def _avatar(node: Node, account: Account | None) -> str:
     if account is None or not account.avatar:
         return node.urls.static("avatar.png")
-    return account.avatar if account.avatar.startswith(("http://", "https://")) else node.urls.media(account.avatar)
+    return (
+        account.avatar
+        if account.avatar.startswith(("http://", "https://"))
+        else node.urls.media(account.avatar)
+    )
 
 
 async def lines(node: Node, notification_ids: list[int]) -> list[Line]:
@@ -62,18 +66,29 @@ async def lines(node: Node, notification_ids: list[int]) -> list[Line]:
         status = statuses.get(n.status_id) if n.status_id else None
         who = (sender.display_name or sender.acct()) if sender else "Someone"
         title = _SENTENCES.get(n.type, "{who}: " + n.type).format(who=who)
-        body = plain_text(status.content)[:400] if status is not None else (f"@{sender.acct()}" if sender else "")
+        body = (
+            plain_text(status.content)[:400]
+            if status is not None
+            else (f"@{sender.acct()}" if sender else "")
+        )
         url = ""
         if status is not None:
             owner = accounts.get(status.account_id)
-            url = node.urls.status_page(owner.username, status.id) if owner is not None and owner.local \
+            url = (
+                node.urls.status_page(owner.username, status.id)
+                if owner is not None and owner.local
                 else (status.url or status.uri or "")
-        made.append(Line(n, sender, status, title, body, _avatar(node, sender), url or f"{node.base_url}/notifications"))
+            )
+        made.append(
+            Line(
+                n, sender, status, title, body, _avatar(node, sender), url or f"{node.base_url}/notifications"
+            )
+        )
     return made
 
 
 def summary_title(made: list[Line]) -> str:
-    """"3 notifications while you were away: 2 likes, 1 mention"-style headline."""
+    """ "3 notifications while you were away: 2 likes, 1 mention"-style headline."""
     counts = Counter(line.notification.type for line in made)
     parts = ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in counts.most_common())
     total = len(made)

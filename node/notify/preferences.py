@@ -14,7 +14,9 @@ from ..models import NotificationSettings
 from ..models.notification import TYPES as STORED_TYPES
 
 # Every type a notification can have: Mastodon's, then ours.
-TYPES: tuple[str, ...] = tuple(dict.fromkeys((*STORED_TYPES, "admin.sign_up", "admin.report", "take_trend_joined")))
+TYPES: tuple[str, ...] = tuple(
+    dict.fromkeys((*STORED_TYPES, "admin.sign_up", "admin.report", "take_trend_joined"))
+)
 CHANNELS = ("push", "email")
 DIGESTS = ("off", "daily", "weekly")
 # Mastodon's defaults for notification mails; every type is pushed unless turned off.
@@ -75,7 +77,12 @@ def entity(settings: NotificationSettings | None) -> dict[str, Any]:
     quiet = quiet_hours(settings)
     return {
         "types": {kind: {channel: wants(settings, kind, channel) for channel in CHANNELS} for kind in TYPES},
-        "quiet_hours": {"enabled": quiet.enabled, "start": quiet.start, "end": quiet.end, "timezone": quiet.timezone},
+        "quiet_hours": {
+            "enabled": quiet.enabled,
+            "start": quiet.start,
+            "end": quiet.end,
+            "timezone": quiet.timezone,
+        },
         "email_digest": settings.email_digest if settings else "off",
     }
 
@@ -93,8 +100,11 @@ def _validated(current: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     unknown = set(body) - {"types", "quiet_hours", "email_digest"}
     if unknown:
         raise ValidationFailed(f"{sorted(unknown)[0]}: unknown field")
-    result = {"types": {k: dict(v) for k, v in current["types"].items()}, "quiet_hours": dict(current["quiet_hours"]),
-              "email_digest": current["email_digest"]}
+    result = {
+        "types": {k: dict(v) for k, v in current["types"].items()},
+        "quiet_hours": dict(current["quiet_hours"]),
+        "email_digest": current["email_digest"],
+    }
     types = body.get("types", {})
     if not isinstance(types, dict):
         raise ValidationFailed("types: must be an object of type -> {push, email}")
@@ -102,7 +112,7 @@ def _validated(current: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         if kind not in TYPES:
             raise ValidationFailed(f"types.{kind}: unknown notification type")
         if not isinstance(channels, dict):
-            raise ValidationFailed(f"types.{kind}: must be an object like {{\"push\": true, \"email\": false}}")
+            raise ValidationFailed(f'types.{kind}: must be an object like {{"push": true, "email": false}}')
         for channel, value in channels.items():
             if channel not in CHANNELS:
                 raise ValidationFailed(f"types.{kind}.{channel}: unknown channel (push, email)")
@@ -153,9 +163,14 @@ async def update(account_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """Apply a partial update (any of types, quiet_hours, email_digest); nothing is stored unless all of it is valid."""
     settings = await settings_of(account_id)
     merged = _validated(entity(settings), body)
-    values = {"types": merged["types"], "quiet_enabled": merged["quiet_hours"]["enabled"],
-              "quiet_start": merged["quiet_hours"]["start"], "quiet_end": merged["quiet_hours"]["end"],
-              "timezone": merged["quiet_hours"]["timezone"], "email_digest": merged["email_digest"]}
+    values = {
+        "types": merged["types"],
+        "quiet_enabled": merged["quiet_hours"]["enabled"],
+        "quiet_start": merged["quiet_hours"]["start"],
+        "quiet_end": merged["quiet_hours"]["end"],
+        "timezone": merged["quiet_hours"]["timezone"],
+        "email_digest": merged["email_digest"],
+    }
     if settings is None:
         settings = await NotificationSettings.create(account_id=account_id, **values)
     else:

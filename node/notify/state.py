@@ -25,7 +25,10 @@ def of(node: Node) -> Channels:
     state = _STATES.get(node)
     if state is None:
         key = keys.vapid_private_key(node.config.data_dir)
-        state = Channels(vapid_key=key, vapid_public=keys.public_key_b64(key),
-                         link_secret=keys.link_secret(node.config.data_dir))
+        state = Channels(
+            vapid_key=key,
+            vapid_public=keys.public_key_b64(key),
+            link_secret=keys.link_secret(node.config.data_dir),
+        )
         _STATES[node] = state
     return state

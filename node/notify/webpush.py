@@ -50,6 +50,7 @@ _NON_PRIVATE_NAMES = ("localhost", ".localhost", ".local", ".internal", ".lan", 
 
 # -- subscriptions ---------------------------------------------------------------------------------
 
+
 def _b64decode(field: str, value: Any) -> bytes:
     """Browsers send base64url without padding, Mastodon.py plain base64: both are accepted."""
     if not isinstance(value, str) or not value.strip():
@@ -135,16 +136,35 @@ def check_policy(value: Any) -> str | None:
 
 def entity(node: Node, sub: PushSubscription) -> dict[str, Any]:
     """Mastodon's WebPushSubscription."""
-    return {"id": str(sub.id), "endpoint": sub.endpoint, "standard": sub.standard,
-            "alerts": {kind: bool(sub.alerts.get(kind, False)) for kind in ALERTS},
-            "policy": sub.policy, "server_key": channels_of(node).vapid_public}
+    return {
+        "id": str(sub.id),
+        "endpoint": sub.endpoint,
+        "standard": sub.standard,
+        "alerts": {kind: bool(sub.alerts.get(kind, False)) for kind in ALERTS},
+        "policy": sub.policy,
+        "server_key": channels_of(node).vapid_public,
+    }
 
 
-async def subscribe(node: Node, user: User, credential: str, *, endpoint: Any, p256dh: Any, auth: Any,
-                    alerts: Any, policy: Any, standard: bool) -> PushSubscription:
+async def subscribe(
+    node: Node,
+    user: User,
+    credential: str,
+    *,
+    endpoint: Any,
+    p256dh: Any,
+    auth: Any,
+    alerts: Any,
+    policy: Any,
+    standard: bool,
+) -> PushSubscription:
     """Create the credential's subscription, replacing the one it had (Mastodon keeps one per token)."""
-    values = {"endpoint": check_endpoint(node, endpoint), "alerts": check_alerts(alerts, admin=user.admin),
-              "policy": check_policy(policy) or "all", "standard": standard}
+    values = {
+        "endpoint": check_endpoint(node, endpoint),
+        "alerts": check_alerts(alerts, admin=user.admin),
+        "policy": check_policy(policy) or "all",
+        "standard": standard,
+    }
     values["p256dh"], values["auth"] = check_keys(p256dh, auth)
     async with in_transaction():
         await PushSubscription.filter(credential_hash=credential).delete()
@@ -177,10 +197,14 @@ async def _credential_alive(sub: PushSubscription) -> bool:
 
 # -- encryption and signing ------------------------------------------------------------------------
 
+
 def vapid_headers(node: Node, endpoint: str, *, standard: bool) -> dict[str, str]:
     parts = urlsplit(endpoint)
-    claims = {"aud": f"{parts.scheme}://{parts.netloc}", "exp": int(time.time()) + 12 * 3600,
-              "sub": f"mailto:{node.config.mail.sender}" if node.config.mail.sender else node.base_url}
+    claims = {
+        "aud": f"{parts.scheme}://{parts.netloc}",
+        "exp": int(time.time()) + 12 * 3600,
+        "sub": f"mailto:{node.config.mail.sender}" if node.config.mail.sender else node.base_url,
+    }
     channels = channels_of(node)
     token = vapid_jwt.sign(claims, channels.vapid_key)
     if standard:
@@ -194,13 +218,22 @@ def encrypt(sub: PushSubscription, payload: bytes) -> tuple[bytes, dict[str, str
     receiver = _b64decode("p256dh", sub.p256dh)
     secret = _b64decode("auth", sub.auth)
     if sub.standard:
-        body = http_ece.encrypt(payload, private_key=sender, dh=receiver, auth_secret=secret, version="aes128gcm")
+        body = http_ece.encrypt(
+            payload, private_key=sender, dh=receiver, auth_secret=secret, version="aes128gcm"
+        )
         return body, {"Content-Encoding": "aes128gcm"}
     salt = os.urandom(16)
-    body = http_ece.encrypt(payload, salt=salt, private_key=sender, dh=receiver, auth_secret=secret, version="aesgcm")
-    sender_public = sender.public_key().public_bytes(serialization.Encoding.X962,
-                                                     serialization.PublicFormat.UncompressedPoint)
-    return body, {"Content-Encoding": "aesgcm", "Encryption": f"salt={_b64(salt)}", "Crypto-Key": f"dh={_b64(sender_public)}"}
+    body = http_ece.encrypt(
+        payload, salt=salt, private_key=sender, dh=receiver, auth_secret=secret, version="aesgcm"
+    )
+    sender_public = sender.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return body, {
+        "Content-Encoding": "aesgcm",
+        "Encryption": f"salt={_b64(salt)}",
+        "Crypto-Key": f"dh={_b64(sender_public)}",
+    }
 
 
 def request_for(node: Node, sub: PushSubscription, payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
@@ -208,8 +241,13 @@ def request_for(node: Node, sub: PushSubscription, payload: dict[str, Any]) -> t
     signed = vapid_headers(node, sub.endpoint, standard=sub.standard)
     if "Crypto-Key" in signed:  # the legacy draft carries the VAPID key beside the sender key
         headers["Crypto-Key"] = f"{headers['Crypto-Key']};{signed.pop('Crypto-Key')}"
-    return body, {**headers, **signed, "TTL": str(TTL), "Urgency": "normal",
-                  "Content-Type": "application/octet-stream"}
+    return body, {
+        **headers,
+        **signed,
+        "TTL": str(TTL),
+        "Urgency": "normal",
+        "Content-Type": "application/octet-stream",
+    }
 
 
 async def payload_for(node: Node, job: ChannelJob, locale: str) -> dict[str, Any] | None:
@@ -223,11 +261,19 @@ async def payload_for(node: Node, job: ChannelJob, locale: str) -> dict[str, Any
         title, body = messages.summary_title(lines), "; ".join(line.title for line in lines[:5])
     else:
         title, body = newest.title, newest.body
-    return {"notification_id": str(newest.notification.id), "notification_type": newest.notification.type,
-            "title": title, "body": body, "icon": newest.icon, "preferred_locale": locale, "url": newest.url}
+    return {
+        "notification_id": str(newest.notification.id),
+        "notification_type": newest.notification.type,
+        "title": title,
+        "body": body,
+        "icon": newest.icon,
+        "preferred_locale": locale,
+        "url": newest.url,
+    }
 
 
 # -- the worker ------------------------------------------------------------------------------------
+
 
 class _Gone(Exception):
     """The push service says the subscription no longer exists."""
@@ -236,8 +282,9 @@ class _Gone(Exception):
 async def _send(node: Node, sub: PushSubscription, payload: dict[str, Any]) -> None:
     body, headers = request_for(node, sub, payload)
     client = federation_state.of(node).client
-    resp = await client.request("POST", sub.endpoint, headers=headers, body=body, max_bytes=16 * 1024,
-                                follow_redirects=False)
+    resp = await client.request(
+        "POST", sub.endpoint, headers=headers, body=body, max_bytes=16 * 1024, follow_redirects=False
+    )
     if resp.status in (404, 410):
         raise _Gone()
     if not 200 <= resp.status < 300:
@@ -254,12 +301,19 @@ def _permanent(exc: Exception) -> bool:
 async def run_once(node: Node, now: datetime | None = None) -> int:
     """Send every push job due at `now`; returns how many were attempted."""
     now = now or datetime.now(UTC)
-    jobs = list(await ChannelJob.filter(channel="push", state="pending", due_at__lte=now).order_by("due_at", "id")
-                .limit(BATCH))
+    jobs = list(
+        await ChannelJob.filter(channel="push", state="pending", due_at__lte=now)
+        .order_by("due_at", "id")
+        .limit(BATCH)
+    )
     if not jobs:
         return 0
     subs = {s.id: s for s in await PushSubscription.filter(id__in=list({j.subscription_id for j in jobs}))}
-    locales = dict(await User.filter(account_id__in=list({j.account_id for j in jobs})).values_list("account_id", "locale"))
+    locales = dict(
+        await User.filter(account_id__in=list({j.account_id for j in jobs})).values_list(
+            "account_id", "locale"
+        )
+    )
     alive = {sid: await _credential_alive(sub) for sid, sub in subs.items()}
     limits: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(CONCURRENCY_PER_HOST))
 
@@ -297,15 +351,19 @@ async def run_once(node: Node, now: datetime | None = None) -> int:
                     new_state, due = "given_up", job.due_at
                 else:
                     new_state, due = "pending", now + timedelta(seconds=backoff(job.attempts + 1))
-                await ChannelJob.filter(id=job.id).update(state=new_state, due_at=due, attempts=job.attempts + 1,
-                                                          last_error=reason)
-                log.info("push to %s failed: %s", subs[job.subscription_id].endpoint if job.subscription_id in subs
-                         else "?", reason)
+                await ChannelJob.filter(id=job.id).update(
+                    state=new_state, due_at=due, attempts=job.attempts + 1, last_error=reason
+                )
+                log.info(
+                    "push to %s failed: %s",
+                    subs[job.subscription_id].endpoint if job.subscription_id in subs else "?",
+                    reason,
+                )
     return len(jobs)
 
 
 async def drain(node: Node, now: datetime | None = None) -> int:
     total = 0
-    while (attempted := await run_once(node, now)):
+    while attempted := await run_once(node, now):
         total += attempted
     return total
