@@ -165,7 +165,7 @@ async def run_once(node: Node, now: datetime | None = None) -> int:
             if not moved:
                 raise _Raced()
             if jobs:
-                await ChannelJob.bulk_create(jobs)
+                await ChannelJob.bulk_create(jobs, batch_size=500)
     except _Raced:
         return handled
     return handled + len(rows)

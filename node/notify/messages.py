@@ -54,6 +54,10 @@ def _avatar(node: Node, account: Account | None) -> str:
     )
 
 
+async def lines_by_id(node: Node, notification_ids: list[int]) -> dict[int, Line]:
+    return {line.notification.id: line for line in await lines(node, notification_ids)}
+
+
 async def lines(node: Node, notification_ids: list[int]) -> list[Line]:
     """The notifications still stored (a dismissed one is left out), newest first."""
     rows = list(await Notification.filter(id__in=notification_ids).order_by("-id"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -16,6 +16,8 @@ class Channels:
     vapid_key: ec.EllipticCurvePrivateKey
     vapid_public: str  # base64url, what /api/v1/instance and the browser's pushManager get
     link_secret: bytes
+    # VAPID JWTs by audience (push service origin) with their expiry: one signature per service per hour, not per push.
+    vapid_tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
 
 
 _STATES: weakref.WeakKeyDictionary[Node, Channels] = weakref.WeakKeyDictionary()

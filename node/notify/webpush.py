@@ -45,6 +45,8 @@ TTL = 48 * 3600  # as Mastodon: a push service keeps an undelivered message two 
 GIVE_UP = timedelta(hours=24)
 BATCH = 500
 CONCURRENCY_PER_HOST = 16
+VAPID_LIFETIME = 12 * 3600  # RFC 8292 allows up to 24 h
+VAPID_REUSE = 3600  # a signed token is reused for this long, then signed afresh
 _NON_PRIVATE_NAMES = ("localhost", ".localhost", ".local", ".internal", ".lan", ".home.arpa")
 
 
@@ -187,12 +189,28 @@ async def unsubscribe(credential: str) -> None:
     await PushSubscription.filter(credential_hash=credential).delete()
 
 
-async def _credential_alive(sub: PushSubscription) -> bool:
-    """A subscription lives as long as its token or session (a revoked token stops its pushes)."""
-    kind, _, digest = sub.credential_hash.partition(":")
-    if kind == "token":
-        return await OAuthToken.filter(token_hash=digest, revoked_at=None).exists()
-    return await WebSession.filter(session_hash=digest).exists()
+async def _alive(subs: list[PushSubscription]) -> set[int]:
+    """Subscriptions whose token or session still exists: a subscription lives as long as its credential."""
+    tokens = {s.credential_hash.partition(":")[2] for s in subs if s.credential_hash.startswith("token:")}
+    sessions = {s.credential_hash.partition(":")[2] for s in subs if s.credential_hash.startswith("session:")}
+    live = (
+        {
+            "token:" + h
+            for h in await OAuthToken.filter(token_hash__in=list(tokens), revoked_at=None).values_list(
+                "token_hash", flat=True
+            )
+        }
+        if tokens
+        else set()
+    )
+    if sessions:
+        live |= {
+            "session:" + h
+            for h in await WebSession.filter(session_hash__in=list(sessions)).values_list(
+                "session_hash", flat=True
+            )
+        }
+    return {s.id for s in subs if s.credential_hash in live}
 
 
 # -- encryption and signing ------------------------------------------------------------------------
@@ -200,13 +218,16 @@ async def _credential_alive(sub: PushSubscription) -> bool:
 
 def vapid_headers(node: Node, endpoint: str, *, standard: bool) -> dict[str, str]:
     parts = urlsplit(endpoint)
-    claims = {
-        "aud": f"{parts.scheme}://{parts.netloc}",
-        "exp": int(time.time()) + 12 * 3600,
-        "sub": f"mailto:{node.config.mail.sender}" if node.config.mail.sender else node.base_url,
-    }
+    audience = f"{parts.scheme}://{parts.netloc}"
     channels = channels_of(node)
-    token = vapid_jwt.sign(claims, channels.vapid_key)
+    now = time.time()
+    cached = channels.vapid_tokens.get(audience)
+    if cached is None or cached[1] - now < VAPID_LIFETIME - VAPID_REUSE:
+        expires = int(now) + VAPID_LIFETIME
+        sub = f"mailto:{node.config.mail.sender}" if node.config.mail.sender else node.base_url
+        cached = (vapid_jwt.sign({"aud": audience, "exp": expires, "sub": sub}, channels.vapid_key), expires)
+        channels.vapid_tokens[audience] = cached
+    token = cached[0]
     if standard:
         return {"Authorization": f"vapid t={token},k={channels.vapid_public}"}
     return {"Authorization": f"WebPush {token}", "Crypto-Key": f"p256ecdsa={channels.vapid_public}"}
@@ -250,10 +271,12 @@ def request_for(node: Node, sub: PushSubscription, payload: dict[str, Any]) -> t
     }
 
 
-async def payload_for(node: Node, job: ChannelJob, locale: str) -> dict[str, Any] | None:
+def payload_for(job: ChannelJob, known: dict[int, messages.Line], locale: str) -> dict[str, Any] | None:
     """Mastodon's push payload (notification_id, notification_type, title, body, icon, preferred_locale);
     a summary carries the newest notification and says how many there were. None if all were dismissed."""
-    lines = await messages.lines(node, job.notification_ids)
+    lines = sorted(
+        (known[i] for i in job.notification_ids if i in known), key=lambda line: -line.notification.id
+    )
     if not lines:
         return None
     newest = lines[0]
@@ -314,14 +337,15 @@ async def run_once(node: Node, now: datetime | None = None) -> int:
             "account_id", "locale"
         )
     )
-    alive = {sid: await _credential_alive(sub) for sid, sub in subs.items()}
+    alive = await _alive(list(subs.values()))
+    known = await messages.lines_by_id(node, list({i for j in jobs for i in j.notification_ids}))
     limits: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(CONCURRENCY_PER_HOST))
 
     async def attempt(job: ChannelJob) -> Exception | None | str:
         sub = subs.get(job.subscription_id)
-        if sub is None or not alive.get(sub.id):
+        if sub is None or sub.id not in alive:
             return "gone"
-        payload = await payload_for(node, job, locales.get(job.account_id, "en"))
+        payload = payload_for(job, known, locales.get(job.account_id, "en"))
         if payload is None:
             return "nothing"
         async with limits[urlsplit(sub.endpoint).netloc]:
@@ -334,11 +358,16 @@ async def run_once(node: Node, now: datetime | None = None) -> int:
         return None
 
     outcomes = await asyncio.gather(*(attempt(j) for j in jobs))
+    sent = [
+        job.id for job, outcome in zip(jobs, outcomes, strict=True) if outcome is None or outcome == "nothing"
+    ]
     async with in_transaction():
+        if sent:
+            await ChannelJob.filter(id__in=sent).update(state="sent", attempts=F("attempts") + 1)
         for job, outcome in zip(jobs, outcomes, strict=True):
             if outcome is None or outcome == "nothing":
-                await ChannelJob.filter(id=job.id).update(state="sent", attempts=F("attempts") + 1)
-            elif outcome == "gone":
+                continue
+            if outcome == "gone":
                 await ChannelJob.filter(id=job.id).update(state="failed", last_error="subscription is gone")
                 if job.subscription_id:
                     await PushSubscription.filter(id=job.subscription_id).delete()
