@@ -18,6 +18,20 @@ TYPES: tuple[str, ...] = tuple(
     dict.fromkeys((*STORED_TYPES, "admin.sign_up", "admin.report", "take_trend_joined"))
 )
 CHANNELS = ("push", "email")
+# What the settings page calls each type.
+TYPE_NAMES = {
+    "mention": "Mentions and replies",
+    "status": "New posts from people you turned on notifications for",
+    "reblog": "Shares of your posts",
+    "follow": "New followers",
+    "follow_request": "Follow requests",
+    "favourite": "Likes",
+    "poll": "Polls that ended",
+    "update": "Edits of posts you shared",
+    "admin.sign_up": "New sign-ups (admins)",
+    "admin.report": "New reports (admins)",
+    "take_trend_joined": "Takes that joined your trend",
+}
 DIGESTS = ("off", "daily", "weekly")
 # Mastodon's defaults for notification mails; every type is pushed unless turned off.
 EMAIL_BY_DEFAULT = frozenset({"follow", "follow_request", "mention"})

@@ -1,6 +1,10 @@
-"""/settings/profile: the signed-in person edits their display name, bio, fields, avatar and header."""
+"""/settings/profile: the signed-in person edits their display name, bio, fields, avatar and header.
+/settings/notifications: what reaches them by push and mail, quiet hours and the digest, and push on this
+browser (the page's script subscribes through the service worker)."""
 
 from __future__ import annotations
+
+from zoneinfo import available_timezones
 
 from aiohttp import web
 from aiohttp.web_request import FileField
@@ -9,6 +13,9 @@ from ..api.entities.accounts import account_entity
 from ..api.keys import NODE
 from ..api.params import Params
 from ..errors import DomainError
+from ..notify import preferences
+from ..notify.dispatcher import mail_enabled
+from ..notify.state import of as channels_of
 from ..services import profiles
 from .session import check_csrf, current_session, page, redirect, require_viewer
 
@@ -49,3 +56,48 @@ async def save(request: web.Request) -> web.StreamResponse:
     except DomainError as exc:
         return await _form(request, http_status=exc.status, saved=False, error=exc.message)
     return redirect("/settings/profile?saved=1")
+
+
+_ZONES: list[str] = []
+
+
+def _zones() -> list[str]:
+    if not _ZONES:
+        _ZONES.extend(sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))))
+        _ZONES.insert(0, "UTC")
+    return _ZONES
+
+
+async def _notifications_form(request: web.Request, http_status: int = 200, **context: object) -> web.Response:
+    me = await require_viewer(request)
+    node = request.app[NODE]
+    settings = context.pop("settings", None) or await preferences.read(me.id)
+    return await page(request, "settings_notifications.html", http_status=http_status, settings=settings,
+                      type_names=preferences.TYPE_NAMES, zones=_zones(), mail_on=mail_enabled(node),
+                      vapid_key=channels_of(node).vapid_public, **context)
+
+
+@routes.get("/settings/notifications")
+async def notifications_form(request: web.Request) -> web.Response:
+    """Push and email per type, quiet hours, the digest, and push on this browser."""
+    return await _notifications_form(request, saved=request.query.get("saved") == "1", error=None)
+
+
+@routes.post("/settings/notifications")
+async def save_notifications(request: web.Request) -> web.StreamResponse:
+    """Save the whole form (an unticked box is off); a bad value shows the form again with what was sent."""
+    form = await check_csrf(request)
+    me = await require_viewer(request)
+    body = {
+        "types": {kind: {channel: form.get(f"{kind}.{channel}") == "on" for channel in preferences.CHANNELS}
+                  for kind in preferences.TYPES},
+        "quiet_hours": {"enabled": form.get("quiet.enabled") == "on", "start": str(form.get("quiet.start", "")),
+                        "end": str(form.get("quiet.end", "")), "timezone": str(form.get("quiet.timezone", ""))},
+        "email_digest": str(form.get("email_digest", "off")),
+    }
+    try:
+        await preferences.update(me.id, body)
+    except DomainError as exc:
+        return await _notifications_form(request, http_status=exc.status, saved=False, error=exc.message,
+                                         settings=body)
+    return redirect("/settings/notifications?saved=1")
