@@ -85,19 +85,24 @@ async def notifications_form(request: web.Request) -> web.Response:
 
 @routes.post("/settings/notifications")
 async def save_notifications(request: web.Request) -> web.StreamResponse:
-    """Save the whole form (an unticked box is off); a bad value shows the form again with what was sent."""
+    """Save the whole form (an unticked box is off); a bad value shows the form again, nothing stored."""
     form = await check_csrf(request)
     me = await require_viewer(request)
-    body = {
-        "types": {kind: {channel: form.get(f"{kind}.{channel}") == "on" for channel in preferences.CHANNELS}
+    # Without mail the email boxes are disabled (browsers do not send them): their stored values stay.
+    channels = preferences.CHANNELS if mail_enabled(request.app[NODE]) else ("push",)
+    body: dict = {
+        "types": {kind: {channel: form.get(f"{kind}.{channel}") == "on" for channel in channels}
                   for kind in preferences.TYPES},
         "quiet_hours": {"enabled": form.get("quiet.enabled") == "on", "start": str(form.get("quiet.start", "")),
                         "end": str(form.get("quiet.end", "")), "timezone": str(form.get("quiet.timezone", ""))},
-        "email_digest": str(form.get("email_digest", "off")),
     }
+    if "email_digest" in form:
+        body["email_digest"] = str(form["email_digest"])
     try:
         await preferences.update(me.id, body)
     except DomainError as exc:
+        # The stored settings with the quiet hours as typed, so the bad value can be corrected.
+        shown = {**await preferences.read(me.id), "quiet_hours": body["quiet_hours"]}
         return await _notifications_form(request, http_status=exc.status, saved=False, error=exc.message,
-                                         settings=body)
+                                         settings=shown)
     return redirect("/settings/notifications?saved=1")
