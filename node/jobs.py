@@ -31,6 +31,8 @@ def periodic_jobs() -> list[tuple[str, Job, int]]:
 
 
 def start_scheduler(node: Node) -> AsyncIOScheduler:
+    # apscheduler logs every run at INFO; the push and mail jobs run every few seconds, so only problems are logged.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     scheduler = AsyncIOScheduler(timezone="UTC")
     for name, job, seconds in [*periodic_jobs(), *node.plugins.scheduled_jobs]:
         scheduler.add_job(_in_node_context(node, name, job), "interval", seconds=seconds, name=name,
