@@ -27,7 +27,8 @@ def periodic_jobs() -> list[tuple[str, Job, int]]:
             ("dispatch notifications to push and mail", dispatcher.run_once, 2),
             ("send web pushes", webpush.run_once, 2),
             ("send notification mails", mail.run_once, 5),
-            ("write email digests", dispatcher.run_digests, 600)]
+            ("write email digests", dispatcher.run_digests, 600),
+            ("prune finished push and mail jobs", dispatcher.prune, 3600)]
 
 
 def start_scheduler(node: Node) -> AsyncIOScheduler:

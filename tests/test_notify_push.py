@@ -101,6 +101,10 @@ async def test_push_in_both_encodings_signed_with_the_instance_vapid_key(
     with node.db:
         assert await ChannelJob.filter(channel="push", state="sent").count() == 2
         assert await webpush.drain(node, later()) == 0  # sent once, never again
+        # Finished jobs are kept a week, then pruned.
+        assert await dispatcher.prune(node, later(6 * 86400)) == 0
+        assert await dispatcher.prune(node, later(8 * 86400)) == 2
+        assert not await ChannelJob.exists()
 
 
 async def test_mastodon_py_subscribes_and_decrypts(aiohttp_client, make_config, push_receiver):

@@ -36,6 +36,7 @@ BATCH = 1000
 # id did; reading only ids older than this leaves room for the slowest write to land before the cursor passes.
 SETTLE = timedelta(seconds=2)
 DIGEST_PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+KEEP_FINISHED = timedelta(days=7)  # sent, folded and failed jobs stay this long for an admin to look at
 
 
 def mail_enabled(node: Node) -> bool:
@@ -210,6 +211,14 @@ async def run_digests(node: Node, now: datetime | None = None) -> int:
                 )
                 written += 1
     return written
+
+
+async def prune(node: Node, now: datetime | None = None) -> int:
+    """Delete finished jobs (sent, summarised, failed, given up) older than KEEP_FINISHED; returns how many."""
+    cutoff = (now or datetime.now(UTC)) - KEEP_FINISHED
+    return await ChannelJob.filter(
+        state__in=["sent", "summarised", "failed", "given_up"], created_at__lt=cutoff
+    ).delete()
 
 
 async def drain(node: Node, now: datetime | None = None) -> int:
