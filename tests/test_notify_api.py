@@ -186,6 +186,20 @@ async def test_bad_subscriptions_are_refused_and_nothing_is_stored(
             assert not await PushSubscription.exists()
 
 
+async def test_public_endpoints_are_accepted(aiohttp_client, make_config):
+    client, node = await served(aiohttp_client, make_config, federation={"enabled": False})
+    _, token = await create_user(node, "alice")
+    for endpoint in (
+        "https://fcm.googleapis.com/fcm/send/abc",
+        "https://updates.push.services.mozilla.com/wpush/v2/x",
+        "https://[2606:4700::1111]/push",
+        "https://8.8.8.8/push",
+    ):
+        resp = await client.post(PUSH, headers=bearer(token), json=subscription(endpoint))
+        assert resp.status == 200, (endpoint, await resp.text())
+        assert (await resp.json())["endpoint"] == endpoint
+
+
 async def test_subscription_routes_answer_like_mastodon(aiohttp_client, make_config):
     client, node = await served(aiohttp_client, make_config, federation={"enabled": False})
     _, token = await create_user(node, "alice")

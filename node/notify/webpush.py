@@ -47,7 +47,8 @@ BATCH = 500
 CONCURRENCY_PER_HOST = 16
 VAPID_LIFETIME = 12 * 3600  # RFC 8292 allows up to 24 h
 VAPID_REUSE = 3600  # a signed token is reused for this long, then signed afresh
-_NON_PRIVATE_NAMES = ("localhost", ".localhost", ".local", ".internal", ".lan", ".home.arpa")
+# Names that only mean something inside a local network (a push service is always a public host).
+_LOCAL_NAMES = ("localhost", ".localhost", ".local", ".internal", ".lan", ".home.arpa")
 
 
 # -- subscriptions ---------------------------------------------------------------------------------
@@ -87,12 +88,13 @@ def check_endpoint(node: Node, endpoint: Any) -> str:
     if not allow_private:
         if literal is not None and not is_public_address(literal):
             raise ValidationFailed(f"subscription[endpoint]: address {literal} is not public")
-        if host.endswith(_NON_PRIVATE_NAMES) or host in _NON_PRIVATE_NAMES or "." not in host:
+        if literal is None and (host.endswith(_LOCAL_NAMES) or host in _LOCAL_NAMES or "." not in host):
             raise ValidationFailed(f"subscription[endpoint]: host {host} is not a public name")
-    try:
-        node.federation.client.check_destination(endpoint) if node.federation else None
-    except BlockedDestinationError as exc:
-        raise ValidationFailed(f"subscription[endpoint]: {exc.reason}") from None
+    if node.federation is not None:  # the federation client's own checks (schemes, credentials, literals)
+        try:
+            node.federation.client.check_destination(endpoint)
+        except BlockedDestinationError as exc:
+            raise ValidationFailed(f"subscription[endpoint]: {exc.reason}") from None
     return endpoint
 
 
