@@ -11,7 +11,7 @@ import threading
 
 import pytest
 from aiohttp import WSServerHandshakeError
-from fixtures.social import call, follow, post, relate, user
+from fixtures.social import call, follow, png_bytes, post, relate, upload, user
 from mastodon import Mastodon, StreamListener
 from streaming_support import WAIT, EventStream, Socket
 from support import bearer, create_user
@@ -393,4 +393,23 @@ async def test_streams_other_features_define(node_client, node_of):
     await streaming.publish(node, streaming.list_channel(7), "delete", "1")
     assert await events.event() == ("delete", "1")
     events.close()
+    await socket.close()
+
+
+async def test_media_streams_carry_only_statuses_with_media(node_client, node_of):
+    node = node_of(node_client)
+    _, ana = await user(node, "ana")
+    _, ben = await user(node, "ben")
+    media_sse = await EventStream.open(node_client, "/api/v1/streaming/public/local?only_media=true", ana)
+    socket = await Socket.open(node_client, ana, "public:media")
+    await post(node_client, ben, "no picture here")
+    code, media = await upload(node_client, ben, png_bytes(), "dot.png", "image/png")
+    assert code == 200, media
+    pictured = await post(node_client, ben, "a picture", media_ids=[media["id"]])
+    name, data = await media_sse.event()
+    assert name == "update" and json.loads(data)["id"] == pictured["id"]
+    stream, event, payload = await socket.event()
+    assert (stream, event, payload["id"]) == (["public:media"], "update", pictured["id"])
+    assert payload["media_attachments"][0]["id"] == media["id"]
+    media_sse.close()
     await socket.close()
