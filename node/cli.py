@@ -57,7 +57,16 @@ def cmd_init(config: Config, _args: argparse.Namespace) -> None:
 
     asyncio.run(_with_node(config, nothing))
     _instance_key(config)
+    _notification_keys(config)
     print(f"Ready: data in {config.data_dir}, database {config.database_url}")
+
+
+def _notification_keys(config: Config) -> None:
+    """The VAPID key that signs Web Push requests and the secret that signs links in mails."""
+    from .notify import keys
+
+    keys.vapid_private_key(config.data_dir)
+    keys.link_secret(config.data_dir)
 
 
 def cmd_serve(config: Config, _args: argparse.Namespace) -> None:

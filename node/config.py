@@ -6,6 +6,7 @@ A bad value stops the node with the key's dotted name and what is allowed, never
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -70,6 +71,10 @@ class MailSection:
     smtp_host: str = ""
     smtp_port: int = 25
     sender: str = ""  # the TOML key is `from`, a Python keyword
+    username: str = ""  # SMTP AUTH, when both are set
+    password: str = ""
+    starttls: bool = False  # upgrade a plain connection with STARTTLS (usually port 587)
+    tls: bool = False  # TLS from the first byte (usually port 465)
 
 
 @dataclass(frozen=True)
@@ -206,6 +211,18 @@ def _check_domain(domain: str) -> None:
                           f'or "127.0.0.1:18101", got "{domain}"')
 
 
+def _check_mail(mail: MailSection) -> None:
+    if mail.starttls and mail.tls:
+        raise ConfigError("mail.starttls, mail.tls: choose one (tls is TLS from the start, starttls upgrades later)")
+    if mail.smtp_host and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.?[^@\s<>]*", mail.sender):
+        raise ConfigError(f'mail.from: must be an email address like "social@example.org" when mail.smtp_host '
+                          f'is set, got "{mail.sender}"')
+    if mail.sender and not mail.smtp_host:
+        raise ConfigError("mail.smtp_host: must be set when mail.from is (empty smtp_host means mail is off)")
+    if bool(mail.username) != bool(mail.password):
+        raise ConfigError("mail.username, mail.password: give both or neither")
+
+
 def parse(data: dict[str, Any], path: Path) -> Config:
     """Build a validated Config from already-parsed TOML."""
     unknown = set(data) - set(_SECTIONS) - {"plugins"}
@@ -213,6 +230,7 @@ def parse(data: dict[str, Any], path: Path) -> Config:
         raise ConfigError(f"[{sorted(unknown)[0]}]: unknown section (known: {', '.join([*_SECTIONS, 'plugins'])})")
     sections = {name: _section(name, cls, data.get(name, {})) for name, cls in _SECTIONS.items()}
     _check_domain(sections["node"].domain)
+    _check_mail(sections["mail"])
     return Config(**sections, plugins=_plugins(data.get("plugins", {})), path=path.resolve())
 
 

@@ -18,15 +18,23 @@ Job = Callable[[Node], Awaitable[object]]
 def periodic_jobs() -> list[tuple[str, Job, int]]:
     """(name, job, every N seconds) for everything the core runs on a timer."""
     from .activitypub import takes
+    from .notify import dispatcher, mail, webpush
     from .services import polls, relationships, scheduled_statuses
 
     return [("close expired polls", polls.close_expired, 30),
             ("publish scheduled statuses", scheduled_statuses.publish_due, 10),
             ("lift expired mutes", lambda _node: relationships.expire_mutes(), 60),
-            ("re-check pending trend claims", takes.recheck_pending, 60)]
+            ("re-check pending trend claims", takes.recheck_pending, 60),
+            ("dispatch notifications to push and mail", dispatcher.run_once, 2),
+            ("send web pushes", webpush.run_once, 2),
+            ("send notification mails", mail.run_once, 5),
+            ("write email digests", dispatcher.run_digests, 600),
+            ("prune finished push and mail jobs", dispatcher.prune, 3600)]
 
 
 def start_scheduler(node: Node) -> AsyncIOScheduler:
+    # apscheduler logs every run at INFO; the push and mail jobs run every few seconds, so only problems are logged.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     scheduler = AsyncIOScheduler(timezone="UTC")
     for name, job, seconds in [*periodic_jobs(), *node.plugins.scheduled_jobs]:
         scheduler.add_job(_in_node_context(node, name, job), "interval", seconds=seconds, name=name,

@@ -10,6 +10,8 @@ from typing import Any
 from . import activitypub, search, streaming
 from .config import Config
 from .db import APPS, close_database, open_database
+from .notify import dispatcher
+from .notify import state as channels
 from .plugins import Plugins, load_plugins
 from .runtime import Node
 from .services import (
@@ -41,6 +43,9 @@ async def start_node(config: Config, plugins: Plugins | None = None, *, resolver
     node = Node(config=config, db=await open_database(config.database_url, apps), plugins=plugins)
     streaming.attach(node)  # first: a deleted status's feed rows must still be there for its `delete` event
     _register_subscribers(node)
+    channels.of(node)  # the VAPID key and link secret, made on a first start without `init`
+    with node.db:
+        await dispatcher.start_cursor()
     search.attach(node).start()  # replays index work a crash left behind, in the background
     take_search.attach(node)
     with node.db:

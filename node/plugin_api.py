@@ -228,6 +228,15 @@ class NodeApi:
         status = await Status.filter(id=status_id).first() if status_id is not None else None
         return await notifications.notify(node, recipient_id, kind, sender_id, status) is not None
 
+    async def stream(self, account_id: int, event: str, payload: Any = None) -> None:
+        """Send an event to a local account's open `user` streams (Mastodon's streaming API). `event` must be
+        a new name (`<plugin>.<what>`), so Mastodon apps ignore it; `payload` is JSON-able (sent as JSON text)."""
+        from . import streaming
+
+        if event in streaming.MASTODON_EVENTS or "." not in event:
+            raise ValueError("streaming events of plugins need their own dotted name, e.g. 'myplugin.changed'")
+        await streaming.publish(self._running(), streaming.user_channel(account_id), event, payload)
+
     async def run_blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run blocking or CPU-heavy work in the node's executor, off the event loop."""
         return await self._running().run_blocking(fn, *args, **kwargs)

@@ -60,3 +60,23 @@ async def crypto_pair(cluster):  # type: ignore[no-untyped-def]
     _, bob_token = await crypto_user(b, "bob")
     return a, b, alice_token, bob_token
 
+
+
+@pytest.fixture
+def mail_sink():  # type: ignore[no-untyped-def]
+    """A real SMTP server on loopback (aiosmtpd) that keeps and parses what it receives."""
+    from smtp_server import MailSink
+
+    sink = MailSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+async def push_receiver():  # type: ignore[no-untyped-def]
+    """A real Web Push receiver on loopback; set `vapid_public` to the node's key before pushing."""
+    from push_receiver import PushReceiver
+
+    receiver = await PushReceiver("").start()
+    yield receiver
+    await receiver.close()

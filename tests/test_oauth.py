@@ -46,7 +46,8 @@ async def test_register_app_returns_application_with_credentials(node_client):
     assert body["redirect_uris"] == ["urn:ietf:wg:oauth:2.0:oob", "https://client.example/cb"]
     assert body["redirect_uri"] == "urn:ietf:wg:oauth:2.0:oob\nhttps://client.example/cb"
     assert body["client_id"] and body["client_secret"] and body["client_secret_expires_at"] == 0
-    assert body["vapid_key"] == ""
+    instance = await (await node_client.get("/api/v2/instance")).json()
+    assert body["vapid_key"] == instance["configuration"]["vapid"]["public_key"] != ""  # the node's Web Push key
     as_array = await register(node_client, redirect=[REDIRECT, "myapp://oauth"])
     assert as_array["redirect_uris"] == [REDIRECT, "myapp://oauth"]
     form = await node_client.post("/api/v1/apps", data={"client_name": "F", "redirect_uris": REDIRECT})

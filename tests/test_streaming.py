@@ -11,7 +11,7 @@ import threading
 
 import pytest
 from aiohttp import WSServerHandshakeError
-from fixtures.social import call, follow, post, relate, user
+from fixtures.social import call, follow, png_bytes, post, relate, upload, user
 from mastodon import Mastodon, StreamListener
 from streaming_support import WAIT, EventStream, Socket
 from support import bearer, create_user
@@ -20,6 +20,7 @@ from node import streaming
 from node.api.auth import SESSION_COOKIE
 from node.api.keys import NODE
 from node.app import build_app
+from node.plugin_api import NodeApi
 from node.services import auth
 from node.streaming import streams
 
@@ -289,6 +290,11 @@ async def test_mastodon_py_streams_over_server_sent_events(aiohttp_client, make_
             assert event == "status_update" and "edited" in payload["content"], name
             event, deleted = await asyncio.to_thread(listeners[name].next)
             assert (event, str(deleted)) == ("delete", status["id"]), name
+        # the payload-less events, as Mastodon encodes them, reach Mastodon.py's own handlers
+        await streaming.filters_changed(node, int(ana_id))
+        await streaming.notifications_merged(node, int(ana_id))
+        assert await asyncio.to_thread(listeners["user"].next) == ("filters_changed", None)
+        assert await asyncio.to_thread(listeners["user"].next) == ("notifications_merged", None)
     finally:
         # end the streams from the server side first: closing a requests stream blocks while it reads
         node.streams.disconnect_all()
@@ -317,6 +323,12 @@ class Collector(StreamListener):
 
     def on_notification(self, notification) -> None:  # type: ignore[no-untyped-def]
         self.events.put(("notification", notification))
+
+    def on_filters_changed(self) -> None:
+        self.events.put(("filters_changed", None))
+
+    def on_notifications_merged(self) -> None:
+        self.events.put(("notifications_merged", None))
 
     def next(self) -> tuple[str, object]:
         return self.events.get(timeout=WAIT)
@@ -366,8 +378,38 @@ async def test_streams_other_features_define(node_client, node_of):
     await streaming.publish(node, streaming.user_channel(ana_row.account_id), "entativa.test.ping", {"n": 1})
     await streaming.publish(node, streaming.list_channel(7), "update", {"id": "1", "content": "listed"})
     assert await socket.event() == (["list", "7"], "update", {"id": "1", "content": "listed"})
+    # a plugin streams through its facade, under a name of its own
+    api = NodeApi(
+        "demo", {}, node_name="n", base_url=node.base_url, data_dir=node.config.data_dir, theme="vignette"
+    )
+    api._bind(node)
+    await socket.subscribe("user")
+    await socket.sync()
+    await api.stream(ana_row.account_id, "demo.changed", {"x": 1})
+    assert await socket.event() == (["user"], "demo.changed", {"x": 1})
+    with pytest.raises(ValueError):
+        await api.stream(ana_row.account_id, "update", {"id": "1"})
     events = await EventStream.open(node_client, "/api/v1/streaming/list?list=7", ana)
     await streaming.publish(node, streaming.list_channel(7), "delete", "1")
     assert await events.event() == ("delete", "1")
     events.close()
+    await socket.close()
+
+
+async def test_media_streams_carry_only_statuses_with_media(node_client, node_of):
+    node = node_of(node_client)
+    _, ana = await user(node, "ana")
+    _, ben = await user(node, "ben")
+    media_sse = await EventStream.open(node_client, "/api/v1/streaming/public/local?only_media=true", ana)
+    socket = await Socket.open(node_client, ana, "public:media")
+    await post(node_client, ben, "no picture here")
+    code, media = await upload(node_client, ben, png_bytes(), "dot.png", "image/png")
+    assert code == 200, media
+    pictured = await post(node_client, ben, "a picture", media_ids=[media["id"]])
+    name, data = await media_sse.event()
+    assert name == "update" and json.loads(data)["id"] == pictured["id"]
+    stream, event, payload = await socket.event()
+    assert (stream, event, payload["id"]) == (["public:media"], "update", pictured["id"])
+    assert payload["media_attachments"][0]["id"] == media["id"]
+    media_sse.close()
     await socket.close()

@@ -8,8 +8,9 @@ import importlib
 from aiohttp import web
 
 ROUTE_MODULES = ("apps", "oauth", "accounts", "relationships", "statuses", "media", "polls", "timelines",
-                 "notifications", "instance", "activitypub", "search", "places", "trends", "admin", "reports",
-                 "takes", "take_trends", "take_templates", "scheduled_statuses", "lists", "conversations", "filters", "tags", "account_extras", "openapi")
+                 "notification_preferences", "notifications", "push", "instance", "activitypub", "search", "places", "trends", "admin", "reports",
+                 "takes", "take_trends", "take_templates", "scheduled_statuses", "lists", "conversations", "filters", "tags",
+                 "account_extras", "openapi")
 
 
 def add_routes(app: web.Application) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..errors import Unauthorized
+from ..notify import state as channels
 from ..services import oauth
 from .auth import current_grant
 from .entities.applications import application_entity
+from .keys import NODE
 from .params import read_params
 
 routes = web.RouteTableDef()
@@ -24,7 +26,8 @@ async def create_app(request: web.Request) -> web.Response:
         redirect = str(redirect)
     app = await oauth.register_app(params.str("client_name", "") or "", redirect,
                                    params.str("scopes", max_length=1024), params.str("website", max_length=1000))
-    return web.json_response(application_entity(app, credentials=True))
+    return web.json_response(application_entity(app, credentials=True,
+                                                vapid_key=channels.of(request.app[NODE]).vapid_public))
 
 
 @routes.get("/api/v1/apps/verify_credentials")
@@ -33,4 +36,4 @@ async def verify_app(request: web.Request) -> web.Response:
     grant = await current_grant(request)
     if grant is None or grant.app is None:
         raise Unauthorized("The access token is invalid")
-    return web.json_response(application_entity(grant.app))
+    return web.json_response(application_entity(grant.app, vapid_key=channels.of(request.app[NODE]).vapid_public))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ..notify import state as channels
 from ..services import instance
 from .entities.accounts import account_entity
 from .keys import NODE
@@ -16,7 +17,7 @@ def _configuration(node) -> dict:  # type: ignore[no-untyped-def]
     return {
         "urls": {"streaming": node.base_url.replace("http", "ws", 1), "status": None,
                  "about": f"{node.base_url}/about", "privacy_policy": None, "terms_of_service": None},
-        "vapid": {"public_key": ""},
+        "vapid": {"public_key": channels.of(node).vapid_public},
         "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
         "statuses": {"max_characters": limits["max_characters"], "max_media_attachments": limits["max_media_attachments"],
                      "characters_reserved_per_url": 23},
@@ -83,7 +84,7 @@ async def instance_v1(request: web.Request) -> web.Response:
         "registrations": mode != "closed",
         "approval_required": mode == "approval",
         "invites_enabled": False,
-        "configuration": {k: configuration[k] for k in ("statuses", "media_attachments", "polls")},
+        "configuration": {k: configuration[k] for k in ("statuses", "media_attachments", "polls", "vapid")},
         "contact_account": account_entity(node, contact) if contact else None,
         "rules": [],
         "api_versions": instance.API_VERSIONS,

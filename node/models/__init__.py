@@ -12,6 +12,7 @@ from .list import List, ListAccount
 from .marker import Marker
 from .media import MediaAttachment
 from .notification import Notification
+from .notification_channel import ChannelCursor, ChannelJob, NotificationSettings, PushSubscription
 from .oauth import OAuthApp, OAuthCode, OAuthToken, WebSession
 from .place import Place, StatusPlace
 from .poll import Poll, PollVote
@@ -28,4 +29,5 @@ __all__ = [
     "Marker", "MediaAttachment", "Mention", "Mute", "Notification", "OAuthApp", "OAuthCode", "OAuthToken", "OutboxActivity", "Peer", "Place", "Poll",
     "PollVote", "Report", "SearchHistory", "Status", "StatusEdit", "StatusPlace", "StatusTag", "SuggestionDismissal", "Tag", "User", "WebSession", "snowflake", "snowflake_floor",
     "AccountDomainBlock", "AccountNote", "AccountPin", "BehindTheTakeStep", "Conversation", "FeaturedTag", "TagFollow", "Filter", "FilterKeyword", "FilterStatus", "List", "ListAccount", "ScheduledStatus", "Take", "TakeTemplate", "TakeTrend", "TrendHour", "TrendParticipation",
+    "ChannelCursor", "ChannelJob", "NotificationSettings", "PushSubscription",
 ]

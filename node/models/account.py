@@ -62,6 +62,7 @@ class User(Entity):
     default_sensitive = fields.BooleanField(default=False)
     expand_media = fields.CharField(max_length=16, default="default")  # default | show_all | hide_all
     expand_spoilers = fields.BooleanField(default=False)
+    email_confirmed = fields.BooleanField(default=True)  # false from a sign-up with mail on until its link is followed
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -55,6 +55,8 @@ async def authenticate_password(node: Node, login: str, password: str) -> User:
         raise Unauthorized("This account is suspended")
     if not user.approved:
         raise Unauthorized("This account is waiting for an administrator's approval")
+    if not user.email_confirmed and node.config.mail.smtp_host:
+        raise Unauthorized("Confirm your email address first: follow the link we mailed you")
     return user
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import Forbidden, ValidationFailed
 from ..models import Account, OAuthApp, User
+from ..notify import account_mail
 from ..runtime import Node
 from . import accounts, oauth
 
@@ -100,5 +101,6 @@ async def register(node: Node, app: OAuthApp | None, signup: SignUp) -> oauth.Is
                                                approved=mode == "open")
     user.locale = signup.locale.replace("_", "-")[:16]
     await user.save(update_fields=["locale"])
+    await account_mail.signed_up(node, user)
     scope = app.scopes if app is not None else "read write follow push"
     return await oauth.issue_for(user, app, scope)

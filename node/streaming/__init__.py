@@ -40,18 +40,39 @@ from .streams import (
 )
 
 __all__ = [
+    "MASTODON_EVENTS",
     "PUBLIC_CHANNELS",
     "Hub",
     "Message",
     "attach",
     "direct_channel",
+    "filters_changed",
     "hashtag_channel",
     "list_channel",
     "listening",
     "notifications_channel",
+    "notifications_merged",
     "publish",
     "user_channel",
 ]
+
+
+# Mastodon's event names (ours must differ); `status.update` and `notifications_merged` are 3.5's and 4.3's.
+MASTODON_EVENTS = frozenset(
+    {
+        "update",
+        "delete",
+        "notification",
+        "status.update",
+        "conversation",
+        "filters_changed",
+        "notifications_merged",
+        "announcement",
+        "announcement.reaction",
+        "announcement.delete",
+        "encrypted_message",
+    }
+)
 
 
 def encode(payload: Any) -> str | None:
@@ -67,6 +88,17 @@ async def publish(
     if node.streams is None:
         return
     await node.streams.publish(channel, Message(event, encode(payload), tuple(about)))
+
+
+async def filters_changed(node: Node, account_id: int) -> None:
+    """Tell an account's user streams its filters changed (no payload, as Mastodon): the filters API calls it."""
+    await publish(node, user_channel(account_id), "filters_changed")
+
+
+async def notifications_merged(node: Node, account_id: int) -> None:
+    """Tell an account's notification streams that accepted notification requests were merged (payload
+    "1", as Mastodon 4.3): clients then refetch their notifications."""
+    await publish(node, notifications_channel(account_id), "notifications_merged", "1")
 
 
 def listening(node: Node, channel: str) -> bool:

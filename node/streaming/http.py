@@ -179,8 +179,11 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         return web.json_response(
             {"error": exc.message}, status=exc.status, headers={"X-Error-Message": exc.message}
         )
+    # No per-message compression, as Mastodon's server: one event to many sockets is encoded once and each
+    # socket only writes it (compressing per connection would cost more than the bytes it saves on loopback
+    # and on most links).
     ws = web.WebSocketResponse(
-        heartbeat=WS_PING_SECONDS, protocols=(protocol_token,) if protocol_token else ()
+        heartbeat=WS_PING_SECONDS, protocols=(protocol_token,) if protocol_token else (), compress=False
     )
     await ws.prepare(request)
     session = _Session(node, grant)

@@ -46,6 +46,8 @@ from .streams import (
     user_channel,
 )
 
+FEW = 100  # listening accounts up to which a home-feed lookup names them
+
 
 def _online(node: Node, accounts: set[int]) -> set[int]:
     hub = node.streams
@@ -57,10 +59,10 @@ async def _home_readers(node: Node, status: Status) -> set[int]:
     listening = node.streams.accounts() if node.streams is not None else set()
     if not listening:
         return set()
-    rows = await HomeFeedEntry.filter(status_id=status.id, account_id__in=list(listening)).values_list(
-        "account_id", flat=True
-    )
-    return _online(node, set(rows))
+    rows = HomeFeedEntry.filter(status_id=status.id)
+    if len(listening) <= FEW:  # else reading the status's rows costs less than a long IN list
+        rows = rows.filter(account_id__in=list(listening))
+    return _online(node, set(await rows.values_list("account_id", flat=True)) & listening)
 
 
 async def _hidden(status: Status, readers: set[int]) -> set[int]:

@@ -1,7 +1,11 @@
-"""/settings/profile: the signed-in person edits their display name, bio, fields, avatar and header;
-/settings/preferences: their posting defaults and reading preferences (what /api/v1/preferences answers)."""
+"""/settings/profile: the signed-in person edits their display name, bio, fields, avatar and header.
+/settings/preferences: their posting defaults and reading preferences (what /api/v1/preferences answers).
+/settings/notifications: what reaches them by push and mail, quiet hours and the digest, and push on this
+browser (the page's script subscribes through the service worker)."""
 
 from __future__ import annotations
+
+from zoneinfo import available_timezones
 
 from aiohttp import web
 from aiohttp.web_request import FileField
@@ -11,6 +15,9 @@ from ..api.keys import NODE
 from ..api.params import Params
 from ..errors import DomainError
 from ..models.status import VISIBILITIES
+from ..notify import preferences
+from ..notify.dispatcher import mail_enabled
+from ..notify.state import of as channels_of
 from ..services import profiles
 from .session import check_csrf, current_session, page, redirect, require_viewer
 
@@ -62,7 +69,7 @@ async def _preferences_form(request: web.Request, http_status: int = 200, **cont
 
 
 @routes.get("/settings/preferences")
-async def preferences(request: web.Request) -> web.Response:
+async def preferences_page(request: web.Request) -> web.Response:
     """The preferences form."""
     return await _preferences_form(request, saved=request.query.get("saved") == "1", error=None)
 
@@ -84,3 +91,53 @@ async def save_preferences(request: web.Request) -> web.StreamResponse:
     except DomainError as exc:
         return await _preferences_form(request, http_status=exc.status, saved=False, error=exc.message)
     return redirect("/settings/preferences?saved=1")
+
+
+_ZONES: list[str] = []
+
+
+def _zones() -> list[str]:
+    if not _ZONES:
+        _ZONES.extend(sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))))
+        _ZONES.insert(0, "UTC")
+    return _ZONES
+
+
+async def _notifications_form(request: web.Request, http_status: int = 200, **context: object) -> web.Response:
+    me = await require_viewer(request)
+    node = request.app[NODE]
+    settings = context.pop("settings", None) or await preferences.read(me.id)
+    return await page(request, "settings_notifications.html", http_status=http_status, settings=settings,
+                      type_names=preferences.TYPE_NAMES, zones=_zones(), mail_on=mail_enabled(node),
+                      vapid_key=channels_of(node).vapid_public, **context)
+
+
+@routes.get("/settings/notifications")
+async def notifications_form(request: web.Request) -> web.Response:
+    """Push and email per type, quiet hours, the digest, and push on this browser."""
+    return await _notifications_form(request, saved=request.query.get("saved") == "1", error=None)
+
+
+@routes.post("/settings/notifications")
+async def save_notifications(request: web.Request) -> web.StreamResponse:
+    """Save the whole form (an unticked box is off); a bad value shows the form again, nothing stored."""
+    form = await check_csrf(request)
+    me = await require_viewer(request)
+    # Without mail the email boxes are disabled (browsers do not send them): their stored values stay.
+    channels = preferences.CHANNELS if mail_enabled(request.app[NODE]) else ("push",)
+    body: dict = {
+        "types": {kind: {channel: form.get(f"{kind}.{channel}") == "on" for channel in channels}
+                  for kind in preferences.TYPES},
+        "quiet_hours": {"enabled": form.get("quiet.enabled") == "on", "start": str(form.get("quiet.start", "")),
+                        "end": str(form.get("quiet.end", "")), "timezone": str(form.get("quiet.timezone", ""))},
+    }
+    if "email_digest" in form:
+        body["email_digest"] = str(form["email_digest"])
+    try:
+        await preferences.update(me.id, body)
+    except DomainError as exc:
+        # The stored settings with the quiet hours as typed, so the bad value can be corrected.
+        shown = {**await preferences.read(me.id), "quiet_hours": body["quiet_hours"]}
+        return await _notifications_form(request, http_status=exc.status, saved=False, error=exc.message,
+                                         settings=shown)
+    return redirect("/settings/notifications?saved=1")

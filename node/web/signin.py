@@ -7,6 +7,8 @@ from aiohttp import web
 from ..api.auth import SESSION_COOKIE
 from ..api.keys import NODE
 from ..errors import DomainError, Unauthorized
+from ..notify import account_mail
+from ..notify.dispatcher import mail_enabled
 from ..services import accounts, auth
 from .session import check_csrf, current_session, page, redirect, safe_next
 
@@ -26,7 +28,8 @@ async def login_form(request: web.Request) -> web.StreamResponse:
     # ?switch=1 (the consent page's "not you?", force_login) shows the form even when signed in.
     if await current_session(request) is not None and not request.query.get("switch"):
         raise web.HTTPSeeOther(target)
-    return await page(request, "login.html", next=target, login="", error=None)
+    return await page(request, "login.html", next=target, login="", error=None,
+                      mail_on=mail_enabled(request.app[NODE]), reset_done=request.query.get("reset") == "1")
 
 
 @routes.post("/login")
@@ -39,7 +42,8 @@ async def login(request: web.Request) -> web.StreamResponse:
     try:
         user = await auth.authenticate_password(node, login_name, str(form.get("password", "")))
     except Unauthorized as exc:
-        return await page(request, "login.html", http_status=401, next=target, login=login_name, error=exc.message)
+        return await page(request, "login.html", http_status=401, next=target, login=login_name, error=exc.message,
+                          mail_on=mail_enabled(node))
     if previous := request.cookies.get(SESSION_COOKIE):  # switching accounts: the old session ends here
         await auth.end_session(previous)
     secret, _ = await auth.start_session(user)
@@ -83,6 +87,9 @@ async def signup(request: web.Request) -> web.StreamResponse:
     except DomainError as exc:
         return await page(request, "signup.html", http_status=exc.status, mode=mode, values=values,
                           error=exc.message, waiting=False)
+    if await account_mail.signed_up(node, user):
+        return await page(request, "signup.html", mode=mode, values={}, error=None, waiting=False,
+                          confirm_email=user.email)
     if not user.approved:
         return await page(request, "signup.html", mode=mode, values={}, error=None, waiting=True)
     secret, _ = await auth.start_session(user)

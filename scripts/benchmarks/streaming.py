@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -20,6 +21,12 @@ from node.models import Account, OAuthToken, User
 from node.services import auth
 
 CLIENTS = 1_000
+
+
+def _cpu_seconds(pid: int) -> float:
+    """The process's user + system CPU time so far: what the node spent, whatever else shares the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _seed(config_path: Path, count: int) -> list[str]:
@@ -73,17 +80,19 @@ class Client:
 
     async def read(self) -> None:
         async for message in self.ws:
+            now = time.perf_counter()  # before this client's own parsing
             frame = json.loads(message.data)
             if "event" not in frame or "payload" not in frame:
                 continue
-            payload = json.loads(frame["payload"])
-            if not isinstance(payload, dict):  # a delete's bare id
-                continue
-            key = (
-                frame["event"],
-                str(payload["status"]["id"] if frame["event"] == "notification" else payload["id"]),
-            )
-            now = time.perf_counter()
+            text = frame["payload"]
+            if frame["event"] == "update" and text.startswith('{"id":"'):  # a status renders its id first
+                key = ("update", text[7 : text.index('"', 7)])
+            else:
+                payload = json.loads(text)
+                if not isinstance(payload, dict):  # a delete's bare id
+                    continue
+                subject = payload["status"]["id"] if frame["event"] == "notification" else payload["id"]
+                key = (frame["event"], str(subject))
             self.arrived[key] = now
             if (future := self.waiting.pop(key, None)) is not None and not future.done():
                 future.set_result(now)
@@ -135,6 +144,7 @@ async def run(quick: bool) -> list[Result]:
             open_rss = _rss_mb(process.pid)
 
             favourite_ms = []
+            cpu_before = _cpu_seconds(process.pid)
             for i, status_id in posts:
                 arrival = clients[i].expect(("notification", status_id))
                 started = time.perf_counter()
@@ -145,8 +155,11 @@ async def run(quick: bool) -> list[Result]:
                     assert response.status == 200, await response.text()
                 favourite_ms.append((await asyncio.wait_for(arrival, 10) - started) * 1000)
 
+            favourite_cpu_ms = (_cpu_seconds(process.pid) - cpu_before) * 1000 / len(posts)
             fan_out_ms = []
-            for n in range(5 if quick else 10):
+            posts_out = 5 if quick else 10
+            cpu_before = _cpu_seconds(process.pid)
+            for n in range(posts_out):
                 started = time.perf_counter()
                 async with http.post(
                     f"{base}/api/v1/statuses",
@@ -158,6 +171,7 @@ async def run(quick: bool) -> list[Result]:
                     asyncio.gather(*(c.expect(("update", status_id)) for c in clients)), 30
                 )
                 fan_out_ms.extend((t - started) * 1000 for t in arrivals)
+            fan_out_cpu_ms = (_cpu_seconds(process.pid) - cpu_before) * 1000 / posts_out
             for client in clients:
                 await client.ws.close()
             for reader in readers:
@@ -173,6 +187,20 @@ async def run(quick: bool) -> list[Result]:
             "ms",
             "< 100",
             note=f"{rounds} favourites, p50 {fav_p50:.1f} ms; node in its own process, loopback",
+        ),
+        Result(
+            "streaming",
+            "node CPU per favourite (request, notification, its event)",
+            favourite_cpu_ms,
+            "ms",
+            note="user + system time of the node process / favourites: what other load on the machine leaves out",
+        ),
+        Result(
+            "streaming",
+            f"node CPU per public post streamed to {count} clients",
+            fan_out_cpu_ms,
+            "ms",
+            note="the post request, one rendering, the block/mute filter, every socket's write",
         ),
         Result(
             "streaming",

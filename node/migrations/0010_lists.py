@@ -6,7 +6,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_scheduled_statuses')]
+    dependencies = [('models', '0009_scheduled_statuses')]
 
     initial = False
 

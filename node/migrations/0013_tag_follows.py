@@ -6,7 +6,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0011_filters')]
+    dependencies = [('models', '0012_filters')]
 
     initial = False
 

@@ -8,7 +8,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0010_conversations')]
+    dependencies = [('models', '0011_conversations')]
 
     initial = False
 

@@ -5,7 +5,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0012_tag_follows')]
+    dependencies = [('models', '0013_tag_follows')]
 
     initial = False
 

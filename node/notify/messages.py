@@ -1,0 +1,99 @@
+"""What a push or a mail says about notifications: one line per notification ("alice mentioned you") and the
+summary of several, read from the stored rows so a job replayed after a crash says the same thing."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from ..models import Account, Notification, Status
+from ..runtime import Node
+
+_SENTENCES = {
+    "mention": "{who} mentioned you",
+    "status": "{who} just posted",
+    "reblog": "{who} boosted your post",
+    "follow": "{who} followed you",
+    "follow_request": "{who} requested to follow you",
+    "favourite": "{who} liked your post",
+    "poll": "A poll you voted in or created has ended",
+    "update": "{who} edited a post you boosted",
+    "admin.sign_up": "{who} signed up",
+    "admin.report": "{who} filed a report",
+    "take_trend_joined": "{who} joined your Take trend",
+}
+_BREAKS = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class Line:
+    notification: Notification
+    sender: Account | None
+    status: Status | None
+    title: str
+    body: str
+    icon: str
+    url: str
+
+
+def plain_text(content: str) -> str:
+    """A status's HTML as one line of text (paragraph and line breaks become spaces)."""
+    return " ".join(html.unescape(_TAGS.sub("", _BREAKS.sub(" ", content))).split())
+
+
+def _avatar(node: Node, account: Account | None) -> str:
+    if account is None or not account.avatar:
+        return node.urls.static("avatar.png")
+    return (
+        account.avatar
+        if account.avatar.startswith(("http://", "https://"))
+        else node.urls.media(account.avatar)
+    )
+
+
+async def lines_by_id(node: Node, notification_ids: list[int]) -> dict[int, Line]:
+    return {line.notification.id: line for line in await lines(node, notification_ids)}
+
+
+async def lines(node: Node, notification_ids: list[int]) -> list[Line]:
+    """The notifications still stored (a dismissed one is left out), newest first."""
+    rows = list(await Notification.filter(id__in=notification_ids).order_by("-id"))
+    statuses = {s.id: s for s in await Status.filter(id__in=[n.status_id for n in rows if n.status_id])}
+    wanted = {n.from_account_id for n in rows} | {s.account_id for s in statuses.values()}
+    accounts = {a.id: a for a in await Account.filter(id__in=list(wanted))}
+    made = []
+    for n in rows:
+        sender = accounts.get(n.from_account_id)
+        status = statuses.get(n.status_id) if n.status_id else None
+        who = (sender.display_name or sender.acct()) if sender else "Someone"
+        title = _SENTENCES.get(n.type, "{who}: " + n.type).format(who=who)
+        body = (
+            plain_text(status.content)[:400]
+            if status is not None
+            else (f"@{sender.acct()}" if sender else "")
+        )
+        url = ""
+        if status is not None:
+            owner = accounts.get(status.account_id)
+            url = (
+                node.urls.status_page(owner.username, status.id)
+                if owner is not None and owner.local
+                else (status.url or status.uri or "")
+            )
+        made.append(
+            Line(
+                n, sender, status, title, body, _avatar(node, sender), url or f"{node.base_url}/notifications"
+            )
+        )
+    return made
+
+
+def summary_title(made: list[Line]) -> str:
+    """ "3 notifications while you were away: 2 likes, 1 mention"-style headline."""
+    counts = Counter(line.notification.type for line in made)
+    parts = ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in counts.most_common())
+    total = len(made)
+    return f"{total} notification{'s' if total != 1 else ''} during quiet hours ({parts})"
