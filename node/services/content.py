@@ -24,8 +24,23 @@ _TAG = r"(?<![\w/#&])#(?P<tag>\w{1,128})"
 _MENTION = r"(?<![\w@/:.])@(?P<user>[A-Za-z0-9_]{1,30})(?:@(?P<domain>[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*(?::\d{1,5})?))?"
 TOKENS = re.compile(f"{_URL}|{_TAG}|{_MENTION}")
 _TRAILING = ".,;:!?'\""
-_ALLOWED_TAGS = {"p", "br", "a", "span"}
-_ALLOWED_ATTRIBUTES = {"a": {"href", "rel", "class", "target", "translate"}, "span": {"class", "translate"}}
+# What Mastodon 4.x keeps of inbound HTML (its Sanitize::Config::MASTODON_STRICT): formatting, lists,
+# quotes, code, ruby annotations, links and mentions; headings become a bold paragraph, links to schemes
+# outside LINK_SCHEMES become their text, and only microformat/mention/link-layout classes survive.
+_ALLOWED_TAGS = {"p", "br", "span", "a", "del", "s", "pre", "blockquote", "code", "b", "strong", "u", "i", "em",
+                 "ul", "ol", "li", "ruby", "rt", "rp"}
+_ALLOWED_ATTRIBUTES = {"*": {"lang"}, "a": {"href", "class", "translate"}, "span": {"class", "translate"},
+                       "ol": {"start", "reversed"}, "li": {"value"}, "p": {"class"}}
+LINK_SCHEMES = frozenset({"http", "https", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "xmpp", "magnet",
+                          "gemini"})
+_KEPT_CLASS = re.compile(r"^(?:(?:h|p|u|dt|e)-.+|mention|hashtag|ellipsis|invisible|quote-inline)$")
+_HEADING_OPEN = re.compile(r"<h[1-6](?=[\s/>])[^>]*>", re.IGNORECASE)
+_HEADING_CLOSE = re.compile(r"</h[1-6]\s*>", re.IGNORECASE)
+# FEP-dc88 maths: shown as its TeX (or plain-text) annotation, as Mastodon does.
+_MATH = re.compile(r"<math(?P<attrs>[^>]*)>(?P<body>.*?)</math\s*>", re.IGNORECASE | re.DOTALL)
+_ANNOTATION = re.compile(r'<annotation[^>]*encoding="(?P<encoding>application/x-tex|text/plain)"[^>]*>'
+                         r"(?P<text>.*?)</annotation\s*>", re.IGNORECASE | re.DOTALL)
+_HREFLESS_LINK = re.compile(r"<a(?![^>]*\shref=)[^>]*>(.*?)</a>", re.DOTALL)
 
 
 @dataclass
@@ -46,9 +61,37 @@ def _is_tag(name: str) -> bool:
     return not name.isdigit()  # "#1" is a number, not a hashtag
 
 
-def sanitise(markup: str) -> str:
-    return nh3.clean(markup, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES, link_rel=None,
-                     url_schemes={"http", "https"})
+def _attribute(tag: str, name: str, value: str) -> str | None:
+    if name == "class":
+        return " ".join(c for c in value.split() if _KEPT_CLASS.match(c)) or None
+    if name == "translate":
+        return value if value == "no" else None
+    return value
+
+
+def _math_text(match: re.Match[str]) -> str:
+    notes = {m["encoding"].lower(): m["text"] for m in _ANNOTATION.finditer(match["body"])}
+    if "application/x-tex" in notes:
+        fence = "$$" if re.search(r'display\s*=\s*"block"', match["attrs"]) else "$"
+        return html.escape(f"{fence}{html.unescape(notes['application/x-tex'])}{fence}", quote=False)
+    if "text/plain" in notes:
+        return html.escape(html.unescape(notes["text/plain"]), quote=False)
+    return match[0]
+
+
+def sanitise(markup: str, *, inbound: bool = True) -> str:
+    """Status HTML reduced to what Mastodon keeps. Inbound links all get rel="nofollow noopener" and open
+    in a new tab, as Mastodon rewrites them; our own rendering (inbound=False) keeps the rel and target it
+    chose (rel="tag" on hashtags, none on mentions)."""
+    markup = _MATH.sub(_math_text, markup) if "<math" in markup else markup
+    markup = _HEADING_CLOSE.sub("</strong></p>", _HEADING_OPEN.sub("<p><strong>", markup))
+    links = ({"link_rel": "nofollow noopener", "set_tag_attribute_values": {"a": {"target": "_blank"}},
+              "attributes": _ALLOWED_ATTRIBUTES} if inbound else
+             {"link_rel": None, "attributes": {**_ALLOWED_ATTRIBUTES, "a": _ALLOWED_ATTRIBUTES["a"] | {"rel", "target"}}})
+    cleaned = nh3.clean(markup, tags=_ALLOWED_TAGS, attribute_filter=_attribute, url_schemes=set(LINK_SCHEMES),
+                        url_relative="deny", clean_content_tags={"script", "style", "template"}, **links)
+    # A link whose target was refused (javascript:, relative...) stays as its text, as in Mastodon.
+    return _HREFLESS_LINK.sub(r"\1", cleaned)
 
 
 def _link(url: str) -> str:
@@ -144,7 +187,7 @@ async def render(node: Node, text: str) -> Rendered:
         "<p>" + "<br />".join(_render_line(node, line, accounts, local_domain) for line in p.strip("\n").split("\n"))
         + "</p>" for p in paragraphs)
     mentioned = [accounts[k] for k in keys if k in accounts]
-    return Rendered(html=sanitise(body), tags=tags, mentions=list({a.id: a for a in mentioned}.values()))
+    return Rendered(html=sanitise(body, inbound=False), tags=tags, mentions=list({a.id: a for a in mentioned}.values()))
 
 
 def counted_length(text: str) -> int:

@@ -1,0 +1,168 @@
+"""Federation depth (issue 14): what real servers send that a plain Create/Like/Follow test misses.
+
+A loopback "remote server" serves its actors (real RSA keys) and objects by URL and signs what it POSTs
+to our shared inbox, as Mastodon (cavage rsa-sha256) and newer servers (RFC 9421) do; the queue is
+drained and the effect is read back over our client API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from federation_nodes import Cluster, FedNode, PeerServer, peer_keypair, settle
+
+from federation.as2 import PUBLIC
+from node.models import InboxActivity
+
+GTS = "http://gts.example"
+AKKOMA = "http://akkoma.example"
+MASTO = "http://masto.example"
+AS2 = "application/activity+json"
+CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"]
+
+
+class Remote:
+    """Our node, the remote server, and alice (a local user) with her token."""
+
+    def __init__(self, cluster: Cluster, fed: FedNode, peer: PeerServer) -> None:
+        self.cluster, self.fed, self.peer = cluster, fed, peer
+
+    @property
+    def inbox(self) -> str:
+        return f"{self.fed.base}/inbox"
+
+    def actor(self, uri: str, **extra: Any) -> str:
+        if uri not in self.peer.docs:
+            self.peer.add_actor(uri, **extra)
+        return uri
+
+    async def deliver(self, activity: dict[str, Any], *, scheme: str = "cavage") -> None:
+        self.actor(activity["actor"])
+        assert await self.peer.send(self.inbox, activity, scheme=scheme) == 202
+        await settle([self.fed])
+
+    async def create(self, note: dict[str, Any], *, scheme: str = "cavage") -> None:
+        actor = note["attributedTo"]
+        await self.deliver(
+            {
+                "@context": CONTEXT,
+                "id": f"{note['id']}/activity",
+                "type": "Create",
+                "actor": actor,
+                "published": note.get("published", "2026-11-30T10:00:00Z"),
+                "to": note.get("to"),
+                "cc": note.get("cc"),
+                "object": note,
+            },
+            scheme=scheme,
+        )
+
+    async def status_of(self, uri: str, token: str | None = None) -> dict[str, Any]:
+        """A remote status as our client API shows it (found through search by URL)."""
+        status, found = await self.fed.call(
+            "GET",
+            "/api/v2/search",
+            token or self.alice_token,
+            params={"q": uri, "type": "statuses", "resolve": "false"},
+        )
+        assert status == 200 and found["statuses"], (uri, found)
+        return found["statuses"][0]
+
+    async def failures(self) -> list[tuple[str, str]]:
+        with self.fed.db():
+            return list(await InboxActivity.filter(state="failed").values_list("type", "error"))
+
+
+@pytest.fixture
+async def remote(tmp_path):
+    cluster = Cluster(tmp_path)
+    fed = await cluster.add_node("entativa")
+    private_pem, public_pem = peer_keypair()
+    peer = PeerServer(cluster.resolver, private_pem=private_pem, public_pem=public_pem)
+    await cluster.serve(peer.app(), "gts.example", "akkoma.example", "masto.example", "misskey.example")
+    made = Remote(cluster, fed, peer)
+    alice, made.alice_token = await fed.user("alice")
+    made.alice = alice.account
+    yield made
+    await cluster.close()
+
+
+def note(author: str, number: int, html: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": f"{author}/statuses/{number}",
+        "type": "Note",
+        "attributedTo": author,
+        "content": html,
+        "published": "2026-11-30T10:00:00Z",
+        "to": [PUBLIC],
+        "cc": [f"{author}/followers"],
+        "url": f"{author.replace('/users/', '/@')}/{number}",
+        "sensitive": False,
+        "tag": [],
+        **extra,
+    }
+
+
+# ---- 1. formatting survives ------------------------------------------------------------------------------------
+
+
+async def test_formatting_survives_as_mastodon_keeps_it(remote):
+    # GoToSocial renders Markdown to HTML; Akkoma sends headings and code blocks; someone sends a payload
+    gts = remote.actor(f"{GTS}/users/tobi")
+    markdown = (
+        "<p><strong>bold</strong> <em>italic</em> <del>gone</del> <u>under</u> <b>b</b> <i>i</i> "
+        '<s>s</s></p><ul><li>one</li><li>two</li></ul><ol start="3"><li value="3">three</li></ol>'
+        "<blockquote><p>quoted</p></blockquote><pre><code>x = 1\n</code></pre>"
+        "<p>see <code>inline</code><br>line two</p>"
+    )
+    await remote.create(note(gts, 1, markdown, contentMap={"en": markdown}))
+    kept = (await remote.status_of(f"{gts}/statuses/1"))["content"]
+    for piece in (
+        "<strong>bold</strong>",
+        "<em>italic</em>",
+        "<del>gone</del>",
+        "<u>under</u>",
+        "<b>b</b>",
+        "<i>i</i>",
+        "<s>s</s>",
+        "<ul><li>one</li><li>two</li></ul>",
+        '<ol start="3"><li value="3">',
+        "<blockquote><p>quoted</p></blockquote>",
+        "<pre><code>x = 1\n</code></pre>",
+        "<code>inline</code>",
+        "<br>",
+    ):
+        assert piece in kept, (piece, kept)
+
+    akkoma = remote.actor(f"{AKKOMA}/users/lain")
+    article = (
+        '<h1 id="t" style="color:red">Release notes</h1><h3>Fixes</h3><p lang="fr">bonjour</p>'
+        '<p><span class="h-card"><a class="u-url mention" href="http://masto.example/@bob" rel="ugc">@'
+        '<span>bob</span></a></span> <a href="http://akkoma.example/tag/x" class="hashtag" rel="tag">#x</a> '
+        '<a href="gemini://capsule.example/">capsule</a></p>'
+        '<p>math: <math><semantics><mi>x</mi><annotation encoding="application/x-tex">x^2</annotation>'
+        "</semantics></math></p>"
+    )
+    await remote.create(note(akkoma, 2, article), scheme="rfc9421")
+    kept = (await remote.status_of(f"{akkoma}/statuses/2"))["content"]
+    assert "<p><strong>Release notes</strong></p><p><strong>Fixes</strong></p>" in kept
+    assert '<p lang="fr">bonjour</p>' in kept and "math: $x^2$" in kept
+    assert (
+        '<span class="h-card"><a class="u-url mention" href="http://masto.example/@bob" target="_blank" '
+        'rel="nofollow noopener">@<span>bob</span></a></span>'
+    ) in kept
+    assert '<a href="gemini://capsule.example/"' in kept and 'class="hashtag"' in kept
+    assert "style" not in kept and 'id="t"' not in kept and "ugc" not in kept
+
+    # and everything unsafe still goes, whichever server sends it
+    masto = remote.actor(f"{MASTO}/users/mallory")
+    hostile = (
+        '<p onclick="steal()">hi<script>alert(1)</script><style>p{}</style><img src=x onerror=alert(1)>'
+        '<a href="javascript:alert(1)">click</a> <a href="/relative">rel</a> '
+        '<iframe src="http://evil.example/"></iframe><span class="evil mention" translate="yes">m</span>'
+        "<table><tr><td>cell</td></tr></table><form><input name=x></form></p>"
+    )
+    await remote.create(note(masto, 3, hostile))
+    kept = (await remote.status_of(f"{MASTO}/users/mallory/statuses/3"))["content"]
+    assert kept == '<p>hiclick rel <span class="mention">m</span></p>cell<p></p>', kept  # tables close a p
+    assert await remote.failures() == []
