@@ -166,3 +166,48 @@ async def test_formatting_survives_as_mastodon_keeps_it(remote):
     kept = (await remote.status_of(f"{MASTO}/users/mallory/statuses/3"))["content"]
     assert kept == '<p>hiclick rel <span class="mention">m</span></p>cell<p></p>', kept  # tables close a p
     assert await remote.failures() == []
+
+
+# ---- 2. page URLs negotiate --------------------------------------------------------------------------------------
+
+
+async def test_page_urls_answer_activitystreams_and_link_their_documents(cluster):
+    a, b = await cluster.add_node("node-a"), await cluster.add_node("node-b")
+    _, alice_token = await a.user("alice")
+    _, bob_token = await b.user("bob")
+    _, post = await a.call("POST", "/api/v1/statuses", alice_token, json={"status": "paste me"})
+    _, private = await a.call(
+        "POST", "/api/v1/statuses", alice_token, json={"status": "friends only", "visibility": "private"}
+    )
+
+    for accept in (AS2, 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'):
+        status, person = await a.call("GET", "/@alice", headers={"Accept": accept})
+        assert status == 200 and person["type"] == "Person" and person["id"] == f"{a.base}/users/alice"
+        status, obj = await a.call("GET", f"/@alice/{post['id']}", headers={"Accept": accept})
+        assert status == 200 and obj["type"] == "Note" and obj["id"] == post["uri"]
+    assert (await a.call("GET", f"/@alice/{private['id']}", headers={"Accept": AS2}))[0] == 404
+    assert (await a.call("GET", "/@nobody", headers={"Accept": AS2}))[0] == 404
+
+    # browsers still get the pages, and each names its ActivityStreams document
+    link = '<link rel="alternate" type="application/activity+json" href="{}">'
+    status, page = await a.call("GET", "/@alice", headers={"Accept": "text/html"})
+    assert status == 200 and link.format(f"{a.base}/users/alice") in page
+    status, page = await a.call("GET", f"/@alice/{post['id']}", headers={"Accept": "text/html"})
+    assert status == 200 and link.format(post["uri"]) in page
+    status, page = await a.call(
+        "GET", f"/@alice/{private['id']}", alice_token, headers={"Accept": "text/html"}
+    )
+    assert 'rel="alternate"' not in page
+
+    # so another server resolves a pasted page link (search with resolve=true follows the same negotiation)
+    status, found = await b.call(
+        "GET", "/api/v2/search", bob_token, params={"q": f"{a.base}/@alice/{post['id']}", "resolve": "true"}
+    )
+    assert status == 200 and [s["uri"] for s in found["statuses"]] == [post["uri"]], found
+    status, found = await b.call(
+        "GET",
+        "/api/v2/search",
+        bob_token,
+        params={"q": f"{a.base}/@alice", "resolve": "true", "type": "accounts"},
+    )
+    assert status == 200 and [x["acct"] for x in found["accounts"]] == ["alice@node-a.test"], found

@@ -40,7 +40,7 @@ def _as2(doc: dict[str, Any], status: int = 200) -> web.Response:
                         content_type=AS2_MEDIA_TYPE)
 
 
-def _wants_as2(request: web.Request) -> bool:
+def wants_as2(request: web.Request) -> bool:
     accept = request.headers.get("Accept", "")
     return any(t in accept for t in AS2_TYPES)
 
@@ -153,10 +153,15 @@ async def actor(request: web.Request) -> web.StreamResponse:
     """A person's actor document (AS2), or their profile page for browsers."""
     node = request.app[NODE]
     account = await _local(node, request.match_info["username"])
-    if not _wants_as2(request):
+    if not wants_as2(request):
         raise web.HTTPFound(f"/@{account.username}")
+    return await actor_response(request, account)
+
+
+async def actor_response(request: web.Request, account: Account) -> web.Response:
+    """A local account's actor document (also the answer of its profile page to an AS2 Accept)."""
     await _authorized(request)
-    return _as2(await actors.person_document(node, account))
+    return _as2(await actors.person_document(request.app[NODE], account))
 
 
 @routes.get("/users/{username}/outbox")
@@ -204,12 +209,17 @@ async def status_object(request: web.Request) -> web.StreamResponse:
                                  visibility__in=("public", "unlisted")).first()
     if status is None:
         raise NotFound()
-    if not _wants_as2(request):
+    if not wants_as2(request):
         raise web.HTTPFound(f"/@{account.username}/{status.id}")
-    await _authorized(request)
-    if status.reblog_of_id is not None:
+    return await status_response(request, account, status)
+
+
+async def status_response(request: web.Request, account: Account, status: Status) -> web.Response:
+    """A local public or unlisted post as AS2 (also the answer of its page to an AS2 Accept)."""
+    if not status.local or status.visibility not in ("public", "unlisted") or status.reblog_of_id is not None:
         raise NotFound()
-    doc = await serialize.status_object(node, status, account)
+    await _authorized(request)
+    doc = await serialize.status_object(request.app[NODE], status, account)
     return _as2({"@context": serialize.context(), **doc})
 
 

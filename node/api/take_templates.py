@@ -12,7 +12,7 @@ from ..activitypub import takes as federated
 from ..errors import NotFound
 from ..models import Account, Status, Take, TakeTemplate
 from ..services import take_templates, takes
-from .activitypub import _as2, _authorized, _local, _wants_as2
+from .activitypub import _as2, _authorized, _local, wants_as2
 from .auth import optional_account, require_account
 from .entities.takes import take_entities, template_entities
 from .keys import NODE
@@ -79,7 +79,7 @@ async def _local_template(request: web.Request) -> tuple[TakeTemplate, Account]:
 async def template_document(request: web.Request) -> web.StreamResponse:
     """The TakeTemplate published from this Take (AS2), or its page for browsers."""
     template, account = await _local_template(request)
-    if not _wants_as2(request):
+    if not wants_as2(request):
         raise web.HTTPFound(template.url)
     await _authorized(request)
     return _as2(federated.template_document(template, account, with_context=True))

@@ -12,7 +12,7 @@ from ..activitypub import takes as federated
 from ..errors import NotFound
 from ..models import Account, Status, Take, TakeTrend
 from ..services import take_trends, takes
-from .activitypub import _as2, _authorized, _local, _wants_as2
+from .activitypub import _as2, _authorized, _local, wants_as2
 from .auth import optional_account, require_account
 from .entities.takes import participation_entity, take_entities, trend_entities
 from .keys import NODE
@@ -97,7 +97,7 @@ async def _local_trend(request: web.Request) -> tuple[TakeTrend, Account, Status
 async def trend_document(request: web.Request) -> web.StreamResponse:
     """The Trend this Take started (AS2: name, hashtag, originTake, attributedTo, participants), or its page."""
     trend, account, _ = await _local_trend(request)
-    if not _wants_as2(request):
+    if not wants_as2(request):
         raise web.HTTPFound(trend.url)
     await _authorized(request)
     return _as2(federated.trend_document(trend, account, with_context=True))

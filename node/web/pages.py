@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ..api.activitypub import actor_response, status_response, wants_as2
 from ..api.entities.accounts import account_entity, relationship_entities
 from ..api.keys import NODE
 from ..api.pagination import requested_page
@@ -93,11 +94,16 @@ async def profile(request: web.Request) -> web.Response:
     node = request.app[NODE]
     me = await viewer(request)
     account = await accounts.lookup_acct(node, request.match_info["acct"])
+    if wants_as2(request):  # a pasted profile link, resolved by another server (as Mastodon answers it)
+        if not account.local:
+            raise web.HTTPNotFound(reason="Record not found")
+        return await actor_response(request, account)
     rows, keys = await timelines.account_statuses(me, account.id, _page(request), exclude_replies=True)
     relationship = (await relationship_entities(me, [account.id]))[0] if me and me.id != account.id else None
     entity = account_entity(node, account)
     return await page(request, "profile.html", account=entity, relationship=relationship,
-                      statuses=await status_views(request, rows, me), older=_older(request, keys))
+                      statuses=await status_views(request, rows, me), older=_older(request, keys),
+                      alternate=account.uri)
 
 
 @routes.get(r"/@{acct:[^/]+}/{status_id:\d+}")
@@ -106,6 +112,11 @@ async def status_page(request: web.Request) -> web.Response:
     node = request.app[NODE]
     me = await viewer(request)
     author = await accounts.lookup_acct(node, request.match_info["acct"])
+    if wants_as2(request):  # only what we would serve at its /users/... URL, signed fetch rules included
+        status = await Status.filter(id=int(request.match_info["status_id"]), account_id=author.id).first()
+        if status is None or not author.local:
+            raise web.HTTPNotFound(reason="Record not found")
+        return await status_response(request, author, status)
     status = await visibility.visible_status(me, request.match_info["status_id"])
     if status.account_id != author.id:
         raise web.HTTPNotFound(reason="Record not found")
@@ -116,7 +127,8 @@ async def status_page(request: web.Request) -> web.Response:
     ancestors, descendants = await statuses.context(me, status)
     views = await status_views(request, [*ancestors, status, *descendants], me)
     return await page(request, "status.html", status=views[len(ancestors)], ancestors=views[:len(ancestors)],
-                      descendants=views[len(ancestors) + 1:])
+                      descendants=views[len(ancestors) + 1:],
+                      alternate=status.uri if status.visibility in ("public", "unlisted") else None)
 
 
 @routes.get("/notifications")

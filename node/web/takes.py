@@ -46,7 +46,8 @@ async def take_page(request: web.Request) -> web.Response:
     """One Take: the player, caption, sound, trend credit (verified or not), template, and its steps."""
     me = await viewer(request)
     _, status = await takes.visible_take(me, request.match_info["status_id"])
-    return await page(request, "take.html", take=await take_entity(request.app[NODE], status, me))
+    return await page(request, "take.html", take=await take_entity(request.app[NODE], status, me),
+                      alternate=status.uri if status.visibility in ("public", "unlisted") else None)
 
 
 @routes.get(r"/takes/trends/{trend_id:\d+}")
