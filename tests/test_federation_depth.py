@@ -211,3 +211,82 @@ async def test_page_urls_answer_activitystreams_and_link_their_documents(cluster
         params={"q": f"{a.base}/@alice", "resolve": "true", "type": "accounts"},
     )
     assert status == 200 and [x["acct"] for x in found["accounts"]] == ["alice@node-a.test"], found
+
+
+# ---- 3. hashtags as Mastodon treats them -------------------------------------------------------------------------
+
+
+async def test_hashtags_validated_case_kept_and_folded(remote):
+    masto = remote.actor(f"{MASTO}/users/ana")
+    misskey = remote.actor("http://misskey.example/users/9abc")
+
+    def hashtag(name: str, host: str) -> dict[str, str]:
+        return {"type": "Hashtag", "href": f"{host}/tags/{name.lstrip('#').lower()}", "name": name}
+
+    # Mastodon writes "#Name"; Misskey sends the name with its case and accents; Lemmy-style names without '#'
+    await remote.create(
+        note(
+            masto,
+            10,
+            "<p>#Café #Fediverse #2024</p>",
+            tag=[
+                hashtag("#Café", MASTO),
+                hashtag("#Fediverse", MASTO),
+                hashtag("#2024", MASTO),
+                hashtag("#", MASTO),
+                {"type": "Hashtag", "name": ""},
+            ],
+        )
+    )
+    await remote.create(
+        note(
+            misskey,
+            11,
+            "<p>#cafe #FEDIVERSE</p>",
+            tag=[
+                hashtag("#cafe", "http://misskey.example"),
+                hashtag("FEDIVERSE", "http://misskey.example"),
+                hashtag("#foo bar!", "http://misskey.example"),
+            ],
+        ),
+        scheme="rfc9421",
+    )
+    _, local = await remote.fed.call(
+        "POST",
+        "/api/v1/statuses",
+        remote.alice_token,
+        json={"status": "at the #CAFÉ, not #1 and #２０２４ but #Ｗｉｄｅ"},
+    )
+
+    with remote.fed.db():
+        from node.models import Tag
+
+        tags = {t.name: t.display_name for t in await Tag.all()}
+    # one tag per folded name, shown as first written; numbers are not hashtags
+    assert tags == {
+        "café": "Café",
+        "cafe": "cafe",
+        "fediverse": "Fediverse",
+        "foobar": "foobar",
+        "wide": "Wide",
+    }, tags
+
+    first = await remote.status_of(f"{masto}/statuses/10")
+    assert [t["name"] for t in first["tags"]] == ["café", "fediverse"]
+    assert (
+        'href="http://entativa.test/tags/caf%C3%A9"' in local["content"] or 'tags/café"' in local["content"]
+    )
+    assert "#1 " in local["content"]
+
+    for spelled, expected in (
+        ("Café", {f"{masto}/statuses/10", local["uri"]}),
+        ("CAFÉ", {f"{masto}/statuses/10", local["uri"]}),
+        ("cafe", {f"{misskey}/statuses/11"}),
+        ("FeDiVeRsE", {f"{masto}/statuses/10", f"{misskey}/statuses/11"}),
+    ):
+        status, timeline = await remote.fed.call("GET", f"/api/v1/timelines/tag/{spelled}")
+        assert status == 200
+        assert {s["uri"] for s in timeline} == expected, spelled
+    _, timeline = await remote.fed.call("GET", "/api/v1/timelines/tag/2024")
+    assert timeline == []
+    assert await remote.failures() == []

@@ -16,7 +16,7 @@ from federation.client import FetchError
 
 from ..errors import BadRequest, Forbidden, NotFound
 from ..models import Account, DomainBlock, MediaAttachment, Mention, Poll, Status, StatusEdit, StatusTag
-from ..services import content, status_rows
+from ..services import content, hashtags, status_rows
 from . import moderation, state
 from .actors import fetch_actor, host_of
 
@@ -64,13 +64,8 @@ def _html(obj: ParsedObject) -> str:
 
 
 def _tag_names(obj: ParsedObject) -> dict[str, str]:
-    """The object's hashtags: lower-cased name -> as written."""
-    names: dict[str, str] = {}
-    for tag in obj.tags.hashtags[:MAX_TAGS]:
-        name = tag.name.strip()[:128]
-        if name:
-            names.setdefault(name.lower(), name)
-    return names
+    """The object's valid hashtags: folded key -> as written (Mastodon skips names it cannot hold)."""
+    return hashtags.names((tag.name for tag in obj.tags.hashtags), limit=MAX_TAGS)
 
 
 async def _mentioned(obj: ParsedObject) -> list[int]:

@@ -7,6 +7,7 @@ from aiohttp import web
 from ..errors import NotFound
 from ..models import Tag
 from ..search import trends
+from ..services import hashtags
 from .entities.tags import tag_entities
 from .keys import NODE
 from .params import read_params
@@ -39,7 +40,7 @@ async def related_tags(request: web.Request) -> web.Response:
     node = request.app[NODE]
     params = await read_params(request)
     limit = params.int("limit", 10, low=1, high=40) or 10
-    tag = await Tag.filter(name=request.match_info["name"].lstrip("#").lower()).first()
+    tag = await Tag.filter(name=hashtags.normalize(request.match_info["name"])).first()
     if tag is None:
         raise NotFound()
     found = await trends.related(tag, limit=limit)

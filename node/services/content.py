@@ -17,10 +17,11 @@ from tortoise.expressions import Q
 from .. import db
 from ..models import Account
 from ..runtime import Node
+from . import hashtags
 
 URL_LENGTH = 23  # every link counts as this many characters, as in Mastodon
 _URL = r"(?P<url>https?://[^\s<>\"'`]+)"
-_TAG = r"(?<![\w/#&])#(?P<tag>\w{1,128})"
+_TAG = rf"(?<![\w/#&])[#＃](?P<tag>{hashtags.NAME_PATTERN})"
 _MENTION = r"(?<![\w@/:.])@(?P<user>[A-Za-z0-9_]{1,30})(?:@(?P<domain>[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*(?::\d{1,5})?))?"
 TOKENS = re.compile(f"{_URL}|{_TAG}|{_MENTION}")
 _TRAILING = ".,;:!?'\""
@@ -58,7 +59,7 @@ def _trim_url(url: str) -> str:
 
 
 def _is_tag(name: str) -> bool:
-    return not name.isdigit()  # "#1" is a number, not a hashtag
+    return hashtags.is_valid(name)  # "#1" is a number, not a hashtag
 
 
 def _attribute(tag: str, name: str, value: str) -> str | None:
@@ -114,7 +115,7 @@ def scan(text: str, local_domain: str) -> tuple[list[str], list[tuple[str, str]]
     mentions: dict[tuple[str, str], None] = {}
     for match in TOKENS.finditer(text):
         if match["tag"] and _is_tag(match["tag"]):
-            tags.setdefault(match["tag"].lower(), match["tag"])
+            tags.setdefault(hashtags.normalize(match["tag"]), match["tag"])
         elif match["user"]:
             mentions[_mention_key(match["user"], match["domain"], local_domain)] = None
     return list(tags.values()), list(mentions)
@@ -161,7 +162,7 @@ def _render_line(node: Node, line: str, accounts: dict[tuple[str, str], Account]
             if not _is_tag(match["tag"]):
                 continue
             name = match["tag"]
-            piece = (f'<a href="{html.escape(node.urls.tag(name.lower()))}" class="mention hashtag" rel="tag">'
+            piece = (f'<a href="{html.escape(node.urls.tag(hashtags.normalize(name)))}" class="mention hashtag" rel="tag">'
                      f'#<span>{html.escape(name)}</span></a>')
         else:
             account = accounts.get(_mention_key(match["user"], match["domain"], local_domain))

@@ -28,7 +28,7 @@ from ..models import (
 )
 from ..models.status import VISIBILITIES
 from ..runtime import Node
-from . import content, places, polls, status_rows, visibility
+from . import content, hashtags, places, polls, status_rows, visibility
 from . import media as media_service
 
 IDEMPOTENCY_SECONDS = 3600  # as long as Mastodon remembers an Idempotency-Key
@@ -81,7 +81,7 @@ async def _check(node: Node, account: Account, draft: Draft, *, status_id: int |
 
 
 def _tags_of(rendered: content.Rendered) -> dict[str, str]:
-    return {t.lower(): t for t in rendered.tags}
+    return hashtags.names(rendered.tags)
 
 
 async def _link_tags_and_mentions(status: Status, rendered: content.Rendered) -> None:

@@ -14,7 +14,7 @@ from tortoise.queryset import QuerySet
 
 from ..activitypub import moderation
 from ..models import Account, Bookmark, Favourite, HomeFeedEntry, MediaAttachment, Mention, Status, StatusTag
-from . import accounts, lists, visibility
+from . import accounts, hashtags, lists, visibility
 from .paging import Page
 
 
@@ -23,7 +23,7 @@ def _with_media(query: QuerySet) -> QuerySet:
 
 
 def _with_tag(name: str) -> Subquery:
-    return Subquery(StatusTag.filter(tag__name=name.lower()).values("status_id"))
+    return Subquery(StatusTag.filter(tag__name=hashtags.normalize(name)).values("status_id"))
 
 
 async def in_order(ids: list[int]) -> list[Status]:
@@ -79,7 +79,7 @@ async def hashtag(viewer: Account | None, name: str, page: Page, *, any_of: Sequ
                   all_of: Sequence[str] = (), none_of: Sequence[str] = (), local: bool = False,
                   remote: bool = False, only_media: bool = False) -> tuple[list[Status], list[int]]:
     """Public statuses tagged `name` (or any of `any_of`), with every tag of `all_of` and none of `none_of`."""
-    names = [n.lower() for n in [name, *any_of] if n]
+    names = [hashtags.normalize(n) for n in [name, *any_of] if n]
     query = Status.filter(id__in=Subquery(StatusTag.filter(tag__name__in=names).values("status_id")))
     for required in all_of:
         query = query.filter(id__in=_with_tag(required))
