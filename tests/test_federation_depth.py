@@ -290,3 +290,122 @@ async def test_hashtags_validated_case_kept_and_folded(remote):
     _, timeline = await remote.fed.call("GET", "/api/v1/timelines/tag/2024")
     assert timeline == []
     assert await remote.failures() == []
+
+
+# ---- 4. pinned posts ---------------------------------------------------------------------------------------------
+
+
+async def _search_account(fed: FedNode, token: str, q: str) -> dict[str, Any]:
+    status, found = await fed.call(
+        "GET", "/api/v2/search", token, params={"q": q, "resolve": "true", "type": "accounts"}
+    )
+    assert status == 200 and found["accounts"], found
+    return found["accounts"][0]
+
+
+async def _pinned(fed: FedNode, token: str, account_id: str) -> list[str]:
+    status, rows = await fed.call(
+        "GET", f"/api/v1/accounts/{account_id}/statuses", token, params={"pinned": "true"}
+    )
+    assert status == 200, rows
+    return [s["uri"] for s in rows]
+
+
+async def test_pinned_posts_local_served_federated_and_read(cluster):
+    a, b = await cluster.add_node("node-a"), await cluster.add_node("node-b")
+    alice, alice_token = await a.user("alice")
+    _, carol_token = await a.user("carol")
+    _, bob_token = await b.user("bob")
+    posts = []
+    for n in range(6):
+        status, body = await a.call("POST", "/api/v1/statuses", alice_token, json={"status": f"post {n}"})
+        posts.append(body)
+    _, direct = await a.call(
+        "POST", "/api/v1/statuses", alice_token, json={"status": "psst", "visibility": "direct"}
+    )
+    _, carols = await a.call("POST", "/api/v1/statuses", carol_token, json={"status": "mine"})
+
+    status, pinned = await a.call("POST", f"/api/v1/statuses/{posts[0]['id']}/pin", alice_token)
+    assert status == 200 and pinned["pinned"] is True
+    assert (await a.call("POST", f"/api/v1/statuses/{posts[0]['id']}/pin", alice_token))[
+        0
+    ] == 200  # idempotent
+    for refused, message in (
+        (carols, "Someone else's post cannot be pinned"),
+        (direct, "only visible to mentioned users"),
+    ):
+        status, body = await a.call("POST", f"/api/v1/statuses/{refused['id']}/pin", alice_token)
+        assert status == 422 and message in body["error"], body
+    for post in posts[1:5]:
+        assert (await a.call("POST", f"/api/v1/statuses/{post['id']}/pin", alice_token))[0] == 200
+    status, body = await a.call("POST", f"/api/v1/statuses/{posts[5]['id']}/pin", alice_token)
+    assert status == 422 and "maximum number" in body["error"]
+    assert (await a.call("POST", "/api/v1/statuses/404/pin", alice_token))[0] == 404
+    assert (await a.call("POST", f"/api/v1/statuses/{posts[0]['id']}/pin"))[0] == 401
+    assert await _pinned(a, alice_token, str(alice.account.id)) == [p["uri"] for p in reversed(posts[:5])]
+    for post in posts[1:4]:
+        _, body = await a.call("POST", f"/api/v1/statuses/{post['id']}/unpin", alice_token)
+        assert body["pinned"] is False
+
+    # the featured collection inlines the pinned Notes, as Mastodon's does
+    status, featured = await a.call("GET", "/users/alice/collections/featured", headers={"Accept": AS2})
+    assert status == 200 and featured["type"] == "OrderedCollection" and featured["totalItems"] == 2
+    assert [n["id"] for n in featured["orderedItems"]] == [posts[4]["uri"], posts[0]["uri"]]
+    assert (
+        featured["orderedItems"][0]["type"] == "Note" and "post 4" in featured["orderedItems"][0]["content"]
+    )
+
+    # another server reads it when it first finds alice, then follows her pins through Add and Remove
+    alice_on_b = await _search_account(b, bob_token, "alice@node-a.test")
+    assert await _pinned(b, bob_token, alice_on_b["id"]) == [posts[4]["uri"], posts[0]["uri"]], [
+        p["uri"] for p in posts
+    ]
+    assert (await b.call("POST", f"/api/v1/accounts/{alice_on_b['id']}/follow", bob_token))[0] == 200
+    await settle([a, b])
+    await a.call("POST", f"/api/v1/statuses/{posts[5]['id']}/pin", alice_token)
+    await a.call("POST", f"/api/v1/statuses/{posts[0]['id']}/unpin", alice_token)
+    await settle([a, b])
+    assert set(await _pinned(b, bob_token, alice_on_b["id"])) == {posts[4]["uri"], posts[5]["uri"]}
+
+    # a Mastodon server: its featured collection (Notes inline), and an Add signed as Mastodon signs it
+    private_pem, public_pem = peer_keypair()
+    peer = PeerServer(cluster.resolver, private_pem=private_pem, public_pem=public_pem)
+    await cluster.serve(peer.app(), "masto.example")
+    ana = f"{MASTO}/users/ana"
+    peer.add_actor(ana, featured=f"{ana}/collections/featured")
+    pinned_note = note(ana, 1, "<p>pinned on mastodon</p>")
+    later = note(ana, 2, "<p>pinned later</p>")
+    peer.docs[later["id"]] = later
+    peer.docs[f"{ana}/collections/featured"] = {
+        "@context": CONTEXT,
+        "id": f"{ana}/collections/featured",
+        "type": "OrderedCollection",
+        "totalItems": 2,
+        "orderedItems": [pinned_note, f"{MASTO}/users/mallory/statuses/9"],
+    }  # someone else's post is ignored
+    ana_on_b = await _search_account(b, bob_token, ana)
+    assert await _pinned(b, bob_token, ana_on_b["id"]) == [pinned_note["id"]]
+    add = {
+        "@context": CONTEXT,
+        "id": f"{ana}#add/1",
+        "type": "Add",
+        "actor": ana,
+        "object": later["id"],
+        "target": f"{ana}/collections/featured",
+    }
+    assert await peer.send(f"{b.base}/inbox", add) == 202
+    await settle([b])
+    assert set(await _pinned(b, bob_token, ana_on_b["id"])) == {pinned_note["id"], later["id"]}
+    remove = {
+        "@context": CONTEXT,
+        "id": f"{ana}#remove/1",
+        "type": "Remove",
+        "actor": ana,
+        "object": pinned_note["id"],
+        "target": f"{ana}/collections/featured",
+    }
+    assert await peer.send(f"{b.base}/inbox", remove, scheme="rfc9421") == 202
+    await settle([b])
+    assert await _pinned(b, bob_token, ana_on_b["id"]) == [later["id"]]
+    with b.db():
+        assert await InboxActivity.filter(state="failed").count() == 0

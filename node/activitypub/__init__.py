@@ -16,7 +16,7 @@ from aiohttp.abc import AbstractResolver
 
 from federation.signatures import SignatureVerifier
 
-from . import actors, delivery, handlers, inbox, outbox, state, takes
+from . import actors, delivery, featured, handlers, inbox, outbox, state, takes
 
 if TYPE_CHECKING:
     from ..runtime import Node
@@ -29,6 +29,7 @@ async def attach(node: Node, resolver: AbstractResolver | None = None) -> None:
     fed.registry = await handlers.build_registry(node)
     fed.inbox_writer = inbox.InboxWriter(node)
     outbox.subscribe(node)
+    featured.subscribe(node)
     takes.install()
     takes.subscribe(node)
 

@@ -95,6 +95,7 @@ def _account_values(actor: ParsedActor) -> dict[str, Any]:
         "inbox_url": (actor.inbox or "")[:1024],
         "shared_inbox_url": (actor.shared_inbox or "")[:1024],
         "followers_url": (actor.followers or "")[:1024],
+        "featured_url": (actor.featured or "")[:1024],
         "public_key_pem": actor.main_key.pem if actor.main_key else "",
     }
 

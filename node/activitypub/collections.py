@@ -1,5 +1,5 @@
 """The collections we serve: an actor's outbox (its public posts and shares, paged), followers and
-following (paged lists of actor ids), and featured (pinned posts, inline)."""
+following (paged lists of actor ids); featured (pinned posts) is node.activitypub.featured's."""
 
 from __future__ import annotations
 
@@ -75,7 +75,3 @@ async def featured_tags(node: Node, account: Account) -> dict[str, Any]:
     items = [{"type": "Hashtag", "href": node.urls.tag(f.tag.name), "name": f"#{f.tag.display_name}"}
              for f in await tags.featured_of(account.id)]
     return ordered_collection(f"{account.uri}/collections/tags", total_items=len(items), items=items)
-
-
-def featured(account: Account) -> dict[str, Any]:
-    return ordered_collection(f"{account.uri}/collections/featured", items=[])

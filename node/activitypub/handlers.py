@@ -28,7 +28,7 @@ from ..errors import BadRequest, Forbidden, NotFound
 from ..models import Account, Block, Favourite, Follow, FollowRequest, Poll, PollVote, Report, Status
 from ..services import relationships
 from ..services import statuses as status_service
-from . import ingest, moderation, outbox, state
+from . import featured, ingest, moderation, outbox, state
 from .actors import fetch_actor, host_of, upsert_actor
 
 if TYPE_CHECKING:
@@ -258,9 +258,10 @@ async def on_update(activity: ParsedActivity, node: Node) -> None:
     if activity.object_id == activity.actor:
         _forget_actor(activity.actor)
         try:
-            await upsert_actor(node, parse_actor(obj))
+            account = await upsert_actor(node, parse_actor(obj))
         except InvalidActorError as exc:
             raise BadRequest(str(exc)) from None
+        await featured.read_remote(node, account)  # as Mastodon refreshes pins with the profile
         return
     if type_of(obj) in ingest.CONTENT_TYPES:
         _attributed(activity)

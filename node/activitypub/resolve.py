@@ -13,7 +13,7 @@ from federation.discovery import WebfingerError, actor_url_from_jrd, split_acct,
 from ..errors import NotFound
 from ..models import Account, Status
 from ..services import accounts as account_service
-from . import ingest, moderation, state
+from . import featured, ingest, moderation, state
 from .actors import fetch_actor, host_of, upsert_actor
 
 if TYPE_CHECKING:
@@ -41,7 +41,9 @@ async def resolve_acct(node: Node, handle: str) -> Account:
     actor_url = actor_url_from_jrd(jrd) if isinstance(jrd, dict) else None
     if not actor_url:
         raise NotFound(f"{username}@{host} has no ActivityPub actor")
-    return await fetch_actor(node, actor_url, refresh=True)
+    account = await fetch_actor(node, actor_url, refresh=True)
+    await featured.read_remote(node, account)  # a profile found this way shows its pinned posts
+    return account
 
 
 async def resolve_url(node: Node, url: str) -> Account | Status:
@@ -74,6 +76,8 @@ async def resolve_url(node: Node, url: str) -> Account | Status:
             raise NotFound(str(exc)) from None
         if host_of(actor.id) != host_of(url):
             raise NotFound("the document names an actor on another server")
-        return await upsert_actor(node, actor)
+        account = await upsert_actor(node, actor)
+        await featured.read_remote(node, account)
+        return account
     object_id = doc.get("id") if isinstance(doc.get("id"), str) else url
     return await ingest.fetch_status(node, object_id)

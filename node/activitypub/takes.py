@@ -23,7 +23,7 @@ from ..errors import BadRequest, DomainError, Forbidden, NotFound, ValidationFai
 from ..models import Account, BehindTheTakeStep, Status, Take, TakeTemplate, TakeTrend, snowflake
 from ..services import take_templates, take_trends
 from ..services.takes import attribution_html, sound_html
-from . import delivery, ingest, moderation, outbox, serialize, state
+from . import delivery, featured, ingest, moderation, outbox, serialize, state
 from .actors import fetch_actor, host_of
 from .handlers import registry
 
@@ -510,7 +510,7 @@ async def on_add(activity: ParsedActivity, node: Node) -> None:
     own server, check it names our trend and its origin, and only then list it."""
     trend, template = await _target(node, activity)
     if trend is None and template is None:
-        return  # other collections (Mastodon's featured posts) are not ours to keep
+        return await featured.on_add(activity, node)  # Mastodon's pinned posts, or nothing we keep
     take_uri = activity.object_id
     if not take_uri:
         raise BadRequest("Add needs an object")
@@ -558,7 +558,9 @@ async def on_remove(activity: ParsedActivity, node: Node) -> None:
     """A participant leaves our trend (or stops counting as a use of our template)."""
     trend, template = await _target(node, activity)
     take_uri = activity.object_id
-    if take_uri is None or (trend is None and template is None):
+    if trend is None and template is None:
+        return await featured.on_remove(activity, node)
+    if take_uri is None:
         return
     if trend is not None:
         await take_trends.remove(node, trend, take_uri, actor_uri=activity.actor)

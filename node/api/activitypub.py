@@ -24,6 +24,7 @@ from federation.discovery import (
 from federation.signatures import SignatureError
 
 from ..activitypub import actors, collections, inbox, serialize, state
+from ..activitypub import featured as featured_collection
 from ..errors import BadRequest, NotFound, Unauthorized
 from ..models import Account, Status, User
 from ..runtime import Node
@@ -189,7 +190,7 @@ async def featured(request: web.Request) -> web.Response:
     """Pinned posts."""
     node = request.app[NODE]
     await _authorized(request)
-    return _as2(collections.featured(await _local(node, request.match_info["username"])))
+    return _as2(await featured_collection.collection(node, await _local(node, request.match_info["username"])))
 
 
 @routes.get("/users/{username}/collections/tags")

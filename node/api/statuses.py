@@ -7,7 +7,7 @@ from aiohttp import web
 
 from ..errors import NotFound
 from ..models import Account
-from ..services import interactions, scheduled_statuses, statuses, timelines, visibility
+from ..services import interactions, pins, scheduled_statuses, statuses, timelines, visibility
 from .auth import current_grant, optional_account, require_account, require_user
 from .entities.accounts import account_entity
 from .entities.filters import filtered
@@ -159,6 +159,20 @@ async def unreblog(request: web.Request) -> web.Response:
     account = await require_account(request, "write:statuses")
     status = await interactions.unreblog(request.app[NODE], account, request.match_info["id"])
     return await _respond(request, status, account)
+
+
+@routes.post(BASE + "/{id}/pin")
+async def pin(request: web.Request) -> web.Response:
+    """Pin one's own post to the profile (at most 5; not boosts or direct posts); idempotent."""
+    account = await require_account(request, "write:accounts")
+    return await _respond(request, await pins.pin(request.app[NODE], account, request.match_info["id"]), account)
+
+
+@routes.post(BASE + "/{id}/unpin")
+async def unpin(request: web.Request) -> web.Response:
+    """Unpin a post from the profile; idempotent."""
+    account = await require_account(request, "write:accounts")
+    return await _respond(request, await pins.unpin(request.app[NODE], account, request.match_info["id"]), account)
 
 
 @routes.post(BASE + "/{id}/bookmark")

@@ -19,7 +19,7 @@ from .poll import Poll, PollVote
 from .relationship import Block, Follow, FollowRequest, Mute
 from .scheduled import ScheduledStatus
 from .search import IndexJournal, SearchHistory
-from .status import Mention, Status, StatusEdit, StatusTag, Tag
+from .status import Mention, Status, StatusEdit, StatusPin, StatusTag, Tag
 from .tag_follow import FeaturedTag, TagFollow
 from .take import BehindTheTakeStep, Take, TakeTemplate
 from .take_trend import TakeTrend, TrendHour, TrendParticipation
@@ -30,4 +30,5 @@ __all__ = [
     "PollVote", "Report", "SearchHistory", "Status", "StatusEdit", "StatusPlace", "StatusTag", "SuggestionDismissal", "Tag", "User", "WebSession", "snowflake", "snowflake_floor",
     "AccountDomainBlock", "AccountNote", "AccountPin", "BehindTheTakeStep", "Conversation", "FeaturedTag", "TagFollow", "Filter", "FilterKeyword", "FilterStatus", "List", "ListAccount", "ScheduledStatus", "Take", "TakeTemplate", "TakeTrend", "TrendHour", "TrendParticipation",
     "ChannelCursor", "ChannelJob", "NotificationSettings", "PushSubscription",
+    "StatusPin",
 ]

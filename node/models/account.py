@@ -28,6 +28,7 @@ class Account(Entity):
     inbox_url = fields.CharField(max_length=1024, default="")
     shared_inbox_url = fields.CharField(max_length=1024, default="")
     followers_url = fields.CharField(max_length=1024, default="")
+    featured_url = fields.CharField(max_length=1024, default="")  # remote accounts' pinned-posts collection
     public_key_pem = fields.TextField(default="")
     private_key_pem = fields.TextField(default="")  # local accounts only
     # Denormalised counters, kept by the services that change them.

@@ -80,3 +80,15 @@ class Mention(Entity):
         table = "mentions"
         unique_together = (("status", "account"),)
         indexes = (("account_id", "status_id"),)
+
+
+class StatusPin(Entity):
+    """A post its author pinned to their profile (local pins, and remote ones read from `featured`)."""
+
+    account = fields.ForeignKeyField("models.Account", related_name="status_pins", on_delete=fields.CASCADE)
+    status = fields.ForeignKeyField("models.Status", related_name="pins", on_delete=fields.CASCADE)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "status_pins"
+        unique_together = (("account", "status"),)

@@ -13,8 +13,18 @@ from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
 
 from ..activitypub import moderation
-from ..models import Account, Bookmark, Favourite, HomeFeedEntry, MediaAttachment, Mention, Status, StatusTag
-from . import accounts, hashtags, lists, visibility
+from ..models import (
+    Account,
+    Bookmark,
+    Favourite,
+    HomeFeedEntry,
+    MediaAttachment,
+    Mention,
+    Status,
+    StatusPin,
+    StatusTag,
+)
+from . import accounts, hashtags, lists, pins, visibility
 from .paging import Page
 
 
@@ -94,9 +104,11 @@ async def account_statuses(viewer: Account | None, account_id: int | str, page: 
     """An account's profile: what the viewer may see of it (a block in either direction shows nothing)."""
     author = await accounts.get_account(account_id)
     allowed = await visibility.profile_visibilities(viewer, author.id)
-    if allowed is None or pinned:  # pinning is not built: no pinned statuses
+    if allowed is None:
         return [], []
     query = Status.filter(account_id=author.id)
+    if pinned:  # most recently pinned first, as Mastodon orders them (a handful: not paged)
+        query = query.filter(id__in=Subquery(StatusPin.filter(account_id=author.id).values("status_id")))
     if viewer is not None and viewer.id != author.id:
         query = query.filter(Q(visibility__in=allowed)
                              | Q(id__in=Subquery(Mention.filter(account_id=viewer.id).values("status_id"))))
@@ -110,6 +122,10 @@ async def account_statuses(viewer: Account | None, account_id: int | str, page: 
         query = _with_media(query)
     if tagged:
         query = query.filter(id__in=_with_tag(tagged))
+    if pinned:
+        order = {status_id: n for n, status_id in enumerate(await pins.pinned_ids(author.id))}
+        rows = sorted(await query, key=lambda s: order.get(s.id, len(order)))
+        return await visibility.visible(viewer, rows), []
     rows = page.arrange(await page.filter(query))
     return await visibility.visible(viewer, rows), [s.id for s in rows]
 

@@ -27,6 +27,7 @@ from ...models import (
     PollVote,
     Status,
     StatusEdit,
+    StatusPin,
     StatusTag,
 )
 from ...runtime import Node
@@ -110,6 +111,7 @@ class _Parts:
     favourited: set[int] = field(default_factory=set)
     reblogged: set[int] = field(default_factory=set)
     bookmarked: set[int] = field(default_factory=set)
+    pinned: set[int] = field(default_factory=set)
 
 
 async def _parts_with_orm(ids: list[int], viewer_id: int | None, flags: bool) -> _Parts:
@@ -134,6 +136,8 @@ async def _parts_with_orm(ids: list[int], viewer_id: int | None, flags: bool) ->
             "reblog_of_id", flat=True))
         parts.bookmarked = set(await Bookmark.filter(account_id=viewer_id, status_id__in=ids).values_list(
             "status_id", flat=True))
+        parts.pinned = set(await StatusPin.filter(account_id=viewer_id, status_id__in=ids).values_list(
+            "status_id", flat=True))
     return parts
 
 
@@ -149,7 +153,8 @@ _SQL = {
     "places": "SELECT sp.status_id, sp.place_id FROM status_places sp WHERE sp.status_id IN ({marks})",
     "flags": "SELECT 'f', status_id FROM favourites WHERE account_id = ? AND status_id IN ({marks}) UNION ALL "
              "SELECT 'r', reblog_of_id FROM statuses WHERE account_id = ? AND reblog_of_id IN ({marks}) UNION ALL "
-             "SELECT 'b', status_id FROM bookmarks WHERE account_id = ? AND status_id IN ({marks})",
+             "SELECT 'b', status_id FROM bookmarks WHERE account_id = ? AND status_id IN ({marks}) UNION ALL "
+             "SELECT 'p', status_id FROM status_pins WHERE account_id = ? AND status_id IN ({marks})",
 }
 
 
@@ -178,8 +183,8 @@ def _read_parts(connection: sqlite3.Connection, ids: list[int], viewer_id: int |
             f"SELECT * FROM places WHERE id IN ({','.join('?' * len(links))})", list(links.values()))}
         parts.places = {status_id: found[place_id] for status_id, place_id in links.items() if place_id in found}
     if flags and viewer_id is not None:
-        found_flags = {"f": parts.favourited, "r": parts.reblogged, "b": parts.bookmarked}
-        for kind, status_id in rows("flags", [viewer_id, *ids] * 3):
+        found_flags = {"f": parts.favourited, "r": parts.reblogged, "b": parts.bookmarked, "p": parts.pinned}
+        for kind, status_id in rows("flags", [viewer_id, *ids] * 4):
             found_flags[kind].add(status_id)
     return parts
 
@@ -247,7 +252,7 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
         }
         if viewer is not None:
             entity.update(favourited=status.id in favourited, reblogged=status.id in reblogged, muted=False,
-                          bookmarked=status.id in bookmarked, pinned=False)
+                          bookmarked=status.id in bookmarked, pinned=status.id in parts.pinned)
         entity.update({
             "content": status.content,
             "filtered": [],
