@@ -409,3 +409,182 @@ async def test_pinned_posts_local_served_federated_and_read(cluster):
     assert await _pinned(b, bob_token, ana_on_b["id"]) == [later["id"]]
     with b.db():
         assert await InboxActivity.filter(state="failed").count() == 0
+
+
+# ---- 5. deletes purge ------------------------------------------------------------------------------------------
+
+
+async def test_actor_delete_purges_and_tombstones_stay(remote):
+    from node.models import (
+        Account,
+        Bookmark,
+        Favourite,
+        Follow,
+        MediaAttachment,
+        Notification,
+        Poll,
+        PollVote,
+        Status,
+        Tombstone,
+    )
+
+    fed, token = remote.fed, remote.alice_token
+    _, mine = await fed.call("POST", "/api/v1/statuses", token, json={"status": "boost me"})
+    _, poll = await fed.call(
+        "POST",
+        "/api/v1/statuses",
+        token,
+        json={"status": "tea?", "poll": {"options": ["yes", "no"], "expires_in": 3600}},
+    )
+    ana = remote.actor(f"{MASTO}/users/ana")
+    zed = remote.actor(f"{MASTO}/users/zed")
+    pic = {"type": "Document", "mediaType": "image/png", "url": f"{MASTO}/media/1.png", "name": "a cat"}
+    first = note(ana, 1, "<p>hello</p>", attachment=[pic])
+    await remote.create(first)
+    await remote.create(note(ana, 2, "<p>again</p>", inReplyTo=mine["uri"]))
+    await remote.deliver(
+        {
+            "@context": CONTEXT,
+            "id": f"{ana}#follows/1",
+            "type": "Follow",
+            "actor": ana,
+            "object": remote.alice.uri,
+        }
+    )
+    await remote.deliver(
+        {"@context": CONTEXT, "id": f"{ana}#likes/1", "type": "Like", "actor": ana, "object": mine["uri"]}
+    )
+    await remote.deliver(
+        {
+            "@context": CONTEXT,
+            "id": f"{ana}/statuses/3/activity",
+            "type": "Announce",
+            "actor": ana,
+            "object": mine["uri"],
+            "to": [PUBLIC],
+            "cc": [f"{ana}/followers"],
+            "published": "2026-11-30T10:00:00Z",
+        }
+    )
+    await remote.deliver(
+        {
+            "@context": CONTEXT,
+            "id": f"{ana}#votes/1/activity",
+            "type": "Create",
+            "actor": ana,
+            "object": {
+                "id": f"{ana}#votes/1",
+                "type": "Note",
+                "name": "yes",
+                "attributedTo": ana,
+                "to": [remote.alice.uri],
+                "inReplyTo": poll["uri"],
+            },
+        }
+    )
+    await remote.deliver(
+        {
+            "@context": CONTEXT,
+            "id": f"{zed}/statuses/9/activity",
+            "type": "Announce",
+            "actor": zed,
+            "object": first["id"],
+            "to": [PUBLIC],
+            "published": "2026-11-30T10:00:00Z",
+        }
+    )
+    with fed.db():
+        stored = await Status.get(uri=first["id"])
+    await fed.call("POST", f"/api/v1/statuses/{stored.id}/favourite", token)
+    await fed.call("POST", f"/api/v1/statuses/{stored.id}/bookmark", token)
+    with fed.db():
+        account = await Account.get(uri=ana)
+        assert await Status.filter(account_id=account.id).count() == 3  # two notes and a boost
+        assert await MediaAttachment.filter(account_id=account.id).exists()
+        assert (await Poll.get(status_id=int(poll["id"]))).cached_tallies == [1, 0]
+
+    # Mastodon's Delete of an actor (signed by the actor's own key, which we hold)
+    await remote.deliver(
+        {
+            "@context": CONTEXT,
+            "id": f"{ana}#delete",
+            "type": "Delete",
+            "actor": ana,
+            "object": {"type": "Person", "id": ana, "atomUri": ana},
+            "to": [PUBLIC],
+        }
+    )
+    with fed.db():
+        account = await Account.get(uri=ana)
+        assert account.suspended_at is not None and account.display_name == "" and account.statuses_count == 0
+        assert not await Status.filter(account_id=account.id).exists()
+        assert not await Status.filter(uri=f"{zed}/statuses/9/activity").exists()  # zed's boost of her note
+        assert not await MediaAttachment.filter(account_id=account.id).exists()
+        assert not await Favourite.filter(account_id=account.id).exists()
+        assert not await Favourite.filter(status__uri=first["id"]).exists()
+        assert not await Bookmark.filter(account_id=remote.alice.id).exists()
+        assert not await Follow.filter(account_id=account.id).exists()
+        assert not await PollVote.filter(account_id=account.id).exists()
+        assert not await Notification.filter(from_account_id=account.id).exists()
+        mine_now = await Status.get(id=int(mine["id"]))
+        assert (mine_now.favourites_count, mine_now.reblogs_count, mine_now.replies_count) == (0, 0, 0)
+        assert (await Poll.get(status_id=int(poll["id"]))).cached_tallies == [0, 0]
+        assert (await Account.get(id=remote.alice.id)).followers_count == 0
+        assert set(await Tombstone.all().values_list("uri", flat=True)) >= {
+            ana,
+            first["id"],
+            f"{ana}/statuses/2",
+        }
+
+    # a replayed Create stays deleted, and a later boost of the deleted note is not fetched again
+    remote.peer.docs[first["id"]] = first
+    await remote.peer.send(
+        remote.inbox,
+        {
+            "@context": CONTEXT,
+            "id": f"{first['id']}/activity-again",
+            "type": "Create",
+            "actor": ana,
+            "object": first,
+            "to": [PUBLIC],
+        },
+    )
+    asked = len(remote.peer.requests)
+    await remote.deliver(
+        {
+            "@context": CONTEXT,
+            "id": f"{zed}/statuses/10/activity",
+            "type": "Announce",
+            "actor": zed,
+            "object": first["id"],
+            "to": [PUBLIC],
+            "published": "2026-11-30T10:00:00Z",
+        }
+    )
+    with fed.db():
+        assert not await Status.filter(uri=first["id"]).exists()
+    assert first["id"] not in remote.peer.requests[asked:]
+
+    # a Delete{Tombstone} that arrives before its Create (Mastodon may deliver them out of order)
+    early = note(zed, 20, "<p>short-lived</p>")
+    await remote.deliver(
+        {
+            "@context": CONTEXT,
+            "id": f"{early['id']}#delete",
+            "type": "Delete",
+            "actor": zed,
+            "object": {"id": early["id"], "type": "Tombstone", "atomUri": early["id"]},
+            "to": [PUBLIC],
+        }
+    )
+    await remote.create(early)
+    with fed.db():
+        assert not await Status.filter(uri=early["id"]).exists()
+
+    # our own deleted post answers 410 Gone with a Tombstone for whoever refetches it
+    _, gone = await fed.call("POST", "/api/v1/statuses", token, json={"status": "oops"})
+    assert (await fed.call("DELETE", f"/api/v1/statuses/{gone['id']}", token))[0] == 200
+    status, doc = await fed.call("GET", f"/users/alice/statuses/{gone['id']}", headers={"Accept": AS2})
+    assert status == 410 and doc["type"] == "Tombstone" and doc["id"] == gone["uri"], doc
+    assert (await fed.call("GET", "/users/alice/statuses/1", headers={"Accept": AS2}))[0] == 404
+    assert await remote.failures() == []

@@ -16,7 +16,7 @@ from aiohttp.abc import AbstractResolver
 
 from federation.signatures import SignatureVerifier
 
-from . import actors, delivery, featured, handlers, inbox, outbox, state, takes
+from . import actors, delivery, featured, handlers, inbox, outbox, state, takes, tombstones
 
 if TYPE_CHECKING:
     from ..runtime import Node
@@ -30,6 +30,7 @@ async def attach(node: Node, resolver: AbstractResolver | None = None) -> None:
     fed.inbox_writer = inbox.InboxWriter(node)
     outbox.subscribe(node)
     featured.subscribe(node)
+    tombstones.subscribe(node)
     takes.install()
     takes.subscribe(node)
 

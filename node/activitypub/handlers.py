@@ -28,7 +28,7 @@ from ..errors import BadRequest, Forbidden, NotFound
 from ..models import Account, Block, Favourite, Follow, FollowRequest, Poll, PollVote, Report, Status
 from ..services import relationships
 from ..services import statuses as status_service
-from . import featured, ingest, moderation, outbox, state
+from . import featured, ingest, moderation, outbox, state, tombstones
 from .actors import fetch_actor, host_of, upsert_actor
 
 if TYPE_CHECKING:
@@ -222,6 +222,8 @@ async def on_create(activity: ParsedActivity, node: Node) -> Any:
         raise BadRequest("Create needs an object")
     _attributed(activity)
     obj = activity.object
+    if await tombstones.is_gone(id_of(obj)):
+        return None  # deleted before this (late or replayed) Create arrived
     if (type_of(obj) == "Note" and obj.get("name") and not obj.get("content")
             and (parent := await Status.filter(uri=id_of(obj.get("inReplyTo")), local=True).first()) is not None):
         return await _vote(node, actor, parent, str(obj["name"]), id_of(obj))
@@ -263,7 +265,7 @@ async def on_update(activity: ParsedActivity, node: Node) -> None:
             raise BadRequest(str(exc)) from None
         await featured.read_remote(node, account)  # as Mastodon refreshes pins with the profile
         return
-    if type_of(obj) in ingest.CONTENT_TYPES:
+    if type_of(obj) in ingest.CONTENT_TYPES and not await tombstones.is_gone(activity.object_id):
         _attributed(activity)
         author = await _actor(node, activity.actor)
         await ingest.update_status(node, author, dict(obj))
@@ -275,29 +277,18 @@ async def on_delete(activity: ParsedActivity, node: Node) -> None:
         _forget_actor(activity.actor)
         account = await Account.filter(uri=activity.actor).exclude(domain="").first()
         if account is not None:
-            await _remove_account(account)
+            await tombstones.purge_account(node, account)
         return
     status = await Status.filter(uri=activity.object_id).first() if activity.object_id else None
     if status is None:
+        # Remember it anyway (as Mastodon does), so a Create arriving after its Delete stays deleted.
+        if activity.object_id and host_of(activity.object_id) == host_of(activity.actor):
+            await tombstones.bury(activity.object_id, None, activity.object_type or "Note")
         return
     author = await Account.get(id=status.account_id)
     if author.uri != activity.actor:
         raise Forbidden("only the author may delete a status")
-    await status_service.delete_status(node, status)
-
-
-async def _remove_account(account: Account) -> None:
-    """A remote account deleted itself: its follows go, and it is hidden like a suspended account."""
-    async with in_transaction():
-        for follow in await Follow.filter(account_id=account.id):
-            await follow.delete()
-            await Account.filter(id=follow.target_account_id, followers_count__gt=0).update(
-                followers_count=F("followers_count") - 1)
-        for follow in await Follow.filter(target_account_id=account.id):
-            await follow.delete()
-            await Account.filter(id=follow.account_id, following_count__gt=0).update(
-                following_count=F("following_count") - 1)
-        await Account.filter(id=account.id).update(suspended_at=datetime.now(UTC))
+    await tombstones.delete_status(node, status)
 
 
 # ---- shares, likes, reactions ---------------------------------------------------------------------------------
@@ -308,7 +299,7 @@ async def on_announce(activity: ParsedActivity, node: Node) -> None:
     actor = await _actor(node, activity.actor)
     if not activity.object_id or not activity.id:
         raise BadRequest("Announce needs an id and an object")
-    if await Status.filter(uri=activity.id).exists():
+    if await Status.filter(uri=activity.id).exists() or await tombstones.is_gone(activity.object_id):
         return
     original = await ingest.fetch_status(node, activity.object_id)
     if original.visibility not in ("public", "unlisted") or original.reblog_of_id is not None:

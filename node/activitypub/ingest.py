@@ -15,7 +15,17 @@ from federation.as2 import ParsedObject, link_of, parse_object, visibility_of
 from federation.client import FetchError
 
 from ..errors import BadRequest, Forbidden, NotFound
-from ..models import Account, DomainBlock, MediaAttachment, Mention, Poll, Status, StatusEdit, StatusTag
+from ..models import (
+    Account,
+    DomainBlock,
+    MediaAttachment,
+    Mention,
+    Poll,
+    Status,
+    StatusEdit,
+    StatusTag,
+    Tombstone,
+)
 from ..services import content, hashtags, status_rows
 from . import moderation, state
 from .actors import fetch_actor, host_of
@@ -213,6 +223,8 @@ async def fetch_status(node: Node, uri: str) -> Status:
         return known
     if host_of(uri) == node.config.node.domain.lower():
         raise NotFound()
+    if await Tombstone.filter(uri=uri).exists():
+        raise NotFound(f"{uri} was deleted")
     await moderation.ensure_not_suspended(host_of(uri))
     fed = state.of(node)
     try:

@@ -23,7 +23,7 @@ from federation.discovery import (
 )
 from federation.signatures import SignatureError
 
-from ..activitypub import actors, collections, inbox, serialize, state
+from ..activitypub import actors, collections, inbox, serialize, state, tombstones
 from ..activitypub import featured as featured_collection
 from ..errors import BadRequest, NotFound, Unauthorized
 from ..models import Account, Status, User
@@ -209,6 +209,9 @@ async def status_object(request: web.Request) -> web.StreamResponse:
     status = await Status.filter(id=int(request.match_info["status_id"]), account_id=account.id, local=True,
                                  visibility__in=("public", "unlisted")).first()
     if status is None:
+        gone = await tombstones.gone_document(node.urls.status_uri(account.username, int(request.match_info["status_id"])))
+        if gone is not None and wants_as2(request):
+            return _as2({"@context": serialize.context(), **gone}, status=410)
         raise NotFound()
     if not wants_as2(request):
         raise web.HTTPFound(f"/@{account.username}/{status.id}")

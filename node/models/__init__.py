@@ -4,7 +4,7 @@ from .account import Account, User
 from .account_extras import AccountDomainBlock, AccountNote, AccountPin, SuggestionDismissal
 from .base import Entity, snowflake, snowflake_floor
 from .conversation import Conversation
-from .federation import Delivery, DomainBlock, InboxActivity, OutboxActivity, Peer, Report
+from .federation import Delivery, DomainBlock, InboxActivity, OutboxActivity, Peer, Report, Tombstone
 from .feed import HomeFeedEntry
 from .filter import Filter, FilterKeyword, FilterStatus
 from .interaction import Bookmark, Favourite
@@ -30,5 +30,5 @@ __all__ = [
     "PollVote", "Report", "SearchHistory", "Status", "StatusEdit", "StatusPlace", "StatusTag", "SuggestionDismissal", "Tag", "User", "WebSession", "snowflake", "snowflake_floor",
     "AccountDomainBlock", "AccountNote", "AccountPin", "BehindTheTakeStep", "Conversation", "FeaturedTag", "TagFollow", "Filter", "FilterKeyword", "FilterStatus", "List", "ListAccount", "ScheduledStatus", "Take", "TakeTemplate", "TakeTrend", "TrendHour", "TrendParticipation",
     "ChannelCursor", "ChannelJob", "NotificationSettings", "PushSubscription",
-    "StatusPin",
+    "StatusPin", "Tombstone",
 ]

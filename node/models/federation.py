@@ -112,3 +112,16 @@ class Report(Entity):
     class Meta:
         table = "reports"
         indexes = (("target_account_id", "id"),)
+
+
+class Tombstone(Entity):
+    """An ActivityPub id that was deleted (a remote post or actor by its author, or one of ours): it is
+    never stored again from a late or replayed Create, never fetched again, and ours answer 410."""
+
+    uri = fields.CharField(max_length=1024, unique=True)
+    account_id = fields.BigIntField(null=True)  # whose it was
+    former_type = fields.CharField(max_length=32, default="Note")
+    deleted_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "tombstones"
