@@ -588,3 +588,116 @@ async def test_actor_delete_purges_and_tombstones_stay(remote):
     assert status == 410 and doc["type"] == "Tombstone" and doc["id"] == gone["uri"], doc
     assert (await fed.call("GET", "/users/alice/statuses/1", headers={"Accept": AS2}))[0] == 404
     assert await remote.failures() == []
+
+
+# ---- 6. threads complete -------------------------------------------------------------------------------------
+
+
+async def test_threads_arrive_complete(remote):
+    from node.models import Mention, Status
+
+    fed, token = remote.fed, remote.alice_token
+    ana, zed = remote.actor(f"{MASTO}/users/ana"), remote.actor(f"{MASTO}/users/zed")
+    bob = remote.actor(f"{AKKOMA}/users/bob")
+    # a reply whose parent and grandparent we have never seen (Mastodon shapes, served by their server)
+    root = note(ana, 100, "<p>root</p>")
+    middle = note(zed, 101, "<p>middle</p>", inReplyTo=root["id"])
+    leaf = note(
+        ana,
+        102,
+        '<p><span class="h-card"><a href="http://akkoma.example/users/bob" class="u-url mention">'
+        "@<span>bob</span></a></span> leaf</p>",
+        inReplyTo=middle["id"],
+        tag=[{"type": "Mention", "href": bob, "name": "@bob@akkoma.example"}],
+    )
+    remote.peer.docs.update({root["id"]: root, middle["id"]: middle})
+    await remote.create(leaf)
+    with fed.db():
+        stored = {s.uri: s for s in await Status.filter(uri__in=[root["id"], middle["id"], leaf["id"]])}
+        assert set(stored) == {root["id"], middle["id"], leaf["id"]}
+        assert stored[leaf["id"]].in_reply_to_id == stored[middle["id"]].id
+        assert stored[middle["id"]].in_reply_to_id == stored[root["id"]].id
+        # the mentioned account we did not know was looked up
+        assert await Mention.filter(status_id=stored[leaf["id"]].id, account__uri=bob).exists()
+    status, context = await fed.call("GET", f"/api/v1/statuses/{stored[leaf['id']].id}/context", token)
+    assert status == 200 and [s["uri"] for s in context["ancestors"]] == [root["id"], middle["id"]]
+
+    # a chain longer than the bound: only the nearest ancestors are fetched
+    chain = [note(zed, 200, "<p>0</p>")]
+    for n in range(1, 14):
+        chain.append(note(zed, 200 + n, f"<p>{n}</p>", inReplyTo=chain[-1]["id"]))
+    remote.peer.docs.update({n["id"]: n for n in chain[:-1]})
+    await remote.create(chain[-1])
+    with fed.db():
+        have = set(await Status.filter(uri__in=[n["id"] for n in chain]).values_list("uri", flat=True))
+    assert chain[-1]["id"] in have and len(have) == 9  # the reply and 8 ancestors
+    assert chain[0]["id"] not in have
+
+    # a boost of the Create itself (relays and groups send it so): the post is read from its own server
+    shared = note(ana, 300, "<p>shared via a group</p>")
+    remote.peer.docs[shared["id"]] = shared
+    group = remote.actor(f"{AKKOMA}/c/tea")
+    forged = {**shared, "content": "<p>not what ana wrote</p>"}
+    await remote.deliver(
+        {
+            "@context": CONTEXT,
+            "id": f"{group}/activities/announce/1",
+            "type": "Announce",
+            "actor": group,
+            "to": [PUBLIC],
+            "cc": [f"{group}/followers"],
+            "object": {
+                "id": f"{shared['id']}/activity",
+                "type": "Create",
+                "actor": ana,
+                "object": forged,
+                "to": [PUBLIC],
+            },
+        }
+    )
+    with fed.db():
+        original = await Status.get(uri=shared["id"])
+        assert "shared via a group" in original.content and original.reblogs_count == 1
+        assert await Status.filter(reblog_of_id=original.id, account__uri=group).exists()
+    assert await remote.failures() == []
+
+
+async def test_opening_a_remote_thread_fetches_its_missing_replies(remote):
+    from node.models import Status
+
+    fed, token = remote.fed, remote.alice_token
+    ana, zed = remote.actor(f"{MASTO}/users/ana"), remote.actor(f"{MASTO}/users/zed")
+    other = remote.actor(f"{AKKOMA}/users/kim")
+    post = note(ana, 400, "<p>what do you think?</p>")
+    # Mastodon's replies collection: a first page with the author's own replies inline and others by id
+    self_reply = note(ana, 401, "<p>me again</p>", inReplyTo=post["id"])
+    zed_reply = note(zed, 402, "<p>agreed</p>", inReplyTo=post["id"])
+    kim_reply = note(other, 1, "<p>from elsewhere</p>", inReplyTo=post["id"])
+    post["replies"] = {
+        "id": f"{post['id']}/replies",
+        "type": "Collection",
+        "first": {
+            "type": "CollectionPage",
+            "next": f"{post['id']}/replies?page=true",
+            "partOf": f"{post['id']}/replies",
+            "items": [self_reply, zed_reply["id"], kim_reply["id"]],
+        },
+    }
+    remote.peer.docs.update({post["id"]: post, zed_reply["id"]: zed_reply, kim_reply["id"]: kim_reply})
+    await remote.create(post)
+    with fed.db():
+        stored = await Status.get(uri=post["id"])
+    _, context = await fed.call("GET", f"/api/v1/statuses/{stored.id}/context", token)
+    assert context["descendants"] == []
+    await settle([fed])
+    _, context = await fed.call("GET", f"/api/v1/statuses/{stored.id}/context", token)
+    assert {s["uri"] for s in context["descendants"]} == {self_reply["id"], zed_reply["id"], kim_reply["id"]}
+    # read once per while, not on every look
+    asked = len(remote.peer.requests)
+    await fed.call("GET", f"/api/v1/statuses/{stored.id}/context", token)
+    await settle([fed])
+    assert len(remote.peer.requests) == asked
+    # signed-out readers do not make us fetch anything
+    await fed.call("GET", f"/api/v1/statuses/{stored.id}/context")
+    await settle([fed])
+    assert len(remote.peer.requests) == asked

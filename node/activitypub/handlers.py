@@ -299,9 +299,14 @@ async def on_announce(activity: ParsedActivity, node: Node) -> None:
     actor = await _actor(node, activity.actor)
     if not activity.object_id or not activity.id:
         raise BadRequest("Announce needs an id and an object")
-    if await Status.filter(uri=activity.id).exists() or await tombstones.is_gone(activity.object_id):
+    shared = activity.object_id
+    if activity.object is not None and type_of(activity.object) in ("Create", "Update"):
+        # Some servers (relays, Friendica, Lemmy groups) boost the Create itself: share what it created.
+        shared = id_of(activity.object.get("object"))
+    if not shared or await Status.filter(uri=activity.id).exists() or await tombstones.is_gone(shared):
         return
-    original = await ingest.fetch_status(node, activity.object_id)
+    # By id from its own server: an embedded copy from the booster is not the author's word.
+    original = await ingest.fetch_status(node, shared)
     if original.visibility not in ("public", "unlisted") or original.reblog_of_id is not None:
         raise Forbidden("that status cannot be shared")
     visibility = visibility_of(activity.audience, followers=actor.followers_url or None, actor=actor.uri)

@@ -5,7 +5,9 @@ statuses then travel the same events, feeds and notifications as local ones."""
 from __future__ import annotations
 
 import html
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -14,7 +16,7 @@ from tortoise.transactions import in_transaction
 from federation.as2 import ParsedObject, link_of, parse_object, visibility_of
 from federation.client import FetchError
 
-from ..errors import BadRequest, Forbidden, NotFound
+from ..errors import BadRequest, DomainError, Forbidden, NotFound
 from ..models import (
     Account,
     DomainBlock,
@@ -78,10 +80,50 @@ def _tag_names(obj: ParsedObject) -> dict[str, str]:
     return hashtags.names((tag.name for tag in obj.tags.hashtags), limit=MAX_TAGS)
 
 
-async def _mentioned(obj: ParsedObject) -> list[int]:
-    hrefs = [m.href for m in obj.tags.mentions[:MAX_TAGS]]
-    # Only accounts we already know: mentioning someone must not make us fetch arbitrary URLs.
-    return list(set(await Account.filter(uri__in=hrefs).values_list("id", flat=True))) if hrefs else []
+# A thread arrives complete: a reply's missing parents are fetched (at most MAX_ANCESTORS up the chain) and
+# mentioned accounts we do not know are looked up (at most MAX_NEW_MENTIONS per object), all through the
+# guarded client; one inbound object may cause at most MAX_FETCHES such fetches in all.
+MAX_ANCESTORS = 8
+MAX_NEW_MENTIONS = 5
+MAX_FETCHES = 16
+_BUDGET: ContextVar[list[int] | None] = ContextVar("entativa_fetch_budget", default=None)
+_DEPTH: ContextVar[int] = ContextVar("entativa_parent_depth", default=0)
+
+
+@contextmanager
+def _fetch_budget() -> Iterator[None]:
+    """The budget of the outermost object being stored; nested ones (its parents) share it."""
+    if _BUDGET.get() is not None:
+        yield
+        return
+    token = _BUDGET.set([MAX_FETCHES])
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
+
+
+def _spend() -> bool:
+    budget = _BUDGET.get()
+    if budget is None or budget[0] <= 0:
+        return False
+    budget[0] -= 1
+    return True
+
+
+async def _mentioned(node: Node, obj: ParsedObject) -> list[int]:
+    hrefs = list(dict.fromkeys(m.href for m in obj.tags.mentions[:MAX_TAGS] if m.href))
+    if not hrefs:
+        return []
+    known = dict(await Account.filter(uri__in=hrefs).values_list("uri", "id"))
+    for href in [h for h in hrefs if h not in known][:MAX_NEW_MENTIONS]:
+        if not href.startswith(("http://", "https://")) or not _spend():
+            continue
+        try:
+            known[href] = (await fetch_actor(node, href)).id
+        except DomainError:
+            continue  # an unreachable or odd account stays a plain link
+    return list(set(known.values()))
 
 
 def _media(status: Status, author: Account, obj: ParsedObject, reject_media: bool) -> list[MediaAttachment]:
@@ -121,12 +163,31 @@ def _poll(status: Status, obj: ParsedObject) -> Poll | None:
                 ended_notified=bool(obj.poll.closed))
 
 
-async def _parent(uri: str | None) -> Status | None:
-    return await Status.filter(uri=uri).first() if uri else None
+async def _parent(node: Node, uri: str | None) -> Status | None:
+    """The status replied to: known, or fetched from its server within the depth and fetch budget."""
+    if not uri:
+        return None
+    known = await Status.filter(uri=uri).first()
+    if known is not None or _DEPTH.get() >= MAX_ANCESTORS or not uri.startswith(("http://", "https://")):
+        return known
+    if not _spend():
+        return None
+    token = _DEPTH.set(_DEPTH.get() + 1)
+    try:
+        return await fetch_status(node, uri)
+    except DomainError:
+        return None  # a parent we cannot read leaves the reply unthreaded, as before
+    finally:
+        _DEPTH.reset(token)
 
 
 async def create_status(node: Node, author: Account, raw: dict) -> Status:
     """Store a remote content object by `author` (already authenticated as its attributedTo)."""
+    with _fetch_budget():
+        return await _create_status(node, author, raw)
+
+
+async def _create_status(node: Node, author: Account, raw: dict) -> Status:
     obj = parse_object(raw)
     if not obj.id or obj.type not in CONTENT_TYPES:
         raise BadRequest(f"cannot store a {obj.type} object")
@@ -136,7 +197,9 @@ async def create_status(node: Node, author: Account, raw: dict) -> Status:
     if existing is not None:
         return existing
     reject_media = await _rejects_media(author.domain)
-    parent = await _parent(obj.in_reply_to)
+    parent = await _parent(node, obj.in_reply_to)
+    if (existing := await Status.filter(uri=obj.id).first()) is not None:
+        return existing  # stored meanwhile (a parent fetch came back to it)
     visibility = visibility_of(obj.audience, followers=author.followers_url or None, actor=author.uri)
     created = _parse_time(obj.published) or datetime.now(UTC)
     created = min(created, datetime.now(UTC) + timedelta(minutes=5))
@@ -147,7 +210,7 @@ async def create_status(node: Node, author: Account, raw: dict) -> Status:
                     in_reply_to_id=parent.id if parent else None,
                     in_reply_to_account_id=parent.account_id if parent else None, created_at=created,
                     edited_at=_parse_time(obj.updated))
-    tags, mentioned = _tag_names(obj), await _mentioned(obj)
+    tags, mentioned = _tag_names(obj), await _mentioned(node, obj)
     media, poll = _media(status, author, obj, reject_media), _poll(status, obj)
     if media or poll is not None:
         async with in_transaction():
@@ -190,6 +253,8 @@ async def update_status(node: Node, author: Account, raw: dict) -> Status | None
             return status
     now = datetime.now(UTC)
     media_ids = list(await MediaAttachment.filter(status_id=status.id).values_list("id", flat=True))
+    with _fetch_budget():
+        mentioned = await _mentioned(node, obj)  # looked up before the write: no network inside it
     async with in_transaction():
         if not await StatusEdit.filter(status_id=status.id).exists():
             await StatusEdit.create(status_id=status.id, content=status.content, spoiler_text=status.spoiler_text,
@@ -202,7 +267,7 @@ async def update_status(node: Node, author: Account, raw: dict) -> Status | None
         await StatusTag.filter(status_id=status.id).delete()
         await Mention.filter(status_id=status.id).delete()
         await status_rows.link_tags(status, _tag_names(obj))
-        if mentioned := await _mentioned(obj):
+        if mentioned:
             await Mention.bulk_create([Mention(status_id=status.id, account_id=a) for a in mentioned],
                                       ignore_conflicts=True)
         await MediaAttachment.filter(status_id=status.id).delete()

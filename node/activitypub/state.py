@@ -50,6 +50,7 @@ class Federation:
     signing_keys: dict[int, SigningKey] = field(default_factory=dict)
     healthy_peers: set[str] = field(default_factory=set)  # hosts seen answering since start (skip revive)
     rfc9421_peers: set[str] = field(default_factory=set)
+    replies_checked: dict[int, float] = field(default_factory=dict)  # status id -> when its replies were read
 
 
 def instance_key_path(data_dir: Path) -> Path:

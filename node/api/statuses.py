@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ..activitypub import threads
 from ..errors import NotFound
 from ..models import Account
 from ..services import interactions, pins, scheduled_statuses, statuses, timelines, visibility
@@ -121,6 +122,8 @@ async def context(request: web.Request) -> web.Response:
     status = await visibility.visible_status(viewer, request.match_info["id"])
     ancestors, descendants = await statuses.context(viewer, status)
     node = request.app[NODE]
+    if viewer is not None:
+        threads.refresh_later(node, status)
     rendered = await status_entities(node, [*ancestors, *descendants], viewer)
     before = await filtered(node, viewer, "thread", rendered[:len(ancestors)])
     after = await filtered(node, viewer, "thread", rendered[len(ancestors):])
