@@ -357,6 +357,7 @@ async def test_pinned_posts_local_served_federated_and_read(cluster):
 
     # another server reads it when it first finds alice, then follows her pins through Add and Remove
     alice_on_b = await _search_account(b, bob_token, "alice@node-a.test")
+    await settle([b])  # the featured collection is read in the background
     assert await _pinned(b, bob_token, alice_on_b["id"]) == [posts[4]["uri"], posts[0]["uri"]], [
         p["uri"] for p in posts
     ]
@@ -384,6 +385,7 @@ async def test_pinned_posts_local_served_federated_and_read(cluster):
         "orderedItems": [pinned_note, f"{MASTO}/users/mallory/statuses/9"],
     }  # someone else's post is ignored
     ana_on_b = await _search_account(b, bob_token, ana)
+    await settle([b])
     assert await _pinned(b, bob_token, ana_on_b["id"]) == [pinned_note["id"]]
     add = {
         "@context": CONTEXT,
@@ -405,6 +407,10 @@ async def test_pinned_posts_local_served_federated_and_read(cluster):
         "target": f"{ana}/collections/featured",
     }
     assert await peer.send(f"{b.base}/inbox", remove, scheme="rfc9421") == 202
+    await settle([b])
+    assert await _pinned(b, bob_token, ana_on_b["id"]) == [later["id"]]
+    gone = {**add, "id": f"{ana}#add/2", "object": f"{ana}/statuses/404"}  # a pin we cannot read: ignored
+    assert await peer.send(f"{b.base}/inbox", gone) == 202
     await settle([b])
     assert await _pinned(b, bob_token, ana_on_b["id"]) == [later["id"]]
     with b.db():

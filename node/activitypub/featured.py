@@ -91,7 +91,10 @@ async def on_add(activity: ParsedActivity, node: Node) -> None:
     account = await _pinning_actor(activity)
     if account is None or not activity.object_id:
         return
-    status = await ingest.fetch_status(node, activity.object_id)
+    try:
+        status = await ingest.fetch_status(node, activity.object_id)
+    except DomainError:
+        return  # a pin we cannot read (gone, private) is simply not shown
     if status.account_id != account.id:
         return  # only one's own posts can be pinned
     if await StatusPin.filter(account_id=account.id).count() < MAX_READ:
@@ -102,6 +105,12 @@ async def on_remove(activity: ParsedActivity, node: Node) -> None:
     account = await _pinning_actor(activity)
     if account is not None and activity.object_id:
         await StatusPin.filter(account_id=account.id, status__uri=activity.object_id).delete()
+
+
+def read_remote_later(node: Node, account: Account) -> None:
+    """Read the featured collection in the background (a lookup answers without waiting for it)."""
+    if not account.local and account.featured_url:
+        node.spawn(read_remote(node, account))
 
 
 async def read_remote(node: Node, account: Account) -> None:

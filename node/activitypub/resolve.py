@@ -42,7 +42,7 @@ async def resolve_acct(node: Node, handle: str) -> Account:
     if not actor_url:
         raise NotFound(f"{username}@{host} has no ActivityPub actor")
     account = await fetch_actor(node, actor_url, refresh=True)
-    await featured.read_remote(node, account)  # a profile found this way shows its pinned posts
+    featured.read_remote_later(node, account)  # a profile found this way shows its pinned posts
     return account
 
 
@@ -77,7 +77,7 @@ async def resolve_url(node: Node, url: str) -> Account | Status:
         if host_of(actor.id) != host_of(url):
             raise NotFound("the document names an actor on another server")
         account = await upsert_actor(node, actor)
-        await featured.read_remote(node, account)
+        featured.read_remote_later(node, account)
         return account
     object_id = doc.get("id") if isinstance(doc.get("id"), str) else url
     return await ingest.fetch_status(node, object_id)
