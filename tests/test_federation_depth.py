@@ -665,6 +665,19 @@ async def test_threads_arrive_complete(remote):
         original = await Status.get(uri=shared["id"])
         assert "shared via a group" in original.content and original.reblogs_count == 1
         assert await Status.filter(reblog_of_id=original.id, account__uri=group).exists()
+
+    # a parent on a server our delivery queue found down is not waited for: the reply is stored unthreaded
+    from node.models import Peer
+
+    with fed.db():
+        await Peer.update_or_create(host="akkoma.example", defaults={"available": False, "failures": 8})
+    far = note(f"{AKKOMA}/users/bob", 500, "<p>far away</p>")
+    remote.peer.docs[far["id"]] = far
+    asked = len(remote.peer.requests)
+    await remote.create(note(zed, 501, "<p>re</p>", inReplyTo=far["id"]))
+    with fed.db():
+        assert (await Status.get(uri=f"{zed}/statuses/501")).in_reply_to_id is None
+    assert far["id"] not in remote.peer.requests[asked:]
     assert await remote.failures() == []
 
 

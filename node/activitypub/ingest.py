@@ -22,6 +22,7 @@ from ..models import (
     DomainBlock,
     MediaAttachment,
     Mention,
+    Peer,
     Poll,
     Status,
     StatusEdit,
@@ -103,9 +104,13 @@ def _fetch_budget() -> Iterator[None]:
         _BUDGET.reset(token)
 
 
-def _spend() -> bool:
+async def _spend(uri: str) -> bool:
+    """Whether one more fetch for the object being stored may go to `uri` (never to a server our delivery
+    queue found down: a thread is not worth a lane stuck on timeouts)."""
     budget = _BUDGET.get()
-    if budget is None or budget[0] <= 0:
+    if budget is None or budget[0] <= 0 or not uri.startswith(("http://", "https://")):
+        return False
+    if await Peer.filter(host=host_of(uri), available=False).exists():
         return False
     budget[0] -= 1
     return True
@@ -117,7 +122,7 @@ async def _mentioned(node: Node, obj: ParsedObject) -> list[int]:
         return []
     known = dict(await Account.filter(uri__in=hrefs).values_list("uri", "id"))
     for href in [h for h in hrefs if h not in known][:MAX_NEW_MENTIONS]:
-        if not href.startswith(("http://", "https://")) or not _spend():
+        if not await _spend(href):
             continue
         try:
             known[href] = (await fetch_actor(node, href)).id
@@ -168,10 +173,8 @@ async def _parent(node: Node, uri: str | None) -> Status | None:
     if not uri:
         return None
     known = await Status.filter(uri=uri).first()
-    if known is not None or _DEPTH.get() >= MAX_ANCESTORS or not uri.startswith(("http://", "https://")):
+    if known is not None or _DEPTH.get() >= MAX_ANCESTORS or not await _spend(uri):
         return known
-    if not _spend():
-        return None
     token = _DEPTH.set(_DEPTH.get() + 1)
     try:
         return await fetch_status(node, uri)
