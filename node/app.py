@@ -38,7 +38,7 @@ def build_app(config: Config, *, scheduler: bool = True, node: Node | None = Non
         running = node or await start_node(config, plugins, resolver=resolver)
         app[NODE] = running
         try:
-            with running.db:
+            with running.bound():
                 await plugins.startup()
         except Exception:
             if node is None:
@@ -48,7 +48,7 @@ def build_app(config: Config, *, scheduler: bool = True, node: Node | None = Non
             start_scheduler(running)
             activitypub.start_workers(running)
         yield
-        with running.db:
+        with running.bound():
             await plugins.shutdown()
         if node is None:
             await stop_node(running)

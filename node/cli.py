@@ -45,7 +45,7 @@ async def _with_node(config: Config, work):  # type: ignore[no-untyped-def]
 
     node = await start_node(config)
     try:
-        with node.db:
+        with node.bound():
             return await work(node)
     finally:
         await stop_node(node)

@@ -1,9 +1,11 @@
 """The domain event bus: services announce what happened, subscribers (notifications, feeds, federation,
 search, plugins) react, without the services knowing who listens.
 
-Events are published after the write has committed. A failing subscriber is logged and does not undo the
-write or stop the other subscribers: anything that must not be lost persists its own work (the delivery
-queue is a table, not a subscriber's memory).
+Events are published after the write has committed. A failing in-memory subscriber is logged and does not
+undo the write or stop the other subscribers. What must not be lost (outbound federation) subscribes
+`durable=True`: it runs from a PendingEffect row through node/effects.py (the transactional outbox), which
+the write records in its own transaction where it can (`effects.record` + `effects.announce`) and the bus
+records otherwise, so a crash or a failing durable subscriber is retried, never dropped.
 
 The catalogue (name: payload keys):
     account.created: account            account.updated: account        (local and remote accounts)
@@ -33,25 +35,46 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 Handler = Callable[..., Awaitable[None] | None]
+Gate = Callable[[], bool]
 
 
 class EventBus:
     def __init__(self) -> None:
         self._handlers: dict[str, list[Handler]] = defaultdict(list)
+        self._durable: dict[str, list[tuple[Handler, Gate | None]]] = defaultdict(list)
+        # Set by node.effects' owner at start: carries out durable subscribers for an unrecorded event.
+        self.unrecorded: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None
 
-    def subscribe(self, name: str, handler: Handler) -> None:
-        self._handlers[name].append(handler)
+    def subscribe(self, name: str, handler: Handler, *, durable: bool = False, when: Gate | None = None) -> None:
+        """`durable` subscribers only write to the database and run from the transactional outbox; `when` is
+        a cheap check made as the event is raised (an effect is recorded only if some subscriber wants it)."""
+        if durable:
+            self._durable[name].append((handler, when))
+        else:
+            self._handlers[name].append(handler)
 
-    def on(self, name: str) -> Callable[[Handler], Handler]:
+    def on(self, name: str, *, durable: bool = False, when: Gate | None = None) -> Callable[[Handler], Handler]:
         """Decorator form of subscribe."""
 
         def register(handler: Handler) -> Handler:
-            self.subscribe(name, handler)
+            self.subscribe(name, handler, durable=durable, when=when)
             return handler
 
         return register
 
+    def durable_handlers(self, name: str) -> list[Handler]:
+        """The durable subscribers to `name` that want it now."""
+        return [handler for handler, when in self._durable.get(name, ()) if when is None or when()]
+
     async def publish(self, name: str, **payload: Any) -> None:
+        """Announce an event whose write did not record it (see node/effects.py): durable subscribers first,
+        then the in-memory ones."""
+        if self.unrecorded is not None and self.durable_handlers(name):
+            await self.unrecorded(name, payload)
+        await self.publish_live(name, **payload)
+
+    async def publish_live(self, name: str, **payload: Any) -> None:
+        """Only the in-memory subscribers (the durable ones ran from the event's recorded effect)."""
         for handler in list(self._handlers.get(name, ())):
             try:
                 result = handler(**payload)

@@ -17,11 +17,13 @@ Job = Callable[[Node], Awaitable[object]]
 
 def periodic_jobs() -> list[tuple[str, Job, int]]:
     """(name, job, every N seconds) for everything the core runs on a timer."""
+    from . import effects
     from .activitypub import takes
     from .notify import dispatcher, mail, webpush
     from .services import polls, relationships, scheduled_statuses
 
-    return [("close expired polls", polls.close_expired, 30),
+    return [("carry out pending effects", effects.run_due, 60),
+            ("close expired polls", polls.close_expired, 30),
             ("publish scheduled statuses", scheduled_statuses.publish_due, 10),
             ("lift expired mutes", lambda _node: relationships.expire_mutes(), 60),
             ("re-check pending trend claims", takes.recheck_pending, 60),
@@ -46,7 +48,7 @@ def start_scheduler(node: Node) -> AsyncIOScheduler:
 
 def _in_node_context(node: Node, name: str, job: Job) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
-        with node.db:
+        with node.bound():  # jobs run concurrently: each keeps its own context token
             try:
                 await job(node)
             except Exception:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import activitypub, search, streaming
+from . import activitypub, effects, search, streaming
 from .config import Config
 from .db import APPS, close_database, open_database
 from .notify import dispatcher
@@ -48,9 +48,13 @@ async def start_node(config: Config, plugins: Plugins | None = None, *, resolver
         await dispatcher.start_cursor()
     search.attach(node).start()  # replays index work a crash left behind, in the background
     take_search.attach(node)
-    with node.db:
+    with node.bound():
         await plugins.attach(node)
     await activitypub.attach(node, resolver)  # `resolver` maps test host names (node-a.test) to loopback ports
+    node.bus.unrecorded = lambda name, payload: effects.carry_out_unrecorded(node, name, payload)
+    effects.carry(activitypub.state.INBOUND)
+    with node.bound():
+        await effects.replay(node)  # what a crash or a failing subscriber left undone, before serving
     return node
 
 
@@ -62,6 +66,6 @@ async def stop_node(node: Node) -> None:
     if node.streams is not None:
         await node.streams.close()
     if node.search is not None:
-        with node.db:
+        with node.bound():
             await node.search.close()
     await close_database(node.db)

@@ -7,13 +7,15 @@ stays low in the import graph (it imports no service): node/lifecycle.py builds 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from tortoise import context as tortoise_context
 from tortoise.context import TortoiseContext
 
 from .clock import Clock
@@ -52,13 +54,24 @@ class Node:
     def base_url(self) -> str:
         return self.config.base_url
 
+    @contextlib.contextmanager
+    def bound(self) -> Iterator[None]:
+        """Run with this node's database context. Not `with node.db:`: TortoiseContext keeps one reset token
+        on itself, so tasks entering the same context at once (concurrent jobs, requests) overwrite each
+        other's token and the exit fails with a ValueError. Each caller here keeps its own token."""
+        token = tortoise_context._current_context.set(self.db)
+        try:
+            yield
+        finally:
+            tortoise_context._current_context.reset(token)
+
     async def run_blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run CPU-bound or blocking work (hashing, image decoding, Whoosh) off the event loop."""
         return await asyncio.get_running_loop().run_in_executor(None, functools.partial(fn, *args, **kwargs))
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
         """Start background work bound to this node's database; it is awaited on shutdown."""
-        with self.db:
+        with self.bound():
             task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 from federation.client import BlockedDestinationError, FetchError, HttpStatusError
 from federation.signatures import SigningKey
 
+from .. import db
 from ..models import Account, Delivery, OutboxActivity, Peer
 from . import moderation, state
 from .actors import host_of, key_id
@@ -142,6 +143,9 @@ async def run_once(node: Node, now: datetime | None = None) -> int:
             except Exception as exc:  # noqa: BLE001 - one odd failure must not stop the batch
                 log.exception("delivery to %s failed unexpectedly", row.inbox_url)
                 return exc
+        # Recorded as soon as the peer accepted it (concurrent ones share a commit), not at the end of the
+        # batch: a crash then resends at most the deliveries answered in the last moment, never the batch.
+        await _mark_delivered(row.id, now)
         return None
 
     outcomes = await asyncio.gather(*(attempt(r) for r in chosen))
@@ -149,16 +153,25 @@ async def run_once(node: Node, now: datetime | None = None) -> int:
     return len(chosen)
 
 
+_DELIVERED = ("UPDATE deliveries SET state = 'delivered', delivered_at = ?, attempts = attempts + 1, "
+              "last_error = '' WHERE id = ?")
+
+
+async def _mark_delivered(delivery_id: int, now: datetime) -> None:
+    if db.is_sqlite(Delivery):
+        await db.write(lambda connection: connection.execute(_DELIVERED, (now.isoformat(" "), delivery_id)))
+    else:
+        await Delivery.filter(id=delivery_id).update(state="delivered", delivered_at=now, attempts=F("attempts") + 1,
+                                                    last_error="")
+
+
 async def _record(node: Node, rows: list[Delivery], outcomes: list[Exception | None], peers: dict[str, Peer],
                   now: datetime) -> None:
+    """The failures of a pass (retry, fail or give up) and what it taught about each peer."""
     give_up = timedelta(hours=node.config.federation.delivery_give_up_hours)
-    delivered = [r.id for r, exc in zip(rows, outcomes, strict=True) if exc is None]
     ok_hosts = {r.host for r, exc in zip(rows, outcomes, strict=True) if exc is None}
     failed_hosts: dict[str, int] = defaultdict(int)
     async with in_transaction():
-        if delivered:
-            await Delivery.filter(id__in=delivered).update(state="delivered", delivered_at=now,
-                                                          attempts=F("attempts") + 1, last_error="")
         for row, exc in zip(rows, outcomes, strict=True):
             if exc is None:
                 continue

@@ -217,13 +217,13 @@ async def _create_status(node: Node, author: Account, raw: dict) -> Status:
     media, poll = _media(status, author, obj, reject_media), _poll(status, obj)
     if media or poll is not None:
         async with in_transaction():
-            caused = await status_rows.store(status, tags, mentioned, counts=visibility != "direct")
+            caused = await status_rows.store(node, status, tags, mentioned, counts=visibility != "direct")
             if media:
                 await MediaAttachment.bulk_create(media)
             if poll is not None:
                 await poll.save()
     else:  # a plain note: one write shared with the other activities being applied
-        caused = await status_rows.store(status, tags, mentioned, counts=visibility != "direct")
+        caused = await status_rows.store(node, status, tags, mentioned, counts=visibility != "direct")
     for extend in OBJECT_EXTENSIONS:
         await extend(node, status, raw)
     await status_rows.announce(node, status, caused)

@@ -1,9 +1,11 @@
-"""Outbound federation: event-bus subscribers that turn local actions into activities, address them
-(followers' shared inboxes, mentioned and replied-to actors) and queue their deliveries. Events caused by
-inbound activities are ignored, so remote content is never sent on again."""
+"""Outbound federation: durable event-bus subscribers that turn local actions into activities, address them
+(followers' shared inboxes, mentioned and replied-to actors) and queue their deliveries, in the transaction
+that carries out the event's recorded effect (node/effects.py). Events caused by inbound activities are
+ignored, so remote content is never sent on again."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from federation.as2 import PUBLIC
@@ -55,8 +57,10 @@ async def status_inboxes(status: Status) -> list[str]:
 
 
 async def send_create(node: Node, status: Status) -> None:
-    author = await Account.get(id=status.account_id)
-    await delivery.enqueue(node, author, await serialize.create_activity(node, status), await status_inboxes(status))
+    inboxes = await status_inboxes(status)
+    if inboxes:  # most posts on a small node have no remote audience: build nothing for them
+        author = await Account.get(id=status.account_id)
+        await delivery.enqueue(node, author, await serialize.create_activity(node, status), inboxes)
 
 
 async def send_update(node: Node, status: Status) -> None:
@@ -115,22 +119,27 @@ def subscribe(node: Node) -> None:  # noqa: C901 - one small subscriber per even
     def outbound() -> bool:
         return node.config.federation.enabled and not state.INBOUND.get()
 
-    @bus.on("status.created")
+    def durable(name: str) -> Callable[[Any], Any]:
+        # Outbound activities and their deliveries are what a write must cause: they run from the
+        # transactional outbox (node/effects.py), recorded only for local, federating actions.
+        return bus.on(name, durable=True, when=outbound)
+
+    @durable("status.created")
     async def on_status(status: Status) -> None:
         if outbound() and status.local:
             await send_create(node, status)
 
-    @bus.on("status.updated")
+    @durable("status.updated")
     async def on_edit(status: Status) -> None:
         if outbound() and status.local:
             await send_update(node, status)
 
-    @bus.on("status.deleted")
+    @durable("status.deleted")
     async def on_delete(status: Status, account: Account) -> None:
         if outbound() and status.local and account.local:
             await send_delete(node, status, account)
 
-    @bus.on("reblog.created")
+    @durable("reblog.created")
     async def on_reblog(status: Status) -> None:
         if not (outbound() and status.local):
             return
@@ -141,7 +150,7 @@ def subscribe(node: Node) -> None:  # noqa: C901 - one small subscriber per even
         await delivery.enqueue(node, author, doc, [*await follower_inboxes(author.id),
                                                    *await _remote_inboxes([original_author.id])])
 
-    @bus.on("reblog.deleted")
+    @durable("reblog.deleted")
     async def on_unreblog(status: Status) -> None:
         if not (outbound() and status.local):
             return
@@ -166,17 +175,17 @@ def subscribe(node: Node) -> None:  # noqa: C901 - one small subscriber per even
                if undo else serialize.activity("Like", like_doc["id"], account.uri or "", status.uri or ""))
         await delivery.enqueue(node, account, doc, [_inbox(author)])
 
-    @bus.on("favourite.created")
+    @durable("favourite.created")
     async def on_favourite(favourite: Favourite) -> None:
         if outbound():
             await like(favourite, undo=False)
 
-    @bus.on("favourite.deleted")
+    @durable("favourite.deleted")
     async def on_unfavourite(favourite: Favourite) -> None:
         if outbound():
             await like(favourite, undo=True)
 
-    @bus.on("follow.requested")
+    @durable("follow.requested")
     async def on_request(request: FollowRequest) -> None:
         if not outbound():
             return
@@ -188,8 +197,8 @@ def subscribe(node: Node) -> None:  # noqa: C901 - one small subscriber per even
             doc = serialize.activity("Follow", uri, account.uri or "", target.uri or "", to=[target.uri or ""])
             await delivery.enqueue(node, account, doc, [target.inbox_url or target.shared_inbox_url])
 
-    @bus.on("follow.accepted")
-    @bus.on("follow.created")
+    @durable("follow.accepted")
+    @durable("follow.created")
     async def on_accepted(follow: Follow) -> None:
         if not outbound():
             return
@@ -198,7 +207,7 @@ def subscribe(node: Node) -> None:  # noqa: C901 - one small subscriber per even
         if not follower.local and target.local:
             await send_accept(node, follower, target, follow.uri)
 
-    @bus.on("follow.rejected")
+    @durable("follow.rejected")
     async def on_rejected(request: FollowRequest) -> None:
         if not outbound():
             return
@@ -207,7 +216,7 @@ def subscribe(node: Node) -> None:  # noqa: C901 - one small subscriber per even
         if not follower.local and target.local:
             await send_reject(node, follower, target, request.uri)
 
-    @bus.on("follow.deleted")
+    @durable("follow.deleted")
     async def on_unfollow(account: Account, target: Account) -> None:
         if not outbound():
             return
@@ -218,7 +227,7 @@ def subscribe(node: Node) -> None:  # noqa: C901 - one small subscriber per even
         elif target.local and not account.local:
             await send_reject(node, account, target, None)
 
-    @bus.on("block.created")
+    @durable("block.created")
     async def on_block(block: Any) -> None:
         if not outbound():
             return
@@ -229,7 +238,7 @@ def subscribe(node: Node) -> None:  # noqa: C901 - one small subscriber per even
             doc = serialize.activity("Block", uri, account.uri or "", target.uri or "", to=[target.uri or ""])
             await delivery.enqueue(node, account, doc, [target.inbox_url or target.shared_inbox_url])
 
-    @bus.on("block.deleted")
+    @durable("block.deleted")
     async def on_unblock(account: Account, target: Account) -> None:
         if outbound() and account.local and not target.local:
             block = {"id": f"{account.uri}#blocks/{target.id}", "type": "Block", "actor": account.uri,
@@ -238,7 +247,7 @@ def subscribe(node: Node) -> None:  # noqa: C901 - one small subscriber per even
                                      to=[target.uri or ""])
             await delivery.enqueue(node, account, doc, [target.inbox_url or target.shared_inbox_url])
 
-    @bus.on("poll.voted")
+    @durable("poll.voted")
     async def on_vote(poll: Poll, account: Account, choices: list[int]) -> None:
         if not outbound():
             return
@@ -254,7 +263,7 @@ def subscribe(node: Node) -> None:  # noqa: C901 - one small subscriber per even
         elif author.local:
             await send_poll_update(node, poll)
 
-    @bus.on("poll.ended")
+    @durable("poll.ended")
     async def on_poll_ended(poll: Poll) -> None:
         if not outbound():
             return
@@ -262,7 +271,7 @@ def subscribe(node: Node) -> None:  # noqa: C901 - one small subscriber per even
         if status.local:
             await send_poll_update(node, await Poll.get(id=poll.id))
 
-    @bus.on("account.updated")
+    @durable("account.updated")
     async def on_profile(account: Account) -> None:
         if outbound() and account.local:
             await send_profile_update(node, account)

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp.abc import AbstractResolver
-from tortoise import context as tortoise_context
 
 from federation.client import FederationClient
 from federation.inbox import ActivityRegistry
@@ -89,13 +88,9 @@ def of(node: Node) -> Federation:
 
 @contextlib.contextmanager
 def bound(node: Node) -> Iterator[None]:
-    """Run with the node's database context, without `with node.db:` (its single reset token breaks when
-    several tasks enter the same context at once)."""
-    token = tortoise_context._current_context.set(node.db)
-    try:
+    """Run with the node's database context (see Node.bound)."""
+    with node.bound():
         yield
-    finally:
-        tortoise_context._current_context.reset(token)
 
 
 @contextlib.contextmanager

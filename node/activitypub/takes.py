@@ -590,17 +590,20 @@ def subscribe(node: Node) -> None:
     def outbound() -> bool:
         return node.config.federation.enabled and not state.INBOUND.get()
 
-    @bus.on("take.joined_trend")
+    def durable(name: str) -> Any:
+        return bus.on(name, durable=True, when=outbound)  # queued through the transactional outbox
+
+    @durable("take.joined_trend")
     async def on_joined(take: Take, trend: TakeTrend) -> None:
         if outbound() and take.local and not trend.local:
             await _send(node, "Add", take, trend.participants_uri, trend.originator_id, "trend-join")
 
-    @bus.on("take.used_template")
+    @durable("take.used_template")
     async def on_used(take: Take, template: TakeTemplate) -> None:
         if outbound() and take.local and not template.local and template.usages_uri:
             await _send(node, "Add", take, template.usages_uri, template.account_id, "template-use")
 
-    @bus.on("take.updated")
+    @durable("take.updated")
     async def on_updated(take: Take) -> None:
         """The trend's origin keeps a copy of each participant: it hears of edits (caption, steps) too."""
         if not (outbound() and take.local and take.trend_id is not None):
@@ -617,7 +620,7 @@ def subscribe(node: Node) -> None:
         doc["id"] = f"{status.uri}#updates/{snowflake()}"
         await delivery.enqueue(node, await Account.get(id=take.account_id), doc, [inbox])
 
-    @bus.on("take.deleted")
+    @durable("take.deleted")
     async def on_deleted(take: Take) -> None:
         if not (outbound() and take.local):
             return

@@ -4,6 +4,7 @@ from .account import Account, User
 from .account_extras import AccountDomainBlock, AccountNote, AccountPin, SuggestionDismissal
 from .base import Entity, snowflake, snowflake_floor
 from .conversation import Conversation
+from .effect import PendingEffect
 from .federation import Delivery, DomainBlock, InboxActivity, OutboxActivity, Peer, Report, Tombstone
 from .feed import HomeFeedEntry
 from .filter import Filter, FilterKeyword, FilterStatus
@@ -27,7 +28,7 @@ from .take_trend import TakeTrend, TrendHour, TrendParticipation
 __all__ = [
     "Account", "Block", "Bookmark", "Delivery", "DomainBlock", "Entity", "Favourite", "Follow", "FollowRequest", "HomeFeedEntry", "InboxActivity", "IndexJournal",
     "Marker", "MediaAttachment", "Mention", "Mute", "Notification", "OAuthApp", "OAuthCode", "OAuthToken", "OutboxActivity", "Peer", "Place", "Poll",
-    "PollVote", "Report", "SearchHistory", "Status", "StatusEdit", "StatusPlace", "StatusTag", "SuggestionDismissal", "Tag", "User", "WebSession", "snowflake", "snowflake_floor",
+    "PendingEffect", "PollVote", "Report", "SearchHistory", "Status", "StatusEdit", "StatusPlace", "StatusTag", "SuggestionDismissal", "Tag", "User", "WebSession", "snowflake", "snowflake_floor",
     "AccountDomainBlock", "AccountNote", "AccountPin", "BehindTheTakeStep", "Conversation", "FeaturedTag", "TagFollow", "Filter", "FilterKeyword", "FilterStatus", "List", "ListAccount", "ScheduledStatus", "Take", "TakeTemplate", "TakeTrend", "TrendHour", "TrendParticipation",
     "ChannelCursor", "ChannelJob", "NotificationSettings", "PushSubscription",
     "StatusPin", "Tombstone",

@@ -49,8 +49,13 @@ def _serve(folder: str, connection: Connection) -> None:
             answer = (False, exc)
         try:
             connection.send(answer)
+        except (BrokenPipeError, ConnectionResetError, EOFError):
+            break  # the node is gone (killed): nobody to answer, nothing to report
         except Exception:  # noqa: BLE001 - an exception that does not pickle still reaches the node as text
-            connection.send((False, RuntimeError(repr(answer[1]))))
+            try:
+                connection.send((False, RuntimeError(repr(answer[1]))))
+            except OSError:
+                break
         if method == "close":
             break
     backend.close()

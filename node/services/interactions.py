@@ -1,6 +1,7 @@
 """Favourites, reblogs and bookmarks of statuses, their undoing, and who favourited or reblogged a status.
 
-Each is idempotent, as Mastodon's: doing it twice leaves one row and one count.
+Each is idempotent, as Mastodon's: doing it twice leaves one row and one count. Each records its event in
+its own transaction (node/effects.py), so its outbound activity is never lost.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from .. import effects
 from ..errors import ValidationFailed
 from ..models import Account, Bookmark, Favourite, Status, snowflake
 from ..runtime import Node
@@ -36,11 +38,12 @@ async def favourite(node: Node, account: Account, status_id: int | str) -> Statu
         async with in_transaction():
             row = await Favourite.create(account_id=account.id, status_id=status.id)
             await Status.filter(id=status.id).update(favourites_count=F("favourites_count") + 1)
+            effect = await effects.record(node, "favourite.created", favourite=row)
     except IntegrityError:  # a concurrent identical request won
         return await Status.get(id=status.id)
     status.favourites_count += 1
     row.status = status
-    await node.bus.publish("favourite.created", favourite=row)
+    await effects.announce(node, "favourite.created", effect, favourite=row)
     return status
 
 
@@ -51,12 +54,14 @@ async def unfavourite(node: Node, account: Account, status_id: int | str) -> Sta
         return status
     async with in_transaction():
         deleted = await Favourite.filter(id=row.id).delete()
+        effect = None
         if deleted:
             await Status.filter(id=status.id, favourites_count__gt=0).update(favourites_count=F("favourites_count") - 1)
+            effect = await effects.record(node, "favourite.deleted", favourite=row)
     if deleted:
         status.favourites_count = max(0, status.favourites_count - 1)
         row.status = status
-        await node.bus.publish("favourite.deleted", favourite=row)
+        await effects.announce(node, "favourite.deleted", effect, favourite=row)
     return status
 
 
@@ -81,8 +86,9 @@ async def reblog(node: Node, account: Account, status_id: int | str, visibility_
         await status.save(force_create=True)
         await Status.filter(id=original.id).update(reblogs_count=F("reblogs_count") + 1)
         await Account.filter(id=account.id).update(statuses_count=F("statuses_count") + 1, last_status_at=now)
+        effect = await effects.record(node, "reblog.created", status=status)
     original.reblogs_count += 1
-    await node.bus.publish("reblog.created", status=status)
+    await effects.announce(node, "reblog.created", effect, status=status)
     return status
 
 

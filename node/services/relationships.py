@@ -1,19 +1,22 @@
 """Relationships between accounts: follows and follow requests, blocks and mutes, and the follower and
 following counters they move.
 
-Every change runs in one transaction and announces itself on the bus after commit (feeds, notifications
-and, later, federation react). A follow of a locked or a remote account starts as a FollowRequest: the
+Every change runs in one transaction that also records its event (the transactional outbox, node/effects.py:
+federation's activities are queued from it), and announces itself on the bus after commit (feeds,
+notifications). A follow of a locked or a remote account starts as a FollowRequest: the
 locked account's owner answers it here, a remote server answers with an Accept or Reject activity.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from .. import effects
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..models import Account, Block, Follow, FollowRequest, Mute
 from ..runtime import Node
@@ -56,14 +59,17 @@ async def follow(node: Node, account: Account, target: Account, *, reblogs: bool
             await existing.save(update_fields=list(options))
         return existing
     if target.locked or not target.local:
-        request = await FollowRequest.create(account_id=account.id, target_account_id=target.id, **options)
-        await node.bus.publish("follow.requested", request=request)
+        async with in_transaction():
+            request = await FollowRequest.create(account_id=account.id, target_account_id=target.id, **options)
+            effect = await effects.record(node, "follow.requested", request=request)
+        await effects.announce(node, "follow.requested", effect, request=request)
         return request
     async with in_transaction():
         created = await Follow.create(account_id=account.id, target_account_id=target.id, **options)
         await _shift_counts(account.id, target.id, +1)
+        effect = await effects.record(node, "follow.created", follow=created)
     await _refresh(account, target)
-    await node.bus.publish("follow.created", follow=created)
+    await effects.announce(node, "follow.created", effect, follow=created)
     return created
 
 
@@ -74,9 +80,11 @@ async def unfollow(node: Node, account: Account, target: Account) -> None:
         if removed:
             await _shift_counts(account.id, target.id, -1)
         withdrawn = await FollowRequest.filter(account_id=account.id, target_account_id=target.id).delete()
+        effect = (await effects.record(node, "follow.deleted", account=account, target=target)
+                  if removed or withdrawn else None)
     await _refresh(account, target)
     if removed or withdrawn:  # federation sends Undo Follow either way
-        await node.bus.publish("follow.deleted", account=account, target=target)
+        await effects.announce(node, "follow.deleted", effect, account=account, target=target)
 
 
 async def remove_follower(node: Node, account: Account, follower: Account) -> None:
@@ -104,18 +112,23 @@ async def authorize_request(node: Node, account: Account, requester_id: int | st
         created, fresh = await Follow.get_or_create(
             account_id=request.account_id, target_account_id=account.id,
             defaults={"show_reblogs": request.show_reblogs, "notify": request.notify, "uri": request.uri})
+        effect = None
         if fresh:
             await _shift_counts(request.account_id, account.id, +1)
+            effect = await effects.record(node, "follow.accepted", follow=created)
     await _refresh(account)
     if fresh:
-        await node.bus.publish("follow.accepted", follow=created)
+        await effects.announce(node, "follow.accepted", effect, follow=created)
     return created
 
 
 async def reject_request(node: Node, account: Account, requester_id: int | str) -> None:
     request = await incoming_request(account, requester_id)
-    if await FollowRequest.filter(id=request.id).delete():
-        await node.bus.publish("follow.rejected", request=request)
+    async with in_transaction():
+        rejected = await FollowRequest.filter(id=request.id).delete()
+        effect = await effects.record(node, "follow.rejected", request=request) if rejected else None
+    if rejected:
+        await effects.announce(node, "follow.rejected", effect, request=request)
 
 
 # ---- blocks and mutes ------------------------------------------------------------------------------------
@@ -136,21 +149,26 @@ async def block(node: Node, account: Account, target: Account) -> Block:
         withdrawn = await FollowRequest.filter(account_id=account.id, target_account_id=target.id).delete()
         rejected = await FollowRequest.filter(account_id=target.id, target_account_id=account.id)
         await FollowRequest.filter(id__in=[r.id for r in rejected]).delete()
+        if withdrawn:
+            ended.append((account, target))
+        # Every event the block causes is recorded with it, in this transaction (node/effects.py).
+        events: list[tuple[str, dict[str, Any]]] = [
+            *(("follow.deleted", {"account": source, "target": followed}) for source, followed in ended),
+            *(("follow.rejected", {"request": request}) for request in rejected),
+            *([("block.created", {"block": created})] if fresh else [])]
+        recorded = [(name, await effects.record(node, name, **payload), payload) for name, payload in events]
     await _refresh(account, target)
-    if withdrawn:
-        ended.append((account, target))
-    for source, followed in ended:
-        await node.bus.publish("follow.deleted", account=source, target=followed)
-    for request in rejected:
-        await node.bus.publish("follow.rejected", request=request)
-    if fresh:
-        await node.bus.publish("block.created", block=created)
+    for name, effect, payload in recorded:
+        await effects.announce(node, name, effect, **payload)
     return created
 
 
 async def unblock(node: Node, account: Account, target: Account) -> None:
-    if await Block.filter(account_id=account.id, target_account_id=target.id).delete():
-        await node.bus.publish("block.deleted", account=account, target=target)
+    async with in_transaction():
+        removed = await Block.filter(account_id=account.id, target_account_id=target.id).delete()
+        effect = await effects.record(node, "block.deleted", account=account, target=target) if removed else None
+    if removed:
+        await effects.announce(node, "block.deleted", effect, account=account, target=target)
 
 
 async def mute(account: Account, target: Account, *, notifications: bool = True, duration: int = 0) -> Mute:

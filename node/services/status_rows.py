@@ -1,5 +1,6 @@
 """Storing a new status and what its creation implies in one write: the row, its hashtags and mentions, the
-counters, its home feed rows (fan-out on write) and its notifications. On SQLite this is one function run
+counters, its home feed rows (fan-out on write), its notifications and its status.created effect (the
+transactional outbox: the outbound Create is queued from it, node/effects.py). On SQLite this is one function run
 on the connection's thread through the group commit (node.db.write), so a burst of posts shares one
 transaction; elsewhere an ORM transaction. Local posts and inbound ones both come through here; a status
 with media, a poll or a place calls `store` inside its own transaction, which the write then joins.
@@ -10,13 +11,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from .. import db
-from ..models import Account, Mention, Notification, Status, StatusTag, Tag, snowflake
+from .. import db, effects
+from ..models import Account, Mention, Notification, PendingEffect, Status, StatusTag, Tag, snowflake
 from ..runtime import Node
 from . import feeds, notifications
 
@@ -27,34 +29,47 @@ _LINK_TAG = "INSERT INTO status_tags (id, status_id, tag_id) VALUES (?, ?, ?) ON
 _MENTION = "INSERT INTO mentions (id, status_id, account_id) VALUES (?, ?, ?)"
 
 
-async def store(status: Status, tags: Mapping[str, str], mentioned: Sequence[int], *,
-                counts: bool) -> list[Notification]:
+@dataclass
+class Caused:
+    """What storing a status caused beyond its rows, for `announce`."""
+
+    notifications: list[Notification]
+    effect: PendingEffect | None  # status.created, recorded in the same transaction (node/effects.py)
+
+
+async def store(node: Node, status: Status, tags: Mapping[str, str], mentioned: Sequence[int], *,
+                counts: bool) -> Caused:
     """Insert `status` with its hashtags (lower-cased name -> as written) and mentioned account ids; bump
-    the author's statuses_count when `counts`, and the parent's replies_count for a reply; fan it out and
-    notify. Returns the notifications, for `announce`."""
+    the author's statuses_count when `counts`, and the parent's replies_count for a reply; fan it out,
+    notify, and record its status.created effect (its outbound Create). Returns what it caused."""
+    effect = effects.wanted(node, "status.created", {"status": status})
     if db.is_sqlite(Status):
-        created = await db.write(_writer(status, dict(tags), list(dict.fromkeys(mentioned)), counts))
+        created = await db.write(_writer(status, dict(tags), list(dict.fromkeys(mentioned)), counts, effect))
     else:
-        created = await _store_with_orm(status, tags, mentioned, counts=counts)
+        created = await _store_with_orm(status, tags, mentioned, counts=counts, effect=effect)
     status._saved_in_db = True
     for notification in created:
         notification._saved_in_db = True
-    return created
+    return Caused(created, effect)
 
 
-async def announce(node: Node, status: Status, created: Sequence[Notification]) -> None:
+async def announce(node: Node, status: Status, caused: Caused) -> None:
     """After the commit: status.created, then notification.created for each notification it caused."""
-    await node.bus.publish("status.created", status=status)
-    for notification in created:
+    await effects.announce(node, "status.created", caused.effect, status=status)
+    for notification in caused.notifications:
         await node.bus.publish("notification.created", notification=notification)
 
 
-def _writer(status: Status, tags: dict[str, str], mentioned: list[int], counts: bool):  # type: ignore[no-untyped-def]
+def _writer(status: Status, tags: dict[str, str], mentioned: list[int], counts: bool,  # type: ignore[no-untyped-def]
+            effect: PendingEffect | None):
     insert, values = db.insert_statement(status)
+    recorded = db.insert_statement(effect) if effect is not None else None
     now = datetime.now(UTC)
 
     def run(connection: sqlite3.Connection) -> list[Notification]:
         connection.execute(insert, values)
+        if recorded is not None:
+            connection.execute(*recorded)
         if tags:
             connection.executemany(_ADD_TAG, [(snowflake(), name, shown, now) for name, shown in tags.items()])
             marks = ",".join("?" * len(tags))
@@ -74,9 +89,11 @@ def _writer(status: Status, tags: dict[str, str], mentioned: list[int], counts: 
 
 
 async def _store_with_orm(status: Status, tags: Mapping[str, str], mentioned: Sequence[int], *,
-                          counts: bool) -> list[Notification]:
+                          counts: bool, effect: PendingEffect | None) -> list[Notification]:
     async with in_transaction():
         await status.save(force_create=True)
+        if effect is not None:
+            await effect.save(force_create=True)
         await link_tags(status, tags)
         if mentioned:
             await Mention.bulk_create([Mention(status_id=status.id, account_id=a) for a in dict.fromkeys(mentioned)])

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from .. import effects
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..models import (
     Account,
@@ -179,7 +180,7 @@ async def _create(node: Node, account: Account, draft: Draft, application_id: in
     tags, mentioned = _tags_of(checked.rendered), [a.id for a in checked.rendered.mentions]
     if checked.media or checked.poll is not None or place is not None or extend is not None:
         async with in_transaction():
-            caused = await status_rows.store(status, tags, mentioned, counts=_counts(status))
+            caused = await status_rows.store(node, status, tags, mentioned, counts=_counts(status))
             await _attach_media(status, checked.media)
             if checked.poll is not None:
                 await checked.poll.build(status, now).save()
@@ -188,7 +189,7 @@ async def _create(node: Node, account: Account, draft: Draft, application_id: in
             if extend is not None:
                 await extend(status)
     else:  # plain text, the usual post: one write shared with concurrent posts
-        caused = await status_rows.store(status, tags, mentioned, counts=_counts(status))
+        caused = await status_rows.store(node, status, tags, mentioned, counts=_counts(status))
     if _counts(status):
         account.statuses_count += 1
         account.last_status_at = now
@@ -248,7 +249,8 @@ async def edit_status(node: Node, account: Account, status_id: int | str, draft:
         await Mention.filter(status_id=status.id).delete()
         await _link_tags_and_mentions(status, checked.rendered)
         await _snapshot(status, [m.id for m in checked.media], new_poll, now).save()
-    await node.bus.publish("status.updated", status=status)
+        effect = await effects.record(node, "status.updated", status=status)
+    await effects.announce(node, "status.updated", effect, status=status)
     return status
 
 
@@ -257,7 +259,11 @@ async def delete_status(node: Node, status: Status) -> None:
     author_id = status.account_id
     media = await MediaAttachment.filter(status_id=status.id)
     reblogs = await Status.filter(reblog_of_id=status.id).values_list("id", "account_id", "visibility")
+    account = await Account.get(id=author_id)
+    name, payload = (("reblog.deleted", {"status": status}) if status.reblog_of_id is not None
+                     else ("status.deleted", {"status": status, "account": account}))
     async with in_transaction():
+        effect = await effects.record(node, name, **payload)
         if reblogs:  # the database cascades reblogs away; their feed rows and counters are ours to fix
             await HomeFeedEntry.filter(status_id__in=[r[0] for r in reblogs]).delete()
             for _, reblogger, _ in reblogs:
@@ -274,11 +280,7 @@ async def delete_status(node: Node, status: Status) -> None:
             await Status.filter(id=status.reblog_of_id, reblogs_count__gt=0).update(
                 reblogs_count=F("reblogs_count") - 1)
     await media_service.delete_files(node, media)
-    account = await Account.get(id=author_id)
-    if status.reblog_of_id is not None:
-        await node.bus.publish("reblog.deleted", status=status)
-    else:
-        await node.bus.publish("status.deleted", status=status, account=account)
+    await effects.announce(node, name, effect, **payload)
 
 
 async def context(viewer: Account | None, status: Status) -> tuple[list[Status], list[Status]]:
