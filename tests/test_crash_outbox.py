@@ -104,7 +104,7 @@ async def _burst(session: aiohttp.ClientSession, base: str, auth: dict, acknowle
                     acknowledged.append((await response.json())["uri"])
                     if len(acknowledged) >= kill_after:
                         enough.set()
-        except (aiohttp.ClientError, asyncio.TimeoutError):
+        except (TimeoutError, aiohttp.ClientError):
             return
 
 
