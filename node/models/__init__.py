@@ -8,6 +8,7 @@ from .effect import PendingEffect
 from .federation import Delivery, DomainBlock, InboxActivity, OutboxActivity, Peer, Report, Tombstone
 from .feed import HomeFeedEntry
 from .filter import Filter, FilterKeyword, FilterStatus
+from .idempotency import IdempotencyKey
 from .interaction import Bookmark, Favourite
 from .list import List, ListAccount
 from .marker import Marker
@@ -26,7 +27,7 @@ from .take import BehindTheTakeStep, Take, TakeTemplate
 from .take_trend import TakeTrend, TrendHour, TrendParticipation
 
 __all__ = [
-    "Account", "Block", "Bookmark", "Delivery", "DomainBlock", "Entity", "Favourite", "Follow", "FollowRequest", "HomeFeedEntry", "InboxActivity", "IndexJournal",
+    "Account", "Block", "Bookmark", "Delivery", "DomainBlock", "Entity", "Favourite", "Follow", "FollowRequest", "HomeFeedEntry", "IdempotencyKey", "InboxActivity", "IndexJournal",
     "Marker", "MediaAttachment", "Mention", "Mute", "Notification", "OAuthApp", "OAuthCode", "OAuthToken", "OutboxActivity", "Peer", "Place", "Poll",
     "PendingEffect", "PollVote", "Report", "SearchHistory", "Status", "StatusEdit", "StatusPlace", "StatusTag", "SuggestionDismissal", "Tag", "User", "WebSession", "snowflake", "snowflake_floor",
     "AccountDomainBlock", "AccountNote", "AccountPin", "BehindTheTakeStep", "Conversation", "FeaturedTag", "TagFollow", "Filter", "FilterKeyword", "FilterStatus", "List", "ListAccount", "ScheduledStatus", "Take", "TakeTemplate", "TakeTrend", "TrendHour", "TrendParticipation",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tortoise.expressions import F
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from .. import db, effects
@@ -38,15 +39,17 @@ class Caused:
 
 
 async def store(node: Node, status: Status, tags: Mapping[str, str], mentioned: Sequence[int], *,
-                counts: bool) -> Caused:
+                counts: bool, also: Sequence[Model] = ()) -> Caused:
     """Insert `status` with its hashtags (lower-cased name -> as written) and mentioned account ids; bump
     the author's statuses_count when `counts`, and the parent's replies_count for a reply; fan it out,
-    notify, and record its status.created effect (its outbound Create). Returns what it caused."""
+    notify, and record its status.created effect (its outbound Create). `also` are new rows that belong to
+    the same write (the request's Idempotency-Key). Returns what it caused."""
     effect = effects.wanted(node, "status.created", {"status": status})
+    rows = [*also, *([effect] if effect is not None else [])]
     if db.is_sqlite(Status):
-        created = await db.write(_writer(status, dict(tags), list(dict.fromkeys(mentioned)), counts, effect))
+        created = await db.write(_writer(status, dict(tags), list(dict.fromkeys(mentioned)), counts, rows))
     else:
-        created = await _store_with_orm(status, tags, mentioned, counts=counts, effect=effect)
+        created = await _store_with_orm(status, tags, mentioned, counts=counts, rows=rows)
     status._saved_in_db = True
     for notification in created:
         notification._saved_in_db = True
@@ -61,15 +64,15 @@ async def announce(node: Node, status: Status, caused: Caused) -> None:
 
 
 def _writer(status: Status, tags: dict[str, str], mentioned: list[int], counts: bool,  # type: ignore[no-untyped-def]
-            effect: PendingEffect | None):
+            rows: Sequence[Model]):
     insert, values = db.insert_statement(status)
-    recorded = db.insert_statement(effect) if effect is not None else None
+    others = [db.insert_statement(row) for row in rows]
     now = datetime.now(UTC)
 
     def run(connection: sqlite3.Connection) -> list[Notification]:
         connection.execute(insert, values)
-        if recorded is not None:
-            connection.execute(*recorded)
+        for statement in others:
+            connection.execute(*statement)
         if tags:
             connection.executemany(_ADD_TAG, [(snowflake(), name, shown, now) for name, shown in tags.items()])
             marks = ",".join("?" * len(tags))
@@ -89,11 +92,11 @@ def _writer(status: Status, tags: dict[str, str], mentioned: list[int], counts: 
 
 
 async def _store_with_orm(status: Status, tags: Mapping[str, str], mentioned: Sequence[int], *,
-                          counts: bool, effect: PendingEffect | None) -> list[Notification]:
+                          counts: bool, rows: Sequence[Model]) -> list[Notification]:
     async with in_transaction():
         await status.save(force_create=True)
-        if effect is not None:
-            await effect.save(force_create=True)
+        for row in rows:
+            await row.save(force_create=True)
         await link_tags(status, tags)
         if mentioned:
             await Mention.bulk_create([Mention(status_id=status.id, account_id=a) for a in dict.fromkeys(mentioned)])

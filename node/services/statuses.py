@@ -5,12 +5,13 @@ deleting, and reading a thread's context. Counters on statuses and accounts are 
 from __future__ import annotations
 
 import asyncio
-import time
+import hashlib
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
@@ -19,6 +20,7 @@ from ..errors import Forbidden, NotFound, ValidationFailed
 from ..models import (
     Account,
     HomeFeedEntry,
+    IdempotencyKey,
     MediaAttachment,
     Mention,
     Poll,
@@ -32,11 +34,11 @@ from ..runtime import Node
 from . import content, hashtags, places, polls, status_rows, visibility
 from . import media as media_service
 
-IDEMPOTENCY_SECONDS = 3600  # as long as Mastodon remembers an Idempotency-Key
+IDEMPOTENCY = timedelta(hours=1)  # as long as Mastodon remembers an Idempotency-Key
 ANCESTORS_LIMIT = 40
 DESCENDANTS_LIMIT = 4096
-_idempotency: weakref.WeakKeyDictionary[Node, dict[tuple[int, str], tuple[float, asyncio.Future[int]]]] = (
-    weakref.WeakKeyDictionary())
+# Keyed posts being written right now, so a retry racing the first waits for it instead of posting again.
+_in_flight: weakref.WeakKeyDictionary[Node, dict[tuple[int, str], asyncio.Future[int]]] = weakref.WeakKeyDictionary()
 
 
 @dataclass
@@ -102,43 +104,57 @@ def _counts(status: Status) -> bool:
     return status.visibility != "direct"
 
 
-async def _remember(node: Node, account: Account, key: str | None) -> tuple[asyncio.Future[int] | None, int | None]:
-    """Idempotency: the id of a status already posted with this key, or a future this request will fill."""
-    if not key:
-        return None, None
-    seen = _idempotency.setdefault(node, {})
-    now = time.monotonic()
-    for stale in [k for k, (at, _) in seen.items() if now - at > IDEMPOTENCY_SECONDS]:
-        del seen[stale]
-    entry = seen.get((account.id, key))
-    if entry is not None:
-        try:
-            return None, await asyncio.shield(entry[1])
-        except Exception:  # the first attempt failed: this one tries afresh
-            pass
-    future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-    seen[(account.id, key)] = (now, future)
-    return future, None
+def _idempotency_key(key: str) -> str:
+    return key if len(key) <= 255 else hashlib.sha256(key.encode()).hexdigest()
+
+
+async def _remembered(account: Account, key: str) -> Status | None:
+    """The status this account already posted with `key` within the hour, if it still exists."""
+    since = datetime.now(UTC) - IDEMPOTENCY
+    row = await IdempotencyKey.filter(account_id=account.id, key=key, created_at__gte=since).first()
+    return await Status.filter(id=row.status_id).first() if row is not None else None
 
 
 async def create_status(node: Node, account: Account, draft: Draft, *, application_id: int | None = None,
                         idempotency_key: str | None = None,
                         extend: Callable[[Status], Awaitable[None]] | None = None) -> Status:
     """Validate and store a new status with its media, poll, tags and mentions; then announce it.
-    `extend` writes a feature's own rows (a Take's) in the same transaction, before the announcement."""
-    future, earlier = await _remember(node, account, idempotency_key)
-    if earlier is not None and (status := await Status.filter(id=earlier).first()) is not None:
+    `extend` writes a feature's own rows (a Take's) in the same transaction, before the announcement.
+
+    An Idempotency-Key is stored in the status's own transaction (so it survives a restart exactly when the
+    status does): a retry within the hour answers the first status and creates nothing. A retry arriving
+    while the first is still being written waits for it."""
+    if not idempotency_key:
+        return await _create(node, account, draft, application_id, extend)
+    key = _idempotency_key(idempotency_key)
+    writing = _in_flight.setdefault(node, {})
+    first = writing.get((account.id, key))
+    if first is not None:
+        try:
+            if (status := await Status.filter(id=await asyncio.shield(first)).first()) is not None:
+                return status
+        except Exception:  # noqa: BLE001 - the first attempt failed: this one tries afresh
+            pass
+    if (status := await _remembered(account, key)) is not None:
         return status
+    await IdempotencyKey.filter(account_id=account.id, key=key, created_at__lt=datetime.now(UTC) - IDEMPOTENCY).delete()
+    future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    writing[(account.id, key)] = future
     try:
-        status = await _create(node, account, draft, application_id, extend)
-    except BaseException as exc:
-        if future is not None:
-            _idempotency.get(node, {}).pop((account.id, idempotency_key or ""), None)
-            future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))
-            future.exception()  # mark retrieved: nobody may be waiting
+        status = await _create(node, account, draft, application_id, extend, idempotency_key=key)
+    except IntegrityError:
+        future.cancel()
+        if (status := await _remembered(account, key)) is not None:  # another process stored the key first
+            return status
         raise
-    if future is not None:
-        future.set_result(status.id)
+    except BaseException as exc:
+        future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))
+        future.exception()  # mark retrieved: nobody may be waiting
+        raise
+    finally:
+        if writing.get((account.id, key)) is future:
+            del writing[(account.id, key)]
+    future.set_result(status.id)
     return status
 
 
@@ -163,7 +179,8 @@ async def check_draft(node: Node, account: Account, draft: Draft) -> polls.PollS
 
 
 async def _create(node: Node, account: Account, draft: Draft, application_id: int | None,
-                  extend: Callable[[Status], Awaitable[None]] | None = None) -> Status:
+                  extend: Callable[[Status], Awaitable[None]] | None = None, *,
+                  idempotency_key: str | None = None) -> Status:
     parent = await _parent(account, draft)
     checked = await _check(node, account, draft)
     await node.plugins.ensure_allowed("may_post", account=account, text=draft.text, visibility=draft.visibility)
@@ -178,9 +195,11 @@ async def _create(node: Node, account: Account, draft: Draft, application_id: in
                     in_reply_to_account_id=parent.account_id if parent else None,
                     application_id=application_id, created_at=now)
     tags, mentioned = _tags_of(checked.rendered), [a.id for a in checked.rendered.mentions]
+    also = [IdempotencyKey(account_id=account.id, key=idempotency_key, status_id=status_id, created_at=now)
+            ] if idempotency_key else []
     if checked.media or checked.poll is not None or place is not None or extend is not None:
         async with in_transaction():
-            caused = await status_rows.store(node, status, tags, mentioned, counts=_counts(status))
+            caused = await status_rows.store(node, status, tags, mentioned, counts=_counts(status), also=also)
             await _attach_media(status, checked.media)
             if checked.poll is not None:
                 await checked.poll.build(status, now).save()
@@ -189,7 +208,7 @@ async def _create(node: Node, account: Account, draft: Draft, application_id: in
             if extend is not None:
                 await extend(status)
     else:  # plain text, the usual post: one write shared with concurrent posts
-        caused = await status_rows.store(node, status, tags, mentioned, counts=_counts(status))
+        caused = await status_rows.store(node, status, tags, mentioned, counts=_counts(status), also=also)
     if _counts(status):
         account.statuses_count += 1
         account.last_status_at = now
