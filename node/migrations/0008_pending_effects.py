@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='PendingEffect',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('name', fields.CharField(max_length=64)),
                 ('payload', fields.TextField(unique=False)),
                 ('context', fields.TextField(default='{}', unique=False)),

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='IdempotencyKey',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('account_id', fields.BigIntField()),
                 ('key', fields.CharField(max_length=255)),
                 ('status_id', fields.BigIntField()),
@@ -21,15 +21,5 @@ class Migration(migrations.Migration):
             ],
             options={'table': 'idempotency_keys', 'app': 'models', 'unique_together': (('account_id', 'key'),), 'indexes': [Index(fields=['created_at'])], 'pk_attr': 'id', 'table_description': 'A key an account sent with a request that created a status, stored with that status.'},
             bases=['Entity'],
-        ),
-        ops.RemoveField(model_name='PendingEffect', name='id'),
-        ops.AddField(
-            model_name='PendingEffect',
-            name='id',
-            field=fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True),
-        ),
-        ops.AddIndex(
-            model_name='PendingEffect',
-            index=Index(fields=['id']),
         ),
     ]
