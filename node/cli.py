@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import config as config_module
 from .config import Config, ConfigError
+from .db import MigrationError
 from .errors import DomainError
 
 
@@ -211,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, CliError) as exc:
         print(f"entativa: {exc}", file=sys.stderr)
         return 2
+    except MigrationError as exc:
+        print(f"entativa: {exc}", file=sys.stderr)
+        return 1
     except DomainError as exc:
         print(f"entativa: {exc.message}", file=sys.stderr)
         return 2

@@ -37,11 +37,48 @@ def tortoise_config(database_url: str, apps: dict | None = None) -> dict:
     return {"connections": {"default": database_url}, "apps": apps or APPS}
 
 
+class MigrationError(Exception):
+    """The database could not be brought up to date (the message is one line for the operator)."""
+
+
+def _check_comments(ctx: TortoiseContext) -> None:
+    """Model docstrings and field descriptions become SQL comments, and tortoise splits migration SQL on ";":
+    one in a comment breaks the migration mid-statement. Refuse it by name before anything runs."""
+    for label, app_models in (ctx.apps.items() if ctx.apps is not None else ()):
+        for model in app_models.values():
+            texts = [("docstring", model._meta.table_description or "")]
+            texts += [(f"field {n!r}", f.description or "") for n, f in model._meta.fields_map.items()]
+            for what, text in texts:
+                if ";" in text:
+                    raise MigrationError(f"model {label}.{model.__name__}: its {what} contains ';', which breaks "
+                                         "its SQL migration; use another punctuation mark")
+
+
 async def open_database(database_url: str, apps: dict | None = None) -> TortoiseContext:
-    """Connect, tune SQLite, and bring the schema up to date; returns the node's context."""
+    """Connect, tune SQLite, and bring the schema up to date; returns the node's context. A migration that
+    fails raises MigrationError, with every connection closed (an open one keeps the process from exiting)."""
     ctx = TortoiseContext()
+    try:
+        await _open(ctx, database_url, apps or APPS)
+    except BaseException as exc:
+        with ctx:
+            await ctx.close_connections()
+        if isinstance(exc, MigrationError | OperationalError | IntegrityError):
+            raise MigrationError(f"migrating the database failed: {_one_line(exc)}") from exc
+        raise
+    return ctx
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, MigrationError):
+        return str(exc)
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
+
+
+async def _open(ctx: TortoiseContext, database_url: str, apps: dict) -> None:
     with ctx:
         await ctx.init(config=tortoise_config(database_url, apps), _create_db=database_url.startswith("sqlite"))
+        _check_comments(ctx)
         connection = ctx.db()
         fresh = False
         if database_url.startswith("sqlite"):
@@ -54,10 +91,9 @@ async def open_database(database_url: str, apps: dict | None = None) -> Tortoise
             # replaying the whole history costs seconds per node (tortoise re-renders its model state for
             # each operation) and ends in the same schema, which `makemigrations` keeps equal to the models.
             await ctx.generate_schemas(safe=False)
-            await MigrationExecutor(connection, apps or APPS).migrate(fake=True)
-        else:
-            await MigrationExecutor(connection, apps or APPS).migrate()
-    return ctx
+            await MigrationExecutor(connection, apps).migrate(fake=True)
+        else:  # an existing database, perhaps with a plugin enabled since: its migrations run on the rows there
+            await MigrationExecutor(connection, apps).migrate()
 
 
 async def close_database(ctx: TortoiseContext) -> None:

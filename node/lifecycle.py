@@ -41,6 +41,15 @@ async def start_node(config: Config, plugins: Plugins | None = None, *, resolver
     config.data_dir.mkdir(parents=True, exist_ok=True)
     config.media_dir.mkdir(parents=True, exist_ok=True)
     node = Node(config=config, db=await open_database(config.database_url, apps), plugins=plugins)
+    try:
+        await _wire(node, plugins, resolver)
+    except BaseException:
+        await stop_node(node)  # nothing left open that would keep the process from exiting
+        raise
+    return node
+
+
+async def _wire(node: Node, plugins: Plugins, resolver: Any) -> None:
     streaming.attach(node)  # first: a deleted status's feed rows must still be there for its `delete` event
     _register_subscribers(node)
     channels.of(node)  # the VAPID key and link secret, made on a first start without `init`
@@ -55,7 +64,6 @@ async def start_node(config: Config, plugins: Plugins | None = None, *, resolver
     effects.carry(activitypub.state.INBOUND)
     with node.bound():
         await effects.replay(node)  # what a crash or a failing subscriber left undone, before serving
-    return node
 
 
 async def stop_node(node: Node) -> None:

@@ -30,8 +30,8 @@ class Device(Model):
 
 
 class OneTimeKey(Model):
-    """A Curve25519 one-time key of a local device, handed out once; the fallback key is handed out when none
-    is left and stays until replaced."""
+    """A Curve25519 one-time key of a local device, handed out once (the fallback key is handed out when none
+    is left and stays until replaced)."""
 
     id = fields.IntField(primary_key=True)
     device = fields.ForeignKeyField("e2ee.Device", related_name="one_time_keys", on_delete=fields.CASCADE)

@@ -98,7 +98,7 @@ class Migration(migrations.Migration):
                 ('signature', fields.CharField(default='', max_length=128)),
                 ('fallback', fields.BooleanField(default=False)),
             ],
-            options={'table': 'e2ee_one_time_keys', 'app': 'e2ee', 'unique_together': (('device', 'key_id', 'fallback'),), 'pk_attr': 'id', 'table_description': 'A Curve25519 one-time key of a local device, handed out once; the fallback key is handed out when none'},
+            options={'table': 'e2ee_one_time_keys', 'app': 'e2ee', 'unique_together': (('device', 'key_id', 'fallback'),), 'pk_attr': 'id', 'table_description': 'A Curve25519 one-time key of a local device, handed out once (the fallback key is handed out when none'},
             bases=['Model'],
         ),
         ops.CreateModel(
