@@ -3,6 +3,7 @@ tests call directly; the scheduler only decides when."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -34,16 +35,26 @@ def periodic_jobs() -> list[tuple[str, Job, int]]:
             ("prune finished push and mail jobs", dispatcher.prune, 3600)]
 
 
+def _jobs(node: Node) -> list[tuple[str, Job, int]]:
+    return [*periodic_jobs(), *node.plugins.scheduled_jobs]
+
+
 def start_scheduler(node: Node) -> AsyncIOScheduler:
     # apscheduler logs every run at INFO; the push and mail jobs run every few seconds, so only problems are logged.
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     scheduler = AsyncIOScheduler(timezone="UTC")
-    for name, job, seconds in [*periodic_jobs(), *node.plugins.scheduled_jobs]:
+    for name, job, seconds in _jobs(node):
         scheduler.add_job(_in_node_context(node, name, job), "interval", seconds=seconds, name=name,
                           max_instances=1, coalesce=True)
     scheduler.start()
     node.scheduler = scheduler
     return scheduler
+
+
+async def run_all_once(node: Node) -> None:
+    """Every job once and all at the same time, as the scheduler runs them when they fall due together
+    (tests call this for a cycle; errors are logged exactly as the scheduler's runs log them)."""
+    await asyncio.gather(*(_in_node_context(node, name, job)() for name, job, _ in _jobs(node)))
 
 
 def _in_node_context(node: Node, name: str, job: Job) -> Callable[[], Awaitable[None]]:

@@ -6,6 +6,7 @@ running node, and service calls made from a test go inside `with node.db:`. Help
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,34 @@ from node.api.keys import NODE
 from node.app import build_app
 from node.config import Config
 from node.runtime import Node
+
+
+# A node that ran a test's flows logs no traceback: an error logged with exc_info by node code (or by aiohttp
+# answering a 500) fails the test that caused it, unless the test is marked `logs_errors` because it
+# provokes that failure on purpose.
+NODE_LOGGERS = ("node", "federation", "plugins", "_entativa_plugin_", "aiohttp.server", "aiohttp.web")
+
+
+class _Tracebacks(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info and record.name.startswith(NODE_LOGGERS):
+            self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def clean_log(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    handler = _Tracebacks()
+    logging.getLogger().addHandler(handler)
+    yield
+    logging.getLogger().removeHandler(handler)
+    if handler.records and request.node.get_closest_marker("logs_errors") is None:
+        first = handler.records[0]
+        pytest.fail(f"node code logged {len(handler.records)} traceback(s); the first, from {first.name}:\n"
+                    f"{logging.Formatter().format(first)}", pytrace=False)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from federation_nodes import settle
 from test_federation_nodes import follow, post
 
@@ -26,6 +27,7 @@ async def _pair(cluster):  # type: ignore[no-untyped-def]
     return a, b, alice_token, bob_token
 
 
+@pytest.mark.logs_errors
 async def test_failing_durable_subscriber_keeps_the_effect_and_the_retry_delivers_once(cluster, caplog):
     a, b, alice_token, _ = await _pair(cluster)
     failures = []
