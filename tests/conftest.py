@@ -19,7 +19,6 @@ from node.app import build_app
 from node.config import Config
 from node.runtime import Node
 
-
 # A node that ran a test's flows logs no traceback: an error logged with exc_info by node code (or by aiohttp
 # answering a 500) fails the test that caused it, unless the test is marked `logs_errors` because it
 # provokes that failure on purpose.
