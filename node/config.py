@@ -67,6 +67,15 @@ class TakesSection:
 
 
 @dataclass(frozen=True)
+class RetentionSection:
+    """How long bookkeeping rows stay before the hourly job prunes them (node/services/retention.py)."""
+
+    deliveries_days: int = 30  # finished deliveries (delivered, failed, given up) and their activities
+    inbox_days: int = 14  # inbound activities applied or failed for good
+    revoked_tokens_days: int = 7  # revoked OAuth tokens (expired codes and sessions go at once)
+
+
+@dataclass(frozen=True)
 class MailSection:
     smtp_host: str = ""
     smtp_port: int = 25
@@ -102,6 +111,9 @@ RANGES: dict[str, tuple[int, int]] = {
     "takes.max_mb": (1, 4096),
     "takes.max_seconds": (1, 3600),
     "takes.trend_window_hours": (1, 168),
+    "retention.deliveries_days": (1, 3650),
+    "retention.inbox_days": (1, 3650),
+    "retention.revoked_tokens_days": (1, 3650),
 }
 
 
@@ -116,6 +128,7 @@ class Config:
     plugins: PluginsSection
     path: Path  # the file it was read from; relative paths inside are relative to its folder
     takes: TakesSection = field(default_factory=TakesSection)
+    retention: RetentionSection = field(default_factory=RetentionSection)
 
     @property
     def base_url(self) -> str:
@@ -153,6 +166,7 @@ _SECTIONS = {
     "federation": FederationSection,
     "mail": MailSection,
     "takes": TakesSection,
+    "retention": RetentionSection,
 }
 
 

@@ -21,7 +21,7 @@ def periodic_jobs() -> list[tuple[str, Job, int]]:
     from . import effects
     from .activitypub import takes
     from .notify import dispatcher, mail, webpush
-    from .services import polls, relationships, scheduled_statuses
+    from .services import polls, relationships, retention, scheduled_statuses
 
     return [("carry out pending effects", effects.run_due, 60),
             ("close expired polls", polls.close_expired, 30),
@@ -32,7 +32,8 @@ def periodic_jobs() -> list[tuple[str, Job, int]]:
             ("send web pushes", webpush.run_once, 2),
             ("send notification mails", mail.run_once, 5),
             ("write email digests", dispatcher.run_digests, 600),
-            ("prune finished push and mail jobs", dispatcher.prune, 3600)]
+            ("prune finished push and mail jobs", dispatcher.prune, 3600),
+            ("prune old bookkeeping rows", retention.run_once, 3600)]
 
 
 def _jobs(node: Node) -> list[tuple[str, Job, int]]:
