@@ -53,6 +53,7 @@ def carry(var: contextvars.ContextVar[Any]) -> None:
 
 # ---- snapshots of the payload ---------------------------------------------------------------------------
 
+
 def _dump(value: Any) -> Any:
     if isinstance(value, Model):
         meta = value._meta
@@ -87,9 +88,14 @@ def new(name: str, payload: Mapping[str, Any]) -> PendingEffect:
     inserts it with `db.insert_statement`."""
     now = datetime.now(UTC)
     context = {key: var.get() for key, var in _carried.items()}
-    return PendingEffect(id=snowflake(), name=name, created_at=now, next_attempt_at=now + GRACE,
-                         payload=json.dumps({k: _dump(v) for k, v in payload.items()}, ensure_ascii=False),
-                         context=json.dumps(context))
+    return PendingEffect(
+        id=snowflake(),
+        name=name,
+        created_at=now,
+        next_attempt_at=now + GRACE,
+        payload=json.dumps({k: _dump(v) for k, v in payload.items()}, ensure_ascii=False),
+        context=json.dumps(context),
+    )
 
 
 def wanted(node: Node, name: str, payload: Mapping[str, Any]) -> PendingEffect | None:
@@ -118,6 +124,7 @@ async def announce(node: Node, name: str, effect: PendingEffect | None, **payloa
 
 # ---- carrying effects out -------------------------------------------------------------------------------
 
+
 def backoff(attempts: int) -> float:
     delay = min(BASE_DELAY * 2 ** max(0, attempts - 1), MAX_DELAY)
     return delay * (1 + random.uniform(-0.25, 0.25))
@@ -127,8 +134,11 @@ async def carry_out(node: Node, effect: PendingEffect) -> bool:
     """Run the event's durable subscribers and delete the effect, in one transaction; on failure the effect
     stays for a retry. Returns whether it is done."""
     payload = {k: _load(v) for k, v in json.loads(effect.payload).items()}
-    tokens = [(var, var.set(value)) for key, value in json.loads(effect.context).items()
-              if (var := _carried.get(key)) is not None]
+    tokens = [
+        (var, var.set(value))
+        for key, value in json.loads(effect.context).items()
+        if (var := _carried.get(key)) is not None
+    ]
     try:
         async with in_transaction():
             if not await PendingEffect.filter(id=effect.id).delete():
@@ -141,8 +151,10 @@ async def carry_out(node: Node, effect: PendingEffect) -> bool:
         log.exception("durable subscriber failed on %s (effect %d kept for a retry)", effect.name, effect.id)
         attempts = effect.attempts + 1
         await PendingEffect.filter(id=effect.id).update(
-            attempts=attempts, last_error=f"{type(exc).__name__}: {exc}"[:500],
-            next_attempt_at=datetime.now(UTC) + timedelta(seconds=backoff(attempts)))
+            attempts=attempts,
+            last_error=f"{type(exc).__name__}: {exc}"[:500],
+            next_attempt_at=datetime.now(UTC) + timedelta(seconds=backoff(attempts)),
+        )
         return False
     finally:
         for var, token in reversed(tokens):

@@ -36,23 +36,40 @@ ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 def _prepare(folder: Path, domain_port: int, listen_port: int, user: str) -> Path:
     folder.mkdir()
     config = folder / "node.toml"
-    config.write_text(tomli_w.dumps({
-        "node": {"domain": f"127.0.0.1:{domain_port}", "scheme": "http", "registrations": "open"},
-        "server": {"host": "127.0.0.1", "port": listen_port},
-        "storage": {"data_dir": "data"},
-        "federation": {"enabled": True, "allow_private_addresses": True},
-    }))
+    config.write_text(
+        tomli_w.dumps(
+            {
+                "node": {"domain": f"127.0.0.1:{domain_port}", "scheme": "http", "registrations": "open"},
+                "server": {"host": "127.0.0.1", "port": listen_port},
+                "storage": {"data_dir": "data"},
+                "federation": {"enabled": True, "allow_private_addresses": True},
+            }
+        )
+    )
     run = [sys.executable, "-m", "node", "--config", str(config)]
     subprocess.run([*run, "init"], check=True, cwd=REPO, env=ENV, capture_output=True, timeout=180)
-    subprocess.run([*run, "user", "add", user, "--password-stdin"], input=PASSWORD + "\n", text=True, check=True,
-                   cwd=REPO, env=ENV, capture_output=True, timeout=180)
+    subprocess.run(
+        [*run, "user", "add", user, "--password-stdin"],
+        input=PASSWORD + "\n",
+        text=True,
+        check=True,
+        cwd=REPO,
+        env=ENV,
+        capture_output=True,
+        timeout=180,
+    )
     return config
 
 
 def _serve(config: Path, log: Path) -> subprocess.Popen:
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "node", "--config", str(config), "serve"], cwd=REPO,
-                                env=ENV, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, "-m", "node", "--config", str(config), "serve"],
+            cwd=REPO,
+            env=ENV,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 class Relay:
@@ -67,10 +84,19 @@ class Relay:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         assert self.session is not None
         body = await request.read()
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in ("content-length", "transfer-encoding")}
+        headers = {
+            k: v
+            for k, v in request.headers.items()
+            if k.lower() not in ("content-length", "transfer-encoding")
+        }
         try:
-            answer = await self.session.request(request.method, self.target + request.path_qs, headers=headers,
-                                                data=body, allow_redirects=False)
+            answer = await self.session.request(
+                request.method,
+                self.target + request.path_qs,
+                headers=headers,
+                data=body,
+                allow_redirects=False,
+            )
         except aiohttp.ClientError:  # bob's node is not listening yet
             return web.Response(status=502)
         async with answer:
@@ -80,8 +106,11 @@ class Relay:
                 if activity.get("type") == "Create":
                     self.received[activity["id"]] += 1
             drop = ("content-length", "transfer-encoding", "content-encoding", "connection")
-            return web.Response(status=answer.status, body=payload,
-                                headers={k: v for k, v in answer.headers.items() if k.lower() not in drop})
+            return web.Response(
+                status=answer.status,
+                body=payload,
+                headers={k: v for k, v in answer.headers.items() if k.lower() not in drop},
+            )
 
 
 def _rows(database: Path, sql: str, *args: object) -> list[tuple]:
@@ -92,14 +121,23 @@ def _rows(database: Path, sql: str, *args: object) -> list[tuple]:
         connection.close()
 
 
-async def _burst(session: aiohttp.ClientSession, base: str, auth: dict, acknowledged: list[str], serial: list[int],
-                 enough: asyncio.Event, kill_after: int) -> None:
+async def _burst(
+    session: aiohttp.ClientSession,
+    base: str,
+    auth: dict,
+    acknowledged: list[str],
+    serial: list[int],
+    enough: asyncio.Event,
+    kill_after: int,
+) -> None:
     """Post until the node goes away; every 200 is an acknowledged post."""
     while True:
         serial[0] += 1
         text = f"crash-test post {serial[0]}"
         try:
-            async with session.post(f"{base}/api/v1/statuses", headers=auth, json={"status": text}) as response:
+            async with session.post(
+                f"{base}/api/v1/statuses", headers=auth, json={"status": text}
+            ) as response:
                 if response.status == 200:
                     acknowledged.append((await response.json())["uri"])
                     if len(acknowledged) >= kill_after:
@@ -133,14 +171,20 @@ async def test_kill_9_during_a_burst_loses_and_duplicates_nothing(tmp_path):
             await wait_up(session, b, deadline)
             alice, bob = await token(session, a, "alice"), await token(session, b, "bob")
             auth_a, auth_b = {"Authorization": f"Bearer {alice}"}, {"Authorization": f"Bearer {bob}"}
-            async with session.get(f"{b}/api/v2/search", headers=auth_b,
-                                   params={"q": f"alice@127.0.0.1:{port_a}", "resolve": "true"}) as response:
+            async with session.get(
+                f"{b}/api/v2/search",
+                headers=auth_b,
+                params={"q": f"alice@127.0.0.1:{port_a}", "resolve": "true"},
+            ) as response:
                 found = await response.json()
-            async with session.post(f"{b}/api/v1/accounts/{found['accounts'][0]['id']}/follow", headers=auth_b) as r:
+            async with session.post(
+                f"{b}/api/v1/accounts/{found['accounts'][0]['id']}/follow", headers=auth_b
+            ) as r:
                 assert r.status == 200
             deadline = time.monotonic() + 60
-            while (await (await session.get(f"{a}/api/v1/accounts/verify_credentials", headers=auth_a)).json()
-                   )["followers_count"] != 1:
+            while (
+                await (await session.get(f"{a}/api/v1/accounts/verify_credentials", headers=auth_a)).json()
+            )["followers_count"] != 1:
                 assert time.monotonic() < deadline, "the follow never arrived"
                 await asyncio.sleep(0.2)
 
@@ -150,8 +194,12 @@ async def test_kill_9_during_a_burst_loses_and_duplicates_nothing(tmp_path):
                     # A random moment in the burst: after a random number of acknowledged posts, plus a little.
                     enough = asyncio.Event()
                     kill_after = len(acknowledged) + rng.randint(20, 80)
-                    bursts = [asyncio.create_task(_burst(posting, a, auth_a, acknowledged, serial, enough, kill_after))
-                              for _ in range(CLIENTS)]
+                    bursts = [
+                        asyncio.create_task(
+                            _burst(posting, a, auth_a, acknowledged, serial, enough, kill_after)
+                        )
+                        for _ in range(CLIENTS)
+                    ]
                     await asyncio.wait_for(enough.wait(), timeout=120)
                     await asyncio.sleep(rng.uniform(0, 0.2))
                     proc_a.send_signal(signal.SIGKILL)
@@ -181,9 +229,11 @@ async def test_kill_9_during_a_burst_loses_and_duplicates_nothing(tmp_path):
     missing = committed - set(arrived)
     duplicated_statuses = [uri for uri, n in arrived.items() if n > 1]
     resent = sum(n - 1 for n in relay.received.values() if n > 1)
-    print(f"\nkill test: {KILLS} kills, {len(acknowledged)} posts acknowledged, {len(committed)} committed, "
-          f"{len(committed) - len(missing)} delivered, {len(duplicated_statuses)} duplicated at the follower, "
-          f"{resent} Create POSTs sent again on the wire")
+    print(
+        f"\nkill test: {KILLS} kills, {len(acknowledged)} posts acknowledged, {len(committed)} committed, "
+        f"{len(committed) - len(missing)} delivered, {len(duplicated_statuses)} duplicated at the follower, "
+        f"{resent} Create POSTs sent again on the wire"
+    )
     assert acknowledged, "no post was acknowledged"
     assert not missing, f"{len(missing)} of {len(committed)} committed posts never reached the follower"
     assert not duplicated_statuses

@@ -62,16 +62,26 @@ async def test_failing_durable_subscriber_keeps_the_effect_and_the_retry_deliver
 async def test_an_effect_carried_out_twice_at_once_queues_its_activity_once(cluster):
     a, b, alice_token, _ = await _pair(cluster)
 
-    async def hold(status: Status) -> None:  # lets the racing replay run while the first is in its transaction
+    async def hold(
+        status: Status,
+    ) -> None:  # lets the racing replay run while the first is in its transaction
         await asyncio.sleep(0)
 
     a.node.bus.subscribe("status.created", hold, durable=True)
     with a.db():
         alice = await Account.get(username="alice", domain="")
         # Store a post with its effect but do not announce it, as a process killed right after the commit.
-        status = Status(id=1, account=alice, local=True, uri=a.node.urls.status_uri("alice", 1),
-                        url=a.node.urls.status_page("alice", 1), text="replayed", content="<p>replayed</p>",
-                        visibility="public", created_at=datetime.now(UTC))
+        status = Status(
+            id=1,
+            account=alice,
+            local=True,
+            uri=a.node.urls.status_uri("alice", 1),
+            url=a.node.urls.status_page("alice", 1),
+            text="replayed",
+            content="<p>replayed</p>",
+            visibility="public",
+            created_at=datetime.now(UTC),
+        )
         caused = await status_rows.store(a.node, status, {}, [], counts=True)
         assert caused.effect is not None
         effect = await PendingEffect.get(id=caused.effect.id)

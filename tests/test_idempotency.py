@@ -23,14 +23,19 @@ async def test_the_key_survives_a_restart_and_expires_after_an_hour(aiohttp_clie
     _, alice = await create_user(node, "alice")
     _, bob = await create_user(node, "bob")
     key = {"Idempotency-Key": "post-1"}
-    status, first = await call(client, "POST", "/api/v1/statuses", alice, json={"status": "once"}, headers=key)
+    status, first = await call(
+        client, "POST", "/api/v1/statuses", alice, json={"status": "once"}, headers=key
+    )
     assert status == 200
     await client.close()
 
-    client = await aiohttp_client(build_app(config, scheduler=False))  # the same database, a new process state
+    client = await aiohttp_client(
+        build_app(config, scheduler=False)
+    )  # the same database, a new process state
     node = client.app[NODE]
-    status, again = await call(client, "POST", "/api/v1/statuses", alice, json={"status": "changed my mind"},
-                               headers=key)
+    status, again = await call(
+        client, "POST", "/api/v1/statuses", alice, json={"status": "changed my mind"}, headers=key
+    )
     assert status == 200 and again["id"] == first["id"] and again["content"] == first["content"]
     status, bobs = await call(client, "POST", "/api/v1/statuses", bob, json={"status": "once"}, headers=key)
     assert status == 200 and bobs["id"] != first["id"]  # keys are per account
@@ -38,8 +43,11 @@ async def test_the_key_survives_a_restart_and_expires_after_an_hour(aiohttp_clie
         assert await Status.filter(text="once").count() == 2
         assert await Status.filter(text="changed my mind").count() == 0
         await IdempotencyKey.filter(status_id=int(first["id"])).update(
-            created_at=datetime.now(UTC) - timedelta(minutes=61))
-    status, later = await call(client, "POST", "/api/v1/statuses", alice, json={"status": "once"}, headers=key)
+            created_at=datetime.now(UTC) - timedelta(minutes=61)
+        )
+    status, later = await call(
+        client, "POST", "/api/v1/statuses", alice, json={"status": "once"}, headers=key
+    )
     assert status == 200 and later["id"] != first["id"]  # an hour on, the key is free again
     with node.db:
         assert await IdempotencyKey.filter(key="post-1").count() == 2  # bob's and alice's new one
@@ -49,8 +57,12 @@ async def test_racing_retries_create_one_status(node_client, node_of):
     node = node_of(node_client)
     _, alice = await create_user(node, "alice")
     key = {"Idempotency-Key": "x" * 400}  # longer than the column: stored as its digest
-    answers = await asyncio.gather(*(call(node_client, "POST", "/api/v1/statuses", alice, json={"status": "race"},
-                                          headers=key) for _ in range(5)))
+    answers = await asyncio.gather(
+        *(
+            call(node_client, "POST", "/api/v1/statuses", alice, json={"status": "race"}, headers=key)
+            for _ in range(5)
+        )
+    )
     assert {status for status, _ in answers} == {200}
     assert len({body["id"] for _, body in answers}) == 1
     with node.db:
@@ -61,7 +73,11 @@ async def test_a_failed_post_does_not_hold_its_key(node_client, node_of):
     node = node_of(node_client)
     _, alice = await create_user(node, "alice")
     key = {"Idempotency-Key": "retry-me"}
-    status, body = await call(node_client, "POST", "/api/v1/statuses", alice, json={"status": ""}, headers=key)
+    status, body = await call(
+        node_client, "POST", "/api/v1/statuses", alice, json={"status": ""}, headers=key
+    )
     assert status == 422 and "error" in body
-    status, body = await call(node_client, "POST", "/api/v1/statuses", alice, json={"status": "fixed"}, headers=key)
+    status, body = await call(
+        node_client, "POST", "/api/v1/statuses", alice, json={"status": "fixed"}, headers=key
+    )
     assert status == 200 and body["content"] == "<p>fixed</p>"

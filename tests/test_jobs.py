@@ -21,10 +21,20 @@ async def test_concurrent_job_cycles_log_nothing(node_client, node_of, caplog):
         bob, _ = await create_user(node, "bob")
         await relationships.mute(alice.account, bob.account, duration=60)
         await Mute.all().update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
-        status = await Status.create(account_id=alice.account.id, local=True, uri="http://localhost/s/1",
-                                     text="poll", content="<p>poll</p>", created_at=datetime.now(UTC))
-        await Poll.create(status_id=status.id, options=["a", "b"], cached_tallies=[0, 0],
-                          expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        status = await Status.create(
+            account_id=alice.account.id,
+            local=True,
+            uri="http://localhost/s/1",
+            text="poll",
+            content="<p>poll</p>",
+            created_at=datetime.now(UTC),
+        )
+        await Poll.create(
+            status_id=status.id,
+            options=["a", "b"],
+            cached_tallies=[0, 0],
+            expires_at=datetime.now(UTC) - timedelta(seconds=1),
+        )
     with caplog.at_level(logging.INFO):
         for _ in range(3):  # three cycles of every job falling due together
             await jobs.run_all_once(node)

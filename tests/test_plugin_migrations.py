@@ -17,21 +17,37 @@ import tomli_w
 from node.plugins import BUNDLED_DIR, discover
 
 REPO = Path(__file__).resolve().parents[1]
-BUNDLED = sorted(name for name, sources in discover(entry_points=False).items()
-                 if any(s.origin == "bundled" for s in sources))
+BUNDLED = sorted(
+    name
+    for name, sources in discover(entry_points=False).items()
+    if any(s.origin == "bundled" for s in sources)
+)
 
 
 def _config(folder: Path, plugins: list[str]) -> Path:
     config = folder / "node.toml"
-    config.write_text(tomli_w.dumps({"node": {"domain": "localhost:18999"}, "storage": {"data_dir": "data"},
-                                     "plugins": {"enabled": plugins}}))
+    config.write_text(
+        tomli_w.dumps(
+            {
+                "node": {"domain": "localhost:18999"},
+                "storage": {"data_dir": "data"},
+                "plugins": {"enabled": plugins},
+            }
+        )
+    )
     return config
 
 
 def _entativa(config: Path, *args: str, env: dict | None = None, stdin: str | None = None):  # type: ignore[no-untyped-def]
-    return subprocess.run([sys.executable, "-m", "node", "--config", str(config), *args], cwd=REPO, input=stdin,
-                          env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})}, capture_output=True,
-                          text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "node", "--config", str(config), *args],
+        cwd=REPO,
+        input=stdin,
+        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def _tables(database: Path) -> set[str]:
@@ -41,8 +57,10 @@ def _tables(database: Path) -> set[str]:
 
 def test_every_bundled_plugin_is_found():
     assert {"e2ee", "welcome"} <= set(BUNDLED), BUNDLED
-    assert all((BUNDLED_DIR / name / "migrations").is_dir() or not (BUNDLED_DIR / name / "models.py").exists()
-               for name in BUNDLED)
+    assert all(
+        (BUNDLED_DIR / name / "migrations").is_dir() or not (BUNDLED_DIR / name / "models.py").exists()
+        for name in BUNDLED
+    )
 
 
 @pytest.mark.parametrize("plugin", BUNDLED)
@@ -68,16 +86,20 @@ def test_enabling_a_plugin_after_init_migrates_the_existing_database(tmp_path, p
 def test_a_failing_plugin_migration_exits_with_one_line(tmp_path):
     folder = tmp_path / "extra" / "broken"
     (folder / "migrations").mkdir(parents=True)
-    (folder / "plugin.toml").write_text('name = "broken"\nversion = "1.0.0"\ndescription = "x"\nrequires = []\n'
-                                        'hooks = ["models"]\n')
-    (folder / "__init__.py").write_text(textwrap.dedent('''
+    (folder / "plugin.toml").write_text(
+        'name = "broken"\nversion = "1.0.0"\ndescription = "x"\nrequires = []\nhooks = ["models"]\n'
+    )
+    (folder / "__init__.py").write_text(
+        textwrap.dedent("""
         from node.plugin_api import hookimpl
 
         @hookimpl
         def models():
             return [".models"]
-    '''))
-    (folder / "models.py").write_text(textwrap.dedent('''
+    """)
+    )
+    (folder / "models.py").write_text(
+        textwrap.dedent('''
         from tortoise import fields
         from tortoise.models import Model
 
@@ -88,16 +110,19 @@ def test_a_failing_plugin_migration_exits_with_one_line(tmp_path):
 
             class Meta:
                 table = "broken_things"
-    '''))
+    ''')
+    )
     (folder / "migrations" / "__init__.py").write_text("")
-    (folder / "migrations" / "0001_initial.py").write_text(textwrap.dedent('''
+    (folder / "migrations" / "0001_initial.py").write_text(
+        textwrap.dedent("""
         from tortoise import migrations
         from tortoise.migrations import operations as ops
 
         class Migration(migrations.Migration):
             initial = True
             operations = [ops.RunSQL("CREATE TABLE accounts (id INTEGER)")]  # the core's table: it fails
-    '''))
+    """)
+    )
     config = _config(tmp_path, [])
     assert _entativa(config, "init").returncode == 0
     config.write_text(config.read_text().replace("enabled = []", 'enabled = ["broken"]'))

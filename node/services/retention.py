@@ -49,12 +49,15 @@ async def run_once(node: Node, now: datetime | None = None) -> dict[str, int]:
     applied = now - timedelta(days=keep.inbox_days)
     revoked = now - timedelta(days=keep.revoked_tokens_days)
     removed = {
-        "deliveries": await _delete_in_chunks(Delivery.filter(state__in=("delivered", "failed", "given_up"),
-                                                              created_at__lt=finished)),
-        "outbound activities": await _delete_in_chunks(OutboxActivity.filter(created_at__lt=finished,
-                                                                             deliveries__id__isnull=True)),
-        "inbound activities": await _delete_in_chunks(InboxActivity.filter(state__in=("done", "failed"),
-                                                                           received_at__lt=applied)),
+        "deliveries": await _delete_in_chunks(
+            Delivery.filter(state__in=("delivered", "failed", "given_up"), created_at__lt=finished)
+        ),
+        "outbound activities": await _delete_in_chunks(
+            OutboxActivity.filter(created_at__lt=finished, deliveries__id__isnull=True)
+        ),
+        "inbound activities": await _delete_in_chunks(
+            InboxActivity.filter(state__in=("done", "failed"), received_at__lt=applied)
+        ),
         "revoked tokens": await _delete_in_chunks(OAuthToken.filter(revoked_at__lt=revoked)),
         "authorization codes": await _delete_in_chunks(OAuthCode.filter(expires_at__lt=now)),
         "web sessions": await _delete_in_chunks(WebSession.filter(expires_at__lt=now)),
