@@ -53,7 +53,7 @@ async def _wire(node: Node, plugins: Plugins, resolver: Any) -> None:
     streaming.attach(node)  # first: a deleted status's feed rows must still be there for its `delete` event
     _register_subscribers(node)
     channels.of(node)  # the VAPID key and link secret, made on a first start without `init`
-    with node.db:
+    with node.bound():
         await dispatcher.start_cursor()
     search.attach(node).start()  # replays index work a crash left behind, in the background
     take_search.attach(node)

@@ -5,7 +5,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0015_pending_effects')]
+    dependencies = [('models', '0017_pending_effects')]
 
     initial = False
 
