@@ -17,6 +17,7 @@ The catalogue (name: payload keys):
     block.created: block                block.deleted: account, target
     poll.voted: poll, account, choices  poll.ended: poll
     notification.created: notification place.created: place
+    notifications.merged: account       (accepted notification requests joined the other notifications)
     take.created: take                  take.updated: take              take.deleted: take (before its row goes)
     take.joined_trend: take, trend      take.used_template: take, template
     take.template_published: template   take_trend.joined: trend, participation

@@ -6,26 +6,32 @@ from aiohttp import web
 
 from ..errors import NotFound, ValidationFailed
 from ..services import notifications
+from ..services.notification_groups import Filters
 from .auth import require_account
 from .entities.filters import filtered_notifications
 from .entities.notifications import marker_entities, notification_entities
 from .keys import NODE
 from .pagination import paged_response, requested_page
-from .params import read_params
+from .params import Params, read_params
 
 routes = web.RouteTableDef()
 BASE = "/api/v1/notifications"
 
 
+def listing_filters(params: Params) -> Filters:
+    """types[], exclude_types[], account_id and include_filtered, as v1 and v2 listings read them."""
+    return Filters(types=[str(t) for t in params.list("types")],
+                   exclude_types=[str(t) for t in params.list("exclude_types")],
+                   from_account_id=params.int("account_id"), include_filtered=params.bool("include_filtered"))
+
+
 @routes.get(BASE)
 async def listing(request: web.Request) -> web.Response:
-    """The caller's notifications, filtered by types[], exclude_types[] and account_id (paginated)."""
+    """The caller's notifications, filtered by types[], exclude_types[], account_id and include_filtered
+    (paginated)."""
     account = await require_account(request, "read:notifications")
     params = await read_params(request)
-    rows = await notifications.listed(account, requested_page(params, default=40, most=80),
-                                      types=[str(t) for t in params.list("types")],
-                                      exclude_types=[str(t) for t in params.list("exclude_types")],
-                                      from_account_id=params.int("account_id"))
+    rows = await notifications.listed(account, requested_page(params, default=40, most=80), listing_filters(params))
     body = await notification_entities(request.app[NODE], rows, account)
     body = await filtered_notifications(request.app[NODE], account, body)
     return paged_response(request, body, [n.id for n in rows])

@@ -57,10 +57,12 @@ async def store(node: Node, status: Status, tags: Mapping[str, str], mentioned: 
 
 
 async def announce(node: Node, status: Status, caused: Caused) -> None:
-    """After the commit: status.created, then notification.created for each notification it caused."""
+    """After the commit: status.created, then notification.created for each notification it caused (those
+    the recipient's policy filtered wait in a request instead)."""
     await effects.announce(node, "status.created", caused.effect, status=status)
     for notification in caused.notifications:
-        await node.bus.publish("notification.created", notification=notification)
+        if not notification.filtered:
+            await node.bus.publish("notification.created", notification=notification)
 
 
 def _writer(status: Status, tags: dict[str, str], mentioned: list[int], counts: bool,  # type: ignore[no-untyped-def]
