@@ -16,7 +16,9 @@ from node.services import notification_groups, notifications
 
 
 async def favourite_all(fed_call, status_id: str, tokens: list[str]) -> None:  # type: ignore[no-untyped-def]
-    answers = await asyncio.gather(*(fed_call("POST", f"/api/v1/statuses/{status_id}/favourite", t) for t in tokens))
+    answers = await asyncio.gather(
+        *(fed_call("POST", f"/api/v1/statuses/{status_id}/favourite", t) for t in tokens)
+    )
     assert all(code == 200 for code, _ in answers), answers
 
 
@@ -28,8 +30,12 @@ async def test_fifty_likes_local_and_remote_are_one_group(cluster):
     assert code == 200
     local_tokens = [t for _, t in await asyncio.gather(*(a.user(f"fan{i}") for i in range(40)))]
     remote_tokens = [t for _, t in await asyncio.gather(*(b.user(f"far{i}") for i in range(10)))]
-    code, found = await b.call("GET", "/api/v2/search", remote_tokens[0], params={"q": hello["uri"], "resolve": "true",
-                                                                                   "type": "statuses"})
+    code, found = await b.call(
+        "GET",
+        "/api/v2/search",
+        remote_tokens[0],
+        params={"q": hello["uri"], "resolve": "true", "type": "statuses"},
+    )
     assert code == 200 and found["statuses"], found
     await favourite_all(a.call, hello["id"], local_tokens)
     await favourite_all(b.call, found["statuses"][0]["id"], remote_tokens)
@@ -43,7 +49,9 @@ async def test_fifty_likes_local_and_remote_are_one_group(cluster):
     assert group["group_key"].startswith(f"favourite-{hello['id']}-")
     assert group["status_id"] == hello["id"] and [s["id"] for s in body["statuses"]] == [hello["id"]]
     assert len(group["sample_account_ids"]) == 8 == len(set(group["sample_account_ids"]))
-    assert [acc["id"] for acc in body["accounts"]] == group["sample_account_ids"]  # full by default, each once
+    assert [acc["id"] for acc in body["accounts"]] == group[
+        "sample_account_ids"
+    ]  # full by default, each once
     assert body["accounts"][0]["acct"].startswith("far")  # the newest likes came from node-b
     assert group["page_max_id"] == group["most_recent_notification_id"] and group["page_min_id"]
     assert "partial_accounts" not in body
@@ -51,14 +59,24 @@ async def test_fifty_likes_local_and_remote_are_one_group(cluster):
         remote = await Notification.filter(type="favourite", from_account__domain="node-b.test").count()
     assert remote == 10
 
-    code, partial = await a.call("GET", "/api/v2/notifications", alice_token,
-                                 params={"expand_accounts": "partial_avatars"})
+    code, partial = await a.call(
+        "GET", "/api/v2/notifications", alice_token, params={"expand_accounts": "partial_avatars"}
+    )
     assert code == 200 and len(partial["accounts"]) == 1 and len(partial["partial_accounts"]) == 7
-    assert set(partial["partial_accounts"][0]) == {"id", "acct", "locked", "bot", "url", "avatar", "avatar_static",
-                                                   "avatar_description"}
+    assert set(partial["partial_accounts"][0]) == {
+        "id",
+        "acct",
+        "locked",
+        "bot",
+        "url",
+        "avatar",
+        "avatar_static",
+        "avatar_description",
+    }
 
-    code, people = await a.call("GET", f"/api/v2/notifications/{group['group_key']}/accounts", alice_token,
-                                params={"limit": "80"})
+    code, people = await a.call(
+        "GET", f"/api/v2/notifications/{group['group_key']}/accounts", alice_token, params={"limit": "80"}
+    )
     assert code == 200 and len(people) == 50 and len({p["id"] for p in people}) == 50
     code, one = await a.call("GET", f"/api/v2/notifications/{group['group_key']}", alice_token)
     assert code == 200 and one["notification_groups"][0]["notifications_count"] == 50
@@ -81,7 +99,7 @@ async def test_paging_by_group_is_stable_while_notifications_arrive(node_client,
     first = await response.json()
     assert [g["status_id"] for g in first["notification_groups"]] == [posts[5]["id"], posts[4]["id"]]
     assert all(g["notifications_count"] == 3 for g in first["notification_groups"])
-    next_link = links(response)["next"]
+    next_link, first_prev = links(response)["next"], links(response)["prev"]
     before = await (await node_client.get(next_link, headers=bearer(alice))).json()
     # new likes and a mention arrive while alice pages on: the pages she has not read yet do not move
     _, late = await user(node, "late")
@@ -93,8 +111,10 @@ async def test_paging_by_group_is_stable_while_notifications_arrive(node_client,
         response = await node_client.get(next_link, headers=bearer(alice))
         page = await response.json()
         if pages == 0:  # the same groups, counts and accounts (the statuses' own like counts did move)
-            assert (page["notification_groups"], page["accounts"]) == (before["notification_groups"],
-                                                                       before["accounts"])
+            assert (page["notification_groups"], page["accounts"]) == (
+                before["notification_groups"],
+                before["accounts"],
+            )
         if not page["notification_groups"]:
             break
         pages += 1
@@ -102,20 +122,31 @@ async def test_paging_by_group_is_stable_while_notifications_arrive(node_client,
         seen |= {g["group_key"] for g in page["notification_groups"]}
         assert {g["type"] for g in page["notification_groups"]} == {"favourite"}
         next_link = links(response).get("next")
-    assert seen == {g["group_key"] for g in (await call(node_client, "GET", "/api/v2/notifications?limit=40",
-                                                        alice))[1]["notification_groups"] if g["type"] == "favourite"}
+    assert seen == {
+        g["group_key"]
+        for g in (await call(node_client, "GET", "/api/v2/notifications?limit=40", alice))[1][
+            "notification_groups"
+        ]
+        if g["type"] == "favourite"
+    }
     assert len(seen) == 6 and pages >= 3
-    # paging up from the first page (prev link) finds the new activity: the mention and posts[3]'s group
-    response = await node_client.get(links((await node_client.get("/api/v2/notifications?limit=2",
-                                                                  headers=bearer(alice))))["prev"],
-                                     headers=bearer(alice))
-    assert (await response.json())["notification_groups"] == []  # nothing newer than the newest page
+    # paging up from the first page as alice saw it (its prev link) finds what arrived since: the mention,
+    # and posts[3]'s group with only the late like above that page's top
+    newer = await (await node_client.get(first_prev, headers=bearer(alice))).json()
+    assert [g["type"] for g in newer["notification_groups"]] == ["mention", "favourite"]
+    assert newer["notification_groups"][1]["status_id"] == posts[3]["id"]
+    assert (
+        newer["notification_groups"][1]["sample_account_ids"][0]
+        == newer["notification_groups"][0]["sample_account_ids"][0]
+    )
     code, newest = await call(node_client, "GET", "/api/v2/notifications?limit=2", alice)
     assert [g["type"] for g in newest["notification_groups"]] == ["mention", "favourite"]
     assert newest["notification_groups"][1]["status_id"] == posts[3]["id"]
     assert newest["notification_groups"][1]["notifications_count"] == 4
     # grouped_types: only follows may group, so the likes come one by one
-    code, apart = await call(node_client, "GET", "/api/v2/notifications?limit=5&grouped_types[]=follow", alice)
+    code, apart = await call(
+        node_client, "GET", "/api/v2/notifications?limit=5&grouped_types[]=follow", alice
+    )
     assert code == 200 and all(g["group_key"].startswith("ungrouped-") for g in apart["notification_groups"])
     assert len(apart["notification_groups"]) == 5
     # types / exclude_types
@@ -138,10 +169,17 @@ async def test_unread_count_dismiss_and_follows_group(node_client, node_of):
     code, body = await call(node_client, "GET", "/api/v2/notifications", alice)
     follows = body["notification_groups"][1]
     assert follows["type"] == "follow" and follows["notifications_count"] == 4 and "status_id" not in follows
-    await call(node_client, "POST", "/api/v1/markers", alice,
-               json={"notifications": {"last_read_id": follows["most_recent_notification_id"]}})
+    await call(
+        node_client,
+        "POST",
+        "/api/v1/markers",
+        alice,
+        json={"notifications": {"last_read_id": follows["most_recent_notification_id"]}},
+    )
     assert await call(node_client, "GET", "/api/v2/notifications/unread_count", alice) == (200, {"count": 1})
-    assert await call(node_client, "POST", f"/api/v2/notifications/{follows['group_key']}/dismiss", alice) == (200, {})
+    assert await call(
+        node_client, "POST", f"/api/v2/notifications/{follows['group_key']}/dismiss", alice
+    ) == (200, {})
     code, body = await call(node_client, "GET", "/api/v2/notifications", alice)
     assert [g["type"] for g in body["notification_groups"]] == ["favourite"]
     assert (await call(node_client, "GET", f"/api/v2/notifications/{follows['group_key']}", alice))[0] == 404
@@ -169,7 +207,9 @@ async def test_a_group_spans_twelve_hours(node_client, node_of):
 
         first = await follow_at(fans[0], start)
         assert first == f"follow-{int(start.timestamp()) // 3600}"
-        assert await follow_at(fans[1], start + timedelta(hours=11, minutes=20)) == first  # still the same group
+        assert (
+            await follow_at(fans[1], start + timedelta(hours=11, minutes=20)) == first
+        )  # still the same group
         later = await follow_at(fans[2], start + timedelta(hours=12, minutes=40))
         assert later != first  # the group began more than twelve hours before
         assert await follow_at(fans[3], start + timedelta(hours=14)) == later
@@ -179,7 +219,13 @@ async def test_a_group_spans_twelve_hours(node_client, node_of):
 async def test_bad_input_is_refused(node_client, node_of):
     node = node_of(node_client)
     _, alice = await user(node, "alice")
-    for query in ("expand_accounts=everything", "limit=lots", "max_id=abc", "limit=0", "include_filtered=perhaps"):
+    for query in (
+        "expand_accounts=everything",
+        "limit=lots",
+        "max_id=abc",
+        "limit=0",
+        "include_filtered=perhaps",
+    ):
         code, body = await call(node_client, "GET", f"/api/v2/notifications?{query}", alice)
         assert 400 <= code < 500 and "error" in body, (query, code, body)
     code, body = await call(node_client, "GET", "/api/v2/notifications/unread_count?limit=5000", alice)
@@ -189,4 +235,7 @@ async def test_bad_input_is_refused(node_client, node_of):
     assert (await call(node_client, "GET", "/api/v2/notifications"))[0] == 401
     code, body = await call(node_client, "GET", "/api/v2/notifications?types[]=no_such_type", alice)
     assert code == 200 and body["notification_groups"] == []  # unknown types match nothing, as Mastodon's
-    assert notification_groups.prefix("mention", 5) is None and notification_groups.prefix("reblog", 5) == "reblog-5"
+    assert (
+        notification_groups.prefix("mention", 5) is None
+        and notification_groups.prefix("reblog", 5) == "reblog-5"
+    )

@@ -31,11 +31,22 @@ async def test_grouped_notifications_policy_and_requests(aiohttp_client, make_co
         dee.status_post(f"@ana hello from dee {post['id']}")
         requests = ana.notification_requests()
         ana.accept_notification_request(requests[0])
-        return {"grouped": grouped, "full": full, "one": one, "people": people, "unread": unread,
-                "after_dismiss": after_dismiss, "policy": policy, "read_policy": ana.notifications_policy(),
-                "requests": requests, "merged": ana.notifications_merged(),
-                "after_accept": ana.grouped_notifications(), "dee": dee.me()["id"], "cy": cy.me()["id"],
-                "ben": ben.me()["id"]}
+        return {
+            "grouped": grouped,
+            "full": full,
+            "one": one,
+            "people": people,
+            "unread": unread,
+            "after_dismiss": after_dismiss,
+            "policy": policy,
+            "read_policy": ana.notifications_policy(),
+            "requests": requests,
+            "merged": ana.notifications_merged(),
+            "after_accept": ana.grouped_notifications(),
+            "dee": dee.me()["id"],
+            "cy": cy.me()["id"],
+            "ben": ben.me()["id"],
+        }
 
     got = await asyncio.to_thread(flows)
     groups = got["grouped"].notification_groups
@@ -49,6 +60,8 @@ async def test_grouped_notifications_policy_and_requests(aiohttp_client, make_co
     assert got["unread"] == 2
     assert [g.type for g in got["after_dismiss"].notification_groups] == ["follow"]
     assert got["policy"].for_not_following == "filter" == got["read_policy"].for_not_following
-    assert [r.account.id for r in got["requests"]] == [got["dee"]] and got["requests"][0].notifications_count == "1"
+    assert [r.account.id for r in got["requests"]] == [got["dee"]] and got["requests"][
+        0
+    ].notifications_count == "1"
     assert got["merged"] is True
     assert [g.type for g in got["after_accept"].notification_groups] == ["mention", "follow"]

@@ -19,16 +19,25 @@ async def test_defaults_and_both_shapes(node_client, node_of):
     node = node_of(node_client)
     _, alice = await user(node, "alice")
     code, body = await call(node_client, "GET", "/api/v2/notifications/policy", alice)
-    assert code == 200 and body == {"for_not_following": "accept", "for_not_followers": "accept",
-                                    "for_new_accounts": "accept", "for_private_mentions": "filter",
-                                    "for_limited_accounts": "filter",
-                                    "summary": {"pending_requests_count": 0, "pending_notifications_count": 0}}
+    assert code == 200 and body == {
+        "for_not_following": "accept",
+        "for_not_followers": "accept",
+        "for_new_accounts": "accept",
+        "for_private_mentions": "filter",
+        "for_limited_accounts": "filter",
+        "summary": {"pending_requests_count": 0, "pending_notifications_count": 0},
+    }
     body = await policy_patch(node_client, alice, for_not_following="drop", for_new_accounts="filter")
     assert body["for_not_following"] == "drop" and body["for_new_accounts"] == "filter"
     code, v1 = await call(node_client, "GET", "/api/v1/notifications/policy", alice)
     assert code == 200 and v1["filter_not_following"] is True and v1["filter_not_followers"] is False
-    code, v1 = await call(node_client, "PUT", "/api/v1/notifications/policy", alice,
-                          json={"filter_not_following": False, "filter_not_followers": True})
+    code, v1 = await call(
+        node_client,
+        "PUT",
+        "/api/v1/notifications/policy",
+        alice,
+        json={"filter_not_following": False, "filter_not_followers": True},
+    )
     assert code == 200 and v1["filter_not_following"] is False and v1["filter_not_followers"] is True
     _, body = await call(node_client, "GET", "/api/v2/notifications/policy", alice)
     assert body["for_not_following"] == "accept" and body["for_not_followers"] == "filter"
@@ -36,8 +45,9 @@ async def test_defaults_and_both_shapes(node_client, node_of):
     for bad in ({"for_not_following": "maybe"}, {"for_new_accounts": ""}, {"for_private_mentions": 3}):
         code, answer = await call(node_client, "PATCH", "/api/v2/notifications/policy", alice, json=bad)
         assert code == 422 and "error" in answer, (bad, code, answer)
-    code, answer = await call(node_client, "PUT", "/api/v1/notifications/policy", alice,
-                              json={"filter_new_accounts": "perhaps"})
+    code, answer = await call(
+        node_client, "PUT", "/api/v1/notifications/policy", alice, json={"filter_new_accounts": "perhaps"}
+    )
     assert code == 422 and "error" in answer
     _, after = await call(node_client, "GET", "/api/v2/notifications/policy", alice)
     assert after == body  # refused changes left nothing behind
@@ -57,7 +67,9 @@ async def test_filtered_mentions_become_requests_accept_and_dismiss(node_client,
     await post(node_client, stranger, "@alice second")
     await post(node_client, pest, "@alice buy my stuff")
     mine = await post(node_client, alice, "my post")
-    await call(node_client, "POST", f"/api/v1/statuses/{mine['id']}/favourite", stranger)  # filtered, no request
+    await call(
+        node_client, "POST", f"/api/v1/statuses/{mine['id']}/favourite", stranger
+    )  # filtered, no request
 
     _, listed = await call(node_client, "GET", "/api/v1/notifications", alice)
     assert [n["account"]["id"] for n in listed] == [friend_id]
@@ -75,20 +87,27 @@ async def test_filtered_mentions_become_requests_accept_and_dismiss(node_client,
     assert from_stranger["notifications_count"] == "2" and "second" in from_stranger["last_status"]["content"]
     code, one = await call(node_client, "GET", f"/api/v1/notifications/requests/{from_stranger['id']}", alice)
     assert code == 200 and one["id"] == from_stranger["id"]
-    assert (await call(node_client, "GET", f"/api/v1/notifications/requests/{from_stranger['id']}", friend))[0] == 404
+    assert (await call(node_client, "GET", f"/api/v1/notifications/requests/{from_stranger['id']}", friend))[
+        0
+    ] == 404
 
     # accept: the stranger's filtered notifications join the others, and later ones pass
-    assert await call(node_client, "POST", f"/api/v1/notifications/requests/{from_stranger['id']}/accept",
-                      alice) == (200, {})
-    assert await call(node_client, "GET", "/api/v1/notifications/requests/merged", alice) == (200, {"merged": True})
+    assert await call(
+        node_client, "POST", f"/api/v1/notifications/requests/{from_stranger['id']}/accept", alice
+    ) == (200, {})
+    assert await call(node_client, "GET", "/api/v1/notifications/requests/merged", alice) == (
+        200,
+        {"merged": True},
+    )
     await post(node_client, stranger, "@alice third")
     _, listed = await call(node_client, "GET", "/api/v1/notifications", alice)
     assert [n["account"]["id"] for n in listed].count(stranger_id) == 4  # two mentions, the like, one more
     # dismiss: the pest's request and its notifications are gone; a new mention makes a new request
     requests = (await call(node_client, "GET", "/api/v1/notifications/requests", alice))[1]
     assert [r["account"]["id"] for r in requests] == [pest_id]
-    assert await call(node_client, "POST", f"/api/v1/notifications/requests/{requests[0]['id']}/dismiss",
-                      alice) == (200, {})
+    assert await call(
+        node_client, "POST", f"/api/v1/notifications/requests/{requests[0]['id']}/dismiss", alice
+    ) == (200, {})
     with node.db:
         assert not await Notification.filter(from_account_id=int(pest_id)).exists()
     await post(node_client, pest, "@alice again")
@@ -97,8 +116,9 @@ async def test_filtered_mentions_become_requests_accept_and_dismiss(node_client,
     # bulk
     code, answer = await call(node_client, "POST", "/api/v1/notifications/requests/accept", alice, json={})
     assert code == 422 and "error" in answer
-    assert await call(node_client, "POST", "/api/v1/notifications/requests/accept", alice,
-                      json={"id": [requests[0]["id"]]}) == (200, {})
+    assert await call(
+        node_client, "POST", "/api/v1/notifications/requests/accept", alice, json={"id": [requests[0]["id"]]}
+    ) == (200, {})
     assert (await call(node_client, "GET", "/api/v1/notifications/requests", alice))[1] == []
     assert (await call(node_client, "POST", "/api/v1/notifications/requests/nope/accept", alice))[0] == 404
     assert alice_id

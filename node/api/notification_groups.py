@@ -34,10 +34,14 @@ async def listing(request: web.Request) -> web.Response:
     params = await read_params(request)
     expand = params.str("expand_accounts", "full") or "full"
     if expand not in EXPAND:
-        raise BadRequest(f"Invalid value for 'expand_accounts': '{expand}', allowed values are 'full' and "
-                         "'partial_avatars'")
+        raise BadRequest(
+            f"Invalid value for 'expand_accounts': '{expand}', allowed values are 'full' and "
+            "'partial_avatars'"
+        )
     page = requested_page(params, default=40, most=80)
-    groups = await notification_groups.group_page(account, page, listing_filters(params), _grouped_types(params))
+    groups = await notification_groups.group_page(
+        account, page, listing_filters(params), _grouped_types(params)
+    )
     body = await grouped_entities(request.app[NODE], groups, account, expand_accounts=expand)
     response = web.json_response(body)
     if (link := link_header(request, [g.notification.id for g in groups])) is not None:
@@ -52,8 +56,13 @@ async def unread_count(request: web.Request) -> web.Response:
     params = await read_params(request)
     limit = params.int("limit", 100, low=1, high=1000) or 100
     marker = await notifications.read_marker(account)
-    count = await notification_groups.unread_groups(account, marker.last_read_id if marker else None, limit,
-                                                    listing_filters(params), _grouped_types(params))
+    count = await notification_groups.unread_groups(
+        account,
+        marker.last_read_id if marker else None,
+        limit,
+        listing_filters(params),
+        _grouped_types(params),
+    )
     return web.json_response({"count": count})
 
 
@@ -78,9 +87,13 @@ async def accounts(request: web.Request) -> web.Response:
     """The accounts behind a group's notifications, newest first (paginated by notification)."""
     account = await require_account(request, "read:notifications")
     params = await read_params(request)
-    rows = await notification_groups.keyed(account, request.match_info["group_key"],
-                                           page=requested_page(params, default=40, most=80))
+    rows = await notification_groups.keyed(
+        account, request.match_info["group_key"], page=requested_page(params, default=40, most=80)
+    )
     people = await notification_groups.senders(rows)
     node = request.app[NODE]
-    return paged_response(request, [account_entity(node, people[n.from_account_id]) for n in rows
-                                    if n.from_account_id in people], [n.id for n in rows])
+    return paged_response(
+        request,
+        [account_entity(node, people[n.from_account_id]) for n in rows if n.from_account_id in people],
+        [n.id for n in rows],
+    )

@@ -54,8 +54,11 @@ async def update_policy_v1(request: web.Request) -> web.Response:
     """Change the policy with v1's booleans (true filters, false accepts)."""
     account = await require_account(request, "write:notifications")
     params = await read_params(request)
-    changes = {field: "filter" if params.bool(name) else "accept"
-               for name, field in policy.V1_FIELDS.items() if name in params}
+    changes = {
+        field: "filter" if params.bool(name) else "accept"
+        for name, field in policy.V1_FIELDS.items()
+        if name in params
+    }
     updated = await policy.update_policy(account, changes)
     return web.json_response(policy_v1_entity(updated, await policy.summary(account)))
 
@@ -66,7 +69,9 @@ async def list_requests(request: web.Request) -> web.Response:
     account = await require_account(request, "read:notifications")
     params = await read_params(request)
     rows = await policy.requests_page(account, requested_page(params, default=40, most=80))
-    return paged_response(request, await request_entities(request.app[NODE], rows, account), [r.id for r in rows])
+    return paged_response(
+        request, await request_entities(request.app[NODE], rows, account), [r.id for r in rows]
+    )
 
 
 @routes.get(REQUESTS + "/merged")

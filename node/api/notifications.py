@@ -20,9 +20,12 @@ BASE = "/api/v1/notifications"
 
 def listing_filters(params: Params) -> Filters:
     """types[], exclude_types[], account_id and include_filtered, as v1 and v2 listings read them."""
-    return Filters(types=[str(t) for t in params.list("types")],
-                   exclude_types=[str(t) for t in params.list("exclude_types")],
-                   from_account_id=params.int("account_id"), include_filtered=params.bool("include_filtered"))
+    return Filters(
+        types=[str(t) for t in params.list("types")],
+        exclude_types=[str(t) for t in params.list("exclude_types")],
+        from_account_id=params.int("account_id"),
+        include_filtered=params.bool("include_filtered"),
+    )
 
 
 @routes.get(BASE)
@@ -31,7 +34,9 @@ async def listing(request: web.Request) -> web.Response:
     (paginated)."""
     account = await require_account(request, "read:notifications")
     params = await read_params(request)
-    rows = await notifications.listed(account, requested_page(params, default=40, most=80), listing_filters(params))
+    rows = await notifications.listed(
+        account, requested_page(params, default=40, most=80), listing_filters(params)
+    )
     body = await notification_entities(request.app[NODE], rows, account)
     body = await filtered_notifications(request.app[NODE], account, body)
     return paged_response(request, body, [n.id for n in rows])

@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
         ),
         ops.AlterModelOptions(
             name='Notification',
-            options={'table': 'notifications', 'app': 'models', 'indexes': [Index(fields=['account_id', 'id']), Index(fields=['account_id', 'group_key'])], 'pk_attr': 'id', 'table_description': 'One notification of one local account, with its group key (grouping types) and whether it was filtered'},
+            options={'table': 'notifications', 'app': 'models', 'indexes': [Index(fields=['account_id', 'id']), Index(fields=['account_id', 'group_key', 'id'])], 'pk_attr': 'id', 'table_description': 'One notification of one local account, with its group key (grouping types) and whether it was filtered'},
         ),
         ops.AddField(
             model_name='Notification',
@@ -67,6 +67,6 @@ class Migration(migrations.Migration):
         ),
         ops.AddIndex(
             model_name='Notification',
-            index=Index(fields=['account_id', 'group_key']),
+            index=Index(fields=['account_id', 'group_key', 'id']),
         ),
     ]

@@ -21,13 +21,27 @@ from ..models.notification import POLICY_ACTIONS
 from ..runtime import Node
 
 # The v2 policy fields, in Mastodon's order, with Mastodon's defaults (an account without a stored policy).
-FIELDS = ("for_not_following", "for_not_followers", "for_new_accounts", "for_private_mentions",
-          "for_limited_accounts")
-DEFAULTS = {"for_not_following": "accept", "for_not_followers": "accept", "for_new_accounts": "accept",
-            "for_private_mentions": "filter", "for_limited_accounts": "filter"}
+FIELDS = (
+    "for_not_following",
+    "for_not_followers",
+    "for_new_accounts",
+    "for_private_mentions",
+    "for_limited_accounts",
+)
+DEFAULTS = {
+    "for_not_following": "accept",
+    "for_not_followers": "accept",
+    "for_new_accounts": "accept",
+    "for_private_mentions": "filter",
+    "for_limited_accounts": "filter",
+}
 # v1 spoke booleans: filter_x true is for_x "filter"; false is "accept".
-V1_FIELDS = {"filter_not_following": "for_not_following", "filter_not_followers": "for_not_followers",
-             "filter_new_accounts": "for_new_accounts", "filter_private_mentions": "for_private_mentions"}
+V1_FIELDS = {
+    "filter_not_following": "for_not_following",
+    "filter_not_followers": "for_not_followers",
+    "filter_new_accounts": "for_new_accounts",
+    "filter_private_mentions": "for_private_mentions",
+}
 
 # Notifications about the account's own things, or from staff, are never set aside (Mastodon's list).
 UNFILTERABLE = frozenset({"poll", "update", "admin.sign_up", "admin.report"})
@@ -54,7 +68,9 @@ def decide(kind: str, facts: Facts, now: datetime) -> str:
     else filter when any says filter."""
     if kind in UNFILTERABLE or facts.permitted:
         return "accept"
-    not_follower = facts.follower_since is None or facts.follower_since > now - timedelta(days=NEW_FOLLOWER_DAYS)
+    not_follower = facts.follower_since is None or facts.follower_since > now - timedelta(
+        days=NEW_FOLLOWER_DAYS
+    )
     matching = (
         ("for_limited_accounts", facts.sender_limited),
         ("for_not_following", not facts.following),
@@ -124,7 +140,8 @@ async def accept(node: Node, account: Account, requests: Sequence[NotificationRe
         for sender in senders:
             await NotificationPermission.get_or_create(account_id=account.id, from_account_id=sender)
         await Notification.filter(account_id=account.id, from_account_id__in=senders, filtered=True).update(
-            filtered=False)
+            filtered=False
+        )
         await NotificationRequest.filter(id__in=[r.id for r in requests]).delete()
     await node.bus.publish("notifications.merged", account=account)
 
@@ -134,8 +151,9 @@ async def dismiss(account: Account, requests: Sequence[NotificationRequest]) -> 
     if not requests:
         return
     async with in_transaction():
-        await Notification.filter(account_id=account.id, from_account_id__in=[r.from_account_id for r in requests],
-                                  filtered=True).delete()
+        await Notification.filter(
+            account_id=account.id, from_account_id__in=[r.from_account_id for r in requests], filtered=True
+        ).delete()
         await NotificationRequest.filter(id__in=[r.id for r in requests]).delete()
 
 

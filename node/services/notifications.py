@@ -65,16 +65,26 @@ class Draft:
     about_self: bool = False
 
 
-async def notify(node: Node, recipient: Account | int, kind: str, sender: Account | int,
-                 status: Status | None = None, *, about_self: bool = False, subject: int | str | None = None,
-                 at: datetime | None = None) -> Notification | None:
+async def notify(
+    node: Node,
+    recipient: Account | int,
+    kind: str,
+    sender: Account | int,
+    status: Status | None = None,
+    *,
+    about_self: bool = False,
+    subject: int | str | None = None,
+    at: datetime | None = None,
+) -> Notification | None:
     """Notify a local recipient; `about_self` lets an event reach its own actor (their poll ended). Returns
     the notification (None when nobody is to hear of it); filtered ones are written but not announced."""
     recipient_id = recipient if isinstance(recipient, int) else recipient.id
     sender_id = sender if isinstance(sender, int) else sender.id
     if recipient_id == sender_id and not about_self:  # nobody hears about their own actions
         return None
-    draft = Draft(recipient_id, sender_id, kind, status.id if status is not None else None, subject, at, about_self)
+    draft = Draft(
+        recipient_id, sender_id, kind, status.id if status is not None else None, subject, at, about_self
+    )
     if db.is_sqlite(Notification):
         notification = await db.write(lambda connection: write_row(connection, draft, status))
         if notification is not None:
@@ -100,15 +110,21 @@ _FACTS = (
     "s.domain != '' AND EXISTS (SELECT 1 FROM domain_blocks WHERE domain = s.domain AND severity = 'silence'), "
     "p.for_not_following, p.for_not_followers, p.for_new_accounts, p.for_private_mentions, p.for_limited_accounts "
     "FROM accounts r JOIN accounts s ON s.id = ? LEFT JOIN notification_policies p ON p.account_id = r.id "
-    "WHERE r.id = ?")
+    "WHERE r.id = ?"
+)
 _STATUS = "SELECT visibility, in_reply_to_account_id FROM statuses WHERE id = ?"
-_INSERT = ("INSERT INTO notifications (id, account_id, from_account_id, type, status_id, group_key, filtered, "
-           "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-_GROUP = "SELECT group_key FROM notifications WHERE account_id = ? AND group_key IN ({marks}) ORDER BY id DESC LIMIT 1"
-_REQUEST = ("INSERT INTO notification_requests (id, account_id, from_account_id, last_status_id, notifications_count, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (account_id, from_account_id) DO UPDATE "
-            "SET last_status_id = excluded.last_status_id, updated_at = excluded.updated_at, notifications_count = "
-            f"MIN(notification_requests.notifications_count + 1, {policy.MEANINGFUL_COUNT})")
+_INSERT = (
+    "INSERT INTO notifications (id, account_id, from_account_id, type, status_id, group_key, filtered, "
+    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# At most one group of a prefix can be open within the span, so any match is the one to join.
+_GROUP = "SELECT group_key FROM notifications WHERE account_id = ? AND group_key IN ({marks}) LIMIT 1"
+_REQUEST = (
+    "INSERT INTO notification_requests (id, account_id, from_account_id, last_status_id, notifications_count, "
+    "created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (account_id, from_account_id) DO UPDATE "
+    "SET last_status_id = excluded.last_status_id, updated_at = excluded.updated_at, notifications_count = "
+    f"MIN(notification_requests.notifications_count + 1, {policy.MEANINGFUL_COUNT})"
+)
 
 
 def _when(value: str | datetime | None) -> datetime | None:
@@ -117,7 +133,9 @@ def _when(value: str | datetime | None) -> datetime | None:
     return datetime.fromisoformat(value)
 
 
-def write_row(connection: sqlite3.Connection, draft: Draft, status: Status | None = None) -> Notification | None:
+def write_row(
+    connection: sqlite3.Connection, draft: Draft, status: Status | None = None
+) -> Notification | None:
     """SQLite: decide and write one notification inside the caller's (grouped) write."""
     row = connection.execute(_FACTS, (draft.sender_id, draft.recipient_id)).fetchone()
     if row is None or not row[0]:
@@ -130,30 +148,58 @@ def write_row(connection: sqlite3.Connection, draft: Draft, status: Status | Non
             return None  # blocked, or their notifications muted
         private = False
         if draft.kind == "mention" and draft.status_id is not None:
-            shown = (status.visibility, status.in_reply_to_account_id) if status is not None else \
-                connection.execute(_STATUS, (draft.status_id,)).fetchone()
+            shown = (
+                (status.visibility, status.in_reply_to_account_id)
+                if status is not None
+                else connection.execute(_STATUS, (draft.status_id,)).fetchone()
+            )
             private = shown is not None and shown[0] == "direct" and shown[1] != draft.recipient_id
         stored = dict(zip(policy.FIELDS, row[9:14], strict=True)) if row[9] is not None else policy.DEFAULTS
-        facts = policy.Facts(stored, bool(row[5]), bool(row[6]), _when(row[7]), _when(row[1]) or now, bool(row[8]),
-                             private)
+        facts = policy.Facts(
+            stored, bool(row[5]), bool(row[6]), _when(row[7]), _when(row[1]) or now, bool(row[8]), private
+        )
         verdict = policy.decide(draft.kind, facts, now)
     if verdict == "drop":
         return None
     filtered = verdict == "filter"
     key = None
-    if not filtered and (group_prefix := groups.prefix(draft.kind, draft.status_id, draft.subject)) is not None:
+    if (
+        not filtered
+        and (group_prefix := groups.prefix(draft.kind, draft.status_id, draft.subject)) is not None
+    ):
         at = draft.at or now
         candidates = groups.candidate_keys(group_prefix, at)
-        found = connection.execute(_GROUP.format(marks=",".join("?" * len(candidates))),
-                                   (draft.recipient_id, *candidates)).fetchone()
+        found = connection.execute(
+            _GROUP.format(marks=",".join("?" * len(candidates))), (draft.recipient_id, *candidates)
+        ).fetchone()
         key = found[0] if found else candidates[0]
-    notification = Notification(id=snowflake(), account_id=draft.recipient_id, from_account_id=draft.sender_id,
-                                type=draft.kind, status_id=draft.status_id, group_key=key, filtered=filtered,
-                                created_at=now)
-    connection.execute(_INSERT, (notification.id, draft.recipient_id, draft.sender_id, draft.kind, draft.status_id,
-                                 key, filtered, now))
+    notification = Notification(
+        id=snowflake(),
+        account_id=draft.recipient_id,
+        from_account_id=draft.sender_id,
+        type=draft.kind,
+        status_id=draft.status_id,
+        group_key=key,
+        filtered=filtered,
+        created_at=now,
+    )
+    connection.execute(
+        _INSERT,
+        (
+            notification.id,
+            draft.recipient_id,
+            draft.sender_id,
+            draft.kind,
+            draft.status_id,
+            key,
+            filtered,
+            now,
+        ),
+    )
     if filtered and draft.kind == "mention":
-        connection.execute(_REQUEST, (snowflake(), draft.recipient_id, draft.sender_id, draft.status_id, now, now))
+        connection.execute(
+            _REQUEST, (snowflake(), draft.recipient_id, draft.sender_id, draft.status_id, now, now)
+        )
     return notification
 
 
@@ -168,49 +214,76 @@ async def _write_with_orm(draft: Draft, status: Status | None) -> Notification |
     now = datetime.now(UTC)
     verdict = "accept"
     if not (draft.about_self and recipient.id == sender.id):
-        if await Block.filter(account_id=recipient.id, target_account_id=sender.id).exists() or await Mute.filter(
-                account_id=recipient.id, target_account_id=sender.id, hide_notifications=True).exists():
+        if (
+            await Block.filter(account_id=recipient.id, target_account_id=sender.id).exists()
+            or await Mute.filter(
+                account_id=recipient.id, target_account_id=sender.id, hide_notifications=True
+            ).exists()
+        ):
             return None
         if status is None and draft.status_id is not None:
             status = await Status.filter(id=draft.status_id).first()
         follow = await Follow.filter(account_id=sender.id, target_account_id=recipient.id).first()
         facts = policy.Facts(
             policy=await policy.policy_of(recipient),
-            permitted=await NotificationPermission.filter(account_id=recipient.id, from_account_id=sender.id).exists(),
+            permitted=await NotificationPermission.filter(
+                account_id=recipient.id, from_account_id=sender.id
+            ).exists(),
             following=await Follow.filter(account_id=recipient.id, target_account_id=sender.id).exists()
             or await FollowRequest.filter(account_id=recipient.id, target_account_id=sender.id).exists(),
             follower_since=follow.created_at if follow is not None else None,
             sender_created_at=sender.created_at,
-            sender_limited=bool(sender.domain) and await DomainBlock.filter(domain=sender.domain,
-                                                                            severity="silence").exists(),
-            private_mention=draft.kind == "mention" and status is not None and status.visibility == "direct"
-            and status.in_reply_to_account_id != recipient.id)
+            sender_limited=bool(sender.domain)
+            and await DomainBlock.filter(domain=sender.domain, severity="silence").exists(),
+            private_mention=draft.kind == "mention"
+            and status is not None
+            and status.visibility == "direct"
+            and status.in_reply_to_account_id != recipient.id,
+        )
         verdict = policy.decide(draft.kind, facts, now)
     if verdict == "drop":
         return None
     filtered = verdict == "filter"
     key = None
-    if not filtered and (group_prefix := groups.prefix(draft.kind, draft.status_id, draft.subject)) is not None:
+    if (
+        not filtered
+        and (group_prefix := groups.prefix(draft.kind, draft.status_id, draft.subject)) is not None
+    ):
         candidates = groups.candidate_keys(group_prefix, draft.at or now)
-        found = await Notification.filter(account_id=recipient.id, group_key__in=candidates).order_by("-id").first()
-        key = found.group_key if found is not None else candidates[0]
-    notification = await Notification.create(account_id=recipient.id, from_account_id=sender.id, type=draft.kind,
-                                             status_id=draft.status_id, group_key=key, filtered=filtered)
+        found = (
+            await Notification.filter(account_id=recipient.id, group_key__in=candidates)
+            .values_list("group_key", flat=True)
+            .first()
+        )
+        key = found or candidates[0]
+    notification = await Notification.create(
+        account_id=recipient.id,
+        from_account_id=sender.id,
+        type=draft.kind,
+        status_id=draft.status_id,
+        group_key=key,
+        filtered=filtered,
+    )
     if filtered and draft.kind == "mention":
         request, created = await NotificationRequest.get_or_create(
-            account_id=recipient.id, from_account_id=sender.id,
-            defaults={"last_status_id": draft.status_id, "notifications_count": 1})
+            account_id=recipient.id,
+            from_account_id=sender.id,
+            defaults={"last_status_id": draft.status_id, "notifications_count": 1},
+        )
         if not created:
-            await NotificationRequest.filter(id=request.id, notifications_count__lt=policy.MEANINGFUL_COUNT).update(
-                notifications_count=F("notifications_count") + 1)
+            await NotificationRequest.filter(
+                id=request.id, notifications_count__lt=policy.MEANINGFUL_COUNT
+            ).update(notifications_count=F("notifications_count") + 1)
             await NotificationRequest.filter(id=request.id).update(last_status_id=draft.status_id)
     return notification
 
 
 # ---- a new status's notifications (inside its own write) ------------------------------------------------------
 
-_STATUS_AUDIENCE = ("SELECT 'mention', account_id FROM mentions WHERE status_id = ? UNION ALL "
-                    "SELECT 'status', account_id FROM follows WHERE target_account_id = ? AND notify = 1")
+_STATUS_AUDIENCE = (
+    "SELECT 'mention', account_id FROM mentions WHERE status_id = ? UNION ALL "
+    "SELECT 'status', account_id FROM follows WHERE target_account_id = ? AND notify = 1"
+)
 
 
 def _status_kinds(status: Status, mentioned: set[int], pinged: set[int]) -> dict[int, str]:
@@ -228,7 +301,9 @@ def _status_kinds(status: Status, mentioned: set[int], pinged: set[int]) -> dict
 def status_notification_rows(connection: sqlite3.Connection, status: Status) -> list[Notification]:
     """SQLite: the notifications a new status causes, written inside the caller's grouped write."""
     rows = connection.execute(_STATUS_AUDIENCE, (status.id, status.account_id)).fetchall()
-    kinds = _status_kinds(status, {a for k, a in rows if k == "mention"}, {a for k, a in rows if k == "status"})
+    kinds = _status_kinds(
+        status, {a for k, a in rows if k == "mention"}, {a for k, a in rows if k == "status"}
+    )
     created = []
     for account_id, kind in kinds.items():
         made = write_row(connection, Draft(account_id, status.account_id, kind, status.id), status)
@@ -240,8 +315,11 @@ def status_notification_rows(connection: sqlite3.Connection, status: Status) -> 
 async def status_notifications(status: Status) -> list[Notification]:
     """The ORM's way of status_notification_rows (other databases), inside the caller's transaction."""
     mentioned = set(await Mention.filter(status_id=status.id).values_list("account_id", flat=True))
-    pinged = set(await Follow.filter(target_account_id=status.account_id, notify=True).values_list(
-        "account_id", flat=True))
+    pinged = set(
+        await Follow.filter(target_account_id=status.account_id, notify=True).values_list(
+            "account_id", flat=True
+        )
+    )
     created = []
     for account_id, kind in _status_kinds(status, mentioned, pinged).items():
         made = await _write_with_orm(Draft(account_id, status.account_id, kind, status.id), status)
@@ -267,7 +345,9 @@ def subscribe(node: Node) -> None:
     @bus.on("favourite.created")
     async def on_favourite(favourite: Favourite) -> None:
         status = await favourite.status
-        await notify(node, status.account_id, "favourite", favourite.account_id, status, at=favourite.created_at)
+        await notify(
+            node, status.account_id, "favourite", favourite.account_id, status, at=favourite.created_at
+        )
 
     @bus.on("follow.created")
     async def on_follow(follow: Follow) -> None:
@@ -291,7 +371,9 @@ def subscribe(node: Node) -> None:
         await notify(node, template.account_id, TEMPLATE_USED, take.account_id, status, subject=template.id)
 
 
-async def listed(account: Account, page: Page, filters: groups.Filters = groups.Filters()) -> list[Notification]:
+async def listed(
+    account: Account, page: Page, filters: groups.Filters = groups.Filters()
+) -> list[Notification]:
     """A page of the account's notifications, newest first, filtered as /api/v1/notifications allows."""
     return page.arrange(await page.filter(filters.query(account)))
 
@@ -324,12 +406,31 @@ async def unread_count(account: Account, *, limit: int = 100) -> int:
     return len(await query.order_by("-id").limit(limit).values_list("id", flat=True))
 
 
+async def unread_groups_count(account: Account, *, limit: int = 100) -> int:
+    """Groups with notifications after the read marker (what the navigation's badge shows), capped."""
+    marker = await read_marker(account)
+    return await groups.unread_groups(
+        account, marker.last_read_id if marker else None, limit, groups.Filters()
+    )
+
+
+async def mark_all_read(account: Account) -> None:
+    """Move the notifications read marker to the newest notification."""
+    newest = (
+        await Notification.filter(account_id=account.id).order_by("-id").limit(1).values_list("id", flat=True)
+    )
+    if newest:
+        await save_markers(account, {"notifications": newest[0]})
+
+
 async def read_marker(account: Account) -> Marker | None:
     return await Marker.filter(account_id=account.id, timeline="notifications").first()
 
 
 async def markers(account: Account, timelines: Sequence[str]) -> list[Marker]:
-    return list(await Marker.filter(account_id=account.id, timeline__in=[t for t in timelines if t in TIMELINES]))
+    return list(
+        await Marker.filter(account_id=account.id, timeline__in=[t for t in timelines if t in TIMELINES])
+    )
 
 
 async def save_markers(account: Account, positions: dict[str, int]) -> list[Marker]:
@@ -338,8 +439,9 @@ async def save_markers(account: Account, positions: dict[str, int]) -> list[Mark
     for timeline, last_read_id in positions.items():
         if timeline not in TIMELINES:
             continue
-        marker, created = await Marker.get_or_create(account_id=account.id, timeline=timeline,
-                                                     defaults={"last_read_id": last_read_id})
+        marker, created = await Marker.get_or_create(
+            account_id=account.id, timeline=timeline, defaults={"last_read_id": last_read_id}
+        )
         if not created:
             marker.last_read_id = last_read_id
             marker.version += 1

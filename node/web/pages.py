@@ -16,7 +16,7 @@ from ..api.params import Params
 from ..models import Status
 from ..services import accounts, statuses, timelines, visibility
 from ..services.paging import Page
-from .render import notification_views, status_views
+from .render import status_views
 from .session import page, require_viewer, viewer
 
 routes = web.RouteTableDef()
@@ -130,10 +130,3 @@ async def status_page(request: web.Request) -> web.Response:
                       descendants=views[len(ancestors) + 1:],
                       alternate=status.uri if status.visibility in ("public", "unlisted") else None)
 
-
-@routes.get("/notifications")
-async def notifications(request: web.Request) -> web.Response:
-    """The signed-in person's notifications."""
-    me = await require_viewer(request)
-    items, keys = await notification_views(request, me, _page(request))
-    return await page(request, "notifications.html", notifications=items, older=_older(request, keys))

@@ -8,11 +8,11 @@ from typing import Any
 
 from aiohttp import web
 
-from ..api.entities.notifications import notification_entities
+from ..api.entities.notifications import grouped_entities
 from ..api.entities.statuses import status_entities
 from ..api.keys import NODE
 from ..models import Account, Status
-from ..services import notifications
+from ..services import notification_groups, notifications
 from ..services.paging import Page
 
 
@@ -20,6 +20,19 @@ async def status_views(request: web.Request, rows: Sequence[Status], me: Account
     return await status_entities(request.app[NODE], list(rows), me)
 
 
-async def notification_views(request: web.Request, me: Account, page: Page) -> tuple[list[dict[str, Any]], list[int]]:
-    rows = await notifications.listed(me, page)
-    return await notification_entities(request.app[NODE], rows, me), [n.id for n in rows]
+async def notification_group_views(request: web.Request, me: Account, page: Page) -> tuple[list[dict[str, Any]], list[int]]:
+    """The signed-in person's notification groups as pages show them: the API's grouped entities, each
+    group with its accounts and status in place and whether it came after the read marker."""
+    groups = await notification_groups.group_page(me, page, notification_groups.Filters())
+    body = await grouped_entities(request.app[NODE], groups, me)
+    accounts = {a["id"]: a for a in body["accounts"]}
+    statuses = {s["id"]: s for s in body["statuses"]}
+    marker = await notifications.read_marker(me)
+    read_up_to = marker.last_read_id if marker is not None else 0
+    views = []
+    for group in body["notification_groups"]:
+        people = [accounts[a] for a in group["sample_account_ids"] if a in accounts]
+        views.append({**group, "accounts": people, "status": statuses.get(group.get("status_id") or ""),
+                      "others": group["notifications_count"] - 1, "own": people[0]["id"] == str(me.id),
+                      "unread": int(group["most_recent_notification_id"]) > read_up_to})
+    return views, [g.notification.id for g in groups]

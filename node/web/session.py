@@ -19,7 +19,7 @@ from ..api.entities.accounts import account_entity
 from ..api.keys import NODE
 from ..errors import Forbidden
 from ..models import Account, WebSession
-from ..services import auth
+from ..services import auth, notifications
 from .themes import THEME
 
 PRE_SESSION_COOKIE = "entativa_csrf"
@@ -88,6 +88,7 @@ async def page(request: web.Request, template: str, http_status: int = 200, **co
         "me": account,
         "csrf_token": await csrf_token(request),
         "me_entity": account_entity(node, account) if account else None,
+        "unread_notifications": await notifications.unread_groups_count(account) if account else 0,
         "default_visibility": session.user.default_visibility if session else "public",
         "request_path": request.path,
         "request_path_qs": request.path_qs,

@@ -15,8 +15,9 @@ from .common import iso
 from .statuses import status_entities
 
 # The group types whose entity names its status (Mastodon's, plus ours that are about a post).
-_STATUS_TYPES = frozenset({"favourite", "reblog", "status", "mention", "poll", "update", "take_trend_joined",
-                           "take_template_used"})
+_STATUS_TYPES = frozenset(
+    {"favourite", "reblog", "status", "mention", "poll", "update", "take_trend_joined", "take_template_used"}
+)
 
 
 async def _visible_statuses(node: Node, status_ids: set[int], viewer: Account) -> dict[int, dict[str, Any]]:
@@ -26,13 +27,16 @@ async def _visible_statuses(node: Node, status_ids: set[int], viewer: Account) -
     return {int(e["id"]): e for e in await status_entities(node, shown, viewer)}
 
 
-async def notification_entities(node: Node, notifications: Sequence[Notification],
-                                viewer: Account) -> list[dict[str, Any]]:
+async def notification_entities(
+    node: Node, notifications: Sequence[Notification], viewer: Account
+) -> list[dict[str, Any]]:
     """Mastodon's Notification for each, with its account and status rendered in batches."""
     if not notifications:
         return []
     accounts = {a.id: a for a in await Account.filter(id__in={n.from_account_id for n in notifications})}
-    rendered = await _visible_statuses(node, {n.status_id for n in notifications if n.status_id is not None}, viewer)
+    rendered = await _visible_statuses(
+        node, {n.status_id for n in notifications if n.status_id is not None}, viewer
+    )
     result = []
     for notification in notifications:
         if notification.from_account_id not in accounts:
@@ -56,8 +60,16 @@ async def notification_entities(node: Node, notifications: Sequence[Notification
 
 def _partial_account(node: Node, account: Account) -> dict[str, Any]:
     full = account_entity(node, account)
-    return {"id": full["id"], "acct": full["acct"], "locked": full["locked"], "bot": full["bot"], "url": full["url"],
-            "avatar": full["avatar"], "avatar_static": full["avatar_static"], "avatar_description": ""}
+    return {
+        "id": full["id"],
+        "acct": full["acct"],
+        "locked": full["locked"],
+        "bot": full["bot"],
+        "url": full["url"],
+        "avatar": full["avatar"],
+        "avatar_static": full["avatar_static"],
+        "avatar_description": "",
+    }
 
 
 def group_entity(group: Group, *, paginated: bool) -> dict[str, Any]:
@@ -68,7 +80,9 @@ def group_entity(group: Group, *, paginated: bool) -> dict[str, Any]:
         "most_recent_notification_id": str(group.most_recent_id),
     }
     if paginated:
-        entity["page_min_id"] = str(group.page_min_id if group.page_min_id is not None else group.most_recent_id)
+        entity["page_min_id"] = str(
+            group.page_min_id if group.page_min_id is not None else group.most_recent_id
+        )
         entity["page_max_id"] = str(group.most_recent_id)
         entity["latest_page_notification_at"] = iso(group.latest_at) if group.latest_at is not None else None
     entity["sample_account_ids"] = [str(a) for a in group.sample_account_ids]
@@ -77,12 +91,19 @@ def group_entity(group: Group, *, paginated: bool) -> dict[str, Any]:
     return entity
 
 
-async def grouped_entities(node: Node, groups: Sequence[Group], viewer: Account, *, expand_accounts: str = "full",
-                           paginated: bool = True) -> dict[str, Any]:
+async def grouped_entities(
+    node: Node,
+    groups: Sequence[Group],
+    viewer: Account,
+    *,
+    expand_accounts: str = "full",
+    paginated: bool = True,
+) -> dict[str, Any]:
     """{"accounts", ["partial_accounts",] "statuses", "notification_groups"}: each account and status once.
     With expand_accounts=partial_avatars only each group's newest account is complete, the others partial."""
-    rendered = await _visible_statuses(node, {g.notification.status_id for g in groups
-                                              if g.notification.status_id is not None}, viewer)
+    rendered = await _visible_statuses(
+        node, {g.notification.status_id for g in groups if g.notification.status_id is not None}, viewer
+    )
     shown = [g for g in groups if g.notification.status_id is None or g.notification.status_id in rendered]
     wanted = {a for g in shown for a in g.sample_account_ids}
     accounts = {a.id: a for a in await Account.filter(id__in=wanted)} if wanted else {}
@@ -90,13 +111,18 @@ async def grouped_entities(node: Node, groups: Sequence[Group], viewer: Account,
         group.sample_account_ids = [a for a in group.sample_account_ids if a in accounts]
     shown = [g for g in shown if g.sample_account_ids]
     partial = expand_accounts == "partial_avatars"
-    full_ids = list(dict.fromkeys(g.sample_account_ids[0] for g in shown)) if partial else list(
-        dict.fromkeys(a for g in shown for a in g.sample_account_ids))
+    full_ids = (
+        list(dict.fromkeys(g.sample_account_ids[0] for g in shown))
+        if partial
+        else list(dict.fromkeys(a for g in shown for a in g.sample_account_ids))
+    )
     body: dict[str, Any] = {"accounts": [account_entity(node, accounts[a]) for a in full_ids]}
     if partial:
         rest = dict.fromkeys(a for g in shown for a in g.sample_account_ids[1:] if a not in set(full_ids))
         body["partial_accounts"] = [_partial_account(node, accounts[a]) for a in rest]
-    status_ids = dict.fromkeys(g.notification.status_id for g in shown if g.notification.status_id is not None)
+    status_ids = dict.fromkeys(
+        g.notification.status_id for g in shown if g.notification.status_id is not None
+    )
     body["statuses"] = [rendered[s] for s in status_ids]
     body["notification_groups"] = [group_entity(g, paginated=paginated) for g in shown]
     return body
@@ -108,26 +134,42 @@ def policy_entity(policy: Mapping[str, str], summary: Mapping[str, int]) -> dict
 
 def policy_v1_entity(policy: Mapping[str, str], summary: Mapping[str, int]) -> dict[str, Any]:
     """The v1 shape: booleans, filter_x is for_x not "accept"."""
-    return {"filter_not_following": policy["for_not_following"] != "accept",
-            "filter_not_followers": policy["for_not_followers"] != "accept",
-            "filter_new_accounts": policy["for_new_accounts"] != "accept",
-            "filter_private_mentions": policy["for_private_mentions"] != "accept",
-            "summary": dict(summary)}
+    return {
+        "filter_not_following": policy["for_not_following"] != "accept",
+        "filter_not_followers": policy["for_not_followers"] != "accept",
+        "filter_new_accounts": policy["for_new_accounts"] != "accept",
+        "filter_private_mentions": policy["for_private_mentions"] != "accept",
+        "summary": dict(summary),
+    }
 
 
-async def request_entities(node: Node, requests: Sequence[NotificationRequest],
-                           viewer: Account) -> list[dict[str, Any]]:
+async def request_entities(
+    node: Node, requests: Sequence[NotificationRequest], viewer: Account
+) -> list[dict[str, Any]]:
     if not requests:
         return []
     accounts = {a.id: a for a in await Account.filter(id__in={r.from_account_id for r in requests})}
     rendered = await _visible_statuses(node, {r.last_status_id for r in requests if r.last_status_id}, viewer)
-    return [{"id": str(r.id), "created_at": iso(r.created_at), "updated_at": iso(r.updated_at),
-             "account": account_entity(node, accounts[r.from_account_id]),
-             "notifications_count": str(r.notifications_count),
-             "last_status": rendered.get(r.last_status_id) if r.last_status_id else None}
-            for r in requests if r.from_account_id in accounts]
+    return [
+        {
+            "id": str(r.id),
+            "created_at": iso(r.created_at),
+            "updated_at": iso(r.updated_at),
+            "account": account_entity(node, accounts[r.from_account_id]),
+            "notifications_count": str(r.notifications_count),
+            "last_status": rendered.get(r.last_status_id) if r.last_status_id else None,
+        }
+        for r in requests
+        if r.from_account_id in accounts
+    ]
 
 
 def marker_entities(markers: Sequence[Marker]) -> dict[str, Any]:
-    return {m.timeline: {"last_read_id": str(m.last_read_id), "version": m.version, "updated_at": iso(m.updated_at)}
-            for m in markers}
+    return {
+        m.timeline: {
+            "last_read_id": str(m.last_read_id),
+            "version": m.version,
+            "updated_at": iso(m.updated_at),
+        }
+        for m in markers
+    }
