@@ -49,6 +49,9 @@ async def test_publish_and_use_a_template(node_client, node_of):
     assert [t["id"] for t in popular] == [template["id"]]
     code, uses = await call(node_client, "GET", f"/api/v1/take_templates/{template['id']}/takes")
     assert [t["id"] for t in uses] == [made["id"]]
+    code, heard = await call(node_client, "GET", "/api/v1/notifications?types[]=take_template_used", alice)
+    assert [(n["account"]["username"], n["status"]["id"]) for n in heard] == [("bob", made["id"])]
+    assert heard[0]["group_key"].startswith(f"take_template_used-{template['id']}-")
     # publishing again updates the same template
     code, renamed = await call(node_client, "POST", path, alice, data={"name": "Wait!", "segments": json.dumps(SEGMENTS)})
     assert code == 200 and renamed["id"] == template["id"] and renamed["name"] == "Wait!"
@@ -115,6 +118,8 @@ async def test_a_remote_template_is_used_and_counted_at_its_origin(cluster):
     await settle([a, b])
     code, counted = await a.call("GET", f"/api/v1/take_templates/{template['id']}")
     assert counted["usage_count"] == 1
+    code, heard = await a.call("GET", "/api/v1/notifications?types[]=take_template_used", alice)
+    assert [n["account"]["acct"] for n in heard] == ["bob@node-b.test"]  # once, though bob's server sent it twice
     code, usages = await a.call("GET", doc["usages"].replace(a.base, "") + "?page=true", headers=AS2)
     assert usages["orderedItems"] == [made["uri"]]
     code, note = await b.call("GET", made["uri"].replace(b.base, ""), headers=AS2)

@@ -88,6 +88,9 @@ async def test_three_nodes_trend_attribution(cluster):
     joined_notes = [n for n in notifications if n["type"] == take_trends.NOTIFICATION]
     assert {n["account"]["acct"] for n in joined_notes} == {"bob@node-b.test", "carol@node-c.test"}
     assert {n["status"]["uri"] for n in joined_notes} == {joined_b["uri"], joined_c["uri"]}
+    code, grouped = await a.call("GET", "/api/v2/notifications?types[]=take_trend_joined", alice)
+    assert [(g["group_key"].rsplit("-", 1)[0], g["notifications_count"]) for g in grouped["notification_groups"]] == [
+        (f"take_trend_joined-{trend_row.id}", 2)]
 
     # A's API: the trend with its participants (authoritative) and growth
     code, shown = await a.call("GET", f"/api/v1/take_trends/{trend['id']}")

@@ -251,7 +251,8 @@ async def _used_template(node: Node, take: Take, value: Any) -> None:
         except DomainError:
             template = None
     if template is not None:
-        await take_templates.link_use(take, template)
+        if await take_templates.link_use(take, template) and template.local:  # a use of ours, seen arriving
+            await node.bus.publish("take.used_template", take=take, template=template)
     elif take.template_uri != uri:
         take.template_uri = uri
         await take.save(update_fields=["template_uri"])

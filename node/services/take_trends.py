@@ -180,7 +180,7 @@ async def accept(node: Node, trend: TakeTrend, take_uri: str, author: Account, t
             await Take.filter(id=take.id).update(trend_id=trend.id, trend_uri=trend.uri, trend_state="verified",
                                                  trend_checked_at=now)
     status = await Status.filter(id=take.status_id).first() if take is not None else None
-    await notify(node, trend.originator_id, NOTIFICATION, author, status)
+    await notify(node, trend.originator_id, NOTIFICATION, author, status, subject=trend.id)  # grouped per trend
     await node.bus.publish("take_trend.joined", trend=trend, participation=row)
     return True
 
