@@ -61,13 +61,14 @@ class Facts:
     sender_created_at: datetime
     sender_limited: bool  # the sender's server is silenced by the admins
     private_mention: bool  # a direct-visibility mention that is not a reply to the recipient
+    from_staff: bool = False  # the sender is one of this node's admins
 
 
 def decide(kind: str, facts: Facts, now: datetime) -> str:
     """accept, filter or drop a notification of `kind`: drop when any matching condition says drop,
     else filter when any says filter."""
-    if kind in UNFILTERABLE or facts.permitted:
-        return "accept"
+    if kind in UNFILTERABLE or facts.permitted or (kind == "mention" and facts.from_staff):
+        return "accept"  # as Mastodon: staff can always write to people here (welcomes, moderation notes)
     not_follower = facts.follower_since is None or facts.follower_since > now - timedelta(
         days=NEW_FOLLOWER_DAYS
     )

@@ -40,6 +40,7 @@ from ..models import (
     Status,
     Take,
     TakeTemplate,
+    User,
     snowflake,
 )
 from ..models.marker import TIMELINES
@@ -108,7 +109,8 @@ _FACTS = (
     " OR EXISTS (SELECT 1 FROM follow_requests WHERE account_id = r.id AND target_account_id = s.id), "
     "(SELECT created_at FROM follows WHERE account_id = s.id AND target_account_id = r.id), "
     "s.domain != '' AND EXISTS (SELECT 1 FROM domain_blocks WHERE domain = s.domain AND severity = 'silence'), "
-    "p.for_not_following, p.for_not_followers, p.for_new_accounts, p.for_private_mentions, p.for_limited_accounts "
+    "p.for_not_following, p.for_not_followers, p.for_new_accounts, p.for_private_mentions, p.for_limited_accounts, "
+    "s.domain = '' AND EXISTS (SELECT 1 FROM users WHERE account_id = s.id AND admin = 1) "
     "FROM accounts r JOIN accounts s ON s.id = ? LEFT JOIN notification_policies p ON p.account_id = r.id "
     "WHERE r.id = ?"
 )
@@ -156,7 +158,14 @@ def write_row(
             private = shown is not None and shown[0] == "direct" and shown[1] != draft.recipient_id
         stored = dict(zip(policy.FIELDS, row[9:14], strict=True)) if row[9] is not None else policy.DEFAULTS
         facts = policy.Facts(
-            stored, bool(row[5]), bool(row[6]), _when(row[7]), _when(row[1]) or now, bool(row[8]), private
+            stored,
+            bool(row[5]),
+            bool(row[6]),
+            _when(row[7]),
+            _when(row[1]) or now,
+            bool(row[8]),
+            private,
+            bool(row[14]),
         )
         verdict = policy.decide(draft.kind, facts, now)
     if verdict == "drop":
@@ -239,6 +248,7 @@ async def _write_with_orm(draft: Draft, status: Status | None) -> Notification |
             and status is not None
             and status.visibility == "direct"
             and status.in_reply_to_account_id != recipient.id,
+            from_staff=not sender.domain and await User.filter(account_id=sender.id, admin=True).exists(),
         )
         verdict = policy.decide(draft.kind, facts, now)
     if verdict == "drop":
