@@ -145,3 +145,26 @@ async def test_drop_private_mentions_and_follower_age(node_client, node_of):
     await post(node_client, bob, "@alice now we are friends", visibility="direct")
     _, listed = await call(node_client, "GET", "/api/v1/notifications", alice)
     assert [n["type"] for n in listed] == ["mention"] and "friends" in listed[0]["status"]["content"]
+
+
+async def test_streams_skip_filtered_and_hear_the_merge(node_client, node_of):
+    from streaming_support import Socket
+
+    node = node_of(node_client)
+    alice_id, alice = await user(node, "alice")
+    friend_id, friend = await user(node, "friend")
+    _, stranger = await user(node, "stranger")
+    await follow(node_client, alice, friend_id)
+    await policy_patch(node_client, alice, for_not_following="filter")
+    socket = await Socket.open(node_client, alice, "user:notification")
+    await post(node_client, stranger, "@alice let me in")  # filtered: nothing on the stream
+    await post(node_client, friend, "@alice hello")
+    stream, event, payload = await socket.event()
+    assert (stream, event) == (["user:notification"], "notification") and payload["account"][
+        "id"
+    ] == friend_id
+    requests = (await call(node_client, "GET", "/api/v1/notifications/requests", alice))[1]
+    await call(node_client, "POST", f"/api/v1/notifications/requests/{requests[0]['id']}/accept", alice)
+    assert await socket.event() == (["user:notification"], "notifications_merged", 1)
+    await socket.ws.close()
+    assert alice_id

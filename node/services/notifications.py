@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from .. import db
+from .. import db, streaming
 from ..errors import NotFound
 from ..models import (
     Account,
@@ -373,6 +373,13 @@ def subscribe(node: Node) -> None:
         voters = set(await PollVote.filter(poll_id=poll.id).values_list("account_id", flat=True))
         for account_id in voters | {status.account_id}:
             await notify(node, account_id, "poll", status.account_id, status, about_self=True)
+
+    @bus.on("notifications.merged")
+    async def on_merged(account: Account) -> None:
+        """Open apps reload their notifications when accepted requests have joined them (Mastodon's event)."""
+        await streaming.publish(
+            node, streaming.notifications_channel(account.id), "notifications_merged", "1"
+        )
 
     @bus.on("take.used_template")
     async def on_template_used(take: Take, template: TakeTemplate) -> None:

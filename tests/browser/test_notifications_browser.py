@@ -69,8 +69,8 @@ async def test_badge_changes_live_and_groups_read_well(serve, browser, theme, wi
     overflow = await page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
-    assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
     await page.screenshot(path=shot_path(f"{theme}-notifications-{width}.png"))
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
 
     await page.evaluate("window.__stayed = true")
     await page.click("form[data-mark-read] button")
