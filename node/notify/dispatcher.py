@@ -151,7 +151,8 @@ async def run_once(node: Node, now: datetime | None = None) -> int:
         handled = 0
     cursor, _ = await ChannelCursor.get_or_create(name=CURSOR, defaults={"position": 0})
     rows = list(
-        await Notification.filter(id__gt=cursor.position, id__lt=snowflake_floor(now - SETTLE))
+        # filtered notifications (the recipient's notification policy set them aside) are never pushed or mailed
+        await Notification.filter(id__gt=cursor.position, id__lt=snowflake_floor(now - SETTLE), filtered=False)
         .order_by("id")
         .limit(BATCH)
     )
@@ -191,7 +192,7 @@ async def run_digests(node: Node, now: datetime | None = None) -> int:
             continue
         ids = list(
             await Notification.filter(
-                account_id=settings.account_id, id__gte=snowflake_floor(since), id__lt=snowflake_floor(now)
+                account_id=settings.account_id, filtered=False, id__gte=snowflake_floor(since), id__lt=snowflake_floor(now)
             )
             .order_by("id")
             .values_list("id", flat=True)
