@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import actions, authorize, installable, mail_links, notifications, pages, search, settings, signin, takes
+from . import (
+    actions,
+    authorize,
+    installable,
+    mail_links,
+    notifications,
+    pages,
+    search,
+    settings,
+    signin,
+    takes,
+)
 from .errors import setup_error_pages
 from .themes import setup_themes
 
