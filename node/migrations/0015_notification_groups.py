@@ -6,7 +6,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_notification_channels')]
+    dependencies = [('models', '0014_account_preferences')]
 
     initial = False
 
