@@ -6,7 +6,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0016_tombstones')]
+    dependencies = [('models', '0018_idempotency_keys')]
 
     initial = False
 
