@@ -33,6 +33,20 @@ SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGM
                   "PRAGMA wal_autocheckpoint=10000", "PRAGMA journal_size_limit=67108864")
 
 
+# The planner's statistics (sqlite_stat1). Without them SQLite guesses, and on timelines it guessed an index
+# that made it sort every status; stale ones mislead it as a node grows. ANALYZE reads about this many rows
+# of each index (an estimate, which is all the planner needs), so refreshing costs milliseconds at any size:
+# at start and then hourly (jobs.py).
+ANALYSIS_LIMIT = 1000
+
+
+async def refresh_statistics() -> None:
+    """Bring the query planner's statistics up to date (SQLite; PostgreSQL's autovacuum does its own)."""
+    client = get_connection("default")
+    if client.capabilities.dialect == "sqlite":
+        await client.execute_script(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}; ANALYZE")
+
+
 def tortoise_config(database_url: str, apps: dict | None = None) -> dict:
     return {"connections": {"default": database_url}, "apps": apps or APPS}
 
@@ -94,6 +108,7 @@ async def _open(ctx: TortoiseContext, database_url: str, apps: dict) -> None:
             await MigrationExecutor(connection, apps).migrate(fake=True)
         else:  # an existing database, perhaps with a plugin enabled since: its migrations run on the rows there
             await MigrationExecutor(connection, apps).migrate()
+        await refresh_statistics()
 
 
 async def close_database(ctx: TortoiseContext) -> None:

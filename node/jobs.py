@@ -18,7 +18,7 @@ Job = Callable[[Node], Awaitable[object]]
 
 def periodic_jobs() -> list[tuple[str, Job, int]]:
     """(name, job, every N seconds) for everything the core runs on a timer."""
-    from . import effects
+    from . import db, effects
     from .activitypub import takes
     from .notify import dispatcher, mail, webpush
     from .services import polls, relationships, retention, scheduled_statuses
@@ -33,7 +33,8 @@ def periodic_jobs() -> list[tuple[str, Job, int]]:
             ("send notification mails", mail.run_once, 5),
             ("write email digests", dispatcher.run_digests, 600),
             ("prune finished push and mail jobs", dispatcher.prune, 3600),
-            ("prune old bookkeeping rows", retention.run_once, 3600)]
+            ("prune old bookkeeping rows", retention.run_once, 3600),
+            ("refresh query planner statistics", lambda _node: db.refresh_statistics(), 3600)]
 
 
 def _jobs(node: Node) -> list[tuple[str, Job, int]]:

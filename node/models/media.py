@@ -29,3 +29,4 @@ class MediaAttachment(Entity):
 
     class Meta:
         table = "media_attachments"
+        indexes = (("status_id", "position"),)  # a page's media, and "only media" timelines

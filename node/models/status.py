@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tortoise import fields
 
-from .base import Entity
+from .base import Entity, SetIndex
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 
@@ -35,7 +35,7 @@ class Status(Entity):
 
     class Meta:
         table = "statuses"
-        indexes = (("account_id", "id"), ("in_reply_to_id", "id"), ("reblog_of_id", "account_id"))
+        indexes = (("account_id", "id"), ("in_reply_to_id", "id"), SetIndex(fields=("reblog_of_id", "account_id")))
 
 
 class StatusEdit(Entity):

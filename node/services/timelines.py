@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tortoise.expressions import F, Q, Subquery
+from tortoise.expressions import F, Q, RawSQL, Subquery
 from tortoise.queryset import QuerySet
 
 from ..activitypub import moderation
@@ -18,22 +18,31 @@ from ..models import (
     Bookmark,
     Favourite,
     HomeFeedEntry,
-    MediaAttachment,
     Mention,
     Status,
     StatusPin,
     StatusTag,
+    Tag,
 )
 from . import accounts, hashtags, lists, pins, visibility
 from .paging import Page
 
 
-def _with_media(query: QuerySet) -> QuerySet:
-    return query.filter(id__in=Subquery(MediaAttachment.filter(status_id__not_isnull=True).values("status_id")))
+def _with_media(query: QuerySet, status_id: str = '"statuses"."id"') -> QuerySet:
+    # EXISTS per row, read newest first, stops after a page; `id IN (SELECT status_id FROM media_attachments)`
+    # made SQLite list every attachment on the node before reading the first row.
+    media = RawSQL(f'EXISTS (SELECT 1 FROM "media_attachments" m WHERE m."status_id" = {status_id})')
+    return query.annotate(_has_media=media).filter(_has_media=True)
 
 
-def _with_tag(name: str) -> Subquery:
-    return Subquery(StatusTag.filter(tag__name=hashtags.normalize(name)).values("status_id"))
+def _tagged(query: QuerySet, tag_id: int, *, present: bool = True, status_id: str = '"statuses"."id"') -> QuerySet:
+    tag = RawSQL(f'EXISTS (SELECT 1 FROM "status_tags" t WHERE t."status_id" = {status_id} AND t."tag_id" = {int(tag_id)})')
+    return query.annotate(**{f"_tag_{tag_id}": tag}).filter(**{f"_tag_{tag_id}": present})
+
+
+async def _tag_ids(names: Sequence[str]) -> dict[str, int]:
+    wanted = [hashtags.normalize(n) for n in names if n]
+    return dict(await Tag.filter(name__in=wanted).values_list("name", "id")) if wanted else {}
 
 
 async def in_order(ids: list[int]) -> list[Status]:
@@ -60,42 +69,62 @@ async def home(viewer: Account, page: Page) -> tuple[list[Status], list[int]]:
     return shown, ids
 
 
-async def _public_page(viewer: Account | None, query: QuerySet, page: Page, *, local: bool, remote: bool,
-                       only_media: bool) -> tuple[list[Status], list[int]]:
-    query = query.filter(visibility="public", reblog_of_id=None)
+async def _public_filters(viewer: Account | None, query: QuerySet, *, local: bool, remote: bool, only_media: bool,
+                          via: str = "") -> QuerySet:
+    """What public and tag timelines share, on a Status queryset (`via` ""), or on one reaching statuses
+    through a relation (`via` "status__", e.g. a tag's StatusTag rows read in tag order)."""
+    query = query.filter(**{f"{via}visibility": "public", f"{via}reblog_of_id": None})
     if local:
-        query = query.filter(local=True)
+        query = query.filter(**{f"{via}local": True})
     elif remote:
-        query = query.filter(local=False)
+        query = query.filter(**{f"{via}local": False})
     if only_media:
-        query = _with_media(query)
+        query = _with_media(query, '"statuses"."id"' if not via else f'"{query.model._meta.db_table}"."status_id"')
     hidden = await _hidden(viewer)
     if hidden:
-        query = query.filter(account_id__not_in=hidden)
+        query = query.filter(**{f"{via}account_id__not_in": hidden})
     if not local and (silenced := await moderation.silenced_domains()):  # admins' domain blocks
-        query = query.filter(account_id__not_in=Subquery(Account.filter(domain__in=silenced).values("id")))
-    rows = page.arrange(await page.filter(query))
-    return await visibility.visible(viewer, rows, hide_muted=True), [s.id for s in rows]
+        query = query.filter(**{f"{via}account_id__not_in": Subquery(Account.filter(domain__in=silenced).values("id"))})
+    return query
 
 
 async def public(viewer: Account | None, page: Page, *, local: bool = False, remote: bool = False,
                  only_media: bool = False) -> tuple[list[Status], list[int]]:
-    """Public statuses, without reblogs and without replies to other people (self-threads stay)."""
+    """Public statuses, without reblogs and without replies to other people (self-threads stay). Read newest
+    first by id, filtering as it goes: a page costs about a page of rows (see SetIndex for why the planner
+    takes that plan)."""
     query = Status.filter(Q(in_reply_to_id=None) | Q(in_reply_to_account_id=F("account_id")))
-    return await _public_page(viewer, query, page, local=local, remote=remote, only_media=only_media)
+    query = await _public_filters(viewer, query, local=local, remote=remote, only_media=only_media)
+    rows = page.arrange(await page.filter(query))
+    return await visibility.visible(viewer, rows, hide_muted=True), [s.id for s in rows]
 
 
 async def hashtag(viewer: Account | None, name: str, page: Page, *, any_of: Sequence[str] = (),
                   all_of: Sequence[str] = (), none_of: Sequence[str] = (), local: bool = False,
                   remote: bool = False, only_media: bool = False) -> tuple[list[Status], list[int]]:
-    """Public statuses tagged `name` (or any of `any_of`), with every tag of `all_of` and none of `none_of`."""
-    names = [hashtags.normalize(n) for n in [name, *any_of] if n]
-    query = Status.filter(id__in=Subquery(StatusTag.filter(tag__name__in=names).values("status_id")))
-    for required in all_of:
-        query = query.filter(id__in=_with_tag(required))
-    for excluded in none_of:
-        query = query.filter(id__not_in=_with_tag(excluded))
-    return await _public_page(viewer, query, page, local=local, remote=remote, only_media=only_media)
+    """Public statuses tagged `name` (or any of `any_of`), with every tag of `all_of` and none of `none_of`.
+
+    Each tag's statuses are read in the order of its (tag_id, status_id) index, joined to the statuses to
+    filter them, so a page costs a page of rows however many statuses carry the tag; with any[] each tag
+    gives its own page and the newest `limit` of their union are kept."""
+    tags = await _tag_ids([name, *any_of, *all_of, *none_of])
+    wanted = {tags[hashtags.normalize(n)] for n in [name, *any_of] if n and hashtags.normalize(n) in tags}
+    if not wanted or any(hashtags.normalize(t) not in tags for t in all_of):
+        return [], []
+    found: set[int] = set()
+    for tag_id in wanted:
+        query = StatusTag.filter(tag_id=tag_id)
+        for required in all_of:
+            query = _tagged(query, tags[hashtags.normalize(required)], status_id='"status_tags"."status_id"')
+        for excluded in none_of:
+            if hashtags.normalize(excluded) in tags:
+                query = _tagged(query, tags[hashtags.normalize(excluded)], present=False, status_id='"status_tags"."status_id"')
+        query = await _public_filters(viewer, query, local=local, remote=remote, only_media=only_media,
+                                      via="status__")
+        found.update(await page.filter(query, key="status_id").values_list("status_id", flat=True))
+    ids = page.arrange(sorted(found, reverse=page.min_id is None)[:page.limit])
+    rows = await in_order(ids)
+    return await visibility.visible(viewer, rows, hide_muted=True), [s.id for s in rows]
 
 
 async def account_statuses(viewer: Account | None, account_id: int | str, page: Page, *, only_media: bool = False,
@@ -121,7 +150,10 @@ async def account_statuses(viewer: Account | None, account_id: int | str, page: 
     if only_media:
         query = _with_media(query)
     if tagged:
-        query = query.filter(id__in=_with_tag(tagged))
+        tag_id = (await _tag_ids([tagged])).get(hashtags.normalize(tagged))
+        if tag_id is None:
+            return [], []
+        query = _tagged(query, tag_id)
     if pinned:
         order = {status_id: n for n, status_id in enumerate(await pins.pinned_ids(author.id))}
         rows = sorted(await query, key=lambda s: order.get(s.id, len(order)))
