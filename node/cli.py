@@ -79,7 +79,17 @@ def cmd_serve(config: Config, _args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     print(f"Entativa is serving {config.base_url} on http://{config.server.host}:{config.server.port}", flush=True)
     web.run_app(build_app(config), host=config.server.host, port=config.server.port, print=None,
-                access_log=None)
+                access_log=None, loop=_event_loop())
+
+
+def _event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop where it installs (Linux, macOS): the loop's own share of every request is several times
+    smaller than asyncio's pure-Python selector loop; asyncio's loop elsewhere."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 def cmd_user_add(config: Config, args: argparse.Namespace) -> None:

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from ..services.paging import Page
 from .params import Params
+from .responses import json_response
 
 
 def requested_page(params: Params, *, default: int = 20, most: int = 40) -> Page:
@@ -35,7 +36,7 @@ def link_header(request: web.Request, keys: Sequence[int]) -> str | None:
 
 
 def paged_response(request: web.Request, body: list[Any], keys: Sequence[int]) -> web.Response:
-    response = web.json_response(body)
+    response = json_response(body)
     if (link := link_header(request, keys)) is not None:
         response.headers["Link"] = link
     return response

@@ -17,6 +17,7 @@ from .entities.statuses import status_edit_entities, status_entities, status_ent
 from .keys import NODE
 from .pagination import paged_response, requested_page
 from .params import Params, read_params
+from .responses import json_response
 
 routes = web.RouteTableDef()
 BASE = "/api/v1/statuses"
@@ -38,7 +39,7 @@ def _draft(params: Params, default_visibility: str, default_sensitive: bool = Fa
 
 
 async def _respond(request: web.Request, status, viewer: Account | None, **options) -> web.Response:  # type: ignore[no-untyped-def]
-    return web.json_response(await status_entity(request.app[NODE], status, viewer, **options))
+    return json_response(await status_entity(request.app[NODE], status, viewer, **options))
 
 
 @routes.post(BASE)
@@ -68,7 +69,7 @@ async def many(request: web.Request) -> web.Response:
     params = await read_params(request)
     ids = params.ids("id")[:40]
     found = {s.id: s for s in await visibility.visible(viewer, await timelines.in_order(ids))}
-    return web.json_response(await status_entities(request.app[NODE], [found[i] for i in ids if i in found], viewer))
+    return json_response(await status_entities(request.app[NODE], [found[i] for i in ids if i in found], viewer))
 
 
 @routes.get(BASE + "/{id}")
@@ -87,7 +88,7 @@ async def delete(request: web.Request) -> web.Response:
         raise NotFound()
     entity = await status_entity(request.app[NODE], status, account, source=True)
     await statuses.delete_status(request.app[NODE], status)
-    return web.json_response(entity)
+    return json_response(entity)
 
 
 @routes.put(BASE + "/{id}")
@@ -104,7 +105,7 @@ async def history(request: web.Request) -> web.Response:
     """The status's revisions, oldest first (StatusEdit list)."""
     viewer = await optional_account(request)
     status = await visibility.visible_status(viewer, request.match_info["id"])
-    return web.json_response(await status_edit_entities(request.app[NODE], status, await statuses.history(status)))
+    return json_response(await status_edit_entities(request.app[NODE], status, await statuses.history(status)))
 
 
 @routes.get(BASE + "/{id}/source")
@@ -112,7 +113,7 @@ async def source(request: web.Request) -> web.Response:
     """The plain text and content warning of one's own status, for editing."""
     account = await require_account(request, "read:statuses")
     status = await statuses.own_status(account, request.match_info["id"])
-    return web.json_response({"id": str(status.id), "text": status.text, "spoiler_text": status.spoiler_text})
+    return json_response({"id": str(status.id), "text": status.text, "spoiler_text": status.spoiler_text})
 
 
 @routes.get(BASE + "/{id}/context")
@@ -127,7 +128,7 @@ async def context(request: web.Request) -> web.Response:
     rendered = await status_entities(node, [*ancestors, *descendants], viewer)
     before = await filtered(node, viewer, "thread", rendered[:len(ancestors)])
     after = await filtered(node, viewer, "thread", rendered[len(ancestors):])
-    return web.json_response({"ancestors": before, "descendants": after})
+    return json_response({"ancestors": before, "descendants": after})
 
 
 @routes.post(BASE + "/{id}/favourite")

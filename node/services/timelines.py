@@ -69,10 +69,11 @@ async def home(viewer: Account, page: Page) -> tuple[list[Status], list[int]]:
     return shown, ids
 
 
-async def _public_filters(viewer: Account | None, query: QuerySet, *, local: bool, remote: bool, only_media: bool,
-                          via: str = "") -> QuerySet:
+async def _public_filters(viewer: Account | None, query: QuerySet, hidden: set[int], *, local: bool, remote: bool,
+                          only_media: bool, via: str = "") -> QuerySet:
     """What public and tag timelines share, on a Status queryset (`via` ""), or on one reaching statuses
-    through a relation (`via` "status__", e.g. a tag's StatusTag rows read in tag order)."""
+    through a relation (`via` "status__", e.g. a tag's StatusTag rows read in tag order). `hidden` is the
+    viewer's `_hidden` set."""
     query = query.filter(**{f"{via}visibility": "public", f"{via}reblog_of_id": None})
     if local:
         query = query.filter(**{f"{via}local": True})
@@ -80,7 +81,6 @@ async def _public_filters(viewer: Account | None, query: QuerySet, *, local: boo
         query = query.filter(**{f"{via}local": False})
     if only_media:
         query = _with_media(query, '"statuses"."id"' if not via else f'"{query.model._meta.db_table}"."status_id"')
-    hidden = await _hidden(viewer)
     if hidden:
         query = query.filter(**{f"{via}account_id__not_in": hidden})
     if not local and (silenced := await moderation.silenced_domains()):  # admins' domain blocks
@@ -94,9 +94,10 @@ async def public(viewer: Account | None, page: Page, *, local: bool = False, rem
     first by id, filtering as it goes: a page costs about a page of rows (see SetIndex for why the planner
     takes that plan)."""
     query = Status.filter(Q(in_reply_to_id=None) | Q(in_reply_to_account_id=F("account_id")))
-    query = await _public_filters(viewer, query, local=local, remote=remote, only_media=only_media)
+    hidden = await _hidden(viewer)
+    query = await _public_filters(viewer, query, hidden, local=local, remote=remote, only_media=only_media)
     rows = page.arrange(await page.filter(query))
-    return await visibility.visible(viewer, rows, hide_muted=True), [s.id for s in rows]
+    return await visibility.visible(viewer, rows, hide_muted=True, hidden=hidden), [s.id for s in rows]
 
 
 async def hashtag(viewer: Account | None, name: str, page: Page, *, any_of: Sequence[str] = (),
@@ -112,6 +113,7 @@ async def hashtag(viewer: Account | None, name: str, page: Page, *, any_of: Sequ
     if not wanted or any(hashtags.normalize(t) not in tags for t in all_of):
         return [], []
     found: set[int] = set()
+    hidden = await _hidden(viewer)
     for tag_id in wanted:
         query = StatusTag.filter(tag_id=tag_id)
         for required in all_of:
@@ -119,12 +121,12 @@ async def hashtag(viewer: Account | None, name: str, page: Page, *, any_of: Sequ
         for excluded in none_of:
             if hashtags.normalize(excluded) in tags:
                 query = _tagged(query, tags[hashtags.normalize(excluded)], present=False, status_id='"status_tags"."status_id"')
-        query = await _public_filters(viewer, query, local=local, remote=remote, only_media=only_media,
+        query = await _public_filters(viewer, query, hidden, local=local, remote=remote, only_media=only_media,
                                       via="status__")
         found.update(await page.filter(query, key="status_id").values_list("status_id", flat=True))
     ids = page.arrange(sorted(found, reverse=page.min_id is None)[:page.limit])
     rows = await in_order(ids)
-    return await visibility.visible(viewer, rows, hide_muted=True), [s.id for s in rows]
+    return await visibility.visible(viewer, rows, hide_muted=True, hidden=hidden), [s.id for s in rows]
 
 
 async def account_statuses(viewer: Account | None, account_id: int | str, page: Page, *, only_media: bool = False,

@@ -70,8 +70,11 @@ def _original(status: Status) -> Status | None:
     return status.__dict__.get("_reblog_of") if status.reblog_of_id is not None else None
 
 
-async def visible(viewer: Account | None, statuses: Sequence[Status], *, hide_muted: bool = False) -> list[Status]:
-    """The statuses the viewer may see, in the order given, in at most four queries for any number."""
+async def visible(viewer: Account | None, statuses: Sequence[Status], *, hide_muted: bool = False,
+                  hidden: set[int] | None = None) -> list[Status]:
+    """The statuses the viewer may see, in the order given, in at most four queries for any number.
+    `hidden`: every account the viewer blocks, is blocked by or (with `hide_muted`) mutes, when the caller
+    has already read them (timelines filter on them), so they are not read again."""
     if not statuses:
         return []
     await attach_originals(statuses)
@@ -85,9 +88,10 @@ async def visible(viewer: Account | None, statuses: Sequence[Status], *, hide_mu
         if (original := _original(status)) is not None:
             checked.append(original)
     authors = {s.account_id for s in checked} - {me}
-    hidden = await blocked_either_way(me, authors) if authors else set()
-    if hide_muted:
-        hidden |= await muted_by(me)
+    if hidden is None:
+        hidden = await blocked_either_way(me, authors) if authors else set()
+        if hide_muted:
+            hidden |= await muted_by(me)
     restricted = [s for s in checked if s.account_id != me and s.visibility not in OPEN]
     following: set[int] = set()
     mentioned: set[int] = set()
