@@ -34,10 +34,21 @@ from node.services import accounts, auth
 
 CLIENTS = 50
 FOLLOWERS = 10  # local followers of each client (the next ten clients), so posts fan out
-MIX = [("home", 45), ("public", 10), ("local", 5), ("hashtag", 10), ("post", 15), ("favourite", 10),
-       ("notifications", 5)]
-TIMELINES = {"home": "/api/v1/timelines/home", "public": "/api/v1/timelines/public",
-             "local": "/api/v1/timelines/public?local=true", "hashtag": "/api/v1/timelines/tag/tag7"}
+MIX = [
+    ("home", 45),
+    ("public", 10),
+    ("local", 5),
+    ("hashtag", 10),
+    ("post", 15),
+    ("favourite", 10),
+    ("notifications", 5),
+]
+TIMELINES = {
+    "home": "/api/v1/timelines/home",
+    "public": "/api/v1/timelines/public",
+    "local": "/api/v1/timelines/public?local=true",
+    "hashtag": "/api/v1/timelines/tag/tag7",
+}
 
 
 async def prepare(folder: Path, port: int, posts: int) -> tuple[Path, list[str]]:
@@ -46,8 +57,10 @@ async def prepare(folder: Path, port: int, posts: int) -> tuple[Path, list[str]]
     node = await start_node(config)
     try:
         with node.db:
-            users = [await accounts.create_local_account(node, f"client{i}", f"c{i}@bench.test", "benchmark-pw")
-                     for i in range(CLIENTS)]
+            users = [
+                await accounts.create_local_account(node, f"client{i}", f"c{i}@bench.test", "benchmark-pw")
+                for i in range(CLIENTS)
+            ]
             tokens = [await auth.issue_token(user, None, "read write follow") for user in users]
         await node.search.drain()
     finally:
@@ -55,24 +68,37 @@ async def prepare(folder: Path, port: int, posts: int) -> tuple[Path, list[str]]
     seeder = Seeder(Path(config.database_url.removeprefix("sqlite://")))
     ids = [user.account_id for user in users]
     authors = max(400, posts // 100)  # 2,000 at 200k posts, as in the Takahē comparison
-    seed_timelines(seeder, config.base_url, ids[0], authors=authors, posts=posts, follows=min(300, authors // 2))
+    seed_timelines(
+        seeder, config.base_url, ids[0], authors=authors, posts=posts, follows=min(300, authors // 2)
+    )
     db = seeder.db
     # everyone reads the same kind of home feed as the reader (new ids just above the largest: unique, and
     # far below what the node will make seconds later)
     for other in ids[1:]:
         for table, column in (("follows", "target_account_id"), ("home_feed", "status_id")):
-            names = "account_id, status_id, author_id" if table == "home_feed" else (
-                "account_id, target_account_id, show_reblogs, notify, created_at")
+            names = (
+                "account_id, status_id, author_id"
+                if table == "home_feed"
+                else ("account_id, target_account_id, show_reblogs, notify, created_at")
+            )
             picked = names.replace("account_id, ", "", 1)
-            db.execute(f"INSERT INTO {table} (id, {names}) SELECT (SELECT max(id) FROM {table}) + "
-                       f"ROW_NUMBER() OVER (ORDER BY {column}), ?, {picked} FROM {table} WHERE account_id = ?",
-                       (other, ids[0]))
-    db.executemany("INSERT INTO follows (id, account_id, target_account_id, show_reblogs, notify, created_at) "
-                   "VALUES (?, ?, ?, 1, 0, datetime('now'))",
-                   [(snowflake(), ids[(i + k) % CLIENTS], target) for i, target in enumerate(ids)
-                    for k in range(1, FOLLOWERS + 1)])
-    db.execute(f"UPDATE accounts SET followers_count = ? WHERE id IN ({','.join('?' * len(ids))})",
-               [FOLLOWERS, *ids])
+            db.execute(
+                f"INSERT INTO {table} (id, {names}) SELECT (SELECT max(id) FROM {table}) + "
+                f"ROW_NUMBER() OVER (ORDER BY {column}), ?, {picked} FROM {table} WHERE account_id = ?",
+                (other, ids[0]),
+            )
+    db.executemany(
+        "INSERT INTO follows (id, account_id, target_account_id, show_reblogs, notify, created_at) "
+        "VALUES (?, ?, ?, 1, 0, datetime('now'))",
+        [
+            (snowflake(), ids[(i + k) % CLIENTS], target)
+            for i, target in enumerate(ids)
+            for k in range(1, FOLLOWERS + 1)
+        ],
+    )
+    db.execute(
+        f"UPDATE accounts SET followers_count = ? WHERE id IN ({','.join('?' * len(ids))})", [FOLLOWERS, *ids]
+    )
     db.commit()
     seeder.close()
     # the seeded rows came in behind the search index's back; it is not what this measures
@@ -88,8 +114,9 @@ def pin(cpu: set[int]) -> set[int] | None:
     return before
 
 
-async def drive(base: str, tokens: list[str], seconds: float, mix: list[tuple[str, int]],
-                recent: list[str]) -> dict[str, list[float]]:
+async def drive(
+    base: str, tokens: list[str], seconds: float, mix: list[tuple[str, int]], recent: list[str]
+) -> dict[str, list[float]]:
     latencies: dict[str, list[float]] = defaultdict(list)
     failures: dict[str, int] = defaultdict(int)
     kinds = [kind for kind, _ in mix]
@@ -107,10 +134,15 @@ async def drive(base: str, tokens: list[str], seconds: float, mix: list[tuple[st
             if kind in TIMELINES:
                 request = session.get(base + TIMELINES[kind], params={"limit": 20}, headers=headers)
             elif kind == "post":
-                request = session.post(base + "/api/v1/statuses", headers=headers,
-                                       json={"status": f"client {index} says {n} #tag7", "visibility": "public"})
+                request = session.post(
+                    base + "/api/v1/statuses",
+                    headers=headers,
+                    json={"status": f"client {index} says {n} #tag7", "visibility": "public"},
+                )
             elif kind == "favourite":
-                request = session.post(base + f"/api/v1/statuses/{rng.choice(recent)}/favourite", headers=headers)
+                request = session.post(
+                    base + f"/api/v1/statuses/{rng.choice(recent)}/favourite", headers=headers
+                )
             else:
                 request = session.get(base + "/api/v1/notifications", params={"limit": 20}, headers=headers)
             async with request as response:
@@ -136,17 +168,26 @@ async def run(quick: bool) -> list[Result]:
         port = free_port()
         config_path, tokens = await prepare(Path(tmp), port, posts)
         taskset = shutil.which("taskset") if (os.cpu_count() or 1) >= 2 else None
-        command = ([taskset, "-c", "0"] if taskset else []) + [sys.executable, "-m", "node", "--config",
-                                                                str(config_path), "serve"]
-        process = await asyncio.create_subprocess_exec(*command, cwd=REPO, stdout=asyncio.subprocess.DEVNULL,
-                                                       stderr=asyncio.subprocess.DEVNULL)
+        command = ([taskset, "-c", "0"] if taskset else []) + [
+            sys.executable,
+            "-m",
+            "node",
+            "--config",
+            str(config_path),
+            "serve",
+        ]
+        process = await asyncio.create_subprocess_exec(
+            *command, cwd=REPO, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+        )
         restore = pin({1}) if taskset else None
         base = f"http://127.0.0.1:{port}"
         try:
             async with aiohttp.ClientSession() as session:
                 for _ in range(600):  # bounded: 30 s at most
                     try:
-                        async with session.get(base + "/api/v1/timelines/public", params={"limit": 40}) as response:
+                        async with session.get(
+                            base + "/api/v1/timelines/public", params={"limit": 40}
+                        ) as response:
                             recent = [s["id"] for s in await response.json()]
                             break
                     except aiohttp.ClientError:
@@ -172,30 +213,74 @@ async def run(quick: bool) -> list[Result]:
     reads = [ms for kind in TIMELINES for ms in mixed.get(kind, [])]
     writes = mixed.get("post", [])
     posted = posting.get("post", [])
-    note = (f"{CLIENTS} clients, {posts:,} posts, {mixed_seconds:.0f} s mixed + {posting_seconds:.0f} s posting, "
-            f"node {'pinned to cpu 0' if taskset else 'not pinned'}, load {load_before:.1f} -> {load_after:.1f}")
+    note = (
+        f"{CLIENTS} clients, {posts:,} posts, {mixed_seconds:.0f} s mixed + {posting_seconds:.0f} s posting, "
+        f"node {'pinned to cpu 0' if taskset else 'not pinned'}, load {load_before:.1f} -> {load_after:.1f}"
+    )
     total = sum(len(v) for v in mixed.values())
     return [
-        Result("concurrency", "timeline requests per second", len(reads) / mixed_seconds, "req/s", "> 400", note=note),
+        Result(
+            "concurrency",
+            "timeline requests per second",
+            len(reads) / mixed_seconds,
+            "req/s",
+            "> 400",
+            note=note,
+        ),
         Result("concurrency", "timeline p50", percentile(reads, 50), "ms"),
         Result("concurrency", "timeline p95", percentile(reads, 95), "ms"),
         Result("concurrency", "timeline p99", percentile(reads, 99), "ms", "< 150"),
-        Result("concurrency", "all requests per second (mixed)", total / mixed_seconds, "req/s",
-               note=", ".join(f"{k} {len(v)}" for k, v in mixed.items())),
-        Result("concurrency", "node CPU per request (mixed)", mixed_cpu * 1000 / max(1, total), "ms",
-               note=f"{total / max(mixed_cpu, 1e-9):.0f} requests per node CPU-second"),
+        Result(
+            "concurrency",
+            "all requests per second (mixed)",
+            total / mixed_seconds,
+            "req/s",
+            note=", ".join(f"{k} {len(v)}" for k, v in mixed.items()),
+        ),
+        Result(
+            "concurrency",
+            "node CPU per request (mixed)",
+            mixed_cpu * 1000 / max(1, total),
+            "ms",
+            note=f"{total / max(mixed_cpu, 1e-9):.0f} requests per node CPU-second",
+        ),
         Result("concurrency", "post p50 (mixed)", percentile(writes, 50), "ms"),
         Result("concurrency", "post p99 (mixed)", percentile(writes, 99), "ms"),
         Result("concurrency", "favourite p99 (mixed)", percentile(mixed.get("favourite", []), 99), "ms"),
-        Result("concurrency", "notifications p99 (mixed)", percentile(mixed.get("notifications", []), 99), "ms"),
-        Result("concurrency", "statuses created per second (posting only)", len(posted) / posting_seconds,
-               "posts/s", "> 200", note=f"{FOLLOWERS} local followers each"),
+        Result(
+            "concurrency", "notifications p99 (mixed)", percentile(mixed.get("notifications", []), 99), "ms"
+        ),
+        Result(
+            "concurrency",
+            "statuses created per second (posting only)",
+            len(posted) / posting_seconds,
+            "posts/s",
+            "> 200",
+            note=f"{FOLLOWERS} local followers each",
+        ),
         Result("concurrency", "post p99 (posting only)", percentile(posted, 99), "ms"),
-        Result("concurrency", "node CPU per post (posting only)", posting_cpu * 1000 / max(1, len(posted)), "ms",
-               note=f"{len(posted) / max(posting_cpu, 1e-9):.0f} posts per node CPU-second"),
-        Result("concurrency", "idle memory, all node processes (PSS)", idle_pss, "MB", "< 120",
-               note=f"RSS summed {idle_rss:.0f} MB (counts the writer's copy-on-write pages twice), "
-                    f"{posts:,} posts loaded"),
-        Result("concurrency", "memory after the run, all node processes (PSS)", busy_pss, "MB", "< 250",
-               note=f"RSS summed {busy_rss:.0f} MB"),
+        Result(
+            "concurrency",
+            "node CPU per post (posting only)",
+            posting_cpu * 1000 / max(1, len(posted)),
+            "ms",
+            note=f"{len(posted) / max(posting_cpu, 1e-9):.0f} posts per node CPU-second",
+        ),
+        Result(
+            "concurrency",
+            "idle memory, all node processes (PSS)",
+            idle_pss,
+            "MB",
+            "< 120",
+            note=f"RSS summed {idle_rss:.0f} MB (counts the writer's copy-on-write pages twice), "
+            f"{posts:,} posts loaded",
+        ),
+        Result(
+            "concurrency",
+            "memory after the run, all node processes (PSS)",
+            busy_pss,
+            "MB",
+            "< 250",
+            note=f"RSS summed {busy_rss:.0f} MB",
+        ),
     ]
