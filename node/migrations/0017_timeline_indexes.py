@@ -7,7 +7,7 @@ from node.models.base import SetIndex
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0014_account_preferences')]
+    dependencies = [('models', '0016_tombstones')]
 
     initial = False
 
