@@ -7,7 +7,7 @@ from node.models.base import SetIndex
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0016_tombstones')]
+    dependencies = [('models', '0019_notification_groups')]
 
     initial = False
 
