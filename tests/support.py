@@ -32,8 +32,9 @@ def write_config(folder: Path, **sections: dict[str, Any]) -> Config:
 
 async def create_user(node: Node, name: str, *, admin: bool = False, password: str = "correct horse battery",
                       scopes: str = "read write follow push") -> tuple[Any, str]:
-    """A local user and a bearer token for it (no OAuth dance: tests of the dance live in test_oauth)."""
-    with node.db:
+    """A local user and a bearer token for it (no OAuth dance: tests of the dance live in test_oauth).
+    Safe to run concurrently (node.bound keeps each caller's own context token)."""
+    with node.bound():
         user = await accounts.create_local_account(node, name, f"{name}@example.com", password, admin=admin)
         token = await auth.issue_token(user, None, scopes)
     return user, token

@@ -249,6 +249,7 @@ async def test_hook_may_post(serve, aiohttp_client, make_config, caplog):
     assert response.status == 403 and await response.json() == {"error": "No pings, please"}
 
 
+@pytest.mark.logs_errors  # the crashing veto is logged with its traceback, by design
 async def test_hook_may_post_refuses_when_the_veto_itself_fails(serve, caplog):
     client = await serve("hooked", hooked={"crash_veto": True})
     _, token = await create_user(client.app[NODE], "ann")
