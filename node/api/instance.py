@@ -89,11 +89,3 @@ async def instance_v1(request: web.Request) -> web.Response:
         "rules": [],
         "api_versions": instance.API_VERSIONS,
     })
-
-
-async def _no_custom_emojis(_request: web.Request) -> web.Response:
-    """Custom emoji of this node (none yet)."""
-    return web.json_response([])
-
-
-routes.get("/api/v1/custom_emojis")(_no_custom_emojis)
