@@ -8,9 +8,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from . import cavage, rfc9421
+from . import cavage, ld, rfc9421
 from .digest import DigestMismatch, verify_content_digest_header, verify_digest_header
 from .keys import PublicKey, SharedSecret, UnusableKeyError, VerifyKey, load_public_key
 from .message import HttpMessage
@@ -98,6 +98,16 @@ class SignatureVerifier:
         if header is None:
             raise SignatureError("request is not signed")
         return await self._verify_cavage(message, header)
+
+    async def verify_document(self, doc: dict[str, Any]) -> PublicKeyInfo:
+        """Authenticate a document by its Linked Data Signature (an activity relayed by someone other
+        than its author); returns the signing key's info, whose `owner` the caller must check."""
+        try:
+            data = ld.signed_input(doc)
+        except ld.LDSignatureError as exc:
+            raise SignatureError(str(exc)) from None
+        creator = doc["signature"]["creator"]
+        return await self._check_with_key(creator, lambda info: ld.verify(doc, info.loaded(), data))
 
     # -- shared steps ---------------------------------------------------------------------------
 

@@ -83,7 +83,7 @@ async def enqueue(node: Node, signer: Account | None, doc: dict[str, Any], inbox
     return len(targets)
 
 
-async def _signing_keys(node: Node, actor_ids: set[int]) -> dict[int, SigningKey]:
+async def signing_keys(node: Node, actor_ids: set[int]) -> dict[int, SigningKey]:
     fed = state.of(node)
     missing = [i for i in actor_ids if i and i not in fed.signing_keys]
     if missing:
@@ -123,7 +123,7 @@ async def run_once(node: Node, now: datetime | None = None) -> int:
             probing.add(row.host)
         chosen.append(row)
     activities = {a.id: a for a in await OutboxActivity.filter(id__in=list({r.activity_id for r in chosen}))}
-    keys = await _signing_keys(node, {a.actor_id for a in activities.values()})
+    keys = await signing_keys(node, {a.actor_id for a in activities.values()})
     bodies = {i: a.body.encode() for i, a in activities.items()}
     fed = state.of(node)
     limits: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(node.config.federation.delivery_concurrency))

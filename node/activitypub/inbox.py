@@ -19,7 +19,7 @@ from federation.signatures import SignatureError
 
 from ..errors import DomainError
 from ..models import InboxActivity
-from . import delivery, handlers, moderation, state
+from . import delivery, forwarding, handlers, moderation, state
 from .actors import host_of
 
 if TYPE_CHECKING:
@@ -105,7 +105,8 @@ async def receive(node: Node, request: web.Request) -> None:
     assert fed.verifier is not None
     try:
         verified = await fed.verifier.verify_request(request, body, scheme=node.config.node.scheme)
-        verified.require_actor(activity.actor)
+        if verified.owner != activity.actor:
+            await _check_relayed(node, doc, activity.actor, verified.owner)
     except SignatureError as exc:
         raise Rejected(exc.status, exc.reason) from None
     if host not in fed.healthy_peers or (verified.scheme == "rfc9421" and host not in fed.rfc9421_peers):
@@ -116,6 +117,21 @@ async def receive(node: Node, request: web.Request) -> None:
     row = InboxActivity(activity_uri=(activity.id or None) and activity.id[:1024], actor_uri=activity.actor[:1024],
                         type=activity.type[:64], payload=doc)
     await fed.inbox_writer.store(row)
+
+
+async def _check_relayed(node: Node, doc: dict[str, Any], actor: str, sender: str) -> None:
+    """An activity delivered by someone other than its actor (inbox forwarding, ActivityPub 7.1.2) is
+    accepted only when it carries its actor's own Linked Data Signature: the sender's HTTP signature
+    proves who relayed it, not who wrote it."""
+    if await moderation.is_suspended(host_of(sender)):
+        raise SignatureError(f"{host_of(sender)} is blocked by this server", status=403)
+    try:
+        author = await state.of(node).verifier.verify_document(doc)  # type: ignore[union-attr]
+    except SignatureError as exc:
+        raise SignatureError(f"activity by {actor} was relayed by {sender} without a valid signature of its "
+                             f"own ({exc.reason})") from None
+    if author.owner != actor:
+        raise SignatureError(f"the activity's signature is by {author.owner}, not by its actor {actor}")
 
 
 # ---- processing ----------------------------------------------------------------------------------------------
@@ -129,7 +145,10 @@ async def apply(node: Node, payload: dict[str, Any]) -> Any:
 
 async def _apply_row(node: Node, row: InboxActivity, done: list[int]) -> None:
     try:
+        forward = await forwarding.plan(node, row.payload)
         await apply(node, row.payload)
+        if forward is not None:
+            await forwarding.send(node, row.payload, forward)
     except (FetchError, OSError) as exc:
         attempts = row.attempts + 1
         await InboxActivity.filter(id=row.id).update(

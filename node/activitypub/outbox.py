@@ -22,7 +22,7 @@ from ..models import (
     Status,
     snowflake,
 )
-from . import delivery, serialize, state
+from . import delivery, forwarding, serialize, state
 from .actors import person_document
 
 if TYPE_CHECKING:
@@ -60,13 +60,15 @@ async def send_create(node: Node, status: Status) -> None:
     inboxes = await status_inboxes(status)
     if inboxes:  # most posts on a small node have no remote audience: build nothing for them
         author = await Account.get(id=status.account_id)
-        await delivery.enqueue(node, author, await serialize.create_activity(node, status), inboxes)
+        doc = await forwarding.sign_reply(node, author, status, await serialize.create_activity(node, status))
+        await delivery.enqueue(node, author, doc, inboxes)
 
 
 async def send_update(node: Node, status: Status) -> None:
     author = await Account.get(id=status.account_id)
     doc = await serialize.update_activity(node, status)
     doc["id"] = f"{status.uri}#updates/{snowflake()}"
+    doc = await forwarding.sign_reply(node, author, status, doc)
     await delivery.enqueue(node, author, doc, await status_inboxes(status))
 
 
@@ -75,7 +77,8 @@ async def send_delete(node: Node, status: Status, author: Account) -> None:
     earlier = await Delivery.filter(activity__uri=f"{status.uri}/activity").values_list("inbox_url", flat=True)
     inboxes = [*earlier, *(await follower_inboxes(author.id) if status.visibility != "direct" else [])]
     to, cc = serialize.addressing(author, status.visibility, [])
-    await delivery.enqueue(node, author, serialize.delete_activity(status, author, to, cc), inboxes)
+    doc = await forwarding.sign_reply(node, author, status, serialize.delete_activity(status, author, to, cc))
+    await delivery.enqueue(node, author, doc, inboxes)
 
 
 async def send_poll_update(node: Node, poll: Poll) -> None:
