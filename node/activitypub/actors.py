@@ -65,7 +65,8 @@ async def person_document(node: Node, account: Account) -> dict[str, Any]:
         discoverable=account.discoverable, indexable=account.discoverable,
         icon=image_object(icon) if icon else None, image=image_object(header) if header else None,
         fields=fields, published=account.created_at.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        actor_type="Service" if account.bot else "Person")
+        actor_type="Service" if account.bot else "Person", also_known_as=account.also_known_as or (),
+        moved_to=account.moved_to_uri or None)
     return await node.plugins.extend_actor(account, doc)
 
 
@@ -97,6 +98,8 @@ def _account_values(actor: ParsedActor) -> dict[str, Any]:
         "followers_url": (actor.followers or "")[:1024],
         "featured_url": (actor.featured or "")[:1024],
         "public_key_pem": actor.main_key.pem if actor.main_key else "",
+        "also_known_as": [uri[:1024] for uri in actor.also_known_as[:16]],
+        "moved_to_uri": actor.moved_to[:1024] if actor.moved_to else None,
     }
 
 

@@ -26,7 +26,7 @@ from federation.inbox import ActivityRegistry
 
 from ..errors import BadRequest, Forbidden, NotFound
 from ..models import Account, Block, Favourite, Follow, FollowRequest, Poll, PollVote, Report, Status
-from ..services import relationships
+from ..services import moves, relationships
 from ..services import statuses as status_service
 from . import featured, ingest, moderation, outbox, state, tombstones
 from .actors import fetch_actor, host_of, upsert_actor
@@ -366,15 +366,10 @@ async def on_move(activity: ParsedActivity, node: Node) -> None:
     if origin.uri not in target_doc.also_known_as:
         raise Forbidden("the target does not list the moved account in alsoKnownAs")
     target = await upsert_actor(node, target_doc)
-    followers = await Account.filter(following_rel__target_account_id=origin.id, domain="")
+    await moves.remote_moved(origin, target)
     token = state.INBOUND.set(False)  # these follows are our users' own: they federate as usual
     try:
-        for follower in followers:
-            await relationships.unfollow(node, follower, origin)
-            try:
-                await relationships.follow(node, follower, target)
-            except Forbidden:
-                continue
+        await moves.move_followers(node, origin, target)
     finally:
         state.INBOUND.reset(token)
 

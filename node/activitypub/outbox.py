@@ -116,6 +116,15 @@ async def send_profile_update(node: Node, account: Account) -> None:
     await delivery.enqueue(node, account, doc, await follower_inboxes(account.id))
 
 
+async def send_move(node: Node, account: Account, target: Account) -> None:
+    """The actor with its new `movedTo`, then the Move itself, to every follower's server; each checks
+    the target's alsoKnownAs before moving anyone."""
+    await send_profile_update(node, account)
+    doc = serialize.activity("Move", f"{account.uri}#moves/{snowflake()}", account.uri or "", account.uri or "",
+                             target=target.uri, to=[serialize.followers_of(account)])
+    await delivery.enqueue(node, account, doc, await follower_inboxes(account.id))
+
+
 def subscribe(node: Node) -> None:  # noqa: C901 - one small subscriber per event, read top to bottom
     bus = node.bus
 
@@ -278,6 +287,11 @@ def subscribe(node: Node) -> None:  # noqa: C901 - one small subscriber per even
     async def on_profile(account: Account) -> None:
         if outbound() and account.local:
             await send_profile_update(node, account)
+
+    @durable("account.moved")
+    async def on_moved(account: Account, target: Account) -> None:
+        if outbound() and account.local:
+            await send_move(node, account, target)
 
 
 async def send_flag(node: Node, report: Any, target: Account) -> None:

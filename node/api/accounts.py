@@ -9,7 +9,7 @@ from ..errors import Forbidden, Unauthorized, ValidationFailed
 from ..services import account_extras, profiles, registrations
 from ..services import accounts as account_service
 from .auth import current_grant, optional_account, require_user
-from .entities.accounts import account_entity, credential_account_entity
+from .entities.accounts import account_entity, credential_account_entity, profile_entity
 from .keys import NODE
 from .params import Params, read_params
 
@@ -91,7 +91,7 @@ async def lookup(request: web.Request) -> web.Response:
     await optional_account(request)  # a bad token is still a 401
     params = await read_params(request)
     account = await account_service.lookup_acct(request.app[NODE], params.str("acct", required=True) or "")
-    return web.json_response(account_entity(request.app[NODE], account))
+    return web.json_response(await profile_entity(request.app[NODE], account))
 
 
 @routes.get("/api/v1/accounts/search")
@@ -130,4 +130,4 @@ async def show(request: web.Request) -> web.Response:
     """One Account by id."""
     await optional_account(request)
     account = await account_service.get_account(request.match_info["id"])
-    return web.json_response(account_entity(request.app[NODE], account))
+    return web.json_response(await profile_entity(request.app[NODE], account))

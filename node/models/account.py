@@ -37,6 +37,11 @@ class Account(Entity):
     statuses_count = fields.IntField(default=0)
     last_status_at = fields.DatetimeField(null=True)
     suspended_at = fields.DatetimeField(null=True)
+    # Account migration: the actors this account says it also is (a move's target must list its origin
+    # here), and the account it moved to with when.
+    also_known_as = fields.JSONField(null=True)  # nullable: SQLite cannot add a NOT NULL JSON column to rows
+    moved_to_uri = fields.CharField(max_length=1024, null=True)  # an actor id; NULL = not moved
+    moved_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "accounts"

@@ -73,8 +73,19 @@ def account_entity(node: Node, account: Account, *, source: bool = False) -> dic
     return entity
 
 
+async def profile_entity(node: Node, account: Account, *, source: bool = False) -> dict[str, Any]:
+    """The Account as a profile shows it: with `moved` (the Account it moved to) when it moved. Lists of
+    accounts leave `moved` out; apps read it from the profile, where they show the banner."""
+    entity = account_entity(node, account, source=source)
+    if account.moved_to_uri:
+        target = await Account.filter(uri=account.moved_to_uri).first()
+        if target is not None:
+            entity["moved"] = account_entity(node, target)
+    return entity
+
+
 async def credential_account_entity(node: Node, account: Account) -> dict[str, Any]:
-    entity = account_entity(node, account, source=True)
+    entity = await profile_entity(node, account, source=True)
     entity["source"]["follow_requests_count"] = await FollowRequest.filter(target_account_id=account.id).count()
     user = await account.user  # type: ignore[attr-defined]
     entity["source"]["privacy"] = user.default_visibility
