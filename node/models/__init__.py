@@ -18,6 +18,7 @@ from .notification_channel import ChannelCursor, ChannelJob, NotificationSetting
 from .oauth import OAuthApp, OAuthCode, OAuthToken, WebSession
 from .place import Place, StatusPlace
 from .poll import Poll, PollVote
+from .preview_card import PreviewCard, StatusCard
 from .relationship import Block, Follow, FollowRequest, Mute
 from .scheduled import ScheduledStatus
 from .search import IndexJournal, SearchHistory
@@ -34,4 +35,5 @@ __all__ = [
     "NotificationPermission", "NotificationPolicy", "NotificationRequest",
     "ChannelCursor", "ChannelJob", "NotificationSettings", "PushSubscription",
     "StatusPin", "Tombstone",
+    "PreviewCard", "StatusCard",
 ]
