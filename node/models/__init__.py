@@ -2,6 +2,7 @@
 
 from .account import Account, User
 from .account_extras import AccountDomainBlock, AccountNote, AccountPin, SuggestionDismissal
+from .admin_blocks import CanonicalEmailBlock, IpBlock
 from .base import Entity, snowflake, snowflake_floor
 from .conversation import Conversation
 from .effect import PendingEffect
@@ -35,5 +36,5 @@ __all__ = [
     "NotificationPermission", "NotificationPolicy", "NotificationRequest",
     "ChannelCursor", "ChannelJob", "NotificationSettings", "PushSubscription",
     "StatusPin", "Tombstone",
-    "PreviewCard", "StatusCard",
+    "PreviewCard", "StatusCard", "CanonicalEmailBlock", "IpBlock",
 ]

@@ -39,7 +39,7 @@ async def _shares_since(since: datetime, card_ids: list[int] | None = None) -> l
 
 def _trendable(query):  # type: ignore[no-untyped-def]
     return query.filter(visibility="public", reblog_of_id=None, account__discoverable=True,
-                        account__suspended_at=None)
+                        account__suspended_at=None, account__silenced_at=None)
 
 
 async def _silenced_out(found: list[Status]) -> list[Status]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ... import db
+from ...errors import NotFound
 from ...models import (
     Account,
     Bookmark,
@@ -222,6 +223,10 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
     accounts = {s.account_id: s.__dict__["_account"] for s in everything.values() if "_account" in s.__dict__}
     if wanted := {s.account_id for s in everything.values()} - set(accounts):
         accounts.update({a.id: a for a in await Account.filter(id__in=wanted)})
+    # a suspended author's statuses are not shown anywhere (nor reblogs of them)
+    accounts = {i: a for i, a in accounts.items() if a.suspended_at is None}
+    statuses = [s for s in statuses if s.account_id in accounts and (
+        s.reblog_of_id is None or getattr(everything.get(s.reblog_of_id), "account_id", None) in accounts)]
     parts = await _parts(ids, viewer.id if viewer is not None else None, flags=not fresh)
     polls = {status_id: poll_entity(poll, viewer, everything[status_id].account_id, parts.votes.get(poll.id, ()))
              for status_id, poll in parts.polls.items()}
@@ -250,7 +255,8 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
             "created_at": iso(status.created_at),
             "in_reply_to_id": str(status.in_reply_to_id) if status.in_reply_to_id else None,
             "in_reply_to_account_id": str(status.in_reply_to_account_id) if status.in_reply_to_account_id else None,
-            "sensitive": status.sensitive,
+            "sensitive": status.sensitive or (accounts[status.account_id].sensitized_at is not None
+                                               and status.id in media),
             "spoiler_text": status.spoiler_text,
             "visibility": status.visibility,
             "language": status.language,
@@ -282,12 +288,15 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
             entity["text"] = status.text
         return entity
 
-    return [render(s) for s in statuses if s.account_id in accounts]
+    return [render(s) for s in statuses]
 
 
 async def status_entity(node: Node, status: Status, viewer: Account | None, *, source: bool = False,
                         fresh: bool = False) -> dict[str, Any]:
-    return (await status_entities(node, [status], viewer, source=source, fresh=fresh))[0]
+    rendered = await status_entities(node, [status], viewer, source=source, fresh=fresh)
+    if not rendered:
+        raise NotFound()  # its author is suspended
+    return rendered[0]
 
 
 async def status_edit_entities(node: Node, status: Status, edits: Sequence[StatusEdit]) -> list[dict[str, Any]]:
