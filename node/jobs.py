@@ -21,11 +21,12 @@ def periodic_jobs() -> list[tuple[str, Job, int]]:
     from . import db, effects
     from .activitypub import takes
     from .notify import dispatcher, mail, webpush
-    from .services import polls, relationships, retention, scheduled_statuses
+    from .services import polls, preview_cards, relationships, retention, scheduled_statuses
 
     return [("carry out pending effects", effects.run_due, 60),
             ("close expired polls", polls.close_expired, 30),
             ("publish scheduled statuses", scheduled_statuses.publish_due, 10),
+            ("fetch preview cards", preview_cards.run_once, 5),
             ("lift expired mutes", lambda _node: relationships.expire_mutes(), 60),
             ("re-check pending trend claims", takes.recheck_pending, 60),
             ("dispatch notifications to push and mail", dispatcher.run_once, 2),

@@ -19,6 +19,7 @@ from .services import (
     feeds,
     lists,
     notifications,
+    preview_cards,
     take_search,
     take_templates,
     take_trends,
@@ -28,7 +29,7 @@ from .streaming import personal as personal_streams
 
 
 def _register_subscribers(node: Node) -> None:
-    for module in (conversations, feeds, lists, notifications, takes, take_trends, take_templates):
+    for module in (conversations, feeds, lists, notifications, preview_cards, takes, take_trends, take_templates):
         module.subscribe(node)
     personal_streams.subscribe(node)  # after the features it streams (conversation rows exist by then)
 

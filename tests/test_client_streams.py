@@ -48,3 +48,42 @@ async def test_list_conversation_and_filters_events(node_client, node_of):
     assert code == 200
     assert await home.event() == (["user"], "filters_changed", None)
     await home.close()
+
+
+async def test_home_stream_applies_exclusive_lists_and_filters_as_the_home_timeline(node_client, node_of):
+    node = node_of(node_client)
+    ana_id, ana = await user(node, "ana")
+    ben_id, ben = await user(node, "ben")
+    dee_id, dee = await user(node, "dee")
+    await follow(node_client, ana, ben_id)
+    await follow(node_client, ana, dee_id)
+    _, quiet = await call(node_client, "POST", "/api/v1/lists", ana, json={"title": "Quiet", "exclusive": True})
+    await call(node_client, "POST", f"/api/v1/lists/{quiet['id']}/accounts", ana, json={"account_ids": [dee_id]})
+    for title, action, word in (("No cats", "hide", "cat"), ("Spoilers", "warn", "dragon")):
+        code, _ = await call(node_client, "POST", "/api/v2/filters", ana, json={
+            "title": title, "context": ["home"], "filter_action": action,
+            "keywords_attributes": [{"keyword": word, "whole_word": True}]})
+        assert code == 200
+
+    home = await Socket.open(node_client, ana, "user")
+    ben_home = await Socket.open(node_client, ben, "user")
+    await post(node_client, dee, "dee on an exclusive list")
+    await post(node_client, ben, "my cat sleeps")
+    dragon = await post(node_client, ben, "a dragon appears")
+    plain = await post(node_client, ben, "just words")
+    stream, event, payload = await home.event()
+    assert (stream, event, payload["id"]) == (["user"], "update", dragon["id"])
+    assert [f["filter"]["title"] for f in payload["filtered"]] == ["Spoilers"]
+    assert payload["filtered"][0]["keyword_matches"] == ["dragon"]
+    _, _, payload = await home.event()
+    assert payload["id"] == plain["id"] and payload["filtered"] == []
+    # ben has no filters: he gets his own posts as they are
+    seen = [(await ben_home.event())[2]["id"] for _ in range(3)]
+    assert seen[1:] == [dragon["id"], plain["id"]]
+    await home.close()
+    await ben_home.close()
+
+    # the same rule as the home timeline, which shows exactly what the stream sent
+    _, timeline = await call(node_client, "GET", "/api/v1/timelines/home", ana)
+    assert [s["id"] for s in timeline] == [plain["id"], dragon["id"]]
+    assert timeline[1]["filtered"][0]["filter"]["title"] == "Spoilers"

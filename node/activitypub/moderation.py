@@ -19,6 +19,7 @@ REPORT_CATEGORIES = ("spam", "legal", "violation", "other")
 @dataclass
 class _Cache:
     blocks: dict[str, str] | None = None  # domain -> severity; None = not loaded
+    silenced: set[int] | None = None  # accounts an admin silenced; None = not loaded
 
 
 # One process-wide cache per database would be wrong with several nodes in one process; key it by
@@ -62,6 +63,18 @@ async def is_suspended(host: str) -> bool:
 async def ensure_not_suspended(host: str) -> None:
     if await is_suspended(host):
         raise Forbidden(f"{host} is blocked by this server")
+
+
+async def silenced_accounts() -> set[int]:
+    """Accounts an admin silenced (few: read once, forgotten when an admin changes one)."""
+    cache = _cache()
+    if cache.silenced is None:
+        cache.silenced = set(await Account.filter(silenced_at__not_isnull=True).values_list("id", flat=True))
+    return cache.silenced
+
+
+def forget_silenced() -> None:
+    _cache().silenced = None
 
 
 async def silenced_domains() -> list[str]:

@@ -31,7 +31,7 @@ async def register(request: web.Request) -> web.Response:
         password=params.str("password", "", max_length=1000) or "",
         agreement=params.bool("agreement"),
         locale=params.str("locale", "en", max_length=64) or "en",
-        reason=params.str("reason", "", max_length=10_000) or "")
+        reason=params.str("reason", "", max_length=10_000) or "", ip=request.remote)
     try:
         issued = await registrations.register(request.app[NODE], grant.app, signup)
     except registrations.RegistrationInvalid as exc:

@@ -11,7 +11,7 @@ from ..activitypub import moderation
 from ..errors import Forbidden
 from ..models import Account, DomainBlock, Report, Status, User
 from ..runtime import Node
-from .entities.accounts import account_entity
+from .entities.admin import admin_account_entities
 from .entities.common import iso
 from .entities.statuses import status_entities
 from .keys import NODE
@@ -94,20 +94,14 @@ async def delete_domain_block(request: web.Request) -> web.Response:
 # ---- reports ------------------------------------------------------------------------------------------------------
 
 
-def _admin_account(node: Node, account: Account) -> dict[str, Any]:
-    return {"id": str(account.id), "username": account.username, "domain": account.domain or None,
-            "created_at": iso(account.created_at), "email": None, "ip": None, "ips": [], "locale": None,
-            "invite_request": None, "role": None, "confirmed": True, "approved": True, "disabled": False,
-            "silenced": False, "suspended": account.suspended_at is not None, "account": account_entity(node, account)}
-
-
 async def admin_report_entity(node: Node, report: Report, viewer: Account | None) -> dict[str, Any]:
     statuses = await Status.filter(id__in=report.status_ids) if report.status_ids else []
+    reporter, target = await admin_account_entities(node, [report.account, report.target_account])
     return {
         "id": str(report.id), "action_taken": report.action_taken_at is not None,
         "action_taken_at": iso(report.action_taken_at), "category": report.category, "comment": report.comment,
         "forwarded": report.forwarded, "created_at": iso(report.created_at), "updated_at": iso(report.updated_at),
-        "account": _admin_account(node, report.account), "target_account": _admin_account(node, report.target_account),
+        "account": reporter, "target_account": target,
         "assigned_account": None, "action_taken_by_account": None,
         "statuses": await status_entities(node, list(statuses), viewer), "rules": [],
     }

@@ -48,6 +48,8 @@ async def require_user(request: web.Request, scope: str | None = None) -> User:
         raise Forbidden(f"This action is outside the authorized scopes (needs {scope})")
     if not grant.user.approved:  # signed up while registrations = "approval"; an admin has not said yes yet
         raise Forbidden("Your login is currently pending approval")
+    if grant.user.disabled:
+        raise Forbidden("Your login is currently disabled")
     if not grant.user.email_confirmed and request.app[NODE].config.mail.smtp_host:
         raise Forbidden("Your login is missing a confirmed e-mail address")
     return grant.user

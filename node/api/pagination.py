@@ -40,3 +40,20 @@ def paged_response(request: web.Request, body: list[Any], keys: Sequence[int]) -
     if (link := link_header(request, keys)) is not None:
         response.headers["Link"] = link
     return response
+
+
+def offset_response(request: web.Request, body: list[Any], *, offset: int, limit: int,
+                    more: bool | None = None) -> web.Response:
+    """A list paged by offset (trends, as Mastodon's): next while a page comes back full (or `more`: before
+    the viewer's filters took some out), prev after the first."""
+    response = json_response(body)
+    base = request.url.with_query(None)
+    query = {k: v for k, v in request.query.items() if k != "offset"}
+    links = []
+    if (len(body) >= limit) if more is None else more:
+        links.append(f'<{base}?{urlencode({**query, "offset": offset + limit})}>; rel="next"')
+    if offset > 0:
+        links.append(f'<{base}?{urlencode({**query, "offset": max(0, offset - limit)})}>; rel="prev"')
+    if links:
+        response.headers["Link"] = ", ".join(links)
+    return response

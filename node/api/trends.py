@@ -1,4 +1,5 @@
-"""/api/v1/trends/tags (Mastodon's, with our `growth` extension field) and related hashtags."""
+"""/api/v1/trends/tags (Mastodon's, with our `growth` extension field) and related hashtags, trending links
+(preview cards shared by many) and trending statuses."""
 
 from __future__ import annotations
 
@@ -7,9 +8,14 @@ from aiohttp import web
 from ..errors import NotFound
 from ..models import Tag
 from ..search import trends
-from ..services import hashtags
+from ..services import hashtags, status_trends, visibility
+from .auth import optional_account
+from .entities.cards import card_entity
+from .entities.filters import filtered
+from .entities.statuses import status_entities
 from .entities.tags import tag_entities
 from .keys import NODE
+from .pagination import offset_response
 from .params import read_params
 
 routes = web.RouteTableDef()
@@ -48,3 +54,33 @@ async def related_tags(request: web.Request) -> web.Response:
     for entity, (_, shared) in zip(entities, found, strict=True):
         entity["shared"] = shared
     return web.json_response(entities)
+
+
+@routes.get("/api/v1/trends/links")
+async def trending_links(request: web.Request) -> web.Response:
+    """Links shared by the most accounts in public posts over the last day: PreviewCard entities with a
+    7-day `history` (day, accounts, uses), paged by `offset` (limit 10, at most 20)."""
+    node = request.app[NODE]
+    params = await read_params(request)
+    limit = params.int("limit", 10, low=1, high=20) or 10
+    offset = params.int("offset", 0, low=0, high=1000) or 0
+    now = node.clock.now()
+    cards = await status_trends.trending_links(now, limit=limit, offset=offset)
+    histories = await status_trends.link_history([c.id for c in cards], now)
+    body = [{**card_entity(node, c), "history": histories[c.id]} for c in cards]
+    return offset_response(request, body, offset=offset, limit=limit)
+
+
+@routes.get("/api/v1/trends/statuses")
+async def trending_statuses(request: web.Request) -> web.Response:
+    """Public statuses with the most favourites, reblogs and replies lately, decaying with age; the viewer's
+    blocks, mutes and public-context filters apply. Paged by `offset` (limit 20, at most 40)."""
+    node = request.app[NODE]
+    viewer = await optional_account(request)
+    params = await read_params(request)
+    limit = params.int("limit", 20, low=1, high=40) or 20
+    offset = params.int("offset", 0, low=0, high=1000) or 0
+    found = await status_trends.trending_statuses(node.clock.now(), limit=limit, offset=offset)
+    shown = await visibility.visible(viewer, found, hide_muted=True)
+    body = await filtered(node, viewer, "public", await status_entities(node, shown, viewer))
+    return offset_response(request, body, offset=offset, limit=limit, more=len(found) >= limit)

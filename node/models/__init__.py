@@ -2,6 +2,7 @@
 
 from .account import Account, User
 from .account_extras import AccountDomainBlock, AccountNote, AccountPin, SuggestionDismissal
+from .admin_blocks import CanonicalEmailBlock, IpBlock
 from .base import Entity, snowflake, snowflake_floor
 from .conversation import Conversation
 from .effect import PendingEffect
@@ -18,6 +19,7 @@ from .notification_channel import ChannelCursor, ChannelJob, NotificationSetting
 from .oauth import OAuthApp, OAuthCode, OAuthToken, WebSession
 from .place import Place, StatusPlace
 from .poll import Poll, PollVote
+from .preview_card import PreviewCard, StatusCard
 from .relationship import Block, Follow, FollowRequest, Mute
 from .scheduled import ScheduledStatus
 from .search import IndexJournal, SearchHistory
@@ -34,4 +36,5 @@ __all__ = [
     "NotificationPermission", "NotificationPolicy", "NotificationRequest",
     "ChannelCursor", "ChannelJob", "NotificationSettings", "PushSubscription",
     "StatusPin", "Tombstone",
+    "PreviewCard", "StatusCard", "CanonicalEmailBlock", "IpBlock",
 ]

@@ -37,6 +37,8 @@ class Account(Entity):
     statuses_count = fields.IntField(default=0)
     last_status_at = fields.DatetimeField(null=True)
     suspended_at = fields.DatetimeField(null=True)
+    silenced_at = fields.DatetimeField(null=True)  # an admin limited it: out of public timelines and trends
+    sensitized_at = fields.DatetimeField(null=True)  # an admin marked its media sensitive
     # Account migration: the actors this account says it also is (a move's target must list its origin
     # here), and the account it moved to with when.
     also_known_as = fields.JSONField(null=True)  # nullable: SQLite cannot add a NOT NULL JSON column to rows
@@ -68,6 +70,9 @@ class User(Entity):
     default_sensitive = fields.BooleanField(default=False)
     expand_media = fields.CharField(max_length=16, default="default")  # default | show_all | hide_all
     expand_spoilers = fields.BooleanField(default=False)
+    disabled = fields.BooleanField(default=False)  # an admin froze the sign-in; the account stays visible
+    sign_up_reason = fields.CharField(max_length=1000, default="")  # why they want to join (approval mode)
+    sign_up_ip = fields.CharField(max_length=45, default="")
     email_confirmed = fields.BooleanField(default=True)  # false from a sign-up with mail on until its link is followed
     created_at = fields.DatetimeField(auto_now_add=True)
 

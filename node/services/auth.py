@@ -55,6 +55,8 @@ async def authenticate_password(node: Node, login: str, password: str) -> User:
         raise Unauthorized("This account is suspended")
     if not user.approved:
         raise Unauthorized("This account is waiting for an administrator's approval")
+    if user.disabled:
+        raise Unauthorized("Your login is currently disabled")
     if not user.email_confirmed and node.config.mail.smtp_host:
         raise Unauthorized("Confirm your email address first: follow the link we mailed you")
     return user
@@ -149,7 +151,8 @@ async def start_session(user: User) -> tuple[str, WebSession]:
 
 async def session_for_cookie(secret: str) -> WebSession | None:
     session = await WebSession.filter(session_hash=digest(secret)).select_related("user", "user__account").first()
-    if session is None or session.expires_at < datetime.now(UTC) or session.user.account.suspended_at:
+    if session is None or session.expires_at < datetime.now(UTC) or session.user.account.suspended_at or (
+            session.user.disabled):
         return None
     return session
 

@@ -369,24 +369,22 @@ async def matcher(node: Node, viewer: Account | None, context: str) -> Matcher |
     """The viewer's unexpired filters for `context`, compiled; None when there are none (the usual case)."""
     if viewer is None:
         return None
+    return (await matchers(node, [viewer.id], context)).get(viewer.id)
+
+
+async def matchers(node: Node, viewer_ids: list[int], context: str) -> dict[int, Matcher]:
+    """`matcher` for many viewers in one read (the streaming fan-out): only those with active filters."""
+    if not viewer_ids:
+        return {}
     now = node.clock.now()
-    rows = [
-        f
-        for f in await owned(viewer)
-        if context in f.context and (f.expires_at is None or f.expires_at > now)
-    ]
-    if not rows:
-        return None
-    return Matcher(
-        [
-            _Compiled(
-                f,
-                [(k.keyword, keyword_pattern(k.keyword, k.whole_word)) for k in f.keywords],
-                {s.status_id for s in f.statuses},
-            )
-            for f in rows
-        ]
-    )
+    rows = await Filter.filter(account_id__in=viewer_ids).order_by("id").prefetch_related("keywords", "statuses")
+    found: dict[int, Matcher] = {}
+    for f in rows:
+        if context in f.context and (f.expires_at is None or f.expires_at > now):
+            found.setdefault(f.account_id, Matcher()).filters.append(_Compiled(
+                f, [(k.keyword, keyword_pattern(k.keyword, k.whole_word)) for k in f.keywords],
+                {s.status_id for s in f.statuses}))
+    return found
 
 
 def searchable_text(entity: dict[str, Any]) -> str:

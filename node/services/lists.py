@@ -151,6 +151,15 @@ def exclusive_members(owner_id: int) -> Subquery:
     return Subquery(ListAccount.filter(list_id__in=_lists_of(owner_id, exclusive=True)).values("account_id"))
 
 
+async def excluding_from_home(author_id: int, readers: set[int]) -> set[int]:
+    """The readers who have the author on an exclusive list: exclusive_members seen from the author's side,
+    for the home stream."""
+    if not readers:
+        return set()
+    owners = ListAccount.filter(account_id=author_id, list__exclusive=True, list__account_id__in=list(readers))
+    return set(await owners.values_list("list__account_id", flat=True))
+
+
 def _replies_allowed(found: List, query: QuerySet) -> QuerySet:
     own_thread = Q(in_reply_to_id=None) | Q(in_reply_to_account_id=F("account_id"))
     if found.replies_policy == "none":

@@ -280,7 +280,7 @@ async def exchange_code(app: OAuthApp, code: str | None, redirect_uri: str | Non
         raise OAuthError("invalid_grant")
     if not _pkce_matches(row, code_verifier or ""):
         raise OAuthError("invalid_grant")
-    if row.user.account.suspended_at is not None or not row.user.approved:
+    if row.user.account.suspended_at is not None or not row.user.approved or row.user.disabled:
         raise OAuthError("invalid_grant")
     async with in_transaction():
         # The delete is the claim: of two concurrent exchanges only one removes the row.

@@ -14,7 +14,7 @@ from ..errors import Forbidden, ValidationFailed
 from ..models import Account, OAuthApp, User
 from ..notify import account_mail
 from ..runtime import Node
-from . import accounts, oauth
+from . import account_moderation, accounts, oauth
 
 USERNAME_MAX = 30
 PASSWORD_MAX = 72  # as Mastodon (bcrypt's limit there; kept so clients see the same rule)
@@ -26,6 +26,7 @@ _DESCRIPTIONS = {
     "ERR_RESERVED": "is reserved",
     "ERR_ACCEPTED": "must be accepted",
     "ERR_INCLUSION": "is not included in the list",
+    "ERR_BLOCKED": "is blocked",
 }
 
 
@@ -50,6 +51,7 @@ class SignUp:
     agreement: bool
     locale: str = "en"
     reason: str = ""
+    ip: str | None = None  # where the sign-up came from, for the admins' IP blocks
 
 
 async def _problems(signup: SignUp) -> dict[str, list[tuple[str, str]]]:
@@ -90,17 +92,31 @@ async def _problems(signup: SignUp) -> dict[str, list[tuple[str, str]]]:
     return problems
 
 
+async def admission(node: Node, email: str, ip: str | None) -> bool:
+    """Whether a sign-up may go ahead (403 when registrations are closed or an IP block refuses it, 422 when
+    the address is blocked) and whether it starts approved: only in "open" mode, and not from an address an
+    IP block sends to approval. Every sign-up (API and web) passes here."""
+    mode = node.config.node.registrations
+    verdict = await account_moderation.door(node, email, ip)
+    if mode == "closed" or verdict is False:
+        raise Forbidden("This action is not allowed")
+    if email and await account_moderation.email_blocks_matching(email):
+        raise RegistrationInvalid({"email": [("ERR_BLOCKED", _DESCRIPTIONS["ERR_BLOCKED"])]})
+    return mode == "open" and verdict is True
+
+
 async def register(node: Node, app: OAuthApp | None, signup: SignUp) -> oauth.IssuedToken:
     """Create the account and a token for it with the app's scopes, as Mastodon's AppSignUpService."""
-    mode = node.config.node.registrations
-    if mode == "closed":
+    if node.config.node.registrations == "closed":
         raise Forbidden("This action is not allowed")
     if problems := await _problems(signup):
         raise RegistrationInvalid(problems)
+    approved = await admission(node, signup.email, signup.ip)
     user = await accounts.create_local_account(node, signup.username.strip(), signup.email, signup.password,
-                                               approved=mode == "open")
+                                               approved=approved)
     user.locale = signup.locale.replace("_", "-")[:16]
-    await user.save(update_fields=["locale"])
+    user.sign_up_reason, user.sign_up_ip = signup.reason.strip(), (signup.ip or "")[:45]
+    await user.save(update_fields=["locale", "sign_up_reason", "sign_up_ip"])
     await account_mail.signed_up(node, user)
     scope = app.scopes if app is not None else "read write follow push"
     return await oauth.issue_for(user, app, scope)

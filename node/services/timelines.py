@@ -83,6 +83,8 @@ async def _public_filters(viewer: Account | None, query: QuerySet, hidden: set[i
         query = _with_media(query, '"statuses"."id"' if not via else f'"{query.model._meta.db_table}"."status_id"')
     if hidden:
         query = query.filter(**{f"{via}account_id__not_in": hidden})
+    if silenced_accounts := await moderation.silenced_accounts():  # admins' account actions
+        query = query.filter(**{f"{via}account_id__not_in": silenced_accounts})
     if not local and (silenced := await moderation.silenced_domains()):  # admins' domain blocks
         query = query.filter(**{f"{via}account_id__not_in": Subquery(Account.filter(domain__in=silenced).values("id"))})
     return query

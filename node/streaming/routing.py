@@ -1,7 +1,8 @@
 """Which domain events reach which streams, as Mastodon's fan-out sends them.
 
 - A new status: `update` to the home stream of each listening account whose home feed has it (blocks and
-  mutes of its author or mentioned accounts drop it, as the home timeline does); if it is public and not a
+  mutes of its author or mentioned accounts drop it, and so does the author's being on one of the reader's
+  exclusive lists, as the home timeline does; the reader's home filters apply as they do there); if it is public and not a
   reblog, to the public streams (local or remote, and the media ones when it has media; not replies to
   other people) and to its hashtags' streams, unless an admin silenced its server. A reblog goes to the
   reblogger's followers' home streams only. Local and federated statuses alike.
@@ -20,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..activitypub import moderation
+from ..api.entities.filters import apply as apply_filters
 from ..api.entities.notifications import notification_entities
 from ..api.entities.statuses import status_entities
 from ..models import (
@@ -34,7 +36,7 @@ from ..models import (
     StatusTag,
 )
 from ..runtime import Node
-from ..services import feeds, visibility
+from ..services import feeds, filters, lists, visibility
 from . import encode
 from .hub import Message
 from .streams import (
@@ -85,12 +87,20 @@ async def _about(status: Status) -> tuple[int, ...]:
 async def _payloads(
     node: Node, status: Status, readers: set[int], *, anonymous: bool, fresh: bool
 ) -> dict[int | None, str]:
-    """The status as each reader sees it, encoded (key None: as nobody, for the public streams)."""
+    """The status as each reader sees it, encoded (key None: as nobody, for the public streams), with the
+    reader's home filters applied as the home timeline applies them: a `hide` match leaves the reader out,
+    `warn` and `blur` carry `filtered`."""
     shown = await status_entities(node, [status], None)
     if not shown:
         return {}
     base = shown[0]
     result: dict[int | None, str] = {}
+    matchers = await filters.matchers(node, list(readers), "home")
+
+    def add(reader: int, entity: dict[str, Any]) -> None:
+        if reader not in matchers or apply_filters(matchers[reader], entity):
+            result[reader] = encode(entity)  # type: ignore[assignment]
+
     if anonymous:
         result[None] = encode(base)  # type: ignore[assignment]
     shared = set(readers) - {status.account_id}
@@ -118,21 +128,13 @@ async def _payloads(
                 )
             )
         for reader in shared:
-            result[reader] = encode(
-                {
-                    **base,
-                    "favourited": reader in favourited,
-                    "reblogged": reader in reblogged,
-                    "muted": False,
-                    "bookmarked": reader in bookmarked,
-                    "pinned": False,
-                }
-            )  # type: ignore[assignment]
+            add(reader, {**base, "favourited": reader in favourited, "reblogged": reader in reblogged,
+                         "muted": False, "bookmarked": reader in bookmarked, "pinned": False})
     if alone:
         for account in await Account.filter(id__in=list(alone)):
             entity = await status_entities(node, [status], account, fresh=fresh)
             if entity:
-                result[account.id] = encode(entity[0])  # type: ignore[assignment]
+                add(account.id, entity[0])
     return result
 
 
@@ -174,6 +176,7 @@ async def status_event(
         return
     readers = _online(node, readers) if readers is not None else await _home_readers(node, status)
     readers -= await _hidden(status, readers)
+    readers -= await lists.excluding_from_home(status.account_id, readers)  # read in those lists instead
     broadcast = await _broadcast_channels(node, status)
     if not readers and not broadcast:
         return

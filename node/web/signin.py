@@ -9,7 +9,7 @@ from ..api.keys import NODE
 from ..errors import DomainError, Unauthorized
 from ..notify import account_mail
 from ..notify.dispatcher import mail_enabled
-from ..services import accounts, auth
+from ..services import accounts, auth, registrations
 from .session import check_csrf, current_session, page, redirect, safe_next
 
 routes = web.RouteTableDef()
@@ -81,9 +81,12 @@ async def signup(request: web.Request) -> web.StreamResponse:
         return await page(request, "signup.html", http_status=403, mode=mode, values=values,
                           error="This server is not accepting new accounts.", waiting=False)
     try:
+        approved = await registrations.admission(node, values["email"], request.remote)
         user = await accounts.create_local_account(
             node, values["username"], values["email"], str(form.get("password", "")),
-            approved=mode == "open", display_name=values["display_name"])
+            approved=approved, display_name=values["display_name"])
+        user.sign_up_ip = (request.remote or "")[:45]
+        await user.save(update_fields=["sign_up_ip"])
     except DomainError as exc:
         return await page(request, "signup.html", http_status=exc.status, mode=mode, values=values,
                           error=exc.message, waiting=False)

@@ -43,7 +43,7 @@ def v1_filter_entity(row: FilterKeyword) -> dict[str, Any]:
     }
 
 
-def _apply(matcher: filters.Matcher, entity: dict[str, Any]) -> bool:
+def apply(matcher: filters.Matcher, entity: dict[str, Any]) -> bool:
     """Set `filtered` on a status entity (and its reblogged status); False when a hide filter matches."""
     target = entity.get("reblog") or entity
     hide, results = matcher.match(int(target["id"]), filters.searchable_text(target))
@@ -70,7 +70,7 @@ async def filtered(
     matcher = await filters.matcher(node, viewer, context)
     if matcher is None:
         return entities
-    return [e for e in entities if _apply(matcher, e)]
+    return [e for e in entities if apply(matcher, e)]
 
 
 async def filtered_notifications(
@@ -80,4 +80,4 @@ async def filtered_notifications(
     matcher = await filters.matcher(node, viewer, "notifications")
     if matcher is None:
         return entities
-    return [n for n in entities if not n.get("status") or _apply(matcher, n["status"])]
+    return [n for n in entities if not n.get("status") or apply(matcher, n["status"])]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ... import db
+from ...errors import NotFound
 from ...models import (
     Account,
     Bookmark,
@@ -25,7 +26,9 @@ from ...models import (
     Place,
     Poll,
     PollVote,
+    PreviewCard,
     Status,
+    StatusCard,
     StatusEdit,
     StatusPin,
     StatusTag,
@@ -36,6 +39,7 @@ from ...services import places as place_service
 from ...services import polls as poll_service
 from ...services.visibility import attach_originals
 from .accounts import account_entity
+from .cards import card_entity
 from .common import iso
 from .places import place_entity
 
@@ -108,6 +112,7 @@ class _Parts:
     tags: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     mentions: dict[int, list[tuple[int, str, str, str | None]]] = field(default_factory=lambda: defaultdict(list))
     places: dict[int, Place] = field(default_factory=dict)
+    cards: dict[int, PreviewCard] = field(default_factory=dict)
     favourited: set[int] = field(default_factory=set)
     reblogged: set[int] = field(default_factory=set)
     bookmarked: set[int] = field(default_factory=set)
@@ -129,6 +134,8 @@ async def _parts_with_orm(ids: list[int], viewer_id: int | None, flags: bool) ->
             "status_id", "account_id", "account__username", "account__domain", "account__url"):
         parts.mentions[status_id].append(tuple(mention))  # type: ignore[arg-type]
     parts.places = await place_service.places_of(ids)
+    parts.cards = {row.status_id: row.card for row in await StatusCard.filter(
+        status_id__in=ids, card__state="fetched").select_related("card")}  # type: ignore[misc]
     if flags and viewer_id is not None:
         parts.favourited = set(await Favourite.filter(account_id=viewer_id, status_id__in=ids).values_list(
             "status_id", flat=True))
@@ -151,6 +158,8 @@ _SQL = {
     "mentions": "SELECT m.status_id, m.account_id, a.username, a.domain, a.url FROM mentions m "
                 "LEFT JOIN accounts a ON a.id = m.account_id WHERE m.status_id IN ({marks})",
     "places": "SELECT sp.status_id, sp.place_id FROM status_places sp WHERE sp.status_id IN ({marks})",
+    "cards": "SELECT sc.status_id AS card_of, c.* FROM status_cards sc JOIN preview_cards c ON c.id = sc.card_id "
+             "WHERE c.state = 'fetched' AND sc.status_id IN ({marks})",
     "flags": "SELECT 'f', status_id FROM favourites WHERE account_id = ? AND status_id IN ({marks}) UNION ALL "
              "SELECT 'r', reblog_of_id FROM statuses WHERE account_id = ? AND reblog_of_id IN ({marks}) UNION ALL "
              "SELECT 'b', status_id FROM bookmarks WHERE account_id = ? AND status_id IN ({marks}) UNION ALL "
@@ -182,6 +191,9 @@ def _read_parts(connection: sqlite3.Connection, ids: list[int], viewer_id: int |
         found = {row["id"]: Place._init_from_db(**dict(row)) for row in connection.execute(
             f"SELECT * FROM places WHERE id IN ({','.join('?' * len(links))})", list(links.values()))}
         parts.places = {status_id: found[place_id] for status_id, place_id in links.items() if place_id in found}
+    for row in rows("cards", ids):
+        values = dict(row)
+        parts.cards[values.pop("card_of")] = PreviewCard._init_from_db(**values)
     if flags and viewer_id is not None:
         found_flags = {"f": parts.favourited, "r": parts.reblogged, "b": parts.bookmarked, "p": parts.pinned}
         for kind, status_id in rows("flags", [viewer_id, *ids] * 4):
@@ -211,6 +223,10 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
     accounts = {s.account_id: s.__dict__["_account"] for s in everything.values() if "_account" in s.__dict__}
     if wanted := {s.account_id for s in everything.values()} - set(accounts):
         accounts.update({a.id: a for a in await Account.filter(id__in=wanted)})
+    # a suspended author's statuses are not shown anywhere (nor reblogs of them)
+    accounts = {i: a for i, a in accounts.items() if a.suspended_at is None}
+    statuses = [s for s in statuses if s.account_id in accounts and (
+        s.reblog_of_id is None or getattr(everything.get(s.reblog_of_id), "account_id", None) in accounts)]
     parts = await _parts(ids, viewer.id if viewer is not None else None, flags=not fresh)
     polls = {status_id: poll_entity(poll, viewer, everything[status_id].account_id, parts.votes.get(poll.id, ()))
              for status_id, poll in parts.polls.items()}
@@ -218,7 +234,7 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
                              "acct": f"{username}@{domain}" if domain else username}
                             for account_id, username, domain, url in found]
                 for status_id, found in parts.mentions.items()}
-    media, tags, places = parts.media, parts.tags, parts.places
+    media, tags, places, cards = parts.media, parts.tags, parts.places, parts.cards
     favourited, reblogged, bookmarked = parts.favourited, parts.reblogged, parts.bookmarked
     app_ids = {s.application_id for s in everything.values() if s.application_id is not None}
     apps = {}
@@ -239,7 +255,8 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
             "created_at": iso(status.created_at),
             "in_reply_to_id": str(status.in_reply_to_id) if status.in_reply_to_id else None,
             "in_reply_to_account_id": str(status.in_reply_to_account_id) if status.in_reply_to_account_id else None,
-            "sensitive": status.sensitive,
+            "sensitive": status.sensitive or (accounts[status.account_id].sensitized_at is not None
+                                               and status.id in media),
             "spoiler_text": status.spoiler_text,
             "visibility": status.visibility,
             "language": status.language,
@@ -263,7 +280,7 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
             "mentions": mentions.get(status.id, []),
             "tags": [{"name": name, "url": node.urls.tag(name)} for name in tags.get(status.id, [])],
             "emojis": [],
-            "card": None,
+            "card": card_entity(node, cards[status.id]) if status.id in cards else None,
             "poll": polls.get(status.id),
             "place": place_entity(places[status.id]) if status.id in places else None,  # extension
         })
@@ -271,12 +288,15 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
             entity["text"] = status.text
         return entity
 
-    return [render(s) for s in statuses if s.account_id in accounts]
+    return [render(s) for s in statuses]
 
 
 async def status_entity(node: Node, status: Status, viewer: Account | None, *, source: bool = False,
                         fresh: bool = False) -> dict[str, Any]:
-    return (await status_entities(node, [status], viewer, source=source, fresh=fresh))[0]
+    rendered = await status_entities(node, [status], viewer, source=source, fresh=fresh)
+    if not rendered:
+        raise NotFound()  # its author is suspended
+    return rendered[0]
 
 
 async def status_edit_entities(node: Node, status: Status, edits: Sequence[StatusEdit]) -> list[dict[str, Any]]:
