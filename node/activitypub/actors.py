@@ -66,6 +66,8 @@ async def person_document(node: Node, account: Account) -> dict[str, Any]:
         icon=image_object(icon) if icon else None, image=image_object(header) if header else None,
         fields=fields, published=account.created_at.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         actor_type="Service" if account.bot else "Person")
+    doc["highlights"] = f"{actor}/collections/highlights"  # entativa:highlights, our stories' public collections
+    doc["@context"] = [*doc["@context"], {"highlights": {"@id": "entativa:highlights", "@type": "@id"}}]
     return await node.plugins.extend_actor(account, doc)
 
 
