@@ -23,6 +23,7 @@ _SENTENCES = {
     "admin.sign_up": "{who} signed up",
     "admin.report": "{who} filed a report",
     "take_trend_joined": "{who} joined your Take trend",
+    "story_reply": "{who} replied to your story",
     "story_reaction": "{who} reacted to your story",
     "story_mention": "{who} mentioned you in their story",
     "story_sticker_answer": "{who} answered a sticker on your story",

@@ -16,7 +16,8 @@ from .statuses import status_entities
 
 # The group types whose entity names its status (Mastodon's, plus ours that are about a post).
 _STATUS_TYPES = frozenset(
-    {"favourite", "reblog", "status", "mention", "poll", "update", "take_trend_joined", "take_template_used"}
+    {"favourite", "reblog", "status", "mention", "poll", "update", "take_trend_joined", "take_template_used",
+     "story_reply"}
 )
 
 

@@ -1,5 +1,5 @@
-"""What stories tell people: notifications (reactions, mentions, sticker answers, ended countdowns; a
-reply arrives as a direct message and notifies as one) and the tray's live events on the user stream,
+"""What stories tell people: notifications (replies, which also arrive as direct messages, reactions,
+mentions, sticker answers, ended countdowns) and the tray's live events on the user stream,
 `entativa.story.update` (a story the listener may see, rendered for them) and `entativa.story.delete`
 (its id), new names so Mastodon apps ignore them."""
 
@@ -12,10 +12,11 @@ from ...models import Account, Follow, StickerAnswer, Story, StoryNotification, 
 from ...runtime import Node
 from . import audience
 
+REPLY = "story_reply"
 REACTION = "story_reaction"
 MENTION = "story_mention"
 ANSWER = "story_sticker_answer"
-TYPES = (REACTION, MENTION, ANSWER, "story_countdown_ended")
+TYPES = (REPLY, REACTION, MENTION, ANSWER, "story_countdown_ended")
 
 
 async def _notify(node: Node, recipient_id: int, kind: str, sender_id: int, story: Story, **extra: Any) -> None:
@@ -74,6 +75,14 @@ def subscribe(node: Node) -> None:
     async def on_reacted(story: Story, response: StoryResponse) -> None:
         if story.local:
             await _notify(node, story.account_id, REACTION, response.account_id, story)
+
+    @bus.on("story.replied")
+    async def on_replied(story: Story, response: StoryResponse, **_: Any) -> None:
+        from ...models import Status
+
+        if story.local:
+            status = await Status.filter(id=response.status_id).first() if response.status_id else None
+            await _notify(node, story.account_id, REPLY, response.account_id, story, status=status)
 
     @bus.on("story.answered")
     async def on_answered(story: Story, sticker: StorySticker, answer: StickerAnswer, **_: Any) -> None:

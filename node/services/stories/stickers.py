@@ -17,7 +17,7 @@ from ...models import Account, Place, StickerAnswer, StorySticker
 from ...models.story import ANSWERABLE, STICKER_KINDS
 
 MAX_STICKERS = 10
-MAX_INTERACTIVE = 4
+MAX_INTERACTIVE = 6  # one of each interactive kind
 MAX_OVERLAYS = 10
 MAX_TEXT = 200
 MAX_OPTION = 60

@@ -133,6 +133,7 @@ async def reply(node: Node, viewer: Account, story: Story, text: str | None) -> 
 
     if story.local:
         await statuses.create_status(node, viewer, draft, extend=extend)
+        await node.bus.publish("story.replied", story=story, response=made["response"], text=text)
     else:
         with state.inbound():  # the message travels as Story:Reply, never as a second Create
             await statuses.create_status(node, viewer, draft, extend=extend)
