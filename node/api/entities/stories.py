@@ -66,22 +66,27 @@ def sticker_entity(sticker: StorySticker, story: Story, viewer: Account | None, 
     return entity
 
 
-async def story_entities(node: Node, stories: Sequence[Story], viewer: Account | None) -> list[dict[str, Any]]:
+async def story_entities(node: Node, stories: Sequence[Story], viewer: Account | None, *,
+                         accounts: dict[int, dict[str, Any]] | None = None,
+                         seen: set[int] | None = None) -> list[dict[str, Any]]:
+    """Story entities; `accounts` (rendered, by id) and `seen` when the caller has read them already."""
     if not stories:
         return []
     ids = [s.id for s in stories]
-    accounts = {a.id: account_entity(node, a) for a in await Account.filter(id__in={s.account_id for s in stories})}
+    if accounts is None:
+        accounts = {a.id: account_entity(node, a) for a in await Account.filter(id__in={s.account_id for s in stories})}
     all_stickers = await StorySticker.filter(story_id__in=ids).order_by("story_id", "position")
     by_story: dict[int, list[StorySticker]] = {}
     for sticker in all_stickers:
         by_story.setdefault(sticker.story_id, []).append(sticker)
     mine: dict[int, StickerAnswer] = {}
-    seen: set[int] = set()
     if viewer is not None:
         if all_stickers:
             mine = {a.sticker_id: a for a in await StickerAnswer.filter(
                 account_id=viewer.id, sticker_id__in=[s.id for s in all_stickers])}
-        seen = await tray_service.seen_ids(viewer, ids)
+        if seen is None:
+            seen = await tray_service.seen_ids(viewer, ids)
+    seen = seen or set()
     own = [s.id for s in stories if viewer is not None and s.account_id == viewer.id]
     counts = await viewing.viewers_counts(own)
     # Results the viewer may read now, counted here for local stories (the author's node is authoritative).
@@ -122,8 +127,10 @@ async def story_entities(node: Node, stories: Sequence[Story], viewer: Account |
 
 async def tray_entities(node: Node, entries: Sequence[tray_service.TrayEntry], viewer: Account) -> list[dict[str, Any]]:
     stories = [s for e in entries for s in e.stories]
-    rendered = {e["id"]: e for e in await story_entities(node, stories, viewer)}
-    return [{"account": account_entity(node, e.account), "stories": [rendered[str(s.id)] for s in e.stories],
+    accounts = {e.account.id: account_entity(node, e.account) for e in entries}
+    seen = {i for e in entries for i in (e.seen_ids or ())} if all(e.seen_ids is not None for e in entries) else None
+    rendered = {e["id"]: e for e in await story_entities(node, stories, viewer, accounts=accounts, seen=seen)}
+    return [{"account": accounts[e.account.id], "stories": [rendered[str(s.id)] for s in e.stories],
              "seen": e.seen, "last_story_at": iso(e.last_story_at), "close_friends": e.close_friends}
             for e in entries]
 
