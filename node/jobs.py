@@ -22,9 +22,13 @@ def periodic_jobs() -> list[tuple[str, Job, int]]:
     from .activitypub import takes
     from .notify import dispatcher, mail, webpush
     from .services import polls, preview_cards, relationships, retention, scheduled_statuses
+    from .services.stories import answers as story_answers
+    from .services.stories import posting as story_posting
 
     return [("carry out pending effects", effects.run_due, 60),
             ("close expired polls", polls.close_expired, 30),
+            ("expire stories and their media", story_posting.expire, 60),
+            ("tell countdown subscribers a countdown ended", story_answers.notify_ended, 30),
             ("publish scheduled statuses", scheduled_statuses.publish_due, 10),
             ("fetch preview cards", preview_cards.run_once, 5),
             ("lift expired mutes", lambda _node: relationships.expire_mutes(), 60),

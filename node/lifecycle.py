@@ -25,11 +25,12 @@ from .services import (
     take_trends,
     takes,
 )
+from .services.stories import notices as story_notices
 from .streaming import personal as personal_streams
 
 
 def _register_subscribers(node: Node) -> None:
-    for module in (conversations, feeds, lists, notifications, preview_cards, takes, take_trends, take_templates):
+    for module in (conversations, feeds, lists, notifications, preview_cards, takes, take_trends, take_templates, story_notices):
         module.subscribe(node)
     personal_streams.subscribe(node)  # after the features it streams (conversation rows exist by then)
 

@@ -16,7 +16,7 @@ from aiohttp.abc import AbstractResolver
 
 from federation.signatures import SignatureVerifier
 
-from . import actors, delivery, featured, handlers, inbox, outbox, state, takes, tombstones
+from . import actors, delivery, featured, handlers, inbox, outbox, state, stories, takes, tombstones
 
 if TYPE_CHECKING:
     from ..runtime import Node
@@ -33,6 +33,7 @@ async def attach(node: Node, resolver: AbstractResolver | None = None) -> None:
     tombstones.subscribe(node)
     takes.install()
     takes.subscribe(node)
+    stories.subscribe(node)
 
 
 def start_workers(node: Node) -> None:

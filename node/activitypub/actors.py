@@ -67,6 +67,8 @@ async def person_document(node: Node, account: Account) -> dict[str, Any]:
         fields=fields, published=account.created_at.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         actor_type="Service" if account.bot else "Person", also_known_as=account.also_known_as or (),
         moved_to=account.moved_to_uri or None)
+    doc["highlights"] = f"{actor}/collections/highlights"  # entativa:highlights, our stories' public collections
+    doc["@context"] = [*doc["@context"], {"highlights": {"@id": "entativa:highlights", "@type": "@id"}}]
     return await node.plugins.extend_actor(account, doc)
 
 

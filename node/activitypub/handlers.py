@@ -35,15 +35,15 @@ if TYPE_CHECKING:
     from ..runtime import Node
 
 log = logging.getLogger(__name__)
-_CORE: list[tuple[str, Any]] = []
+_CORE: list[tuple[str, str | None, Any]] = []
 
 
 class _Table:
     """Collects the core handlers; each node builds its own registry from them (plus its plugins')."""
 
-    def on(self, kind: str) -> Any:
+    def on(self, kind: str, object_type: str | None = None) -> Any:
         def register(handler: Any) -> Any:
-            _CORE.append((kind, handler))
+            _CORE.append((kind, object_type, handler))
             return handler
 
         return register
@@ -56,8 +56,8 @@ async def build_registry(node: Node) -> ActivityRegistry[Any]:
     """The core handlers, then the plugins' (a plugin may narrow a type by object type, e.g. Create of its
     own objects, but not replace a core handler)."""
     table: ActivityRegistry[Any] = ActivityRegistry()
-    for kind, handler in _CORE:
-        table.on(kind)(handler)
+    for kind, object_type, handler in _CORE:
+        table.on(kind, object_type)(handler)
     for (kind, object_type), handler in (await node.plugins.activity_handlers()).items():
         try:
             table.on(kind, object_type)(handler)

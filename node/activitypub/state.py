@@ -100,3 +100,14 @@ def inbound() -> Iterator[None]:
         yield
     finally:
         INBOUND.reset(token)
+
+
+@contextlib.contextmanager
+def outbound_again() -> Iterator[None]:
+    """Inside an inbound-marked write, record an effect that must federate after all (a story reply's own
+    Story:Reply, written with the direct message whose Create is held back)."""
+    token = INBOUND.set(False)
+    try:
+        yield
+    finally:
+        INBOUND.reset(token)

@@ -261,3 +261,47 @@ async def personal_inbox(request: web.Request) -> web.Response:
     await _local(node, request.match_info["username"])
     await inbox.receive(node, request)
     return web.Response(status=202)
+
+
+# ---- stories (only for their audience: see node/activitypub/stories.py) -------------------------------------------
+
+
+@routes.get(r"/users/{username}/stories/{story_id:\d+}")
+async def story_object(request: web.Request) -> web.Response:
+    """A story: for a signed request from someone in its audience (our Story document), or with its
+    bearer token (Pixelfed's shape); 403 otherwise, 410 once it expired."""
+    from ..activitypub import stories
+
+    node = request.app[NODE]
+    return _as2(await stories.fetch_response(node, request, request.match_info["username"],
+                                             request.match_info["story_id"]))
+
+
+@routes.get(r"/users/{username}/stories/{story_id:\d+}/stickers/{sticker_id:\d+}")
+async def story_sticker(request: web.Request) -> web.Response:
+    """A story's sticker, with the results its (signed, in-audience) requester may read."""
+    from ..activitypub import stories
+
+    node = request.app[NODE]
+    return _as2(await stories.sticker_response(node, request, request.match_info["username"],
+                                               request.match_info["story_id"], request.match_info["sticker_id"]))
+
+
+@routes.get(r"/users/{username}/stories/{story_id:\d+}/stickers/{sticker_id:\d+}/participants")
+async def story_participants(request: web.Request) -> web.Response:
+    """The stories an add-yours prompt accepted (public: any server can check a credit)."""
+    from ..activitypub import stories
+
+    node = request.app[NODE]
+    return _as2(await stories.participants_response(node, request.match_info["username"],
+                                                    request.match_info["story_id"], request.match_info["sticker_id"]))
+
+
+@routes.get("/users/{username}/collections/highlights")
+async def highlights_collection(request: web.Request) -> web.Response:
+    """The account's story highlights (public, as its profile)."""
+    from ..activitypub import stories
+
+    node = request.app[NODE]
+    await _authorized(request)
+    return _as2(await stories.highlights_collection(node, await _local(node, request.match_info["username"])))

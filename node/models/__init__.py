@@ -24,6 +24,19 @@ from .relationship import Block, Follow, FollowRequest, Mute
 from .scheduled import ScheduledStatus
 from .search import IndexJournal, SearchHistory
 from .status import Mention, Status, StatusEdit, StatusPin, StatusTag, Tag
+from .story import (
+    CloseFriend,
+    CountdownSubscription,
+    Highlight,
+    HighlightItem,
+    StickerAnswer,
+    Story,
+    StoryAudience,
+    StoryNotification,
+    StoryResponse,
+    StorySticker,
+    StoryView,
+)
 from .tag_follow import FeaturedTag, TagFollow
 from .take import BehindTheTakeStep, Take, TakeTemplate
 from .take_trend import TakeTrend, TrendHour, TrendParticipation
@@ -37,4 +50,6 @@ __all__ = [
     "ChannelCursor", "ChannelJob", "NotificationSettings", "PushSubscription",
     "StatusPin", "Tombstone",
     "PreviewCard", "StatusCard", "CanonicalEmailBlock", "IpBlock",
+    "CloseFriend", "CountdownSubscription", "Highlight", "HighlightItem", "StickerAnswer", "Story", "StoryAudience",
+    "StoryNotification", "StoryResponse", "StorySticker", "StoryView",
 ]

@@ -70,6 +70,8 @@ class Peer(Entity):
     available = fields.BooleanField(default=True)
     failures = fields.IntField(default=0)  # consecutive failed deliveries
     rfc9421 = fields.BooleanField(default=False)  # it signed to us with RFC 9421, so it verifies them too
+    software = fields.CharField(max_length=64, default="")  # its NodeInfo software name, once read
+    software_checked_at = fields.DatetimeField(null=True)
     last_success_at = fields.DatetimeField(null=True)
     last_failure_at = fields.DatetimeField(null=True)
     unavailable_since = fields.DatetimeField(null=True)

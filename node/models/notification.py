@@ -21,7 +21,8 @@ MASTODON_TYPES = (
     "admin.sign_up",
     "admin.report",
 )
-OWN_TYPES = ("take_trend_joined", "take_template_used")
+OWN_TYPES = ("take_trend_joined", "take_template_used", "story_reply", "story_reaction", "story_mention", "story_sticker_answer",
+             "story_countdown_ended")
 TYPES = MASTODON_TYPES + OWN_TYPES
 
 POLICY_ACTIONS = ("accept", "filter", "drop")

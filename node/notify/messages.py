@@ -23,6 +23,11 @@ _SENTENCES = {
     "admin.sign_up": "{who} signed up",
     "admin.report": "{who} filed a report",
     "take_trend_joined": "{who} joined your Take trend",
+    "story_reply": "{who} replied to your story",
+    "story_reaction": "{who} reacted to your story",
+    "story_mention": "{who} mentioned you in their story",
+    "story_sticker_answer": "{who} answered a sticker on your story",
+    "story_countdown_ended": "A countdown by {who} ended",
 }
 _BREAKS = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]+>")

@@ -31,6 +31,11 @@ TYPE_NAMES = {
     "admin.sign_up": "New sign-ups (admins)",
     "admin.report": "New reports (admins)",
     "take_trend_joined": "Takes that joined your trend",
+    "story_reply": "Replies to your stories",
+    "story_reaction": "Reactions to your stories",
+    "story_mention": "Mentions in stories",
+    "story_sticker_answer": "Answers to your story stickers",
+    "story_countdown_ended": "Countdowns you subscribed to that ended",
 }
 DIGESTS = ("off", "daily", "weekly")
 # Mastodon's defaults for notification mails; every type is pushed unless turned off.

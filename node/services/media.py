@@ -296,3 +296,24 @@ async def store_profile_image(node: Node, upload: FileField, kind: str) -> str:
     relative = f"{kind}s/{token[:2]}/{token[2:4]}/{token}.{extension}"
     await node.run_blocking(_write, node.config.media_dir, relative, upload.file, data)
     return relative
+
+
+async def store_fetched(node: Node, data: bytes) -> tuple[Processed, str, str]:
+    """Check and store fetched bytes (a remote story's media) as an upload is: by content, size-capped,
+    EXIF stripped, with a preview. Returns what it is and its two paths under the media folder."""
+    storage = node.config.storage
+    upload = io.BytesIO(data)
+    processed = await node.run_blocking(_inspect, upload, storage.max_image_mb * MB, storage.max_video_mb * MB)
+    file_path, preview_path = _shard(processed.extension)
+    try:
+        await node.run_blocking(_write, node.config.media_dir, file_path, upload, processed.original)
+        await node.run_blocking(_write, node.config.media_dir, preview_path, upload, processed.preview)
+    except BaseException:
+        await node.run_blocking(_remove, node.config.media_dir, file_path, preview_path)
+        raise
+    return processed, file_path, preview_path
+
+
+async def remove_files(node: Node, paths: list[str]) -> None:
+    if paths:
+        await node.run_blocking(_remove, node.config.media_dir, *paths)

@@ -16,7 +16,8 @@ from .statuses import status_entities
 
 # The group types whose entity names its status (Mastodon's, plus ours that are about a post).
 _STATUS_TYPES = frozenset(
-    {"favourite", "reblog", "status", "mention", "poll", "update", "take_trend_joined", "take_template_used"}
+    {"favourite", "reblog", "status", "mention", "poll", "update", "take_trend_joined", "take_template_used",
+     "story_reply"}
 )
 
 
@@ -37,6 +38,7 @@ async def notification_entities(
     rendered = await _visible_statuses(
         node, {n.status_id for n in notifications if n.status_id is not None}, viewer
     )
+    stories = await _stories(node, notifications, viewer)
     result = []
     for notification in notifications:
         if notification.from_account_id not in accounts:
@@ -54,8 +56,25 @@ async def notification_entities(
             entity["filtered"] = True
         if notification.status_id is not None:
             entity["status"] = rendered[notification.status_id]
+        if notification.id in stories:
+            entity["story"] = stories[notification.id]
         result.append(entity)
     return result
+
+
+async def _stories(node: Node, notifications: Sequence[Notification], viewer: Account) -> dict[int, dict[str, Any]]:
+    """The story each story notification is about (ours: `story`), when the viewer may still see it."""
+    from ...models import Story, StoryNotification
+    from ...services.stories import audience
+    from .stories import story_entities
+
+    ids = [n.id for n in notifications if n.type.startswith("story_")]
+    if not ids:
+        return {}
+    links = dict(await StoryNotification.filter(notification_id__in=ids).values_list("notification_id", "story_id"))
+    found = await audience.visible_among(viewer, await Story.filter(id__in=set(links.values())), node.clock.now())
+    rendered = {int(e["id"]): e for e in await story_entities(node, found, viewer)}
+    return {n: rendered[s] for n, s in links.items() if s in rendered}
 
 
 def _partial_account(node: Node, account: Account) -> dict[str, Any]:
