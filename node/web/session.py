@@ -92,6 +92,7 @@ async def page(request: web.Request, template: str, http_status: int = 200, **co
         "default_visibility": session.user.default_visibility if session else "public",
         "request_path": request.path,
         "request_path_qs": request.path_qs,
+        "pages": request.app[THEME].pages,
     }
     body = request.app[THEME].render(template, {**base, **context})
     response = web.Response(text=body, status=http_status, content_type="text/html")
