@@ -14,7 +14,7 @@ from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
 
-from ..api.auth import SESSION_COOKIE
+from ..api.auth import PRE_SESSION_COOKIE, SESSION_COOKIE
 from ..api.entities.accounts import account_entity
 from ..api.keys import NODE
 from ..errors import Forbidden
@@ -22,7 +22,6 @@ from ..models import Account, WebSession
 from ..services import auth, notifications
 from .themes import THEME
 
-PRE_SESSION_COOKIE = "entativa_csrf"
 SESSION_KEY = web.RequestKey("entativa.web_session", object)
 _NEW_CSRF = web.RequestKey("entativa.new_csrf", str)
 
