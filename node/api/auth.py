@@ -12,6 +12,7 @@ from ..services import auth
 from .keys import NODE
 
 SESSION_COOKIE = "entativa_session"
+PRE_SESSION_COOKIE = "entativa_csrf"  # a signed-out browser's form token (node/web/session.py)
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 _GRANT = web.RequestKey("grant", object)  # auth.Grant | None, resolved once per request
@@ -57,6 +58,14 @@ async def require_user(request: web.Request, scope: str | None = None) -> User:
 
 async def require_account(request: web.Request, scope: str | None = None) -> Account:
     return (await require_user(request, scope)).account
+
+
+def viewer_key(request: web.Request) -> str:
+    """A stable name for who is asking, without keeping their secret: a digest of the bearer token, the
+    session cookie or a signed-out browser's cookie, else of their address (counting views once each)."""
+    credential = (request.headers.get("Authorization") or request.cookies.get(SESSION_COOKIE)
+                  or request.cookies.get(PRE_SESSION_COOKIE) or f"address:{request.remote}")
+    return auth.digest("viewer:" + credential)
 
 
 async def optional_account(request: web.Request) -> Account | None:

@@ -12,7 +12,7 @@ from aiohttp import web
 from ..activitypub import takes as federated
 from ..errors import NotFound, ValidationFailed
 from ..services import statuses, take_templates, takes, visibility
-from .auth import current_grant, optional_account, require_account, require_user
+from .auth import current_grant, optional_account, require_account, require_user, viewer_key
 from .entities.takes import take_entities, take_entity, template_entity
 from .keys import NODE
 from .pagination import paged_response, requested_page
@@ -133,10 +133,10 @@ async def delete(request: web.Request) -> web.Response:
 
 @routes.post(BASE + "/{id}/view")
 async def view(request: web.Request) -> web.Response:
-    """Count one view of a Take; answers the new `views_count`."""
+    """Count a view of a Take, once per viewer (token, session or browser); answers the `views_count`."""
     viewer = await optional_account(request)
     take, _ = await takes.visible_take(viewer, request.match_info["id"])
-    return web.json_response({"id": str(take.status_id), "views_count": await takes.add_view(take)})
+    return web.json_response({"id": str(take.status_id), "views_count": await takes.add_view(take, viewer_key(request))})
 
 
 @routes.get(BASE + "/{id}/behind_the_take")

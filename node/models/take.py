@@ -44,6 +44,18 @@ class Take(Entity):
         indexes = (("account_id", "id"), ("trend_id", "id"), ("template_id", "id"))
 
 
+class TakeView(Entity):
+    """Who has been counted as watching a Take: one row per viewer and Take, so a view counts once"""
+
+    take_id = fields.BigIntField()
+    viewer = fields.CharField(max_length=64)  # a digest of the session, token or cookie (never the secret)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "take_views"
+        unique_together = (("take_id", "viewer"),)
+
+
 class BehindTheTakeStep(Entity):
     """One step of a Take's Behind-the-Take how-to, in order, with an optional time into the video"""
 

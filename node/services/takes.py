@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp.web_request import FileField
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Subquery
 from tortoise.transactions import in_transaction
 
 from ..errors import NotFound, ValidationFailed
-from ..models import Account, BehindTheTakeStep, Follow, MediaAttachment, Status, Take, TakeTrend
+from ..models import Account, BehindTheTakeStep, Follow, MediaAttachment, Status, Take, TakeTrend, TakeView
 from ..models.status import VISIBILITIES
 from ..runtime import Node
 from . import media as media_service
@@ -347,9 +348,15 @@ async def steps_of(take_ids: list[int]) -> dict[int, list[BehindTheTakeStep]]:
     return found
 
 
-async def add_view(take: Take) -> int:
-    await Take.filter(id=take.id).update(views_count=F("views_count") + 1)
-    return take.views_count + 1
+async def add_view(take: Take, viewer: str) -> int:
+    """Count a view unless this viewer (a digest naming their session, token or browser) was counted."""
+    try:
+        async with in_transaction():
+            await TakeView.create(take_id=take.id, viewer=viewer, created_at=datetime.now(UTC))
+            await Take.filter(id=take.id).update(views_count=F("views_count") + 1)
+    except IntegrityError:  # seen before (or by a concurrent request of theirs)
+        pass
+    return (await Take.get(id=take.id)).views_count
 
 
 # ---- feeds ------------------------------------------------------------------------------------------------

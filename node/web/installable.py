@@ -1,5 +1,6 @@
-"""What makes the node an installable web app: the manifest (name, icons, colours from the theme) and the
-service worker, served at /sw.js so it controls the whole site and can show Web Push notifications."""
+"""What makes the node an installable web app: the manifest (name, icons, colours from the theme), the
+service worker, served at /sw.js so it controls the whole site and can show Web Push notifications, and
+/favicon.ico (browsers ask for it on every page, whatever the page links)."""
 
 from __future__ import annotations
 
@@ -19,16 +20,19 @@ async def manifest(request: web.Request) -> web.Response:
     )
 
 
+def _theme_file(request: web.Request, name: str, headers: dict[str, str]) -> web.StreamResponse:
+    for folder in request.app[THEME].static_dirs:
+        if (folder / name).is_file():
+            return web.FileResponse(folder / name, headers=headers)
+    raise web.HTTPNotFound()
+
+
 @routes.get("/sw.js")
 async def service_worker(request: web.Request) -> web.StreamResponse:
-    for folder in request.app[THEME].static_dirs:
-        if (folder / "sw.js").is_file():
-            return web.FileResponse(
-                folder / "sw.js",
-                headers={
-                    "Content-Type": "application/javascript",
-                    "Cache-Control": "no-cache",
-                    "Service-Worker-Allowed": "/",
-                },
-            )
-    raise web.HTTPNotFound()
+    return _theme_file(request, "sw.js", {"Content-Type": "application/javascript", "Cache-Control": "no-cache",
+                                          "Service-Worker-Allowed": "/"})
+
+
+@routes.get("/favicon.ico")
+async def favicon(request: web.Request) -> web.StreamResponse:
+    return _theme_file(request, "favicon.ico", {"Content-Type": "image/x-icon", "Cache-Control": "public, max-age=86400"})

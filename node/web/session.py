@@ -14,7 +14,7 @@ from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
 
-from ..api.auth import SESSION_COOKIE
+from ..api.auth import PRE_SESSION_COOKIE, SESSION_COOKIE
 from ..api.entities.accounts import account_entity
 from ..api.keys import NODE
 from ..errors import Forbidden
@@ -22,7 +22,6 @@ from ..models import Account, WebSession
 from ..services import auth, notifications
 from .themes import THEME
 
-PRE_SESSION_COOKIE = "entativa_csrf"
 SESSION_KEY = web.RequestKey("entativa.web_session", object)
 _NEW_CSRF = web.RequestKey("entativa.new_csrf", str)
 
@@ -92,6 +91,7 @@ async def page(request: web.Request, template: str, http_status: int = 200, **co
         "default_visibility": session.user.default_visibility if session else "public",
         "request_path": request.path,
         "request_path_qs": request.path_qs,
+        "pages": request.app[THEME].pages,
     }
     body = request.app[THEME].render(template, {**base, **context})
     response = web.Response(text=body, status=http_status, content_type="text/html")

@@ -23,6 +23,7 @@ class Theme:
         self.name = FALLBACK
         self.env = make_environment(FALLBACK)
         self.static_dirs = theme_dirs(FALLBACK, "static")
+        self.pages: frozenset[str] = frozenset()  # the app's fixed GET paths, so the nav links only real pages
 
     def use(self, name: str) -> None:
         self.name = name
@@ -101,6 +102,9 @@ def setup_themes(app: web.Application) -> None:
 
     async def choose(app: web.Application) -> None:  # runs after the lifecycle context has opened the node
         app[THEME].use(app[NODE].config.node.theme)
+        # a plugin or later feature (e.g. /messages) gets its nav link by adding its route, nothing else
+        app[THEME].pages = frozenset(r.canonical for r in app.router.resources()
+                                     if any(route.method == "GET" for route in r))
 
     app.on_startup.append(choose)
     app.router.add_get("/static/{path:.+}", static_file, name="static")

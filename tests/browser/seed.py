@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import math
+import sys
+from pathlib import Path
 
 from aiohttp.web_request import FileField
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -12,7 +14,7 @@ from PIL import Image, ImageDraw
 from support import create_user
 
 from node.runtime import Node
-from node.services import interactions, media, profiles, relationships, statuses
+from node.services import interactions, media, profiles, relationships, statuses, take_templates, takes
 
 
 def photo(kind: str, size: tuple[int, int] = (1080, 1080)) -> bytes:
@@ -96,3 +98,30 @@ async def seed(node: Node) -> dict[str, object]:
         await post(alice, "@maya this is stunning", in_reply_to_id=sunset.id)
     await node.settle()
     return {"people": people, "sunset": sunset, "sea": sea}
+
+
+def video_upload(data: bytes, name: str = "take.webm") -> FileField:
+    return FileField(name="video", filename=name, file=io.BytesIO(data), content_type="video/webm",
+                     headers=CIMultiDictProxy(CIMultiDict()))
+
+
+async def seed_takes(node: Node, people: dict[str, object]) -> dict[str, object]:
+    """Two Takes: Maya starts a trend with Behind-the-Take steps and publishes it as a template; Theo joins
+    the trend from the template. Needs the people from seed()."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from fixtures.video import webm
+
+    with node.db:
+        maya, theo = people["maya"].account, people["theo"].account  # type: ignore[attr-defined]
+        first = await takes.create_take(node, maya, takes.TakeDraft(
+            caption="Golden hour in one take #lighting", video=video_upload(webm()),
+            sound={"title": "Warm Nights", "author": "Lumen"}, trend_name="Golden hour", trend_hashtag="goldenhour",
+            steps=[takes.StepSpec(text="Face the window", media_id=None, at_seconds=0.2),
+                   takes.StepSpec(text="Count to three", media_id=None, at_seconds=None)]))
+        template = await take_templates.publish(node, maya, first.status_id, name="Window light", segments=None,
+                                                overlays=None, sound=None, effects=None)
+        second = await takes.create_take(node, theo, takes.TakeDraft(
+            caption="My try at the window light", video=video_upload(webm()), template_id=template.id,
+            trend_id=first.trend_id))
+    await node.settle()
+    return {"take": first, "joined": second, "template": template}

@@ -83,4 +83,30 @@
       input.parentElement.prepend(img);
     }
   });
+
+  // The phone navigation's "More" sheet: without JS it opens through #more (:target); with JS it toggles in
+  // place, says so to screen readers, and closes on Escape, on "Close" or on a tap outside it.
+  function sheet(open, toggle) {
+    const panel = document.getElementById(toggle.getAttribute("aria-controls"));
+    panel.classList.toggle("open", open);
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) panel.querySelector("a, button")?.focus();
+  }
+  document.addEventListener("click", (event) => {
+    const toggle = event.target.closest("[data-sheet]");
+    const openToggle = document.querySelector('[data-sheet][aria-expanded="true"]');
+    if (toggle) {
+      event.preventDefault();
+      sheet(toggle.getAttribute("aria-expanded") !== "true", toggle);
+    } else if (openToggle && (event.target.closest("[data-sheet-close]") ||
+                              !event.target.closest("#" + openToggle.getAttribute("aria-controls")))) {
+      if (event.target.closest("[data-sheet-close]")) event.preventDefault();
+      sheet(false, openToggle);
+      openToggle.focus();
+    }
+  });
+  document.addEventListener("keydown", (event) => {
+    const openToggle = document.querySelector('[data-sheet][aria-expanded="true"]');
+    if (event.key === "Escape" && openToggle) { sheet(false, openToggle); openToggle.focus(); }
+  });
 })();

@@ -1,4 +1,5 @@
-// Takes: play the Take on screen (and pause the others), count a view once per page, seek from BTT steps.
+// Takes: play the Take on screen (and pause the others), count a view (once per viewer: the server keeps
+// who was counted), seek from BTT steps.
 (function () {
   "use strict";
   var counted = {};
@@ -6,7 +7,9 @@
   function countView(id) {
     if (counted[id]) return;
     counted[id] = true;
-    fetch("/api/v1/takes/" + id + "/view", { method: "POST" }).then(function (r) { return r.json(); })
+    fetch("/api/v1/takes/" + id + "/view", {
+      method: "POST", credentials: "same-origin",  // the session's CSRF token, as every API write from a page
+      headers: { "X-CSRF-Token": (document.querySelector('meta[name="csrf-token"]') || {}).content || "" } }).then(function (r) { return r.json(); })
       .then(function (body) {
         var shown = document.querySelector('[data-views="' + id + '"]');
         if (shown && body.views_count !== undefined) shown.textContent = body.views_count;

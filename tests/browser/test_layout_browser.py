@@ -1,0 +1,131 @@
+"""Every page of both themes at a phone (390x844) and a desktop (1280x800) size in real Chromium: nothing
+scrolls sideways, and every place the navigation offers is visible and clickable, either at once or one
+tap away in the phone's More/Menu sheet. At 360 px the bar still fits, and the sheet is clicked through."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import shot_path
+from seed import seed, seed_takes
+from test_browser_ui import sign_in
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+SIGNED_IN_PLACES = ["/", "/search", "/explore", "/takes", "/compose", "/notifications", "/bookmarks", "/@alice",
+                    "/settings/profile"]
+SIGNED_OUT_PLACES = ["/explore", "/search", "/takes", "/login"]
+
+# what sticks out past the right edge, to name the culprit when a page scrolls sideways
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width) return null;
+  const wide = [...document.querySelectorAll("body *")].filter((el) => el.getBoundingClientRect().right > width + 1);
+  return {scrollWidth: document.documentElement.scrollWidth, width,
+          culprits: wide.slice(-5).map((el) => el.tagName + "." + el.className + " " + Math.round(el.getBoundingClientRect().right))};
+}"""
+
+
+def _place(page, href: str):
+    found = f'nav a[href="{href}"]:visible, header a[href="{href}"]:visible'
+    if href == "/search":  # wide screens search from the box (with suggestions), phones on the search screen
+        found += ', form[action="/search"] input[name="q"]:visible'
+    return page.locator(found).first
+
+
+async def _reachable(page, places: list[str], signed_in: bool) -> None:
+    """Each place is visible and clickable now, or after opening the sheet; Sign out too when signed in."""
+    missing = [href for href in places if not await _place(page, href).count()]
+    wanted = [*missing, "sign out"] if signed_in else missing
+    if await _sign_out(page).count():
+        wanted = [w for w in wanted if w != "sign out"]
+    opened = False
+    if wanted:
+        toggle = page.locator("[data-sheet]:visible")
+        assert await toggle.count() == 1, f"{page.url}: {wanted} not visible and no More/Menu button"
+        await toggle.click()
+        opened = True
+        assert await toggle.get_attribute("aria-expanded") == "true"
+    for href in places:
+        await _place(page, href).click(trial=True, timeout=2000)  # visible, enabled, not covered
+    if signed_in:
+        await _sign_out(page).click(trial=True, timeout=2000)
+    if opened:
+        await page.keyboard.press("Escape")
+        assert await page.locator("[data-sheet]:visible").get_attribute("aria-expanded") == "false"
+
+
+def _sign_out(page):
+    return page.locator('form[action="/logout"] button:visible').first
+
+
+async def _check_pages(page, base: str, paths: list[str], places: list[str], signed_in: bool, label: str) -> int:
+    checked = 0
+    for path in paths:
+        response = await page.goto(base + path)
+        assert response is not None and response.status == 200, (path, response and response.status)
+        overflow = await page.evaluate(OVERFLOW)
+        assert overflow is None, f"{label} {path} scrolls sideways: {overflow}"
+        if not path.startswith(("/login", "/signup", "/auth/", "/oauth/")):  # sign-in pages have no nav
+            await _reachable(page, places, signed_in)
+        checked += 1
+    return checked
+
+
+@pytest.mark.parametrize("theme", ["vignette", "socialink"])
+async def test_every_page_fits_and_every_place_is_reachable(serve, browser, theme):
+    client = await serve(theme)
+    node = client.node
+    seeded = await seed(node)
+    made = await seed_takes(node, seeded["people"])
+    base = str(client.make_url("")).rstrip("/")
+    take, template = made["take"], made["template"]
+    signed_in_paths = [
+        "/", "/explore", "/tags/goldenhour", "/bookmarks", "/compose", "/@maya", "/@alice",
+        f"/@maya/{seeded['sunset'].id}", "/search", "/search?q=maya", "/settings/profile", "/settings/preferences",
+        "/settings/notifications", "/notifications", "/takes", "/takes?feed=local", f"/takes/{take.status_id}",
+        f"/takes/trends/{take.trend_id}", f"/takes/templates/{template.id}", "/takes/new",
+        f"/takes/new?template_id={template.id}"]
+    signed_out_paths = ["/", "/explore", "/@maya", f"/@maya/{seeded['sunset'].id}", "/search", "/takes",
+                        f"/takes/{take.status_id}", "/login", "/signup", "/auth/password"]
+    for size, name in ((PHONE, "phone"), (DESKTOP, "desktop")):
+        context = await browser.new_context(viewport=size)
+        page = await context.new_page()
+        checked = await _check_pages(page, base, signed_out_paths, SIGNED_OUT_PLACES, False, f"{theme} {name}")
+        await sign_in(page, base, "alice")
+        checked += await _check_pages(page, base, signed_in_paths, SIGNED_IN_PLACES, True, f"{theme} {name}")
+        assert checked == len(signed_in_paths) + len(signed_out_paths)
+        await context.close()
+
+
+@pytest.mark.parametrize("theme", ["vignette", "socialink"])
+async def test_the_phone_sheet_opens_without_js_and_leads_everywhere_at_360(serve, browser, theme):
+    client = await serve(theme)
+    await seed(client.node)
+    base = str(client.make_url("")).rstrip("/")
+
+    # at 360 px with JS: open the sheet, follow Saved, and Settings, from it
+    context = await browser.new_context(viewport={"width": 360, "height": 740})
+    page = await context.new_page()
+    await sign_in(page, base, "alice")
+    assert await page.evaluate(OVERFLOW) is None
+    await page.locator("[data-sheet]:visible").click()
+    await page.screenshot(path=shot_path(f"{theme}-phone-sheet.png"))
+    await _place(page, "/bookmarks").click()
+    await page.wait_for_url(base + "/bookmarks")
+    await page.locator("[data-sheet]:visible").click()
+    await _place(page, "/settings/profile").click()
+    await page.wait_for_url(base + "/settings/profile")
+    await _place(page, "/search").click()  # search is its own screen on a phone
+    await page.wait_for_url(base + "/search")
+    assert await page.locator("main input[type=search]").is_visible()
+    await context.close()
+
+    # without JS the same button opens the sheet through #more/#menu (:target)
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    page = await context.new_page()
+    await sign_in(page, base, "alice")
+    assert not await _place(page, "/bookmarks").count()
+    await page.locator("[data-sheet]:visible").click()
+    await _place(page, "/bookmarks").click()
+    await page.wait_for_url(base + "/bookmarks")
+    await context.close()
