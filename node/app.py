@@ -9,7 +9,7 @@ from aiohttp.abc import AbstractResolver
 
 from . import activitypub, api
 from . import web as pages
-from .api import bodies, ratelimits
+from .api import bodies, headers, ratelimits
 from .api.keys import NODE
 from .api.middleware import database_context, errors
 from .config import Config
@@ -26,7 +26,7 @@ def build_app(config: Config, *, scheduler: bool = True, node: Node | None = Non
     `resolver` sends federation traffic for test host names to loopback servers."""
     app = web.Application(
         # Rails ignores a trailing slash and clients rely on it (Mastodon.py asks for /api/v1/instance/).
-        middlewares=[web.normalize_path_middleware(append_slash=False, remove_slash=True),
+        middlewares=[headers.middleware(config), web.normalize_path_middleware(append_slash=False, remove_slash=True),
                      ratelimits.middleware(), errors, bodies.middleware(config), database_context],
         client_max_size=bodies.SMALL_BODY,  # raised per route by bodies.middleware for the upload routes
     )

@@ -83,4 +83,10 @@
       input.parentElement.prepend(img);
     }
   });
+
+  // The out-of-band authorization code selects itself on a click, ready to copy (no inline handlers:
+  // the pages' Content-Security-Policy allows scripts from /static only).
+  document.querySelectorAll("input.code[readonly]").forEach((input) => {
+    input.addEventListener("click", () => input.select());
+  });
 })();
