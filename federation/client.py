@@ -13,6 +13,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver
 from multidict import CIMultiDictProxy
 
+from . import jsondoc
 from .as2.context import AS2_ACCEPT, AS2_MEDIA_TYPE
 from .netguard import BlockedAddressError, GuardedResolver, ip_literal, is_public_address
 from .signatures import Scheme, SigningKey, sign_request
@@ -57,7 +58,7 @@ class FetchResponse:
 
     def json(self) -> Any:
         try:
-            return json.loads(self.body)
+            return jsondoc.loads(self.body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise FetchError(self.url, f"response is not JSON: {exc}") from exc
 

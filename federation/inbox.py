@@ -4,10 +4,10 @@ routes each activity to the handler the node registered for its type (and object
 from __future__ import annotations
 
 import inspect
-import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
+from . import jsondoc
 from .as2.activities import InvalidActivityError, ParsedActivity, parse_activity
 from .as2.fields import strip_as_prefix, type_of, types_of
 
@@ -38,7 +38,7 @@ def decode_inbox_body(
     if media not in _JSON_TYPES:
         raise InboxRejected(415, f"content type {media or 'none'!r} is not ActivityStreams JSON")
     try:
-        doc = json.loads(body)
+        doc = jsondoc.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InboxRejected(400, f"body is not JSON: {exc}") from exc
     if not isinstance(doc, dict):

@@ -9,6 +9,7 @@ from aiohttp.abc import AbstractResolver
 
 from . import activitypub, api
 from . import web as pages
+from .api import bodies, headers, ratelimits
 from .api.keys import NODE
 from .api.middleware import database_context, errors
 from .config import Config
@@ -18,8 +19,6 @@ from .plugins import load_plugins
 from .runtime import Node
 from .streaming import http as streaming_http
 
-MB = 1024 * 1024
-
 
 def build_app(config: Config, *, scheduler: bool = True, node: Node | None = None,
               resolver: AbstractResolver | None = None) -> web.Application:
@@ -27,9 +26,9 @@ def build_app(config: Config, *, scheduler: bool = True, node: Node | None = Non
     `resolver` sends federation traffic for test host names to loopback servers."""
     app = web.Application(
         # Rails ignores a trailing slash and clients rely on it (Mastodon.py asks for /api/v1/instance/).
-        middlewares=[web.normalize_path_middleware(append_slash=False, remove_slash=True), errors,
-                     database_context],
-        client_max_size=max(config.storage.max_video_mb, config.storage.max_image_mb, config.takes.max_mb) * MB + MB,
+        middlewares=[headers.middleware(config), web.normalize_path_middleware(append_slash=False, remove_slash=True),
+                     ratelimits.middleware(), errors, bodies.middleware(config), database_context],
+        client_max_size=bodies.SMALL_BODY,  # raised per route by bodies.middleware for the upload routes
     )
 
     plugins = node.plugins if node is not None else load_plugins(config)  # a broken plugin fails here

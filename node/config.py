@@ -76,6 +76,19 @@ class RetentionSection:
 
 
 @dataclass(frozen=True)
+class LimitsSection:
+    """Rate limits and sign-in back-off (node/throttle.py; docs/operating.md explains each)."""
+
+    api_per_token: int = 300  # API requests per window for one access token (or web session)
+    api_per_ip: int = 300  # API requests per window without a token, per client address
+    api_period_seconds: int = 300  # the window, as Mastodon's 300 requests per 5 minutes
+    login_free_per_account: int = 5  # wrong passwords for one account before the back-off starts
+    login_free_per_ip: int = 20  # wrong passwords from one address before the back-off starts
+    login_max_wait_seconds: int = 900  # the back-off doubles from 1 s up to this
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")  # whose X-Forwarded-For names the client
+
+
+@dataclass(frozen=True)
 class MailSection:
     smtp_host: str = ""
     smtp_port: int = 25
@@ -114,6 +127,12 @@ RANGES: dict[str, tuple[int, int]] = {
     "retention.deliveries_days": (1, 3650),
     "retention.inbox_days": (1, 3650),
     "retention.revoked_tokens_days": (1, 3650),
+    "limits.api_per_token": (1, 10**9),
+    "limits.api_per_ip": (1, 10**9),
+    "limits.api_period_seconds": (1, 86400),
+    "limits.login_free_per_account": (1, 1000),
+    "limits.login_free_per_ip": (1, 10000),
+    "limits.login_max_wait_seconds": (1, 86400),
 }
 
 
@@ -129,6 +148,7 @@ class Config:
     path: Path  # the file it was read from; relative paths inside are relative to its folder
     takes: TakesSection = field(default_factory=TakesSection)
     retention: RetentionSection = field(default_factory=RetentionSection)
+    limits: LimitsSection = field(default_factory=LimitsSection)
 
     @property
     def base_url(self) -> str:
@@ -167,10 +187,15 @@ _SECTIONS = {
     "mail": MailSection,
     "takes": TakesSection,
     "retention": RetentionSection,
+    "limits": LimitsSection,
 }
 
 
 def _check_value(key: str, value: Any, default: Any) -> Any:
+    if isinstance(default, tuple):
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ConfigError(f"{key}: must be a list of strings, got {value!r}")
+        return tuple(value)
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise ConfigError(f"{key}: must be true or false, got {value!r}")

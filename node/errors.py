@@ -49,4 +49,10 @@ class ValidationFailed(DomainError):
 
 
 class TooManyRequests(DomainError):
+    """429; `retry_after` seconds go out as the Retry-After header."""
+
     status = 429
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

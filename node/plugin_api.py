@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pluggy
 
 from .hookspecs import PROJECT
+from .models.base import parse_id  # noqa: F401 - part of the plugin surface: a client-given id or None
 
 if TYPE_CHECKING:
     from .runtime import Node
@@ -194,9 +195,7 @@ class NodeApi:
         from .models import Status
 
         self._running()
-        try:
-            key = int(status_id)
-        except (TypeError, ValueError):
+        if (key := parse_id(status_id)) is None:
             return None
         status = await Status.filter(id=key).first()
         return status_info(status) if status is not None else None

@@ -21,6 +21,7 @@ from tortoise.context import TortoiseContext
 from .clock import Clock
 from .config import Config
 from .events import EventBus
+from .throttle import Throttles
 from .urls import Urls
 
 if TYPE_CHECKING:
@@ -45,6 +46,11 @@ class Node:
     search: SearchIndex | None = None  # attached by node.search.attach at start
     streams: Hub | None = None  # attached by node.streaming.attach at start
     _tasks: set[asyncio.Task] = field(default_factory=set)
+
+    @functools.cached_property
+    def throttles(self) -> Throttles:
+        """Rate limit and sign-in back-off counters (in memory, on this node's clock)."""
+        return Throttles(self.config.limits, self.clock)
 
     @property
     def urls(self) -> Urls:

@@ -419,3 +419,37 @@ async def test_key_rotation_refetches_once(world):
     await settle([world.fed])
     with world.db():
         assert (await Status.get(id=int(world.note["id"]))).favourites_count == 0
+
+
+async def test_urls_other_than_http_are_dropped_on_ingest(world):
+    """An actor and a post whose `url`s are javascript:/data: links (apps render `url` as a link): none of
+    them leaves the node; the http(s) ones next to them do."""
+    evil = "javascript:alert(document.cookie)"
+    actor = "http://mastodon.example/users/mallory"
+    world.peer.add_actor(actor, "mallory", url=evil,
+                         icon={"type": "Image", "url": "javascript:alert(1)"},
+                         image={"type": "Image", "url": "data:text/html,<script>alert(1)</script>"})
+    note = f"{actor}/statuses/1"
+    await world.deliver({
+        "@context": "https://www.w3.org/ns/activitystreams", "id": f"{note}/activity", "type": "Create",
+        "actor": actor, "to": [PUBLIC], "published": "2026-12-01T10:00:00Z",
+        "object": {"id": note, "type": "Note", "attributedTo": actor, "to": [PUBLIC], "content": "<p>hi #x</p>",
+                   "published": "2026-12-01T10:00:00Z", "url": [evil, {"type": "Link", "href": "vbscript:x"}],
+                   "tag": [{"type": "Hashtag", "name": "#x", "href": evil}],
+                   "attachment": [
+                       {"type": "Document", "mediaType": "image/png", "url": evil},
+                       {"type": "Document", "mediaType": "image/png", "url": "http://mastodon.example/a.png"},
+                       "javascript:alert(2)"]}})
+    status, found = await world.fed.call("GET", "/api/v2/search", world.alice_token,
+                                         params={"q": "@mallory@mastodon.example", "resolve": "true"})
+    assert status == 200 and found["accounts"], found
+    account = found["accounts"][0]
+    assert account["url"] == actor  # the actor's own id stands in for the dropped url
+    assert account["avatar"].startswith("http://entativa.test/") and account["header"].startswith("http://entativa.test/")
+    status, timeline = await world.fed.call("GET", f"/api/v1/accounts/{account['id']}/statuses", world.alice_token)
+    assert status == 200 and len(timeline) == 1
+    post = timeline[0]
+    assert post["url"] == note
+    assert [m["remote_url"] for m in post["media_attachments"]] == ["http://mastodon.example/a.png"]
+    assert "javascript:" not in json.dumps(timeline) and "javascript:" not in json.dumps(found)
+    assert "vbscript:" not in json.dumps(timeline) and "data:text" not in json.dumps(found)

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..signatures.verifier import PublicKeyInfo
 from .context import default_context
-from .fields import as_list, bool_of, id_of, ids_of, text_of, type_of
+from .fields import as_list, bool_of, id_of, ids_of, text_of, type_of, web_url_of
 from .objects import ACTOR_TYPES, Tags, parse_tags
 
 
@@ -205,7 +205,7 @@ def _image_url(value: Any) -> str | None:
     """The URL of an icon/image: an Image, an IRI, or a list of sizes (the widest wins)."""
     best, best_width = None, -1
     for item in as_list(value):
-        url = id_of(item.get("url")) if isinstance(item, Mapping) else id_of(item)
+        url = web_url_of(item.get("url")) if isinstance(item, Mapping) else web_url_of(item)
         width = item.get("width") if isinstance(item, Mapping) else None
         width = width if isinstance(width, int) else 0
         if url and width > best_width:
@@ -245,7 +245,7 @@ def parse_actor(doc: Mapping[str, Any]) -> ParsedActor:
         username=text_of(doc.get("preferredUsername")),
         name=text_of(doc.get("name")),
         summary=text_of(doc.get("summary")),
-        url=id_of(doc.get("url")),
+        url=web_url_of(doc.get("url")),
         inbox=id_of(doc.get("inbox")),
         outbox=id_of(doc.get("outbox")),
         shared_inbox=shared,

@@ -32,6 +32,20 @@ def id_of(value: Any) -> str | None:
     return None
 
 
+def web_url(value: str | None) -> str | None:
+    """`value` if it is an absolute http(s) URL, else None: a `url` from a peer ends up as a link or an
+    image source in apps and pages, so `javascript:`, `data:` and the like are dropped where they come in."""
+    if not value:
+        return None
+    scheme, sep, rest = value.partition(":")
+    return value if sep and scheme.lower() in ("http", "https") and rest.startswith("//") and len(rest) > 2 else None
+
+
+def web_url_of(value: Any) -> str | None:
+    """id_of(value), kept only when it is an http(s) URL (see web_url)."""
+    return web_url(id_of(value))
+
+
 def ids_of(value: Any) -> list[str]:
     """The IRIs of every item of a single-or-array property, skipping unusable ones."""
     return [i for i in (id_of(v) for v in as_list(value)) if i]

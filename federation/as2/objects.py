@@ -8,7 +8,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .audience import Audience, audience_of
-from .fields import as_list, bool_of, id_of, ids_of, language_value, text_of, type_of, types_of
+from .fields import (
+    as_list,
+    bool_of,
+    id_of,
+    ids_of,
+    language_value,
+    text_of,
+    type_of,
+    types_of,
+    web_url,
+    web_url_of,
+)
 
 ACTOR_TYPES = frozenset({"Person", "Service", "Group", "Application", "Organization"})
 
@@ -109,10 +120,10 @@ def parse_tags(obj: Mapping[str, Any]) -> Tags:
             if href:
                 mentions.append(Mention(href, name))
         elif kind == "Hashtag" and name:
-            hashtags.append(Hashtag(name.lstrip("#"), text_of(tag.get("href"))))
+            hashtags.append(Hashtag(name.lstrip("#"), web_url(text_of(tag.get("href")))))
         elif kind == "Emoji" and name:
             icon = tag.get("icon")
-            icon_url = id_of(icon.get("url")) if isinstance(icon, Mapping) else id_of(icon)
+            icon_url = web_url_of(icon.get("url")) if isinstance(icon, Mapping) else web_url_of(icon)
             media = text_of(icon.get("mediaType")) if isinstance(icon, Mapping) else None
             emojis.append(CustomEmoji(name.strip(":"), icon_url, text_of(tag.get("id")), media))
         else:
@@ -121,13 +132,15 @@ def parse_tags(obj: Mapping[str, Any]) -> Tags:
 
 
 def link_of(value: Any, prefer_media: str | None = None) -> tuple[str | None, str | None]:
-    """(href, mediaType) of a url property: a string, a Link, or a list of Links (PeerTube)."""
+    """(href, mediaType) of a url property: a string, a Link, or a list of Links (PeerTube). Only http(s)
+    hrefs count (web_url): any other scheme is as if the link were absent."""
     candidates = []
     for item in as_list(value):
         if isinstance(item, str):
-            candidates.append((item, None))
+            if web_url(item):
+                candidates.append((item, None))
         elif isinstance(item, Mapping):
-            href = id_of(item.get("href")) or id_of(item.get("url")) or id_of(item)
+            href = web_url(id_of(item.get("href")) or id_of(item.get("url")) or id_of(item))
             media = text_of(item.get("mediaType")) or text_of(item.get("mimeType"))
             if href:
                 candidates.append((href, media))
@@ -143,7 +156,8 @@ def parse_attachments(obj: Mapping[str, Any]) -> tuple[Attachment, ...]:
     found = []
     for item in as_list(obj.get("attachment")):
         if isinstance(item, str):
-            found.append(Attachment("Document", item))
+            if web_url(item):
+                found.append(Attachment("Document", item))
             continue
         if not isinstance(item, Mapping) or type_of(item) == "PropertyValue":
             continue
@@ -155,7 +169,7 @@ def parse_attachments(obj: Mapping[str, Any]) -> tuple[Attachment, ...]:
         found.append(
             Attachment(
                 type=type_of(item) or "Document",
-                url=url or id_of(item),
+                url=url or web_url_of(item),
                 media_type=text_of(item.get("mediaType")) or link_media,
                 description=text_of(item.get("name")) or text_of(item.get("summary")),
                 blurhash=text_of(item.get("blurhash")),

@@ -19,6 +19,7 @@ from federation.as2 import (
     parse_actor,
 )
 from federation.as2.actors import key_info_from_document
+from federation.as2.fields import web_url
 from federation.client import FetchError
 from federation.keyfetch import fetch_public_key
 from federation.signatures import PublicKeyInfo
@@ -94,7 +95,7 @@ def _account_values(actor: ParsedActor) -> dict[str, Any]:
         "locked": actor.manually_approves_followers,
         "bot": actor.type in ("Service", "Application"),
         "discoverable": bool(actor.discoverable),
-        "url": (actor.url or actor.id)[:1024],
+        "url": (actor.url or web_url(actor.id) or "")[:1024],
         "inbox_url": (actor.inbox or "")[:1024],
         "shared_inbox_url": (actor.shared_inbox or "")[:1024],
         "followers_url": (actor.followers or "")[:1024],

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from federation.as2 import ordered_collection, ordered_collection_page, page_url
 
-from ..models import Account, Follow, Status
+from ..models import Account, Follow, Status, parse_id
 from ..services import tags
 from . import serialize
 
@@ -18,7 +18,7 @@ PAGE_SIZE = 20
 
 
 def _max_id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return parse_id(value) if value and value.isdigit() else None
 
 
 async def outbox(node: Node, account: Account, page: bool, max_id: str | None) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from tortoise.transactions import in_transaction
 
 from federation.as2 import ParsedObject, link_of, parse_object, visibility_of
+from federation.as2.fields import web_url
 from federation.client import FetchError
 
 from ..errors import BadRequest, DomainError, Forbidden, NotFound
@@ -71,7 +72,8 @@ def _html(obj: ParsedObject) -> str:
     if obj.type in ("Article", "Page", "Video", "Event") and obj.name:
         # Mastodon shows a titled object as its title and a link; keep the body when it has one.
         title = f"<p><strong>{html.escape(obj.name)}</strong></p>"
-        link = f'<p><a href="{html.escape(obj.url or obj.id or "")}">{html.escape(obj.url or obj.id or "")}</a></p>'
+        target = html.escape(obj.url or web_url(obj.id) or "")
+        link = f'<p><a href="{target}">{target}</a></p>'
         text = title + (text or "") + link
     return content.sanitise(text)
 
@@ -206,7 +208,7 @@ async def _create_status(node: Node, author: Account, raw: dict) -> Status:
     visibility = visibility_of(obj.audience, followers=author.followers_url or None, actor=author.uri)
     created = _parse_time(obj.published) or datetime.now(UTC)
     created = min(created, datetime.now(UTC) + timedelta(minutes=5))
-    status = Status(account=author, local=False, uri=obj.id[:1024], url=(obj.url or obj.id)[:1024],
+    status = Status(account=author, local=False, uri=obj.id[:1024], url=(obj.url or web_url(obj.id) or "")[:1024],
                     content=_html(obj), spoiler_text=(obj.summary or "")[:5000] if obj.type in ("Note", "Question") else "",
                     sensitive=obj.sensitive or bool(obj.summary and obj.type in ("Note", "Question")),
                     visibility=visibility, language=(obj.language or None) and obj.language[:16],

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from tortoise.transactions import in_transaction
 
 from ..errors import Forbidden, NotFound, ValidationFailed
-from ..models import Account, DomainBlock, Follow, FollowRequest, Report, Status
+from ..models import Account, DomainBlock, Follow, FollowRequest, Report, Status, row_id
 from ..models.federation import BLOCK_SEVERITIES
 
 REPORT_CATEGORIES = ("spam", "legal", "violation", "other")
@@ -136,10 +136,7 @@ async def delete_domain_block(block: DomainBlock) -> None:
 
 
 async def get_domain_block(block_id: int | str) -> DomainBlock:
-    try:
-        key = int(block_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(block_id)
     block = await DomainBlock.filter(id=key).first()
     if block is None:
         raise NotFound()
@@ -190,10 +187,7 @@ async def file_report(reporter: Account, target: Account, *, status_ids: Sequenc
 
 
 async def get_report(report_id: int | str) -> Report:
-    try:
-        key = int(report_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(report_id)
     report = await Report.filter(id=key).select_related("account", "target_account").first()
     if report is None:
         raise NotFound()

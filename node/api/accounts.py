@@ -9,6 +9,7 @@ from ..errors import Forbidden, Unauthorized, ValidationFailed
 from ..services import account_extras, profiles, registrations
 from ..services import accounts as account_service
 from .auth import current_grant, optional_account, require_user
+from .bodies import accepts_upload
 from .entities.accounts import account_entity, credential_account_entity, profile_entity
 from .keys import NODE
 from .params import Params, read_params
@@ -64,6 +65,7 @@ def _fields(params: Params) -> list[dict[str, str]] | None:
 
 
 @routes.patch("/api/v1/accounts/update_credentials")
+@accepts_upload(lambda config: 2 * config.storage.max_image_mb)
 async def update_credentials(request: web.Request) -> web.Response:
     """Update the caller's profile: names, bio, avatar/header, fields, flags, source[privacy]."""
     user = await require_user(request, "write:accounts")

@@ -26,7 +26,7 @@ from federation.signatures import SignatureError
 from ..activitypub import actors, collections, inbox, serialize, state, tombstones
 from ..activitypub import featured as featured_collection
 from ..errors import BadRequest, NotFound, Unauthorized
-from ..models import Account, Status, User
+from ..models import Account, Status, User, row_id
 from ..runtime import Node
 from ..services import instance
 from .keys import NODE
@@ -206,10 +206,10 @@ async def status_object(request: web.Request) -> web.StreamResponse:
     """A public or unlisted post as a Note (AS2), or its page for browsers."""
     node = request.app[NODE]
     account = await _local(node, request.match_info["username"])
-    status = await Status.filter(id=int(request.match_info["status_id"]), account_id=account.id, local=True,
+    status = await Status.filter(id=row_id(request.match_info["status_id"]), account_id=account.id, local=True,
                                  visibility__in=("public", "unlisted")).first()
     if status is None:
-        gone = await tombstones.gone_document(node.urls.status_uri(account.username, int(request.match_info["status_id"])))
+        gone = await tombstones.gone_document(node.urls.status_uri(account.username, row_id(request.match_info["status_id"])))
         if gone is not None and wants_as2(request):
             return _as2({"@context": serialize.context(), **gone}, status=410)
         raise NotFound()
@@ -233,7 +233,7 @@ async def status_activity(request: web.Request) -> web.Response:
     node = request.app[NODE]
     await _authorized(request)
     account = await _local(node, request.match_info["username"])
-    status = await Status.filter(id=int(request.match_info["status_id"]), account_id=account.id, local=True,
+    status = await Status.filter(id=row_id(request.match_info["status_id"]), account_id=account.id, local=True,
                                  visibility__in=("public", "unlisted")).first()
     if status is None:
         raise NotFound()

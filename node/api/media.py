@@ -6,6 +6,7 @@ from aiohttp import web
 
 from ..services import media
 from .auth import require_account
+from .bodies import accepts_upload
 from .entities.statuses import media_entity
 from .keys import NODE
 from .params import read_params
@@ -22,6 +23,7 @@ async def _upload(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v2/media")
+@accepts_upload(lambda config: max(config.storage.max_image_mb, config.storage.max_video_mb))
 async def upload_v2(request: web.Request) -> web.Response:
     """Upload a media attachment (multipart `file`, `description`, `focus`), checked by content.
 
@@ -30,6 +32,7 @@ async def upload_v2(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/media")
+@accepts_upload(lambda config: max(config.storage.max_image_mb, config.storage.max_video_mb))
 async def upload_v1(request: web.Request) -> web.Response:
     """Upload a media attachment (deprecated v1 path; same as v2)."""
     return await _upload(request)

@@ -14,7 +14,7 @@ from aiohttp import web
 from tortoise import context as tortoise_context
 from tortoise.exceptions import DoesNotExist, IntegrityError
 
-from ..errors import DomainError
+from ..errors import DomainError, TooManyRequests
 from .keys import NODE
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,10 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except DomainError as exc:
-        return error_response(request, exc.status, exc.message)
+        response = error_response(request, exc.status, exc.message)
+        if isinstance(exc, TooManyRequests) and exc.retry_after is not None:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except DoesNotExist:
         return error_response(request, 404, "Record not found")
     except IntegrityError:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
+
+from federation import jsondoc
 
 from ..errors import BadRequest
 from ..notify import preferences
@@ -26,7 +26,7 @@ async def update(request: web.Request) -> web.Response:
     """Change any part of them (a JSON body of the same shape); 422 naming the first bad field, nothing stored."""
     account = await require_account(request, "write:notifications")
     try:
-        body = json.loads(await request.read() or b"{}")
+        body = jsondoc.loads(await request.read() or b"{}")
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("Malformed JSON body") from None
     if not isinstance(body, dict):

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..errors import DomainError
+from ..errors import DomainError, TooManyRequests
 from ..models import OAuthApp
 from ..services import oauth
 from .keys import NODE
 from .params import Params, read_params
+from .ratelimits import client_ip
 
 routes = web.RouteTableDef()
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -50,7 +51,7 @@ async def token(request: web.Request) -> web.Response:
                                                params.str("code_verifier"))
         elif grant_type == "password":
             issued = await oauth.password_grant(node, app, params.str("username"), params.str("password"),
-                                                params.str("scope"))
+                                                params.str("scope"), client_ip=client_ip(request))
         elif grant_type == "client_credentials":
             issued = await oauth.client_credentials_grant(app, params.str("scope"))
         elif not grant_type:
@@ -59,6 +60,9 @@ async def token(request: web.Request) -> web.Response:
             raise oauth.OAuthError("unsupported_grant_type")
     except oauth.OAuthError as exc:
         return _oauth_error(exc)
+    except TooManyRequests as exc:  # wrong passwords past the free attempts (services/auth)
+        return web.json_response({"error": exc.message}, status=429,
+                                 headers={**_NO_STORE, "Retry-After": str(exc.retry_after)})
     except DomainError as exc:  # a malformed parameter (a list where a string belongs...)
         return _oauth_error(oauth.OAuthError("invalid_request", exc.message))
     return web.json_response(issued.body(), headers=_NO_STORE)

@@ -20,7 +20,7 @@ from .responses import json_response
 def requested_page(params: Params, *, default: int = 20, most: int = 40) -> Page:
     """The window a request asks for (limit capped at `most`)."""
     limit = params.int("limit", default, low=1) or default
-    return Page(max_id=params.int("max_id"), since_id=params.int("since_id"), min_id=params.int("min_id"),
+    return Page(max_id=params.id("max_id"), since_id=params.id("since_id"), min_id=params.id("min_id"),
                 limit=min(limit, most))
 
 

@@ -7,7 +7,6 @@ Form keys in Rails style nest: `media_ids[]=1&media_ids[]=2` becomes a list, `po
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -15,7 +14,10 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_request import FileField
 
-from ..errors import BadRequest, ValidationFailed
+from federation import jsondoc
+
+from ..errors import BadRequest, NotFound, ValidationFailed
+from ..models.base import ID_MAX, row_id
 
 _TRUE = {"true", "1", "on", "yes", True}
 _FALSE = {"false", "0", "off", "no", "", False, None}
@@ -98,9 +100,22 @@ class Params:
             number = int(value)
         except (TypeError, ValueError):
             raise ValidationFailed(f"Parameter {name} must be a whole number") from None
-        if isinstance(value, bool) or (low is not None and number < low) or (high is not None and number > high):
+        # Past 64 bits no column can hold it: out of range even where the caller set no bound.
+        low = -ID_MAX - 1 if low is None else low
+        high = ID_MAX if high is None else high
+        if isinstance(value, bool) or not low <= number <= high:
             raise ValidationFailed(f"Parameter {name} is out of range")
         return number
+
+    def id(self, name: str) -> int | None:
+        """A row id such as max_id or since_id; 400 when given but no row could have it."""
+        value = self.data.get(name)
+        if value is None or value == "":
+            return None
+        try:
+            return row_id(value)
+        except NotFound:
+            raise BadRequest(f"Parameter {name} must be an id") from None
 
     def list(self, name: str) -> list[Any]:
         value = self.data.get(name)
@@ -116,8 +131,8 @@ class Params:
         result = []
         for item in self.list(name):
             try:
-                result.append(int(item))
-            except (TypeError, ValueError):
+                result.append(row_id(item))
+            except NotFound:
                 raise ValidationFailed(f"Parameter {name} must hold ids") from None
         return result
 
@@ -148,7 +163,7 @@ async def read_params(request: web.Request) -> Params:
         content_type = request.content_type
         if content_type == "application/json":
             try:
-                body = json.loads(await request.read() or b"{}")
+                body = jsondoc.loads(await request.read() or b"{}")
             except (ValueError, UnicodeDecodeError):
                 raise BadRequest("Malformed JSON body") from None
             if not isinstance(body, dict):

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 from tortoise.queryset import QuerySet
 
-from ..models import Account
+from ..models import Account, row_id
 from ..services import accounts as account_service
 from ..services import relationships
 from .auth import optional_account, require_account
@@ -144,7 +144,7 @@ async def authorize(request: web.Request) -> web.Response:
     """Accept a follow request from the account with this id."""
     me = await require_account(request, "write:follows")
     await relationships.authorize_request(request.app[NODE], me, request.match_info["id"])
-    return await _relationship(me, int(request.match_info["id"]))
+    return await _relationship(me, row_id(request.match_info["id"]))
 
 
 @routes.post("/api/v1/follow_requests/{id}/reject")
@@ -152,7 +152,7 @@ async def reject(request: web.Request) -> web.Response:
     """Reject a follow request from the account with this id."""
     me = await require_account(request, "write:follows")
     await relationships.reject_request(request.app[NODE], me, request.match_info["id"])
-    return await _relationship(me, int(request.match_info["id"]))
+    return await _relationship(me, row_id(request.match_info["id"]))
 
 
 @routes.get("/api/v1/blocks")

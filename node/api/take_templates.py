@@ -10,7 +10,7 @@ from federation.as2 import ordered_collection, ordered_collection_page, page_url
 
 from ..activitypub import takes as federated
 from ..errors import NotFound
-from ..models import Account, Status, Take, TakeTemplate
+from ..models import Account, Status, Take, TakeTemplate, parse_id, row_id
 from ..services import take_templates, takes
 from .activitypub import _as2, _authorized, _local, wants_as2
 from .auth import optional_account, require_account
@@ -66,7 +66,7 @@ async def template_takes(request: web.Request) -> web.Response:
 async def _local_template(request: web.Request) -> tuple[TakeTemplate, Account]:
     node = request.app[NODE]
     account = await _local(node, request.match_info["username"])
-    status = await Status.filter(id=int(request.match_info["status_id"]), account_id=account.id, local=True,
+    status = await Status.filter(id=row_id(request.match_info["status_id"]), account_id=account.id, local=True,
                                  visibility__in=("public", "unlisted")).first()
     take = await Take.filter(status_id=status.id).first() if status else None
     template = await TakeTemplate.filter(take_id=take.id, local=True).first() if take else None
@@ -96,8 +96,8 @@ async def usages_collection(request: web.Request) -> web.Response:
         doc = ordered_collection(collection, total_items=await query.count(), first=page_url(collection, page=True))
         return _as2({**doc, "@context": federated.context()})
     max_id = request.query.get("max_id")
-    if max_id and max_id.isdigit():
-        query = query.filter(id__lt=int(max_id))
+    if max_id and max_id.isdigit() and (bound := parse_id(max_id)) is not None:
+        query = query.filter(id__lt=bound)
     rows = await query.order_by("-id").limit(COLLECTION_PAGE).values_list("id", "uri")
     next_page = page_url(collection, page=True, max_id=rows[-1][0]) if len(rows) == COLLECTION_PAGE else None
     doc = ordered_collection_page(page_url(collection, page=True, max_id=max_id), collection,

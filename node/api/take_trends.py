@@ -10,7 +10,7 @@ from federation.as2 import ordered_collection, ordered_collection_page, page_url
 
 from ..activitypub import takes as federated
 from ..errors import NotFound
-from ..models import Account, Status, Take, TakeTrend
+from ..models import Account, Status, Take, TakeTrend, parse_id, row_id
 from ..services import take_trends, takes
 from .activitypub import _as2, _authorized, _local, wants_as2
 from .auth import optional_account, require_account
@@ -84,7 +84,7 @@ async def participants(request: web.Request) -> web.Response:
 async def _local_trend(request: web.Request) -> tuple[TakeTrend, Account, Status]:
     node = request.app[NODE]
     account = await _local(node, request.match_info["username"])
-    status = await Status.filter(id=int(request.match_info["status_id"]), account_id=account.id, local=True,
+    status = await Status.filter(id=row_id(request.match_info["status_id"]), account_id=account.id, local=True,
                                  visibility__in=("public", "unlisted")).first()
     take = await Take.filter(status_id=status.id).first() if status else None
     trend = await TakeTrend.filter(origin_take_id=take.id, local=True).first() if take else None
@@ -116,7 +116,7 @@ async def participants_collection(request: web.Request) -> web.Response:
                                  first=page_url(collection, page=True))
         return _as2({**doc, "@context": federated.context()})
     max_id = request.query.get("max_id")
-    bound = int(max_id) if max_id and max_id.isdigit() else None
+    bound = parse_id(max_id) if max_id and max_id.isdigit() else None
     rows = await take_trends.participants(trend, max_id=bound, limit=COLLECTION_PAGE, item=item)
     next_page = (page_url(collection, page=True, max_id=rows[-1].id)
                  if item is None and len(rows) == COLLECTION_PAGE else None)

@@ -13,6 +13,7 @@ from ..activitypub import takes as federated
 from ..errors import NotFound, ValidationFailed
 from ..services import statuses, take_templates, takes, visibility
 from .auth import current_grant, optional_account, require_account, require_user, viewer_key
+from .bodies import accepts_upload
 from .entities.takes import take_entities, take_entity, template_entity
 from .keys import NODE
 from .pagination import paged_response, requested_page
@@ -69,6 +70,7 @@ def _draft(params: Params, default_visibility: str) -> takes.TakeDraft:
 
 
 @routes.post(BASE)
+@accepts_upload(lambda config: config.takes.max_mb)
 async def create(request: web.Request) -> web.Response:
     """Post a Take: `video` (multipart) or `media_id`, `caption`, `visibility`, `sound[title|author|url]`,
     `place_id` or `location[...]`, `template_id`, `trend[name]` + `trend[hashtag]` to start a trend, or

@@ -3,7 +3,7 @@
 from .account import Account, User
 from .account_extras import AccountDomainBlock, AccountNote, AccountPin, SuggestionDismissal
 from .admin_blocks import CanonicalEmailBlock, IpBlock
-from .base import Entity, snowflake, snowflake_floor
+from .base import Entity, parse_id, row_id, snowflake, snowflake_floor
 from .conversation import Conversation
 from .effect import PendingEffect
 from .federation import Delivery, DomainBlock, InboxActivity, OutboxActivity, Peer, Report, Tombstone
@@ -42,7 +42,7 @@ from .take import BehindTheTakeStep, Take, TakeTemplate, TakeView
 from .take_trend import TakeTrend, TrendHour, TrendParticipation
 
 __all__ = [
-    "Account", "Block", "Bookmark", "Delivery", "DomainBlock", "Entity", "Favourite", "Follow", "FollowRequest", "HomeFeedEntry", "IdempotencyKey", "InboxActivity", "IndexJournal",
+    "Account", "Block", "Bookmark", "Delivery", "DomainBlock", "Entity", "parse_id", "row_id", "Favourite", "Follow", "FollowRequest", "HomeFeedEntry", "IdempotencyKey", "InboxActivity", "IndexJournal",
     "Marker", "MediaAttachment", "Mention", "Mute", "Notification", "OAuthApp", "OAuthCode", "OAuthToken", "OutboxActivity", "Peer", "Place", "Poll",
     "PendingEffect", "PollVote", "Report", "SearchHistory", "Status", "StatusEdit", "StatusPlace", "StatusTag", "SuggestionDismissal", "Tag", "User", "WebSession", "snowflake", "snowflake_floor",
     "AccountDomainBlock", "AccountNote", "AccountPin", "BehindTheTakeStep", "Conversation", "FeaturedTag", "TagFollow", "Filter", "FilterKeyword", "FilterStatus", "List", "ListAccount", "ScheduledStatus", "Take", "TakeTemplate", "TakeTrend", "TakeView", "TrendHour", "TrendParticipation",

@@ -16,6 +16,8 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
+from ..errors import NotFound
+
 _lock = threading.Lock()
 _last = 0
 
@@ -34,6 +36,29 @@ def snowflake(at: datetime | None = None) -> int:
 def snowflake_floor(at: datetime) -> int:
     """The smallest id that could have been made at `at`: turns a time into an id bound."""
     return int(at.timestamp() * 1000) << 16
+
+
+ID_MAX = 2**63 - 1  # ids are signed 64-bit (SQLite INTEGER, PostgreSQL BIGINT)
+
+
+def parse_id(value: object) -> int | None:
+    """`value` (a path segment, query or body value) as a row id, or None when no row could have it."""
+    if isinstance(value, bool):
+        return None
+    try:
+        key = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
+    return key if -ID_MAX - 1 <= key <= ID_MAX else None
+
+
+def row_id(value: object) -> int:
+    """A client-given id, or NotFound: what cannot be an id names no row. Every lookup by a client-given id
+    goes through here, so `9223372036854775808` is a 404 like any other unknown id, never an OverflowError
+    from the database driver."""
+    if (key := parse_id(value)) is None:
+        raise NotFound()
+    return key
 
 
 class Entity(Model):

@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 from federation.signatures import generate_rsa_keypair
 
 from ..errors import NotFound, ValidationFailed
-from ..models import Account, Follow, User
+from ..models import Account, Follow, User, row_id
 from ..runtime import Node
 from . import auth
 
@@ -64,10 +64,7 @@ async def local_account(username: str) -> Account:
 
 
 async def get_account(account_id: int | str) -> Account:
-    try:
-        key = int(account_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(account_id)
     account = await Account.filter(id=key, suspended_at=None).first()
     if account is None:
         raise NotFound()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.connection import get_connection
 
-from ..errors import Unauthorized
+from ..errors import TooManyRequests, Unauthorized
 from ..models import Account, OAuthApp, OAuthToken, User, WebSession
 from ..runtime import Node
 
@@ -43,14 +44,33 @@ async def check_password(node: Node, password_hash: str | None, password: str) -
     return await node.run_blocking(verify)
 
 
-async def authenticate_password(node: Node, login: str, password: str) -> User:
-    """A local user by email or username and password; one vague error for every failure."""
+def _wait_text(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes} minutes" if minutes > 1 else ("a minute" if seconds > 45 else f"{max(1, round(seconds))} seconds")
+
+
+async def authenticate_password(node: Node, login: str, password: str, *, client_ip: str | None = None) -> User:
+    """A local user by email or username and password; one vague error for every failure.
+
+    Wrong passwords are throttled per account and per client address (node.throttles): past the free
+    attempts each further failure doubles the wait, and while one runs the answer is TooManyRequests
+    without hashing anything, so guessing costs the guesser time and the node no CPU."""
     login = login.strip()
     query = User.filter(email=login.lower()) if "@" in login else User.filter(account__username=login,
                                                                              account__domain="")
     user = await query.select_related("account").first()
+    throttles = node.throttles
+    account_key = f"user:{user.id}" if user else f"login:{login.lower()}"
+    ip_key = f"ip:{client_ip}" if client_ip else None
+    wait = max(throttles.login_account.wait(account_key), throttles.login_ip.wait(ip_key) if ip_key else 0.0)
+    if wait > 0:
+        raise TooManyRequests(f"Too many failed sign-ins: try again in {_wait_text(wait)}", math.ceil(wait))
     if not await check_password(node, user.password_hash if user else None, password) or user is None:
+        throttles.login_account.failed(account_key)
+        if ip_key:
+            throttles.login_ip.failed(ip_key)
         raise Unauthorized("Invalid email/username or password")
+    throttles.login_account.succeeded(account_key)
     if user.account.suspended_at is not None:
         raise Unauthorized("This account is suspended")
     if not user.approved:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 
 from ..errors import NotFound
-from ..models import Account, Conversation, Mention, Status
+from ..models import Account, Conversation, Mention, Status, row_id
 from ..runtime import Node
 from .paging import Page
 
@@ -82,10 +82,7 @@ async def page_of(account: Account, page: Page) -> list[Conversation]:
 
 
 async def own(account: Account, conversation_id: int | str) -> Conversation:
-    try:
-        key = int(conversation_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(conversation_id)
     row = await Conversation.filter(id=key, account_id=account.id).first()
     if row is None:
         raise NotFound()

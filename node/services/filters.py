@@ -16,7 +16,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from ..errors import NotFound, ValidationFailed
-from ..models import Account, Filter, FilterKeyword, FilterStatus, Status
+from ..models import Account, Filter, FilterKeyword, FilterStatus, Status, row_id
 from ..models.filter import ACTIONS, CONTEXTS
 from ..runtime import Node
 from ..search.documents import plain_text
@@ -27,10 +27,7 @@ _WORD = re.compile(r"\w")
 
 
 def _key(value: int | str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    return row_id(value)
 
 
 def _title(title: str | None) -> str:

@@ -10,7 +10,7 @@ from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
 
 from ..errors import NotFound, ValidationFailed
-from ..models import Account, Follow, FollowRequest, List, ListAccount, Status
+from ..models import Account, Follow, FollowRequest, List, ListAccount, Status, row_id
 from ..models.list import REPLIES_POLICIES
 from ..runtime import Node
 from . import visibility
@@ -44,10 +44,7 @@ async def owned(account: Account) -> list[List]:
 
 async def own(account: Account, list_id: int | str) -> List:
     """One of the account's lists; someone else's is unknown (404), as Mastodon answers."""
-    try:
-        key = int(list_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(list_id)
     found = await List.filter(id=key, account_id=account.id).first()
     if found is None:
         raise NotFound()
@@ -129,10 +126,7 @@ async def remove_members(account: Account, list_id: int | str, account_ids: list
 
 async def lists_with(account: Account, member_id: int | str) -> list[List]:
     """The caller's lists that hold an account (GET /api/v1/accounts/:id/lists)."""
-    try:
-        key = int(member_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(member_id)
     if not await Account.filter(id=key, suspended_at=None).exists():
         raise NotFound()
     return list(await List.filter(account_id=account.id, members__account_id=key).order_by("id"))

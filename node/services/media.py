@@ -18,7 +18,7 @@ from aiohttp.web_request import FileField
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import NotFound, PayloadTooLarge, ValidationFailed
-from ..models import Account, MediaAttachment
+from ..models import Account, MediaAttachment, row_id
 from ..runtime import Node
 
 MB = 1024 * 1024
@@ -219,10 +219,7 @@ async def upload_media(node: Node, account: Account, upload: FileField | None, *
 
 
 async def own_media(account: Account, media_id: int | str) -> MediaAttachment:
-    try:
-        key = int(media_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(media_id)
     media = await MediaAttachment.filter(id=key, account_id=account.id).first()
     if media is None:
         raise NotFound()

@@ -20,7 +20,7 @@ from datetime import datetime
 from tortoise.expressions import Q
 
 from ..errors import NotFound
-from ..models import Account, Notification
+from ..models import Account, Notification, row_id
 from ..models.notification import TYPES
 from .paging import Page
 
@@ -214,10 +214,7 @@ async def one_group(account: Account, key: str) -> Group:
 def _keyed_query(account: Account, key: str):  # type: ignore[no-untyped-def]
     query = Notification.filter(account_id=account.id)
     if key.startswith("ungrouped-"):
-        try:
-            return query.filter(id=int(key.removeprefix("ungrouped-")))
-        except ValueError:
-            raise NotFound() from None
+        return query.filter(id=row_id(key.removeprefix("ungrouped-")))
     return query.filter(group_key=key)
 
 

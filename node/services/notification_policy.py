@@ -16,7 +16,14 @@ from datetime import datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from ..errors import NotFound, ValidationFailed
-from ..models import Account, Notification, NotificationPermission, NotificationPolicy, NotificationRequest
+from ..models import (
+    Account,
+    Notification,
+    NotificationPermission,
+    NotificationPolicy,
+    NotificationRequest,
+    row_id,
+)
 from ..models.notification import POLICY_ACTIONS
 from ..runtime import Node
 
@@ -121,10 +128,7 @@ async def requests_page(account: Account, page) -> list[NotificationRequest]:  #
 
 
 async def own_request(account: Account, request_id: int | str) -> NotificationRequest:
-    try:
-        key = int(request_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(request_id)
     row = await NotificationRequest.filter(id=key, account_id=account.id).first()
     if row is None:
         raise NotFound()

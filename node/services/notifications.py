@@ -41,6 +41,7 @@ from ..models import (
     Take,
     TakeTemplate,
     User,
+    row_id,
     snowflake,
 )
 from ..models.marker import TIMELINES
@@ -396,10 +397,7 @@ async def listed(
 
 
 async def own_notification(account: Account, notification_id: int | str) -> Notification:
-    try:
-        key = int(notification_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(notification_id)
     notification = await Notification.filter(id=key, account_id=account.id).first()
     if notification is None:
         raise NotFound()

@@ -290,13 +290,13 @@ async def exchange_code(app: OAuthApp, code: str | None, redirect_uri: str | Non
 
 
 async def password_grant(node: Node, app: OAuthApp, username: str | None, password: str | None,
-                         scope: str | None) -> IssuedToken:
+                         scope: str | None, *, client_ip: str | None = None) -> IssuedToken:
     """Mastodon's password grant: `username` is the email address (or, here, also the account name)."""
     if not username or not password:
         raise OAuthError("invalid_request", "Missing parameter: username and password are required")
     granted = _grant_scope(scope, app)
     try:
-        user = await auth.authenticate_password(node, username, password)
+        user = await auth.authenticate_password(node, username, password, client_ip=client_ip)
     except Unauthorized:
         raise OAuthError("invalid_grant") from None
     return await issue_for(user, app, granted)

@@ -11,7 +11,7 @@ from typing import Any
 from tortoise.expressions import F
 
 from ..errors import NotFound, ValidationFailed
-from ..models import Account, Place, Status, StatusPlace
+from ..models import Account, Place, Status, StatusPlace, row_id
 from ..runtime import Node
 
 
@@ -60,10 +60,7 @@ async def create_place(node: Node, account: Account | None, spec: PlaceSpec) -> 
 
 
 async def get_place(place_id: Any) -> Place:
-    try:
-        key = int(place_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(place_id)
     place = await Place.filter(id=key).first()
     if place is None:
         raise NotFound()

@@ -12,7 +12,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from ..errors import NotFound, ValidationFailed
-from ..models import Account, Poll, PollVote, Status
+from ..models import Account, Poll, PollVote, Status, row_id
 from ..runtime import Node
 from . import visibility
 
@@ -90,10 +90,7 @@ def expired(poll: Poll) -> bool:
 
 
 async def visible_poll(viewer: Account | None, poll_id: int | str) -> Poll:
-    try:
-        key = int(poll_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(poll_id)
     poll = await Poll.filter(id=key).first()
     if poll is None:
         raise NotFound()

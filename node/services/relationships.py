@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 
 from .. import effects
 from ..errors import Forbidden, NotFound, ValidationFailed
-from ..models import Account, Block, Follow, FollowRequest, Mute
+from ..models import Account, Block, Follow, FollowRequest, Mute, row_id
 from ..runtime import Node
 
 NOT_ALLOWED = "This action is not allowed"
@@ -93,10 +93,7 @@ async def remove_follower(node: Node, account: Account, follower: Account) -> No
 
 
 async def incoming_request(account: Account, requester_id: int | str) -> FollowRequest:
-    try:
-        key = int(requester_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(requester_id)
     request = await FollowRequest.filter(account_id=key, target_account_id=account.id).first()
     if request is None:
         raise NotFound()

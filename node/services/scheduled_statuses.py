@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from ..errors import DomainError, NotFound, ValidationFailed
-from ..models import Account, MediaAttachment, ScheduledStatus, Status
+from ..models import Account, MediaAttachment, ScheduledStatus, Status, row_id
 from ..runtime import Node
 from . import statuses
 from .paging import Page
@@ -119,10 +119,7 @@ async def schedule(
 
 
 async def own(account: Account, scheduled_id: int | str) -> ScheduledStatus:
-    try:
-        key = int(scheduled_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(scheduled_id)
     scheduled = await ScheduledStatus.filter(id=key, account_id=account.id).first()
     if scheduled is None:
         raise NotFound()

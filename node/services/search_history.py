@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from tortoise.exceptions import IntegrityError
 
 from ..errors import NotFound
-from ..models import Account, SearchHistory
+from ..models import Account, SearchHistory, row_id
 
 KEEP = 100
 
@@ -36,10 +36,7 @@ async def entries(account: Account, *, limit: int = 20) -> list[SearchHistory]:
 
 
 async def forget(account: Account, entry_id: object) -> None:
-    try:
-        key = int(entry_id)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(entry_id)
     if not await SearchHistory.filter(id=key, account_id=account.id).delete():
         raise NotFound()
 

@@ -12,7 +12,7 @@ from tortoise.expressions import Subquery
 from tortoise.functions import Count
 
 from ..errors import NotFound, ValidationFailed
-from ..models import Account, FeaturedTag, Status, StatusTag, Tag, TagFollow
+from ..models import Account, FeaturedTag, Status, StatusTag, Tag, TagFollow, row_id
 from .paging import Page
 
 NAME = re.compile(r"^#?(\w{1,128})$")
@@ -124,10 +124,7 @@ async def feature(account: Account, raw: str | None) -> Featured:
 
 
 async def unfeature(account: Account, featured_id: int | str) -> None:
-    try:
-        key = int(featured_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(featured_id)
     if not await FeaturedTag.filter(id=key, account_id=account.id).delete():
         raise NotFound()
 

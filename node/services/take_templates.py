@@ -10,8 +10,10 @@ from typing import Any
 
 from tortoise.expressions import F
 
+from federation import jsondoc
+
 from ..errors import NotFound, ValidationFailed
-from ..models import Account, Take, TakeTemplate
+from ..models import Account, Take, TakeTemplate, row_id
 from ..runtime import Node
 from .takes import own_take
 
@@ -26,7 +28,7 @@ def _json(value: Any, name: str, kind: type) -> Any:
         return kind()
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = jsondoc.loads(value)
         except ValueError:
             raise ValidationFailed(f"Validation failed: {name} is not valid JSON") from None
     if not isinstance(value, kind):
@@ -90,10 +92,7 @@ async def publish(node: Node, account: Account, status_id: int | str, *, name: s
 
 
 async def find(template_id: int | str) -> TakeTemplate:
-    try:
-        key = int(template_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(template_id)
     template = await TakeTemplate.filter(id=key).first()
     if template is None:
         raise NotFound()

@@ -19,7 +19,7 @@ from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from ..errors import NotFound, ValidationFailed
-from ..models import Account, Status, Take, TakeTrend, TrendHour, TrendParticipation
+from ..models import Account, Status, Take, TakeTrend, TrendHour, TrendParticipation, row_id
 from ..runtime import Node
 from .notifications import notify
 from .takes import attribution_html
@@ -53,10 +53,7 @@ def check_hashtag(value: str) -> str:
 
 
 async def find(trend_id: int | str) -> TakeTrend:
-    try:
-        key = int(trend_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(trend_id)
     trend = await TakeTrend.filter(id=key).first()
     if trend is None:
         raise NotFound()

@@ -20,7 +20,7 @@ from tortoise.expressions import F, Subquery
 from tortoise.transactions import in_transaction
 
 from ..errors import NotFound, ValidationFailed
-from ..models import Account, BehindTheTakeStep, Follow, MediaAttachment, Status, Take, TakeTrend, TakeView
+from ..models import Account, BehindTheTakeStep, Follow, MediaAttachment, Status, Take, TakeTrend, TakeView, row_id
 from ..models.status import VISIBILITIES
 from ..runtime import Node
 from . import media as media_service
@@ -276,10 +276,7 @@ async def _store(node: Node, account: Account, draft: TakeDraft, application_id:
 
 
 async def take_of(status_id: int | str) -> Take:
-    try:
-        key = int(status_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(status_id)
     take = await Take.filter(status_id=key).first()
     if take is None:
         raise NotFound()

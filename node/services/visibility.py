@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from tortoise.expressions import Q
 
 from ..errors import NotFound
-from ..models import Account, AccountDomainBlock, Block, Follow, Mention, Mute, Status
+from ..models import Account, AccountDomainBlock, Block, Follow, Mention, Mute, Status, row_id
 
 OPEN = ("public", "unlisted")
 
@@ -132,10 +132,7 @@ async def can_see(viewer: Account | None, status: Status) -> bool:
 
 async def visible_status(viewer: Account | None, status_id: int | str) -> Status:
     """The status if it exists and the viewer may see it; otherwise 404, as Mastodon answers either way."""
-    try:
-        key = int(status_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(status_id)
     status = await Status.filter(id=key).first()
     if status is None or not await can_see(viewer, status):
         raise NotFound()

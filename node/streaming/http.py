@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from federation import jsondoc
+
 from ..api.auth import SESSION_COOKIE
 from ..api.keys import NODE
 from ..errors import BadRequest, DomainError, Unauthorized
@@ -140,7 +142,7 @@ class _Session:
 
     async def handle(self, text: str) -> None:
         try:
-            message = json.loads(text)
+            message = jsondoc.loads(text)
         except ValueError:
             return  # as Mastodon: a frame that is not JSON is ignored
         if not isinstance(message, dict):

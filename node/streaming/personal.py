@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..api.conversations import conversation_entities
 from ..api.entities.filters import filtered
 from ..api.entities.statuses import status_entities
-from ..models import Account, Conversation, List, ListAccount, Status
+from ..models import Account, Conversation, List, ListAccount, Status, parse_id
 from ..runtime import Node
 from ..services import lists, visibility
 from . import direct_channel, list_channel, listening, publish, user_channel
@@ -18,9 +18,7 @@ from .streams import list_resolver
 
 
 async def _list_owner(list_id: str) -> int | None:
-    try:
-        key = int(list_id)
-    except ValueError:
+    if (key := parse_id(list_id)) is None:
         return None
     found = await List.filter(id=key).first()
     return found.account_id if found else None

@@ -6,9 +6,11 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.web_request import FileField
 
+from ..api.bodies import accepts_upload
 from ..api.keys import NODE
 from ..api.params import Params
 from ..errors import DomainError
+from ..models import parse_id
 from ..services import accounts, interactions, media, polls, relationships, statuses
 from .session import back, check_csrf, page, redirect, require_viewer
 
@@ -17,6 +19,7 @@ MEDIA_SLOTS = 4
 
 
 @routes.post("/compose")
+@accepts_upload(lambda config: MEDIA_SLOTS * max(config.storage.max_image_mb, config.storage.max_video_mb))
 async def compose(request: web.Request) -> web.StreamResponse:
     """Post a status (with up to four uploads and their alt text) from a page form."""
     form = await check_csrf(request)
@@ -33,7 +36,7 @@ async def compose(request: web.Request) -> web.StreamResponse:
         draft = statuses.Draft(
             text=str(form.get("status", "")), spoiler_text=str(form.get("spoiler_text", "")),
             sensitive=bool(form.get("spoiler_text")), visibility=str(form.get("visibility") or "public"),
-            media_ids=[m.id for m in attached], in_reply_to_id=int(reply_to) if reply_to.isdigit() else None)
+            media_ids=[m.id for m in attached], in_reply_to_id=parse_id(reply_to) if reply_to.isdigit() else None)
         status = await statuses.create_status(node, me, draft)
     except DomainError as exc:
         return await page(request, "compose.html", http_status=exc.status, error=exc.message)

@@ -13,7 +13,7 @@ from ..api.entities.accounts import account_entity, relationship_entities
 from ..api.keys import NODE
 from ..api.pagination import requested_page
 from ..api.params import Params
-from ..models import Status
+from ..models import Status, row_id
 from ..services import accounts, statuses, timelines, visibility
 from ..services.paging import Page
 from .render import status_views
@@ -113,7 +113,7 @@ async def status_page(request: web.Request) -> web.Response:
     me = await viewer(request)
     author = await accounts.lookup_acct(node, request.match_info["acct"])
     if wants_as2(request):  # only what we would serve at its /users/... URL, signed fetch rules included
-        status = await Status.filter(id=int(request.match_info["status_id"]), account_id=author.id).first()
+        status = await Status.filter(id=row_id(request.match_info["status_id"]), account_id=author.id).first()
         if status is None or not author.local:
             raise web.HTTPNotFound(reason="Record not found")
         return await status_response(request, author, status)

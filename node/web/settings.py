@@ -10,6 +10,7 @@ from zoneinfo import available_timezones
 from aiohttp import web
 from aiohttp.web_request import FileField
 
+from ..api.bodies import accepts_upload
 from ..api.entities.accounts import account_entity
 from ..api.keys import NODE
 from ..api.params import Params
@@ -37,6 +38,7 @@ async def edit(request: web.Request) -> web.Response:
 
 
 @routes.post("/settings/profile")
+@accepts_upload(lambda config: 2 * config.storage.max_image_mb)
 async def save(request: web.Request) -> web.StreamResponse:
     """Save display name, bio, fields, avatar and header."""
     form = await check_csrf(request)

@@ -6,7 +6,8 @@ from aiohttp import web
 
 from ..api.auth import SESSION_COOKIE
 from ..api.keys import NODE
-from ..errors import DomainError, Unauthorized
+from ..api.ratelimits import client_ip
+from ..errors import DomainError, TooManyRequests, Unauthorized
 from ..notify import account_mail
 from ..notify.dispatcher import mail_enabled
 from ..services import accounts, auth, registrations
@@ -40,10 +41,14 @@ async def login(request: web.Request) -> web.StreamResponse:
     login_name = str(form.get("login", "")).strip()
     target = safe_next(str(form.get("next", "")) or request.query.get("next"))
     try:
-        user = await auth.authenticate_password(node, login_name, str(form.get("password", "")))
-    except Unauthorized as exc:
-        return await page(request, "login.html", http_status=401, next=target, login=login_name, error=exc.message,
-                          mail_on=mail_enabled(node))
+        user = await auth.authenticate_password(node, login_name, str(form.get("password", "")),
+                                                client_ip=client_ip(request))
+    except (Unauthorized, TooManyRequests) as exc:
+        response = await page(request, "login.html", http_status=exc.status, next=target, login=login_name,
+                              error=exc.message, mail_on=mail_enabled(node))
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     if previous := request.cookies.get(SESSION_COOKIE):  # switching accounts: the old session ends here
         await auth.end_session(previous)
     secret, _ = await auth.start_session(user)

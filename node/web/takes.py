@@ -7,6 +7,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.web_request import FileField
 
+from ..api.bodies import accepts_upload
 from ..api.entities.takes import take_entities, take_entity, template_entities, trend_entities
 from ..api.keys import NODE
 from ..api.pagination import requested_page
@@ -82,6 +83,7 @@ async def new_take(request: web.Request) -> web.Response:
 
 
 @routes.post("/takes/new")
+@accepts_upload(lambda config: config.takes.max_mb)
 async def post_take(request: web.Request) -> web.StreamResponse:
     """Post a Take from the page form; errors are shown on the form."""
     form = await check_csrf(request)

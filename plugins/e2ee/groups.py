@@ -11,7 +11,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from node.plugin_api import AccountInfo, NodeApi
+from node.plugin_api import AccountInfo, NodeApi, parse_id
 
 from . import streaming
 from .envelopes import MEGOLM, MESSAGE_ID, _iso, check_body, check_expiry, message_uri
@@ -79,7 +79,7 @@ async def create(api: NodeApi, owner: AccountInfo, name: Any, member_ids: list[A
 
 async def visible_group(account: AccountInfo, group_id: Any) -> Group:
     """A group the account belongs to (404 for any other, so ids reveal nothing)."""
-    group = await Group.filter(id=int(group_id)).first() if str(group_id).isdigit() else None
+    group = await Group.filter(id=key).first() if (key := parse_id(group_id)) is not None else None
     if group is None or not await GroupMember.filter(group=group, account_id=account.id).exists():
         raise NotFound()
     return group
@@ -100,7 +100,7 @@ async def add_members(api: NodeApi, actor: AccountInfo, group: Group, ids: list[
 
 async def remove_member(api: NodeApi, actor: AccountInfo, group: Group, account_id: Any) -> Group:
     """The owner removes a member, or a member leaves; the epoch moves on so senders rotate."""
-    target = int(account_id) if str(account_id).isdigit() else None
+    target = parse_id(account_id)
     if target != actor.id and (not group.local or group.owner_id != actor.id):
         raise E2EEError("Only the group's owner may remove other members", 403)
     if target == group.owner_id and group.local:

@@ -13,7 +13,8 @@ from typing import Any
 
 from aiohttp import web
 
-from node.plugin_api import NodeApi
+from federation import jsondoc
+from node.plugin_api import NodeApi, parse_id
 
 from . import envelopes, federation, groups, keys, streaming
 from .errors import BadRequest, E2EEError
@@ -65,7 +66,7 @@ async def params(request: web.Request) -> dict[str, Any]:
     if request.method in ("POST", "PUT", "DELETE") and request.body_exists:
         if "json" in request.content_type:
             try:
-                body = await request.json()
+                body = jsondoc.loads(await request.read())
             except (ValueError, UnicodeDecodeError):
                 raise BadRequest("The body is not valid JSON") from None
             if not isinstance(body, dict):
@@ -91,9 +92,9 @@ def _list(value: Any) -> list[Any]:
 def _id(value: Any, name: str) -> int | None:
     if value in (None, ""):
         return None
-    if not str(value).isdigit():
+    if not str(value).isdigit() or (key := parse_id(value)) is None:
         raise BadRequest(f"{name} must be an id")
-    return int(value)
+    return key
 
 
 def token_digest(request: web.Request) -> str:
@@ -275,7 +276,7 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
         account = await api.authenticate(request, SCOPE)
         group = await groups.visible_group(account, request.match_info["id"])
         group = await groups.remove_member(api, account, group, request.match_info["account_id"])
-        if int(request.match_info["account_id"]) == account.id:
+        if parse_id(request.match_info["account_id"]) == account.id:
             return web.json_response({})
         return web.json_response(await groups.group_entity(api, group))
 
@@ -352,7 +353,7 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
             return web.json_response({"error": "Request not signed"}, status=401)
         account = await api.find_local_account(request.match_info["username"])
         try:
-            device_id = json.loads(body or b"{}").get("id")
+            device_id = jsondoc.loads(body or b"{}").get("id")
         except (ValueError, AttributeError):
             device_id = None
         device = await Device.filter(account_id=account.id, device_id=str(device_id), local=True).first() \

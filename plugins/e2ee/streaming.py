@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from federation import jsondoc
+
 log = logging.getLogger(__name__)
 
 
@@ -85,7 +87,7 @@ async def serve(request: web.Request, queue: asyncio.Queue[dict[str, Any]],
             if message.type != web.WSMsgType.TEXT:
                 continue
             try:
-                data = json.loads(message.data)
+                data = jsondoc.loads(message.data)
             except ValueError:
                 await ws.send_json({"event": "error", "payload": json.dumps({"error": "frames must be JSON"})})
                 continue

@@ -74,7 +74,7 @@ async def test_badge_changes_live_and_groups_read_well(serve, browser, theme, wi
 
     await page.evaluate("window.__stayed = true")
     await page.click("form[data-mark-read] button")
-    await page.wait_for_function("document.querySelectorAll('.notification.unread').length === 0")
+    await page.wait_for_function("() => document.querySelectorAll('.notification.unread').length === 0")
     assert await page.locator("[data-unread-badge]:visible").count() == 0
     assert await page.evaluate("window.__stayed === true")
     await context.close()

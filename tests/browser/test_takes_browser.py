@@ -36,7 +36,7 @@ async def test_takes_feed_plays_and_behind_the_take_opens(serve, browser):
     assert await video.evaluate("v => v.canPlayType('video/webm; codecs=\"vp9\"')") in ("probably", "maybe")
     # the browser really loads it: metadata arrives with the right size and length
     await page.wait_for_function(
-        f'document.querySelector(\'video[data-take="{take["id"]}"]\').readyState >= 1', timeout=10000)
+        f'() => document.querySelector(\'video[data-take="{take["id"]}"]\').readyState >= 1', timeout=10000)
     size = await video.evaluate("v => [v.videoWidth, v.videoHeight, Math.round(v.duration)]")
     assert size == [48, 64, 1]
     assert await page.locator(".take-trend .badge").first.inner_text() == "started it"
@@ -47,9 +47,9 @@ async def test_takes_feed_plays_and_behind_the_take_opens(serve, browser):
     step = page.locator(".btt-step", has_text="Find the light")
     await step.wait_for()
     assert await step.is_visible()
-    await page.wait_for_function('document.querySelector("video.take-video").readyState >= 1', timeout=10000)
+    await page.wait_for_function('() => document.querySelector("video.take-video").readyState >= 1', timeout=10000)
     await step.locator("button.seek").click()
-    await page.wait_for_function('Math.abs(document.querySelector("video.take-video").currentTime - 0.5) < 0.3',
+    await page.wait_for_function('() => Math.abs(document.querySelector("video.take-video").currentTime - 0.5) < 0.3',
                                  timeout=10000)
     assert await page.locator(".take-trend", has_text="Trend started by @alice").count() == 1
     await page.screenshot(path=shot_path("vignette-take-btt.png"))

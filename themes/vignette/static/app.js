@@ -109,4 +109,9 @@
     const openToggle = document.querySelector('[data-sheet][aria-expanded="true"]');
     if (event.key === "Escape" && openToggle) { sheet(false, openToggle); openToggle.focus(); }
   });
+  // The out-of-band authorization code selects itself on a click, ready to copy (no inline handlers:
+  // the pages' Content-Security-Policy allows scripts from /static only).
+  document.querySelectorAll("input.code[readonly]").forEach((input) => {
+    input.addEventListener("click", () => input.select());
+  });
 })();
