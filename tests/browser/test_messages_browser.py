@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 from conftest import CHROMIUM_ARGS, chromium_path, shot_path
-from e2ee_support import E2EECluster, account_id_on, crypto_user
+from e2ee_support import SCOPES, E2EECluster, crypto_user
 
+from node.services import auth
 from plugins.e2ee.client import E2EEClient, NodeClient
 from plugins.e2ee.client.safety import safety_number
 from plugins.e2ee.models import Device
@@ -181,9 +182,12 @@ async def test_alice_on_a_and_bob_on_b_chat_both_ways_in_the_browser(nodes, chro
 async def test_a_browser_and_a_python_client_chat_both_ways(nodes, chromium, tmp_path):
     cluster, a, b = nodes
     await crypto_user(a, "alice")
-    _, bob_token = await crypto_user(b, "bob")
-    for backend in ("vodozemac", "olm"):
-        bob_cli = await cluster.device(b, bob_token, backend)
+    bob_user, bob_token = await crypto_user(b, "bob")
+    with b.node.bound():  # a second app of bob's: its own token, so its own device
+        second_token = await auth.issue_token(bob_user, None, SCOPES)
+    for backend, token in (("vodozemac", bob_token), ("olm", second_token)):
+        bob_cli = await cluster.device(b, token, backend)
+        await cluster.settle()  # node-a hears of bob's new device list
         if backend == "vodozemac":
             alice = await sign_in(chromium, cluster, a, "alice")
             await alice.start_chat("@bob@node-b.test")
@@ -236,10 +240,48 @@ async def test_a_swapped_device_key_is_detected_and_sending_waits_for_acceptance
     # nothing went out: bob never gets it
     await cluster.settle()
     assert await bob.page.locator(".conversation-item", has_text="after the swap").count() == 0
+    # accepting the forged keys does not get a message out either: the one-time keys the node hands out for
+    # that device are still bob's, signed by his real key, and fail the check against the forged one
     await alice.page.click("[data-accept-keys]")
     await alice.until(".system", "You accepted the new keys")
     assert await alice.page.locator("[data-key-alert]:not([hidden])").count() == 0
-    await alice.send("sent after accepting")
-    await alice.until(".bubble.mine", "sent after accepting")
+    await alice.send("after accepting the forged keys")
+    await alice.until(".system", "failed its signature check")
+    await alice.until("[data-send-error]:not([hidden])", "could be reached safely")
+    await cluster.settle()
+    assert await bob.page.locator(".conversation-item", has_text="after accepting").count() == 0
     assert alice.errors == []
     await mallory.api.close()
+
+
+async def test_a_contact_who_reinstalls_is_announced_and_sending_resumes_after_accepting(nodes, chromium):
+    cluster, a, b = nodes
+    await crypto_user(a, "alice")
+    _, bob_token = await crypto_user(b, "bob")
+    bob_phone = await cluster.device(b, bob_token, device_id="bobphone")
+    alice = await sign_in(chromium, cluster, a, "alice")
+    await alice.start_chat("@bob@node-b.test")
+    await alice.send("to the old phone")
+    await alice.until(".bubble.mine", "to the old phone")
+    await cluster.settle()
+    assert [m.text for m in await bob_phone.receive()] == ["to the old phone"]
+    # bob reinstalls: the same device id with new keys (his node announces the new list)
+    await bob_phone.api.call("DELETE", "/api/v1/crypto/devices/current")
+    reinstalled = await cluster.device(b, bob_token, device_id="bobphone")
+    await cluster.settle()
+    await alice.send("held back")
+    await alice.until("[data-key-alert]:not([hidden])")
+    await alice.until("[data-send-error]:not([hidden])", "Not sent")
+    await alice.page.click("[data-details-toggle]")
+    shown = await (await alice.until(".device.changed [data-safety-digits]")).inner_text()
+    with a.node.db:
+        alice_key = (await Device.get(local=True)).fingerprint_key
+    # what bob's reinstalled client shows him for alice's browser: the same number
+    assert shown == safety_number(reinstalled.my_uri, reinstalled.account.fingerprint_key,
+                                  f"{a.base}/users/alice", alice_key)[0]
+    await alice.page.click("[data-accept-keys]")
+    await alice.send("to the new phone")
+    await alice.until(".bubble.mine", "to the new phone")
+    await cluster.settle()
+    assert [m.text for m in await reinstalled.receive() if m.type == "text"] == ["to the new phone"], reinstalled.refused
+    assert alice.errors == []

@@ -274,6 +274,16 @@ async function renderDetails() {
                "Mark as verified")));
     }
   }
+  // keys waiting for acceptance: their safety number, to compare before accepting
+  for (const accountId of ids) {
+    for (const changed of device.changedDevices(accountId)) {
+      const number = await safetyNumber(device.myUri, device.fingerprintKey, device.accountUris[accountId], changed.fingerprint);
+      list.append(el("li", { class: "device changed", "data-device-id": changed.deviceId },
+        el("strong", {}, `${await acctOf(accountId)} · ${changed.deviceId} · new keys, not accepted yet`),
+        el("span", { class: "safety-digits", "data-safety-digits": "" }, number.digits),
+        el("span", { class: "safety-emoji", "data-safety-emoji": "" }, number.emoji)));
+    }
+  }
   $("[data-group-tools]").hidden = c.kind !== "group";
   if (c.kind === "group") {
     const members = $("[data-members]");
