@@ -10,13 +10,14 @@ settle() while the test waits for the page, as the node's workers would.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import CHROMIUM_ARGS, chromium_path, shot_path
-from e2ee_support import SCOPES, E2EECluster, crypto_user
+from e2ee_support import SCOPES, Capture, E2EECluster, crypto_user
 
 from node.services import auth
 from plugins.e2ee.client import E2EEClient, NodeClient
@@ -30,7 +31,7 @@ CLUSTER = E2EECluster
 
 @pytest.fixture
 async def nodes(tmp_path: Path):  # type: ignore[no-untyped-def]
-    cluster = E2EECluster(tmp_path)
+    cluster = E2EECluster(tmp_path, Capture())  # every HTTP body the nodes receive and answer
     a = await cluster.add_node("node-a")
     b = await cluster.add_node("node-b")
     yield cluster, a, b
@@ -112,7 +113,8 @@ def raw_bytes(folder: Path) -> bytes:
     return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
 
 
-async def test_alice_on_a_and_bob_on_b_chat_both_ways_in_the_browser(nodes, chromium, tmp_path):
+async def test_alice_on_a_and_bob_on_b_chat_both_ways_in_the_browser(nodes, chromium, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
     cluster, a, b = nodes
     await crypto_user(a, "alice")
     await crypto_user(b, "bob")
@@ -173,10 +175,15 @@ async def test_alice_on_a_and_bob_on_b_chat_both_ways_in_the_browser(nodes, chro
     await alice.until(".verified", "Verified")
     assert alice.errors == [] and bob.errors == []
 
-    # the server could not read any of it: no marker in either node's files (SQLite, WAL, logs)
-    for marker in markers:
+    # the servers could not read any of it: no marker in either node's files (SQLite, WAL), in any HTTP body
+    # they received or sent (the browsers' calls and each other's), or in anything logged
+    bodies = b"\n".join(cluster.capture.bodies)
+    assert b"/api/v1/crypto/deliveries" in bodies and b"EncryptedMessageBatch" in bodies  # the capture saw it all
+    for marker in [*markers, "edited text"]:
         for fed in (a, b):
             assert marker.encode() not in raw_bytes(tmp_path / fed.name)
+        assert marker.encode() not in bodies
+        assert marker not in caplog.text
 
 
 async def test_a_browser_and_a_python_client_chat_both_ways(nodes, chromium, tmp_path):
