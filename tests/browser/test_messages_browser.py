@@ -292,3 +292,59 @@ async def test_a_contact_who_reinstalls_is_announced_and_sending_resumes_after_a
     await cluster.settle()
     assert [m.text for m in await reinstalled.receive() if m.type == "text"] == ["to the new phone"], reinstalled.refused
     assert alice.errors == []
+
+
+async def test_a_group_across_both_nodes_with_a_leaver_and_a_late_joiner(nodes, chromium):
+    cluster, a, b = nodes
+    await crypto_user(a, "alice")
+    await crypto_user(b, "bob")
+    await crypto_user(b, "carol")
+    _, dave_token = await crypto_user(a, "dave")
+    bob = await sign_in(chromium, cluster, b, "bob")
+    carol = await sign_in(chromium, cluster, b, "carol")
+    alice = await sign_in(chromium, cluster, a, "alice", viewport={"width": 1280, "height": 860})
+    dave = await cluster.device(a, dave_token)  # the late joiner reads with the Python client
+    await alice.page.click("[data-new-group]")
+    await alice.page.fill("#group-name", "Trip")
+    await alice.page.fill("#group-members", "@bob@node-b.test, @carol@node-b.test")
+    await alice.page.click("[data-start-group] button[type=submit]")
+    await alice.until("[data-title]", "Trip")
+    await alice.send("group hello one")
+    await alice.until(".bubble.mine", "group hello one")
+    for person in (bob, carol):
+        await person.open("Trip")
+        await person.until(".bubble.theirs", "group hello one")
+    await bob.send("bob to the group")
+    await alice.until(".bubble.theirs", "bob to the group")
+    await carol.until(".bubble.theirs", "bob to the group")
+    assert "bob@node-b.test" in await carol.page.locator(".bubble.theirs", has_text="bob to the group").inner_text()
+
+    # carol leaves: the epoch moves on, alice's next message is under a new key carol never gets
+    await carol.page.click("[data-details-toggle]")
+    carol.page.once("dialog", lambda dialog: dialog.accept())
+    await (await carol.until("[data-leave]:not([hidden])")).click()
+    await carol.until("[data-messenger][data-view=inbox]")
+    await cluster.settle()
+    await alice.send("after carol left")
+    await bob.until(".bubble.theirs", "after carol left")
+    await cluster.settle()
+    assert await carol.page.locator(".bubble", has_text="after carol left").count() == 0
+    assert await carol.page.locator(".conversation-item", has_text="after carol left").count() == 0
+
+    # dave joins late: he reads from the next key on, never what came before
+    await alice.page.click("[data-details-toggle]")
+    await alice.page.fill("[data-add-member] input", "@dave")
+    await alice.page.click("[data-add-member] button")
+    await alice.until("[data-subtitle]", "3 members")
+    await alice.send("welcome dave")
+    await bob.until(".bubble.theirs", "welcome dave")
+    await cluster.settle()
+    texts = [m.text for m in await dave.receive() if m.type == "text"]
+    assert texts == ["welcome dave"], dave.refused
+    # and he answers the group from the Python client; both browsers read it
+    group_id = str((await dave.api.groups())[0]["id"])
+    await dave.send_group(group_id, "text", text="dave from python")
+    await alice.until(".bubble.theirs", "dave from python")
+    await bob.until(".bubble.theirs", "dave from python")
+    await alice.page.screenshot(path=shot_path("messages-group-desktop.png"))
+    assert alice.errors == [] and bob.errors == [] and carol.errors == []

@@ -35,7 +35,7 @@ const save = () => device.save();
 async function acctOf(accountId) {
   accountId = String(accountId);
   if (!accts[accountId]) {
-    try { accts[accountId] = (await api.account(accountId)).acct; } catch { accts[accountId] = `account ${accountId}`; }
+    try { accts[accountId] = fullAcct((await api.account(accountId)).acct); } catch { accts[accountId] = `account ${accountId}`; }
   }
   return accts[accountId];
 }
@@ -387,7 +387,7 @@ async function handles(text) {
   const ids = [];
   for (const handle of text.split(/[\s,]+/).filter(Boolean)) {
     const account = await api.lookup(handle);
-    accts[String(account.id)] = account.acct;
+    accts[String(account.id)] = fullAcct(account.acct);
     ids.push(String(account.id));
   }
   return ids;
@@ -412,7 +412,7 @@ function bind() {
     status(`Looking up ${handle}…`);
     try {
       const account = await api.lookup(handle);
-      accts[String(account.id)] = account.acct;
+      accts[String(account.id)] = fullAcct(account.acct);
       const c = await dmWith(account.id);
       await notices();
       event.target.reset();
