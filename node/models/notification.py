@@ -21,7 +21,7 @@ MASTODON_TYPES = (
     "admin.sign_up",
     "admin.report",
 )
-OWN_TYPES = ("take_trend_joined", "take_template_used")
+OWN_TYPES = ("take_trend_joined", "take_template_used", "e2ee_message")  # e2ee_message: never its text
 TYPES = MASTODON_TYPES + OWN_TYPES
 
 POLICY_ACTIONS = ("accept", "filter", "drop")

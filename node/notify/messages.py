@@ -23,6 +23,7 @@ _SENTENCES = {
     "admin.sign_up": "{who} signed up",
     "admin.report": "{who} filed a report",
     "take_trend_joined": "{who} joined your Take trend",
+    "e2ee_message": "New message from {who}",  # the text is end-to-end encrypted: the node never has it
 }
 _BREAKS = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]+>")

@@ -31,6 +31,7 @@ TYPE_NAMES = {
     "admin.sign_up": "New sign-ups (admins)",
     "admin.report": "New reports (admins)",
     "take_trend_joined": "Takes that joined your trend",
+    "e2ee_message": "New messages (who from, never what they say)",
 }
 DIGESTS = ("off", "daily", "weekly")
 # Mastodon's defaults for notification mails; every type is pushed unless turned off.

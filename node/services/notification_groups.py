@@ -36,6 +36,7 @@ GROUPED: dict[str, str] = {
     "admin.sign_up": "type",
     "take_trend_joined": "subject",
     "take_template_used": "subject",
+    "e2ee_message": "subject",  # one group per sender: "bob sent you messages"
 }
 
 

@@ -14,6 +14,7 @@ import { Vault } from "./vault.js";
 export const ONE_TIME_KEYS = 20;
 const PAGE = 80;
 const MAX_DELIVERY = 2000;
+const NOTIFYING = ["text"]; // the kinds a recipient is notified of (as plugins/e2ee/client/client.py)
 
 let olmReady = null;
 export function loadOlm() {
@@ -358,8 +359,11 @@ export class Device {
       if (!session) continue;
       const plaintext = { ...inner, recipient: { account: d.accountUri, device_id: d.deviceId, key: d.fingerprintKey } };
       const message = session.encrypt(canonicalJson(plaintext));
-      items.push({ account_id: d.accountId, device_id: d.deviceId, type: message.type, body: message.body,
-                   message_id: `${inner.id.slice(0, 40)}-${items.length}` });
+      const item = { account_id: d.accountId, device_id: d.deviceId, type: message.type, body: message.body,
+                     message_id: `${inner.id.slice(0, 40)}-${items.length}` };
+      // "New message from ..." for them: the node cannot tell a message from a receipt, so the sender says
+      if (NOTIFYING.includes(inner.type) && d.accountId !== this.myId) item.notify = true;
+      items.push(item);
     }
     for (let start = 0; start < items.length; start += MAX_DELIVERY) {
       await this.api.deliver(items.slice(start, start + MAX_DELIVERY), expiresIn);
@@ -545,7 +549,7 @@ export class Device {
         if (kind === "timer") this.timers[group.uri] = Number(content.seconds) || 0;
         const inner = this.inner(kind, group.uri, content);
         const body = outbound.session.encrypt(canonicalJson(inner));
-        const request = { body, epoch: outbound.epoch, message_id: inner.id };
+        const request = { body, epoch: outbound.epoch, message_id: inner.id, notify: NOTIFYING.includes(kind) };
         if (this.timers[group.uri]) request.expires_in = this.timers[group.uri];
         try {
           await this.api.groupMessage(String(groupId), request);
