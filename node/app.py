@@ -55,7 +55,7 @@ def build_app(config: Config, *, scheduler: bool = True, node: Node | None = Non
     app.cleanup_ctx.append(lifecycle)
     api.add_routes(app)
     streaming_http.setup(app)
-    pages.setup(app)
+    pages.setup(app, messages_enabled="e2ee" in config.plugins.enabled)
     plugins.add_to_app(app)
     config.media_dir.mkdir(parents=True, exist_ok=True)
     app.router.add_static("/media", config.media_dir, name="media", append_version=False)

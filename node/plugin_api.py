@@ -49,7 +49,7 @@ T = TypeVar("T")
 
 # Mastodon's notification types: clients drop or choke on others, so plugins pick from these.
 NOTIFICATION_TYPES = frozenset({"mention", "status", "reblog", "follow", "follow_request", "favourite", "poll",
-                                "update", "admin.sign_up", "admin.report"})
+                                "update", "admin.sign_up", "admin.report", "e2ee_message"})
 
 
 @dataclass(frozen=True)
@@ -215,9 +215,10 @@ class NodeApi:
         return status_info(status)
 
     async def notify(self, recipient_id: int, sender_id: int, kind: str = "mention",
-                     status_id: int | None = None) -> bool:
-        """Give a local account a notification of one of Mastodon's types; False when the recipient is not
-        local or has muted/blocked the sender (as every notification on the node)."""
+                     status_id: int | None = None, *, subject: int | str | None = None) -> bool:
+        """Give a local account a notification of one of Mastodon's types (or `e2ee_message`); False when the
+        recipient is not local or has muted/blocked the sender (as every notification on the node).
+        `subject` is what a grouping type groups on (e2ee_message: the sender)."""
         from .models import Status
         from .services import notifications
 
@@ -225,7 +226,7 @@ class NodeApi:
             raise ValueError(f"notification type must be one of {', '.join(sorted(NOTIFICATION_TYPES))}")
         node = self._running()
         status = await Status.filter(id=status_id).first() if status_id is not None else None
-        return await notifications.notify(node, recipient_id, kind, sender_id, status) is not None
+        return await notifications.notify(node, recipient_id, kind, sender_id, status, subject=subject) is not None
 
     async def stream(self, account_id: int, event: str, payload: Any = None) -> None:
         """Send an event to a local account's open `user` streams (Mastodon's streaming API). `event` must be

@@ -312,3 +312,4 @@ def test_server_modules_never_load_decryption_libraries():
             "node.app; bad = [m for m in ('vodozemac', 'olm') if m in sys.modules]; print(bad); sys.exit(bool(bad))")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+

@@ -15,6 +15,7 @@ SESSION_COOKIE = "entativa_session"
 PRE_SESSION_COOKIE = "entativa_csrf"  # a signed-out browser's form token (node/web/session.py)
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE = {"GET", "HEAD", "OPTIONS"}
+SESSION_SCOPES = frozenset({"read", "write", "follow", "push", "crypto"})
 _GRANT = web.RequestKey("grant", object)  # auth.Grant | None, resolved once per request
 
 
@@ -34,8 +35,8 @@ async def current_grant(request: web.Request) -> auth.Grant | None:
         if request.method not in _SAFE and not hmac.compare_digest(
                 request.headers.get(CSRF_HEADER, ""), session.csrf_token):
             raise Forbidden("Missing or wrong CSRF token")
-        grant = auth.Grant(user=session.user, app=None, scopes=frozenset({"read", "write", "follow", "push"}),
-                           via_session=True)
+        # "crypto" too: the Messages page's E2EE device is bound to this session (see node/web/messages.py).
+        grant = auth.Grant(user=session.user, app=None, scopes=SESSION_SCOPES, via_session=True)
     request[_GRANT] = grant
     return grant
 

@@ -38,7 +38,7 @@ def page_policy(config: Config, *, form_action: bool = True) -> str:
     socket = f"{'wss' if https else 'ws'}://{config.node.domain}"
     directives = [
         "default-src 'none'",
-        "script-src 'self'",
+        "script-src 'self' 'wasm-unsafe-eval'",  # WebAssembly only (the Messages page's libolm), never JS eval
         "style-src 'self'",
         "style-src-attr 'unsafe-inline'",
         f"img-src 'self' data: blob: {remote}",

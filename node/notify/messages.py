@@ -28,6 +28,7 @@ _SENTENCES = {
     "story_mention": "{who} mentioned you in their story",
     "story_sticker_answer": "{who} answered a sticker on your story",
     "story_countdown_ended": "A countdown by {who} ended",
+    "e2ee_message": "New message from {who}",  # the text is end-to-end encrypted: the node never has it
 }
 _BREAKS = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]+>")

@@ -36,6 +36,7 @@ TYPE_NAMES = {
     "story_mention": "Mentions in stories",
     "story_sticker_answer": "Answers to your story stickers",
     "story_countdown_ended": "Countdowns you subscribed to that ended",
+    "e2ee_message": "New messages (who from, never what they say)",
 }
 DIGESTS = ("off", "daily", "weekly")
 # Mastodon's defaults for notification mails; every type is pushed unless turned off.

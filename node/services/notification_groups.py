@@ -37,6 +37,7 @@ GROUPED: dict[str, str] = {
     "take_trend_joined": "subject",
     "take_template_used": "subject",
     "story_sticker_answer": "subject",  # per sticker
+    "e2ee_message": "subject",  # one group per sender: "bob sent you messages"
 }
 
 

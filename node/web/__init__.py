@@ -9,6 +9,7 @@ from . import (
     authorize,
     installable,
     mail_links,
+    messages,
     notifications,
     pages,
     search,
@@ -20,9 +21,12 @@ from .errors import setup_error_pages
 from .themes import setup_themes
 
 
-def setup(app: web.Application) -> None:
-    """Add the page routes, templates and static files to the app."""
+def setup(app: web.Application, *, messages_enabled: bool = False) -> None:
+    """Add the page routes, templates and static files to the app; /messages only with the e2ee plugin."""
     setup_themes(app)
+    app[messages.MESSAGES] = messages_enabled
+    if messages_enabled:
+        app.router.add_routes(messages.routes)
     setup_error_pages(app)
     for module in (signin, mail_links, authorize, settings, actions, search, installable, notifications, pages, takes):
         app.router.add_routes(module.routes)

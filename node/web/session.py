@@ -24,6 +24,7 @@ from .themes import THEME
 
 SESSION_KEY = web.RequestKey("entativa.web_session", object)
 _NEW_CSRF = web.RequestKey("entativa.new_csrf", str)
+MESSAGES_ENABLED = web.AppKey("messages_enabled", bool)  # set by setup(): the e2ee plugin is on
 
 
 async def current_session(request: web.Request) -> WebSession | None:
@@ -92,6 +93,7 @@ async def page(request: web.Request, template: str, http_status: int = 200, **co
         "request_path": request.path,
         "request_path_qs": request.path_qs,
         "pages": request.app[THEME].pages,
+        "messages_enabled": request.app.get(MESSAGES_ENABLED, False),
     }
     body = request.app[THEME].render(template, {**base, **context})
     response = web.Response(text=body, status=http_status, content_type="text/html")

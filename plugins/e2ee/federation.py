@@ -127,6 +127,8 @@ def envelope_batch(api: NodeApi, sender: AccountInfo, device_id: str, batch: lis
                 "attributedTo": {"type": "Device", "deviceId": device_id, "attributedTo": actor},
                 "to": {"type": "Device", "deviceId": o.device_id, "attributedTo": o.account.uri},
                 "messageType": o.type, "cipherText": o.body}
+        if o.notify:
+            item["notify"] = True
         if o.digest:
             item["digest"] = {"type": "Digest", "digestAlgorithm": "http://www.w3.org/2000/09/xmldsig#hmac-sha256",
                               "digestValue": o.digest}
@@ -162,7 +164,7 @@ async def on_encrypted(api: NodeApi, activity: Any) -> int:
     items = obj.get("orderedItems") if obj.get("type") == "EncryptedMessageBatch" else [obj]
     expires_at = _expiry(obj.get("expiresAt"))
     base = api.url("/")
-    rows, accounts = [], set()
+    rows, accounts, notify = [], set(), set()
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict):
             continue
@@ -190,7 +192,9 @@ async def on_encrypted(api: NodeApi, activity: Any) -> int:
                              from_device_id=str(source.get("deviceId"))[:64], type=kind, body=body,
                              digest=str(digest)[:128], expires_at=expires_at, activity_uri=activity.id))
         accounts.add(owner.id)  # type: ignore[union-attr]
-    return await envelopes.receive(api, rows, sender.id, accounts)
+        if item.get("notify") is True:
+            notify.add(owner.id)  # type: ignore[union-attr]
+    return await envelopes.receive(api, rows, sender.id, accounts, notify)
 
 
 # ---- groups ----------------------------------------------------------------------------------------------------
@@ -219,12 +223,14 @@ def leave_activity(api: NodeApi, account: AccountInfo, group: Group) -> dict[str
 
 
 async def group_message(api: NodeApi, sender: AccountInfo, device_id: str, group: Group, uri: str, body: str,
-                        account_ids: list[int], expires_at: datetime | None) -> dict[str, Any]:
+                        account_ids: list[int], expires_at: datetime | None, *, notify: bool = False) -> dict[str, Any]:
     actor = keys.account_uri(api, sender)
     to = [a.uri for a in [await api.get_account(i) for i in account_ids] if a is not None and a.uri]
     obj: dict[str, Any] = {"type": "EncryptedGroupMessage", "id": uri, "context": group.uri, "epoch": group.epoch,
                            "attributedTo": {"type": "Device", "deviceId": device_id, "attributedTo": actor},
                            "messageType": envelopes.MEGOLM, "cipherText": body}
+    if notify:
+        obj["notify"] = True
     if expires_at is not None:
         obj["expiresAt"] = _iso(expires_at)
     return {"@context": CONTEXT, "id": api.url(f"/e2ee/batches/{uuid.uuid4().hex}"), "type": "Create",
@@ -287,7 +293,7 @@ async def on_group_message(api: NodeApi, activity: Any) -> int:
     return await groups.receive_message(
         api, sender, group, uri=uri[:512], device_id=str(source.get("deviceId"))[:64],
         body=envelopes.check_body(obj.get("cipherText")), epoch=int(obj.get("epoch") or 0), to=to,
-        expires_at=_expiry(obj.get("expiresAt")), activity_uri=activity.id)
+        expires_at=_expiry(obj.get("expiresAt")), activity_uri=activity.id, notify=obj.get("notify") is True)
 
 
 async def on_device_list(api: NodeApi, activity: Any) -> None:

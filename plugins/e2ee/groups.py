@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 from node.plugin_api import AccountInfo, NodeApi, parse_id
 
 from . import streaming
-from .envelopes import MEGOLM, MESSAGE_ID, _iso, check_body, check_expiry, message_uri
+from .envelopes import MEGOLM, MESSAGE_ID, _iso, check_body, check_expiry, message_uri, notify_new_message
 from .errors import Conflict, E2EEError, Invalid, NotFound
 from .keys import account_uri
 from .models import Device, Envelope, Group, GroupMember, SentBatch
@@ -155,6 +155,7 @@ async def send(api: NodeApi, sender: AccountInfo, device: Device, group: Group, 
     if not isinstance(message_id, str) or not MESSAGE_ID.match(message_id):
         raise Invalid("message_id must be 1-64 letters, digits, - or _")
     expires_at = check_expiry(data.get("expires_in"), datetime.now(UTC))
+    notify = data.get("notify") in (True, "true", "1", 1)
     uri = message_uri(account_uri(api, sender), device.device_id, message_id)
     member_ids = [m.account_id for m in await members_of(group)]
     inboxes = await api.inboxes_of(member_ids)
@@ -170,16 +171,19 @@ async def send(api: NodeApi, sender: AccountInfo, device: Device, group: Group, 
     async with in_transaction():
         await Envelope.bulk_create(rows, ignore_conflicts=True)
         for inbox, account_ids in by_inbox.items():
-            activity = await group_message(api, sender, device.device_id, group, uri, body, account_ids, expires_at)
+            activity = await group_message(api, sender, device.device_id, group, uri, body, account_ids, expires_at,
+                                           notify=notify)
             await SentBatch.create(activity_uri=activity["id"], expires_at=expires_at)
             await api.deliver(sender.id, activity, [inbox])
     streaming.hub_of(api).notify_devices({d.id for d in devices})
+    if notify:
+        await notify_new_message(api, set(local_ids), sender.id)
     return uri
 
 
 async def receive_message(api: NodeApi, sender: AccountInfo, group: Group, *, uri: str, device_id: str,
                           body: str, epoch: int, to: list[int], expires_at: datetime | None,
-                          activity_uri: str | None) -> int:
+                          activity_uri: str | None, notify: bool = False) -> int:
     """Fan a group message that came from another server out to this server's member devices."""
     members = set(await GroupMember.filter(group=group).values_list("account_id", flat=True))
     if sender.id not in members and epoch <= group.epoch:
@@ -192,4 +196,6 @@ async def receive_message(api: NodeApi, sender: AccountInfo, group: Group, *, ur
             for d in devices]
     await Envelope.bulk_create(rows, ignore_conflicts=True)
     streaming.hub_of(api).notify_devices({d.id for d in devices})
+    if notify:
+        await notify_new_message(api, set(targets), sender.id)
     return len(rows)

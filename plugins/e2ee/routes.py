@@ -313,6 +313,12 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
     @routes.get("/api/v1/crypto/stream")
     async def stream(request: web.Request) -> web.StreamResponse:
         """WebSocket: pushes encrypted_message (new ciphertext queued), e2ee.typing, e2ee.group, e2ee.devices."""
+        origin = request.headers.get("Origin")
+        if not request.headers.get("Authorization") and origin is not None and origin != api.base_url:
+            # A browser signed in by its session cookie: only the node's own pages may open it (a page on
+            # another site must not ride the cookie into this socket).
+            return web.json_response({"error": "This stream opens from the node's own pages or with a token"},
+                                     status=403)
         try:
             account, device = await me_and_device(request)
         except E2EEError as exc:

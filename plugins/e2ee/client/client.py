@@ -27,6 +27,7 @@ from .messages import Message, dm_conversation, dm_participants
 ONE_TIME_KEYS = 20
 PAGE = 80
 MAX_DELIVERY = 2000
+NOTIFYING = ("text",)  # the kinds a recipient is notified of; receipts, keys, edits and timers are silent
 
 
 class Refused(Exception):
@@ -225,6 +226,8 @@ class E2EEClient:
             kind, body = session.encrypt(signing.canonical_json(plaintext))
             items.append({"account_id": d.account_id, "device_id": d.device_id, "type": kind, "body": body,
                           "message_id": f"{inner['id'][:40]}-{len(items)}"})
+            if inner["type"] in NOTIFYING and d.account_id != self.my_id:
+                items[-1]["notify"] = True  # "New message from ..." for them (the node never sees the text)
         for start in range(0, len(items), MAX_DELIVERY):
             await self.api.deliver(items[start:start + MAX_DELIVERY], expires_in)
         return {(i["account_id"], i["device_id"]) for i in items}
@@ -413,7 +416,7 @@ class E2EEClient:
                 self.timers[group["uri"]] = int(content.get("seconds") or 0)
             inner = self._inner(kind, group["uri"], content)
             body = outbound.session.encrypt(signing.canonical_json(inner))
-            request = {"body": body, "epoch": outbound.epoch, "message_id": inner["id"]}
+            request = {"body": body, "epoch": outbound.epoch, "message_id": inner["id"], "notify": kind in NOTIFYING}
             if self.timers.get(group["uri"]):
                 request["expires_in"] = self.timers[group["uri"]]
             try:
