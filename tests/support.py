@@ -22,6 +22,9 @@ def write_config(folder: Path, **sections: dict[str, Any]) -> Config:
         "node": {"domain": "localhost", "scheme": "http", "registrations": "open"},
         "storage": {"data_dir": "data"},
         "federation": {"enabled": False},
+        # A test drives a node from one address and one token far faster than people do; the rate limits'
+        # own tests (test_throttling.py) set theirs.
+        "limits": {"api_per_token": 100_000, "api_per_ip": 100_000},
     }
     for name, values in sections.items():
         data.setdefault(name, {}).update(values)
