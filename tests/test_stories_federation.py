@@ -114,10 +114,10 @@ async def test_three_nodes_stories(cluster):
     # fetching: signed by a close friend it is served; signed by a mere follower it is refused
     with b.db():
         bob_row = await Account.get(username="bob", domain="")
-        bob_key = (await delivery._signing_keys(b.node, {bob_row.id}))[bob_row.id]
+        bob_key = (await delivery.signing_keys(b.node, {bob_row.id}))[bob_row.id]
     with c.db():
         carol_row = await Account.get(username="carol", domain="")
-        carol_key = (await delivery._signing_keys(c.node, {carol_row.id}))[carol_row.id]
+        carol_key = (await delivery.signing_keys(c.node, {carol_row.id}))[carol_row.id]
     doc = await b.node.federation.client.get_activity(secret["uri"], sign_with=bob_key)
     assert doc["type"] == "Story" and doc["to"] == [bob_row.uri] and doc["storyAudience"] == "close_friends"
     for key in (carol_key, c.node.federation.instance_key, None):

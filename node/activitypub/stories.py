@@ -733,7 +733,7 @@ async def verified_participation(node: Node, sticker: StorySticker, story: Story
     if not answering_uri or host_of(answering_uri) != host_of(viewer.uri or ""):
         raise Forbidden("the answering story is not on the answerer's server")
     author = await Account.get(id=story.account_id)
-    key = (await delivery._signing_keys(node, {author.id})).get(author.id)
+    key = (await delivery.signing_keys(node, {author.id})).get(author.id)
     try:
         doc = await state.of(node).client.get_activity(answering_uri, sign_with=key)
     except HttpStatusError as exc:
@@ -759,7 +759,7 @@ async def remote_results(node: Node, viewer: Account, story: Story, sticker: Sto
         if sticker.kind in ("question", "add_yours"):
             raise Forbidden("Only the story's author sees these answers")
         raise Forbidden("Answer first to see the results")
-    key = (await delivery._signing_keys(node, {viewer.id})).get(viewer.id)
+    key = (await delivery.signing_keys(node, {viewer.id})).get(viewer.id)
     try:
         doc = await state.of(node).client.get_activity(sticker.uri, sign_with=key)
     except FetchError as exc:
