@@ -20,7 +20,17 @@ from tortoise.expressions import F, Subquery
 from tortoise.transactions import in_transaction
 
 from ..errors import NotFound, ValidationFailed
-from ..models import Account, BehindTheTakeStep, Follow, MediaAttachment, Status, Take, TakeTrend, TakeView, row_id
+from ..models import (
+    Account,
+    BehindTheTakeStep,
+    Follow,
+    MediaAttachment,
+    Status,
+    Take,
+    TakeTrend,
+    TakeView,
+    row_id,
+)
 from ..models.status import VISIBILITIES
 from ..runtime import Node
 from . import media as media_service
