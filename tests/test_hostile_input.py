@@ -57,6 +57,21 @@ async def test_ids_past_64_bits_are_unknown_ids(node_client, node_of):
         assert r.status in (404, 410)
 
 
+async def test_ids_past_64_bits_on_stories_and_admin_routes_are_unknown_ids(node_client, node_of):
+    _, token = await create_user(node_of(node_client), "alice", admin=True,
+                                 scopes="read write follow push admin:read admin:write")
+    for path in (f"/api/v1/stories/{HUGE}", f"/api/v1/stories/{HUGE}/viewers", f"/api/v1/stories/{HUGE}/insights",
+                 f"/api/v1/highlights/{HUGE}", f"/api/v1/admin/accounts/{HUGE}",
+                 f"/api/v1/admin/canonical_email_blocks/{HUGE}", f"/api/v1/admin/ip_blocks/{HUGE}"):
+        async with node_client.get(path, headers=bearer(token)) as response:
+            await _error(response, 404)
+    for path in (f"/api/v1/stories/{HUGE}/view", f"/api/v1/stories/{HUGE}/stickers/{HUGE}/answer"):
+        async with node_client.post(path, json={"choice": 0}, headers=bearer(token)) as response:
+            await _error(response, 404)
+    async with node_client.delete(f"/api/v1/close_friends/{HUGE}", headers=bearer(token)) as response:
+        await _error(response, 404)
+
+
 async def test_paging_ids_past_64_bits_are_a_400(node_client, node_of):
     user, token = await create_user(node_of(node_client), "alice")
     for query in ("max_id", "since_id", "min_id"):

@@ -4,11 +4,13 @@ scopes; anyone else gets 403."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from aiohttp import web
 
 from ..activitypub import moderation as reports
 from ..errors import NotFound, ValidationFailed
-from ..models import CanonicalEmailBlock, IpBlock
+from ..models import CanonicalEmailBlock, IpBlock, row_id
 from ..services import account_moderation as moderation
 from .admin import require_admin
 from .entities.admin import admin_account_entities, email_block_entity, ip_block_entity
@@ -17,6 +19,7 @@ from .pagination import paged_response, requested_page
 from .params import Params, read_params
 
 routes = web.RouteTableDef()
+BlockT = TypeVar("BlockT", CanonicalEmailBlock, IpBlock)
 
 
 async def _one(request: web.Request) -> web.Response:
@@ -120,8 +123,8 @@ async def undo_action(request: web.Request) -> web.Response:
 # ---- canonical e-mail blocks ----------------------------------------------------------------------------------
 
 
-async def _email_block(block_id: str) -> CanonicalEmailBlock:
-    found = await CanonicalEmailBlock.filter(id=moderation._key(block_id)).first()
+async def _block(model: type[BlockT], block_id: str) -> BlockT:
+    found = await model.filter(id=row_id(block_id)).first()
     if found is None:
         raise NotFound()
     return found
@@ -140,7 +143,7 @@ async def list_email_blocks(request: web.Request) -> web.Response:
 async def show_email_block(request: web.Request) -> web.Response:
     """One canonical e-mail block."""
     await require_admin(request, "admin:read:canonical_email_blocks")
-    return web.json_response(email_block_entity(await _email_block(request.match_info["id"])))
+    return web.json_response(email_block_entity(await _block(CanonicalEmailBlock, request.match_info["id"])))
 
 
 @routes.post("/api/v1/admin/canonical_email_blocks/test")
@@ -166,19 +169,12 @@ async def create_email_block(request: web.Request) -> web.Response:
 async def delete_email_block(request: web.Request) -> web.Response:
     """Lift a canonical e-mail block."""
     await require_admin(request, "admin:write:canonical_email_blocks")
-    block = await _email_block(request.match_info["id"])
+    block = await _block(CanonicalEmailBlock, request.match_info["id"])
     await block.delete()
     return web.json_response(email_block_entity(block))
 
 
 # ---- IP blocks ------------------------------------------------------------------------------------------------
-
-
-async def _ip_block(block_id: str) -> IpBlock:
-    found = await IpBlock.filter(id=moderation._key(block_id)).first()
-    if found is None:
-        raise NotFound()
-    return found
 
 
 @routes.get("/api/v1/admin/ip_blocks")
@@ -194,7 +190,7 @@ async def list_ip_blocks(request: web.Request) -> web.Response:
 async def show_ip_block(request: web.Request) -> web.Response:
     """One IP block."""
     await require_admin(request, "admin:read:ip_blocks")
-    return web.json_response(ip_block_entity(await _ip_block(request.match_info["id"])))
+    return web.json_response(ip_block_entity(await _block(IpBlock, request.match_info["id"])))
 
 
 @routes.post("/api/v1/admin/ip_blocks")
@@ -217,7 +213,7 @@ async def update_ip_block(request: web.Request) -> web.Response:
     """Change an IP block's ip, severity, comment or expires_in."""
     await require_admin(request, "admin:write:ip_blocks")
     params = await read_params(request)
-    block = await _ip_block(request.match_info["id"])
+    block = await _block(IpBlock, request.match_info["id"])
     if "ip" in params:
         block.ip = moderation.network(params.str("ip", max_length=49))
     if "severity" in params:
@@ -234,5 +230,5 @@ async def update_ip_block(request: web.Request) -> web.Response:
 async def delete_ip_block(request: web.Request) -> web.Response:
     """Lift an IP block."""
     await require_admin(request, "admin:write:ip_blocks")
-    await (await _ip_block(request.match_info["id"])).delete()
+    await (await _block(IpBlock, request.match_info["id"])).delete()
     return web.json_response({})

@@ -29,6 +29,7 @@ from ..models import (
     OAuthToken,
     User,
     WebSession,
+    row_id,
 )
 from ..models.admin_blocks import IP_SEVERITIES
 from ..runtime import Node
@@ -38,15 +39,8 @@ ACTIONS = ("none", "sensitive", "disable", "silence", "suspend")
 STATUSES = ("active", "pending", "disabled", "silenced", "suspended")
 
 
-def _key(value: int | str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-
-
 async def get_account(account_id: int | str) -> Account:
-    found = await Account.filter(id=_key(account_id)).first()
+    found = await Account.filter(id=row_id(account_id)).first()
     if found is None:
         raise NotFound()
     return found

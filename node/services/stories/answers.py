@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 
 from ... import effects
 from ...errors import Conflict, NotFound, ValidationFailed
-from ...models import Account, CountdownSubscription, StickerAnswer, Story, StorySticker
+from ...models import Account, CountdownSubscription, StickerAnswer, Story, StorySticker, row_id
 from ...models.story import ANSWERABLE
 from ...runtime import Node
 from . import audience, stickers
@@ -36,10 +36,7 @@ class AnswerInput:
 
 
 async def sticker_of(story: Story, sticker_id: int | str) -> StorySticker:
-    try:
-        key = int(sticker_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(sticker_id)
     sticker = await StorySticker.filter(id=key, story_id=story.id).first()
     if sticker is None:
         raise NotFound("Sticker not found")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ...errors import NotFound, ValidationFailed
-from ...models import Account, CloseFriend, Follow, Story, StoryAudience
+from ...models import Account, CloseFriend, Follow, Story, StoryAudience, row_id
 from ...runtime import Node
 from .. import visibility
 
@@ -60,10 +60,7 @@ async def can_see(viewer: Account | None, story: Story, now: datetime) -> bool:
 
 async def visible_story(node: Node, viewer: Account | None, story_id: int | str) -> Story:
     """A story the viewer may see (their own, expired or not): 404 otherwise."""
-    try:
-        key = int(story_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(story_id)
     story = await Story.filter(id=key).first()
     if story is None or not await can_see(viewer, story, node.clock.now()):
         raise NotFound()
@@ -71,10 +68,7 @@ async def visible_story(node: Node, viewer: Account | None, story_id: int | str)
 
 
 async def own_story(account: Account, story_id: int | str) -> Story:
-    try:
-        key = int(story_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(story_id)
     story = await Story.filter(id=key, account_id=account.id).first()
     if story is None:
         raise NotFound()
@@ -111,9 +105,6 @@ async def add_close_friends(node: Node, account: Account, friend_ids: list[int])
 
 
 async def remove_close_friend(account: Account, friend_id: int | str) -> None:
-    try:
-        key = int(friend_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(friend_id)
     if not await CloseFriend.filter(account_id=account.id, friend_id=key).delete():
         raise NotFound("That account is not on your close friends list")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from tortoise.transactions import in_transaction
 
 from ...errors import NotFound, ValidationFailed
-from ...models import Account, CloseFriend, Highlight, HighlightItem, Story
+from ...models import Account, CloseFriend, Highlight, HighlightItem, Story, row_id
 from ...runtime import Node
 
 MAX_TITLE = 100
@@ -72,10 +72,7 @@ async def create(node: Node, account: Account, title: str | None, story_ids: lis
 
 
 async def own(account: Account, highlight_id: int | str) -> Highlight:
-    try:
-        key = int(highlight_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(highlight_id)
     highlight = await Highlight.filter(id=key, account_id=account.id).first()
     if highlight is None:
         raise NotFound()
@@ -130,10 +127,7 @@ async def of_account(viewer: Account | None, account: Account) -> list[Shown]:
 
 
 async def one(viewer: Account | None, highlight_id: int | str) -> Shown:
-    try:
-        key = int(highlight_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    key = row_id(highlight_id)
     highlight = await Highlight.filter(id=key).first()
     author = await Account.filter(id=highlight.account_id).first() if highlight else None
     if author is None:

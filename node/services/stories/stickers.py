@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ...errors import ValidationFailed
-from ...models import Account, Place, StickerAnswer, StorySticker
+from ...models import Account, Place, StickerAnswer, StorySticker, parse_id
 from ...models.story import ANSWERABLE, STICKER_KINDS
 
 MAX_STICKERS = 10
@@ -119,10 +119,7 @@ async def _kind_data(kind: str, raw: dict[str, Any], number: int, now: datetime)
         return {"question": _text(raw, "question", number, required=False),
                 "emoji": _text(raw, "emoji", number, limit=16)}, None
     if kind == "mention":
-        try:
-            account = await Account.filter(id=int(raw.get("account_id")), suspended_at=None).first()
-        except (TypeError, ValueError):
-            account = None
+        account = await Account.filter(id=parse_id(raw.get("account_id")), suspended_at=None).first()
         if account is None:
             raise _fail(number, "mentions an unknown account")
         return {"account_id": str(account.id), "account_uri": account.uri or ""}, None
@@ -132,10 +129,7 @@ async def _kind_data(kind: str, raw: dict[str, Any], number: int, now: datetime)
             raise _fail(number, "name must be a hashtag (letters, digits, _)")
         return {"name": name}, None
     if kind == "location":
-        try:
-            place = await Place.filter(id=int(raw.get("place_id"))).first()
-        except (TypeError, ValueError):
-            place = None
+        place = await Place.filter(id=parse_id(raw.get("place_id"))).first()
         if place is None:
             raise _fail(number, "names an unknown place")
         return {"place_id": str(place.id), "name": place.name, "lat": place.lat, "lon": place.lon}, None

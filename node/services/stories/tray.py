@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ... import db
-from ...models import Account, Follow, Story, StoryView
+from ...models import Account, Follow, Story, StoryView, parse_id
 from ...runtime import Node
 from ..paging import Page
 from . import audience
@@ -102,9 +102,7 @@ async def tray(node: Node, viewer: Account) -> list[TrayEntry]:
 
 
 async def account_stories(node: Node, viewer: Account | None, account_id: int | str) -> list[Story]:
-    try:
-        key = int(account_id)
-    except (TypeError, ValueError):
+    if (key := parse_id(account_id)) is None:
         return []
     now = node.clock.now()
     rows = await Story.filter(account_id=key, expired=False, expires_at__gt=now).order_by("id")
