@@ -60,8 +60,7 @@ async def plan(node: Node, activity: dict[str, Any]) -> Forward | None:
     owners = await Account.filter(domain="", uri__in=[c.removesuffix("/followers") for c in collections])
     if not owners:
         return None
-    refs = [r for r in _referenced(activity) if r]
-    about = await Status.filter(uri__in=refs).values_list("account_id", "in_reply_to_id", "local")
+    about = await Status.filter(uri__in=_referenced(activity)).values_list("account_id", "in_reply_to_id", "local")
     parents = [p for _, p, local in about if p and not local]
     owned = {account for account, _, local in about if local}
     if parents:  # the object is a remote reply we already hold (an Update or Delete of it)
@@ -69,8 +68,8 @@ async def plan(node: Node, activity: dict[str, Any]) -> Forward | None:
     owner = next((o for o in owners if o.id in owned), None)
     if owner is None:
         return None
-    skip = {host_of(str(activity.get("actor", "")))}
-    inboxes = [i for i in await outbox.follower_inboxes(owner.id) if host_of(i) not in skip]
+    origin = host_of(str(activity.get("actor", "")))  # the author's server has it already
+    inboxes = [i for i in await outbox.follower_inboxes(owner.id) if host_of(i) != origin]
     return Forward(owner, inboxes) if inboxes else None
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ..activitypub import actors, resolve
 from ..models import Account
+from ..runtime import Node
 from ..services import moves
 from .auth import require_account, require_user
 from .entities.accounts import profile_entity
@@ -13,6 +15,15 @@ from .keys import NODE
 from .params import read_params
 
 routes = web.RouteTableDef()
+
+
+async def _account(node: Node, acct: str, *, fresh: bool = False) -> Account:
+    """The account `acct` names (found by WebFinger if unknown); `fresh` refetches a remote one, so a move
+    checks its alsoKnownAs as it is now, not as we last saw it."""
+    account = await resolve.resolve_acct(node, acct.strip())
+    if fresh and not account.local and account.uri:
+        account = await actors.fetch_actor(node, account.uri, refresh=True)
+    return account
 
 
 async def _aliases_response(aliases: list[str]) -> web.Response:
@@ -33,8 +44,8 @@ async def add_alias(request: web.Request) -> web.Response:
     aliases. 404 if the account cannot be found, 422 for oneself or beyond 16 aliases."""
     account = await require_account(request, "write:accounts")
     params = await read_params(request)
-    acct = params.str("acct", required=True, max_length=320) or ""
-    return await _aliases_response(await moves.add_alias(request.app[NODE], account, acct))
+    other = await _account(request.app[NODE], params.str("acct", required=True, max_length=320) or "")
+    return await _aliases_response(await moves.add_alias(request.app[NODE], account, other))
 
 
 @routes.delete("/api/v1/accounts/aliases")
@@ -57,5 +68,5 @@ async def move(request: web.Request) -> web.Response:
     acct = params.str("acct", required=True, max_length=320) or ""
     password = params.str("password", required=True, max_length=1024) or ""
     node = request.app[NODE]
-    await moves.move(node, user, acct, password, now=node.clock.now())
+    await moves.move(node, user, await _account(node, acct, fresh=True), password, now=node.clock.now())
     return web.json_response(await profile_entity(node, await Account.get(id=user.account_id)))

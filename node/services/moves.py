@@ -25,18 +25,8 @@ COOLDOWN = timedelta(days=30)  # Mastodon's: a moved account waits this long bef
 MAX_ALIASES = 16
 
 
-async def _resolve(node: Node, acct: str, *, fresh: bool = False) -> Account:
-    from ..activitypub import actors, resolve  # the federation layer sits above services
-
-    target = await resolve.resolve_acct(node, acct.strip())
-    if fresh and not target.local and target.uri:
-        target = await actors.fetch_actor(node, target.uri, refresh=True)  # its alsoKnownAs as of now
-    return target
-
-
-async def add_alias(node: Node, account: Account, acct: str) -> list[str]:
-    """Name `acct` as another account of this person (what a move *to* this account needs)."""
-    other = await _resolve(node, acct)
+async def add_alias(node: Node, account: Account, other: Account) -> list[str]:
+    """Name `other` as another account of this person (what a move *to* this account needs)."""
     if other.id == account.id:
         raise ValidationFailed("An account cannot be an alias of itself")
     aliases = list(account.also_known_as or [])
@@ -68,15 +58,15 @@ async def _save_aliases(node: Node, account: Account, aliases: list[str]) -> Non
     await effects.announce(node, "account.updated", effect, account=account)
 
 
-async def move(node: Node, user: User, acct: str, password: str, now: datetime | None = None) -> Account:
-    """Move the user's account to `acct`; returns the target."""
+async def move(node: Node, user: User, target: Account, password: str, now: datetime | None = None) -> Account:
+    """Move the user's account to `target` (as fetched just now: its alsoKnownAs must name this account);
+    returns the target."""
     account = await Account.get(id=user.account_id)  # type: ignore[attr-defined]
     if not await auth.check_password(node, user.password_hash, password):
         raise ValidationFailed("The password is not correct")
     now = now or datetime.now(UTC)
     if account.moved_at is not None and now - account.moved_at < COOLDOWN:
         raise ValidationFailed(f"This account moved less than {COOLDOWN.days} days ago")
-    target = await _resolve(node, acct, fresh=True)
     if target.id == account.id:
         raise ValidationFailed("An account cannot move to itself")
     if target.moved_to_uri:
