@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='Announcement',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('text', fields.TextField(unique=False)),
                 ('starts_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('ends_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='AnnouncementMute',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('announcement_id', fields.BigIntField()),
                 ('account_id', fields.BigIntField(db_index=True)),
             ],
@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='AnnouncementReaction',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('announcement_id', fields.BigIntField(db_index=True)),
                 ('account_id', fields.BigIntField()),
                 ('name', fields.CharField(max_length=64)),
@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='InstanceText',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('kind', fields.CharField(unique=True, max_length=32)),
                 ('text', fields.TextField(default='', unique=False)),
                 ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='Rule',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('text', fields.CharField(max_length=300)),
                 ('hint', fields.TextField(default='', unique=False)),
                 ('translations', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='TermsOfService',
             fields=[
-                ('id', fields.BigIntField(primary_key=True, default=snowflake, unique=True, db_index=True)),
+                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
                 ('text', fields.TextField(unique=False)),
                 ('changelog', fields.TextField(default='', unique=False)),
                 ('effective_date', fields.DateField()),
