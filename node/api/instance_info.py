@@ -4,13 +4,11 @@ limited-federation mode (the domain blocks as `node.show_domain_blocks` says).""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, date, datetime
 
 from aiohttp import web
 
 from ..errors import NotFound
-from ..models import DomainBlock
 from ..services import instance_info
 from .auth import current_grant
 from .entities.announcements import document_entity, rule_entity, terms_entity
@@ -110,42 +108,16 @@ async def peers(_request: web.Request) -> web.Response:
     return web.json_response(await instance_info.peers())
 
 
-def public_domain(block: DomainBlock) -> str:
-    """An obfuscated block shows the start and end of the domain and stars between (dots kept)."""
-    if not block.obfuscate:
-        return block.domain
-    length = len(block.domain)
-    shown = length // 4
-    return "".join(
-        c if i <= shown or i >= length - shown or c == "." else "*" for i, c in enumerate(block.domain)
-    )
-
-
-def _allowed(setting: str, signed_in: bool) -> bool:
-    return setting == "all" or (setting == "users" and signed_in)
-
-
 @routes.get("/api/v1/instance/domain_blocks")
 async def domain_blocks(request: web.Request) -> web.Response:
     """The servers this one moderates (silence, suspend, or media rejected): domain (obfuscated when the
     admin asked), digest, severity, comment; 404 when `node.show_domain_blocks` hides it from the caller."""
-    settings = request.app[NODE].config.node
     grant = await current_grant(request)
-    signed_in = grant is not None and grant.user is not None
-    if not _allowed(settings.show_domain_blocks, signed_in):
+    rows = await instance_info.visible_domain_blocks(
+        request.app[NODE], grant is not None and grant.user is not None
+    )
+    if rows is None:
         raise NotFound()
-    with_comment = _allowed(settings.show_domain_blocks_rationale, signed_in)
-    rows = [b for b in await DomainBlock.all() if b.severity in ("silence", "suspend") or b.reject_media]
-    order = {"suspend": 0, "silence": 1}
-    rows.sort(key=lambda b: (order.get(b.severity, 2), b.domain))
     return web.json_response(
-        [
-            {
-                "domain": public_domain(b),
-                "digest": hashlib.sha256(b.domain.encode()).hexdigest(),
-                "severity": b.severity,
-                "comment": (b.public_comment or None) if with_comment else None,
-            }
-            for b in rows
-        ]
+        [{"domain": b.domain, "digest": b.digest, "severity": b.severity, "comment": b.comment} for b in rows]
     )

@@ -4,6 +4,7 @@ the languages posts can carry (Mastodon's /api/v1/instance/* answers)."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -251,3 +252,47 @@ async def peers() -> list[str]:
 
 def languages() -> list[dict[str, str]]:
     return [{"code": code, "name": name} for code, name in LANGUAGES.items()]
+
+
+@dataclass(frozen=True)
+class PublicBlock:
+    domain: str  # obfuscated when the admin asked
+    digest: str  # SHA-256 of the real domain, so a server can check whether it is the one
+    severity: str
+    comment: str | None
+
+
+def public_domain(block: DomainBlock) -> str:
+    """An obfuscated block shows the first and last quarter of the domain and stars between (dots kept)."""
+    if not block.obfuscate:
+        return block.domain
+    length = len(block.domain)
+    shown = length // 4
+    return "".join(
+        c if i <= shown or i >= length - shown or c == "." else "*" for i, c in enumerate(block.domain)
+    )
+
+
+def _allowed(setting: str, signed_in: bool) -> bool:
+    return setting == "all" or (setting == "users" and signed_in)
+
+
+async def visible_domain_blocks(node: Node, signed_in: bool) -> list[PublicBlock] | None:
+    """The moderated servers as `node.show_domain_blocks` lets this reader see them (None: not at all),
+    their public comments as `node.show_domain_blocks_rationale` says; suspensions first."""
+    settings = node.config.node
+    if not _allowed(settings.show_domain_blocks, signed_in):
+        return None
+    with_comment = _allowed(settings.show_domain_blocks_rationale, signed_in)
+    rows = [b for b in await DomainBlock.all() if b.severity in ("silence", "suspend") or b.reject_media]
+    order = {"suspend": 0, "silence": 1}
+    rows.sort(key=lambda b: (order.get(b.severity, 2), b.domain))
+    return [
+        PublicBlock(
+            public_domain(b),
+            hashlib.sha256(b.domain.encode()).hexdigest(),
+            b.severity,
+            (b.public_comment or None) if with_comment else None,
+        )
+        for b in rows
+    ]
