@@ -262,3 +262,35 @@ async def test_about_privacy_and_terms_pages_in_both_themes(aiohttp_client, make
     page = await client.get("/admin/rules")
     assert page.status == 200 and f'data-theme="{theme}"' in await page.text()
     assert form_token(await page.text()) == csrf
+
+
+def test_cli_announcements_and_rules(tmp_path):
+    from test_cli import entativa, write
+
+    config = write(tmp_path, '[node]\ndomain = "cli.test"\n')
+    assert entativa(config, "init").returncode == 0
+    added = entativa(
+        config,
+        "announcement",
+        "add",
+        "Maintenance tonight",
+        "--starts-at",
+        "2026-12-24T18:00",
+        "--ends-at",
+        "2026-12-24T20:00",
+    )
+    assert added.returncode == 0 and "published" in added.stdout, added.stderr
+    draft = entativa(config, "announcement", "add", "Later", "--draft")
+    announcement_id = draft.stdout.split()[1]
+    listed = entativa(config, "announcement", "list").stdout
+    assert "published  Maintenance tonight" in listed and "draft      Later" in listed
+    lopsided = entativa(config, "announcement", "add", "Half", "--starts-at", "2026-12-24T18:00")
+    assert lopsided.returncode == 2 and "ends at" in lopsided.stderr
+    assert entativa(config, "announcement", "delete", announcement_id).returncode == 0
+    assert "Later" not in entativa(config, "announcement", "list").stdout
+    assert entativa(config, "announcement", "delete", "12345").returncode == 2  # unknown: a readable error
+
+    assert entativa(config, "rule", "add", "Be kind", "--hint", "Really").returncode == 0
+    empty = entativa(config, "rule", "add", "  ")
+    assert empty.returncode == 2 and "Text can't be blank" in empty.stderr
+    assert entativa(config, "rule", "list").stdout.startswith("1. Be kind  (id ")
