@@ -1,4 +1,5 @@
-"""The `entativa` command (also `python -m node`): init, serve, user add, backup, reindex, check.
+"""The `entativa` command (also `python -m node`): init, serve, user add, backup, reindex, check; announcement
+and rule (cli_content.py).
 
 Errors a person can fix (bad config, taken username, unwritable destination) print one readable line and
 exit 2; nothing here should end in a traceback.
@@ -211,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     backup.set_defaults(run=cmd_backup)
     commands.add_parser("check", help="validate the config and print what would run").set_defaults(run=cmd_check)
     commands.add_parser("reindex", help="rebuild the search index from the database").set_defaults(run=cmd_reindex)
+    from .cli_content import add_commands
+
+    add_commands(commands)
     return parser
 
 

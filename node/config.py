@@ -28,6 +28,9 @@ class NodeSection:
     theme: str = "vignette"
     registrations: str = "closed"
     max_post_chars: int = 5000
+    # Who may read /api/v1/instance/domain_blocks (and the /about list), and its public comments
+    show_domain_blocks: str = "users"
+    show_domain_blocks_rationale: str = "users"
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "node.scheme": ("http", "https"),
     "node.theme": ("vignette", "socialink"),
     "node.registrations": ("closed", "approval", "open"),
+    "node.show_domain_blocks": ("disabled", "users", "all"),
+    "node.show_domain_blocks_rationale": ("disabled", "users", "all"),
     "search.backend": ("whoosh",),
     "limits.password_hashing": ("recommended", "cheapest"),
 }

@@ -3,6 +3,7 @@
 from .account import Account, User
 from .account_extras import AccountDomainBlock, AccountNote, AccountPin, SuggestionDismissal
 from .admin_blocks import CanonicalEmailBlock, IpBlock
+from .announcement import Announcement, AnnouncementMute, AnnouncementReaction
 from .base import Entity, parse_id, row_id, snowflake, snowflake_floor
 from .conversation import Conversation
 from .effect import PendingEffect
@@ -10,6 +11,7 @@ from .federation import Delivery, DomainBlock, InboxActivity, OutboxActivity, Pe
 from .feed import HomeFeedEntry
 from .filter import Filter, FilterKeyword, FilterStatus
 from .idempotency import IdempotencyKey
+from .instance_info import InstanceText, Rule, TermsOfService
 from .interaction import Bookmark, Favourite
 from .list import List, ListAccount
 from .marker import Marker
@@ -52,4 +54,5 @@ __all__ = [
     "PreviewCard", "StatusCard", "CanonicalEmailBlock", "IpBlock",
     "CloseFriend", "CountdownSubscription", "Highlight", "HighlightItem", "StickerAnswer", "Story", "StoryAudience",
     "StoryNotification", "StoryResponse", "StorySticker", "StoryView",
+    "Announcement", "AnnouncementMute", "AnnouncementReaction", "InstanceText", "Rule", "TermsOfService",
 ]

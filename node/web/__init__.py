@@ -5,7 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import (
+    about,
     actions,
+    admin,
+    admin_content,
     authorize,
     installable,
     mail_links,
@@ -28,5 +31,6 @@ def setup(app: web.Application, *, messages_enabled: bool = False) -> None:
     if messages_enabled:
         app.router.add_routes(messages.routes)
     setup_error_pages(app)
-    for module in (signin, mail_links, authorize, settings, actions, search, installable, notifications, pages, takes):
+    for module in (signin, mail_links, authorize, settings, actions, search, installable, notifications, pages, takes,
+                   about, admin, admin_content):
         app.router.add_routes(module.routes)
