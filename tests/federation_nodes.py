@@ -144,11 +144,15 @@ class PeerServer:
     private_pem: str = ""
     public_pem: str = ""
     requests: list[str] = field(default_factory=list)
+    files: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # url -> (body, content type): pictures
 
     def app(self) -> web.Application:
         async def handler(request: web.Request) -> web.Response:
             url = f"http://{request.host}{request.path_qs}"
             self.requests.append(url)
+            if url in self.files:
+                body, content_type = self.files[url]
+                return web.Response(body=body, content_type=content_type)
             doc = self.docs.get(url) or self.docs.get(url.split("#")[0])
             if doc is None:
                 return web.json_response({"error": "not found"}, status=404)

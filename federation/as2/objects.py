@@ -42,6 +42,7 @@ class CustomEmoji:
     icon_url: str | None
     id: str | None = None
     media_type: str | None = None
+    updated: str | None = None  # when the server last changed the picture (Mastodon, GoToSocial, Misskey)
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,8 @@ def parse_tags(obj: Mapping[str, Any]) -> Tags:
             icon = tag.get("icon")
             icon_url = web_url_of(icon.get("url")) if isinstance(icon, Mapping) else web_url_of(icon)
             media = text_of(icon.get("mediaType")) if isinstance(icon, Mapping) else None
-            emojis.append(CustomEmoji(name.strip(":"), icon_url, text_of(tag.get("id")), media))
+            emojis.append(CustomEmoji(name.strip(":"), icon_url, text_of(tag.get("id")), media,
+                                      text_of(tag.get("updated"))))
         else:
             other.append(tag)
     return Tags(tuple(mentions), tuple(hashtags), tuple(emojis), tuple(other))

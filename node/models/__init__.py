@@ -6,6 +6,7 @@ from .admin_blocks import CanonicalEmailBlock, IpBlock
 from .base import Entity, parse_id, row_id, snowflake, snowflake_floor
 from .conversation import Conversation
 from .effect import PendingEffect
+from .emoji import CustomEmoji
 from .federation import Delivery, DomainBlock, InboxActivity, OutboxActivity, Peer, Report, Tombstone
 from .feed import HomeFeedEntry
 from .filter import Filter, FilterKeyword, FilterStatus
@@ -50,6 +51,6 @@ __all__ = [
     "ChannelCursor", "ChannelJob", "NotificationSettings", "PushSubscription",
     "StatusPin", "Tombstone",
     "PreviewCard", "StatusCard", "CanonicalEmailBlock", "IpBlock",
-    "CloseFriend", "CountdownSubscription", "Highlight", "HighlightItem", "StickerAnswer", "Story", "StoryAudience",
+    "CustomEmoji", "CloseFriend", "CountdownSubscription", "Highlight", "HighlightItem", "StickerAnswer", "Story", "StoryAudience",
     "StoryNotification", "StoryResponse", "StorySticker", "StoryView",
 ]

@@ -19,6 +19,7 @@ from ...errors import NotFound
 from ...models import (
     Account,
     Bookmark,
+    CustomEmoji,
     Favourite,
     MediaAttachment,
     Mention,
@@ -34,6 +35,7 @@ from ...models import (
     StatusTag,
 )
 from ...runtime import Node
+from ...services import emoji as emoji_service
 from ...services import media as media_service
 from ...services import places as place_service
 from ...services import polls as poll_service
@@ -81,7 +83,8 @@ def media_entity(node: Node, media: MediaAttachment) -> dict[str, Any]:
     }
 
 
-def poll_entity(poll: Poll, viewer: Account | None, author_id: int, own_votes: Sequence[int] = ()) -> dict[str, Any]:
+def poll_entity(poll: Poll, viewer: Account | None, author_id: int, own_votes: Sequence[int] = (),
+                emojis: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     ended = poll_service.expired(poll)
     is_author = viewer is not None and viewer.id == author_id
     show_totals = not poll.hide_totals or ended or is_author
@@ -94,7 +97,7 @@ def poll_entity(poll: Poll, viewer: Account | None, author_id: int, own_votes: S
         "voters_count": poll.voters_count,
         "options": [{"title": title, "votes_count": poll.cached_tallies[i] if show_totals else None}
                     for i, title in enumerate(poll.options)],
-        "emojis": [],
+        "emojis": list(emojis),
     }
     if viewer is not None:
         entity["voted"] = is_author or bool(own_votes)
@@ -208,6 +211,31 @@ async def _parts(ids: list[int], viewer_id: int | None, *, flags: bool) -> _Part
     return await db.read(lambda connection: _read_parts(connection, ids, viewer_id, flags))
 
 
+async def _emojis(node: Node, statuses: dict[int, Status], accounts: dict[int, Account], polls: dict[int, Poll]
+                  ) -> tuple[dict[int, list[dict[str, Any]]], dict[int, list[dict[str, Any]]]]:
+    """The custom emoji of each status (its text, warning and poll options, as Mastodon counts them) and of
+    each poll's options, read from the author's server's emoji in one query for the page."""
+    used: dict[int, tuple[str, list[str], list[str]]] = {}
+    for status in statuses.values():
+        if status.account_id not in accounts or status.reblog_of_id is not None:
+            continue
+        options = polls[status.id].options if status.id in polls else []
+        codes = emoji_service.shortcodes_in(status.spoiler_text, status.content, *options)
+        if codes:
+            used[status.id] = (accounts[status.account_id].domain, codes, emoji_service.shortcodes_in(*options))
+    if not used:
+        return {}, {}
+    rows = await CustomEmoji.filter(domain__in={d for d, _, _ in used.values()},
+                                    shortcode__in={c for _, codes, _ in used.values() for c in codes},
+                                    disabled=False).exclude(image_path="")
+    found = {(row.domain, row.shortcode): emoji_service.entity(node, row) for row in rows}
+    for_status, for_poll = {}, {}
+    for status_id, (domain, codes, option_codes) in used.items():
+        for_status[status_id] = [found[(domain, c)] for c in codes if (domain, c) in found]
+        for_poll[status_id] = [found[(domain, c)] for c in option_codes if (domain, c) in found]
+    return for_status, for_poll
+
+
 async def status_entities(node: Node, statuses: Sequence[Status], viewer: Account | None, *,
                           source: bool = False, fresh: bool = False) -> list[dict[str, Any]]:
     """Mastodon's Status for each status, in order; `source` adds `text` (delete and redraft); `fresh`
@@ -228,7 +256,9 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
     statuses = [s for s in statuses if s.account_id in accounts and (
         s.reblog_of_id is None or getattr(everything.get(s.reblog_of_id), "account_id", None) in accounts)]
     parts = await _parts(ids, viewer.id if viewer is not None else None, flags=not fresh)
-    polls = {status_id: poll_entity(poll, viewer, everything[status_id].account_id, parts.votes.get(poll.id, ()))
+    emojis, poll_emojis = await _emojis(node, everything, accounts, parts.polls)
+    polls = {status_id: poll_entity(poll, viewer, everything[status_id].account_id, parts.votes.get(poll.id, ()),
+                                    poll_emojis.get(status_id, ()))
              for status_id, poll in parts.polls.items()}
     mentions = {status_id: [{"id": str(account_id), "username": username, "url": url or node.urls.profile(username),
                              "acct": f"{username}@{domain}" if domain else username}
@@ -279,7 +309,7 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
             "media_attachments": [media_entity(node, m) for m in media.get(status.id, [])],
             "mentions": mentions.get(status.id, []),
             "tags": [{"name": name, "url": node.urls.tag(name)} for name in tags.get(status.id, [])],
-            "emojis": [],
+            "emojis": emojis.get(status.id, []),
             "card": card_entity(node, cards[status.id]) if status.id in cards else None,
             "poll": polls.get(status.id),
             "place": place_entity(places[status.id]) if status.id in places else None,  # extension
