@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import (
+    account_data,
     actions,
     authorize,
     installable,
@@ -28,5 +29,5 @@ def setup(app: web.Application, *, messages_enabled: bool = False) -> None:
     if messages_enabled:
         app.router.add_routes(messages.routes)
     setup_error_pages(app)
-    for module in (signin, mail_links, authorize, settings, actions, search, installable, notifications, pages, takes):
+    for module in (signin, mail_links, authorize, settings, account_data, actions, search, installable, notifications, pages, takes):
         app.router.add_routes(module.routes)
