@@ -19,7 +19,7 @@ Job = Callable[[Node], Awaitable[object]]
 def periodic_jobs() -> list[tuple[str, Job, int]]:
     """(name, job, every N seconds) for everything the core runs on a timer."""
     from . import db, effects
-    from .activitypub import resolve, takes
+    from .activitypub import archive, resolve, takes
     from .notify import dispatcher, mail, webpush
     from .services import account_imports, polls, preview_cards, relationships, retention, scheduled_statuses
     from .services.stories import answers as story_answers
@@ -33,6 +33,7 @@ def periodic_jobs() -> list[tuple[str, Job, int]]:
             ("fetch preview cards", preview_cards.run_once, 5),
             ("apply account data imports",
              lambda node: account_imports.run_once(node, resolve.resolve_acct, resolve.resolve_url), 5),
+            ("build requested account archives", archive.run_once, 10),
             ("lift expired mutes", lambda _node: relationships.expire_mutes(), 60),
             ("re-check pending trend claims", takes.recheck_pending, 60),
             ("dispatch notifications to push and mail", dispatcher.run_once, 2),

@@ -1,7 +1,7 @@
 """The node's stored aggregates, one module each; tortoise loads them from this package."""
 
 from .account import Account, User
-from .account_data import AccountImport, AccountImportRow
+from .account_data import AccountArchive, AccountImport, AccountImportRow
 from .account_extras import AccountDomainBlock, AccountNote, AccountPin, SuggestionDismissal
 from .admin_blocks import CanonicalEmailBlock, IpBlock
 from .base import Entity, parse_id, row_id, snowflake, snowflake_floor
@@ -52,6 +52,6 @@ __all__ = [
     "ChannelCursor", "ChannelJob", "NotificationSettings", "PushSubscription",
     "StatusPin", "Tombstone",
     "PreviewCard", "StatusCard", "CanonicalEmailBlock", "IpBlock",
-    "AccountImport", "AccountImportRow", "CustomEmoji", "CloseFriend", "CountdownSubscription", "Highlight", "HighlightItem", "StickerAnswer", "Story", "StoryAudience",
+    "AccountArchive", "AccountImport", "AccountImportRow", "CustomEmoji", "CloseFriend", "CountdownSubscription", "Highlight", "HighlightItem", "StickerAnswer", "Story", "StoryAudience",
     "StoryNotification", "StoryResponse", "StorySticker", "StoryView",
 ]

@@ -43,3 +43,21 @@ class AccountImportRow(Entity):
     class Meta:
         table = "account_import_rows"
         indexes = (("account_import_id", "state"),)
+
+
+class AccountArchive(Entity):
+    """A requested archive of one's account (a zip of AS2 documents and media), built in the background"""
+
+    account = fields.ForeignKeyField("models.Account", related_name="archives", on_delete=fields.CASCADE)
+    state = fields.CharField(max_length=16, default="pending")  # pending | ready | failed | expired
+    file_path = fields.CharField(max_length=512, default="")  # under the data folder's archives/
+    file_size = fields.BigIntField(default=0)
+    total_items = fields.IntField(default=0)  # statuses to write, for the progress shown
+    processed_items = fields.IntField(default=0)
+    error = fields.CharField(max_length=255, default="")
+    created_at = fields.DatetimeField()
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "account_archives"
+        indexes = (("account_id", "created_at"), ("state", "id"))
