@@ -31,7 +31,7 @@ from ..models import (
     Tombstone,
 )
 from ..services import content, hashtags, status_rows
-from . import emoji, moderation, state
+from . import emoji, moderation, quotes, state
 from .actors import fetch_actor, host_of
 
 if TYPE_CHECKING:
@@ -230,6 +230,7 @@ async def _create_status(node: Node, author: Account, raw: dict) -> Status:
         caused = await status_rows.store(node, status, tags, mentioned, counts=visibility != "direct")
     for extend in OBJECT_EXTENSIONS:
         await extend(node, status, raw)
+    await quotes.record(node, status, raw, _parent)
     await status_rows.announce(node, status, caused)
     return status
 
@@ -286,6 +287,8 @@ async def update_status(node: Node, author: Account, raw: dict) -> Status | None
                                 sensitive=status.sensitive, media_ids=[], created_at=status.edited_at)
     for extend in OBJECT_EXTENSIONS:
         await extend(node, status, raw)
+    with _fetch_budget():
+        await quotes.record(node, status, raw, _parent)  # Mastodon 4.5 adds the approval by an Update
     await node.bus.publish("status.updated", status=status)
     return status
 

@@ -32,6 +32,7 @@ from ...models import (
     StatusCard,
     StatusEdit,
     StatusPin,
+    StatusQuote,
     StatusTag,
 )
 from ...runtime import Node
@@ -39,7 +40,7 @@ from ...services import emoji as emoji_service
 from ...services import media as media_service
 from ...services import places as place_service
 from ...services import polls as poll_service
-from ...services.visibility import attach_originals
+from ...services.visibility import attach_originals, visible
 from .accounts import account_entity
 from .cards import card_entity
 from .common import iso
@@ -236,8 +237,41 @@ async def _emojis(node: Node, statuses: dict[int, Status], accounts: dict[int, A
     return for_status, for_poll
 
 
+# What Mastodon 4.5 says of quoting each status: we cannot send quotes yet, so nobody may quote from here.
+QUOTE_APPROVAL = {"automatic": [], "manual": [], "current_user": "denied"}
+
+
+async def _quotes(node: Node, ids: list[int], viewer: Account | None, shallow: bool) -> dict[int, dict[str, Any]]:
+    """Mastodon 4.5's `quote` of each quoting status: its state and the quoted Status (a ShallowQuote, the
+    quoted id only, inside a quoted status, as Mastodon nests them one level)."""
+    rows = await StatusQuote.filter(status_id__in=ids)
+    if not rows:
+        return {}
+    shown: dict[str, dict[str, Any]] = {}
+    seen: set[int] = set()
+    if not shallow:
+        wanted = [r.quoted_status_id for r in rows if r.state == "accepted" and r.quoted_status_id is not None]
+        allowed = await visible(viewer, await Status.filter(id__in=wanted)) if wanted else []
+        seen = {s.id for s in allowed}
+        shown = {e["id"]: e for e in await status_entities(node, allowed, viewer, shallow_quotes=True)}
+    result: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        state = row.state
+        if state == "accepted" and row.quoted_status_id is None:
+            state = "deleted"
+        elif state == "accepted" and not shallow and row.quoted_status_id not in seen:
+            state = "unauthorized"
+        quoted_id = str(row.quoted_status_id) if state == "accepted" else None
+        if shallow:
+            result[row.status_id] = {"state": state, "quoted_status_id": quoted_id}  # type: ignore[index]
+        else:
+            result[row.status_id] = {"state": state, "quoted_status": shown.get(quoted_id or "")}  # type: ignore[index]
+    return result
+
+
 async def status_entities(node: Node, statuses: Sequence[Status], viewer: Account | None, *,
-                          source: bool = False, fresh: bool = False) -> list[dict[str, Any]]:
+                          source: bool = False, fresh: bool = False,
+                          shallow_quotes: bool = False) -> list[dict[str, Any]]:
     """Mastodon's Status for each status, in order; `source` adds `text` (delete and redraft); `fresh`
     says the statuses were just made, so nobody has favourited, reblogged or bookmarked them yet."""
     if not statuses:
@@ -257,6 +291,7 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
         s.reblog_of_id is None or getattr(everything.get(s.reblog_of_id), "account_id", None) in accounts)]
     parts = await _parts(ids, viewer.id if viewer is not None else None, flags=not fresh)
     emojis, poll_emojis = await _emojis(node, everything, accounts, parts.polls)
+    quoting = await _quotes(node, ids, viewer, shallow_quotes)
     polls = {status_id: poll_entity(poll, viewer, everything[status_id].account_id, parts.votes.get(poll.id, ()),
                                     poll_emojis.get(status_id, ()))
              for status_id, poll in parts.polls.items()}
@@ -310,6 +345,8 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
             "mentions": mentions.get(status.id, []),
             "tags": [{"name": name, "url": node.urls.tag(name)} for name in tags.get(status.id, [])],
             "emojis": emojis.get(status.id, []),
+            "quote": quoting.get(status.id),
+            "quote_approval": QUOTE_APPROVAL,
             "card": card_entity(node, cards[status.id]) if status.id in cards else None,
             "poll": polls.get(status.id),
             "place": place_entity(places[status.id]) if status.id in places else None,  # extension
