@@ -97,6 +97,8 @@ async def test_legacy_quote_shapes_are_shown(remote):
         inner = status["quote"]["quoted_status"]
         assert inner["uri"] == quoted["id"] and "the original" in inner["content"]
         assert inner["quote"] is None and status["quote_approval"]["current_user"] == "denied"
+    page = await (await fed.client.get(f"/@ann@masto.example/{status['id']}")).text()
+    assert '<blockquote class="quote-post">' in page and "the original" in page and "@kit@misskey.example" in page
     plain = note(
         MASTO, 14, "<p>no quote</p>", tag=[{"type": "Link", "mediaType": "text/html", "href": quoted["id"]}]
     )
