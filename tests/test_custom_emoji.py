@@ -556,3 +556,40 @@ async def test_mastodon_misskey_and_gotosocial_note_emoji(peer):
     assert "edited" in edited["content"] and _stored(fed, edited["emojis"][0]["url"]) == picture(
         "black", fmt="GIF"
     )
+
+
+async def test_servers_whose_media_we_reject_get_no_emoji_fetched(peer):
+    fed, server, _ = peer
+    _, admin_token = await fed.user("root", admin=True, scopes="read write admin:read admin:write")
+    status, body = await fed.call(
+        "POST",
+        "/api/v1/admin/domain_blocks",
+        admin_token,
+        json={"domain": "masto.example", "severity": "noop", "reject_media": True},
+    )
+    assert status == 200, body
+    icon = "http://masto.example/system/custom_emojis/blobcat.png"
+    server.files[icon] = (picture(), "image/png")
+    tag = {"id": "http://masto.example/emojis/1", "type": "Emoji", "name": ":blobcat:", "icon": {"url": icon}}
+    await _deliver(fed, server, _note("http://masto.example/users/ann", 1, "<p>:blobcat:</p>", [tag]))
+    shown = await _status(fed, admin_token, "http://masto.example/users/ann/statuses/1")
+    assert shown["emojis"] == [] and icon not in server.requests
+    with fed.db():
+        assert not await CustomEmoji.exists()
+
+
+async def test_profile_fields_count_for_account_emoji(node_client, node_of):
+    node = node_of(node_client)
+    await add_emoji(node, "field_pic", picture("red"))
+    _, token = await create_user(node, "alice")
+    auth = {"Authorization": f"Bearer {token}"}
+    response = await node_client.patch(
+        "/api/v1/accounts/update_credentials",
+        headers=auth,
+        data={"fields_attributes[0][name]": "Site :field_pic:", "fields_attributes[0][value]": "example.org"},
+    )
+    account = await response.json()
+    assert response.status == 200, account
+    assert [e["shortcode"] for e in account["emojis"]] == ["field_pic"]
+    actor = await (await node_client.get("/users/alice", headers={"Accept": AS2})).json()
+    assert [t["name"] for t in actor["tag"]] == [":field_pic:"]

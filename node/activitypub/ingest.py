@@ -202,8 +202,7 @@ async def _create_status(node: Node, author: Account, raw: dict) -> Status:
     if existing is not None:
         return existing
     reject_media = await _rejects_media(author.domain)
-    if not reject_media:
-        await emoji.ingest(node, author.domain, obj.tags.emojis)
+    await emoji.ingest(node, author.domain, obj.tags.emojis)
     parent = await _parent(node, obj.in_reply_to)
     if (existing := await Status.filter(uri=obj.id).first()) is not None:
         return existing  # stored meanwhile (a parent fetch came back to it)
@@ -263,8 +262,7 @@ async def update_status(node: Node, author: Account, raw: dict) -> Status | None
     media_ids = list(await MediaAttachment.filter(status_id=status.id).values_list("id", flat=True))
     with _fetch_budget():
         mentioned = await _mentioned(node, obj)  # looked up before the write: no network inside it
-    if not await _rejects_media(author.domain):
-        await emoji.ingest(node, author.domain, obj.tags.emojis)
+    await emoji.ingest(node, author.domain, obj.tags.emojis)
     async with in_transaction():
         if not await StatusEdit.filter(status_id=status.id).exists():
             await StatusEdit.create(status_id=status.id, content=status.content, spoiler_text=status.spoiler_text,

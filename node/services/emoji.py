@@ -182,16 +182,29 @@ async def tags_for(node: Node, *texts: str | None) -> list[dict[str, Any]]:
     return [as2_tag(node, found[code]) for code in codes if code in found]
 
 
+def profile_texts(display_name: str, note: str, fields: Any) -> list[str]:
+    """What of a profile may use emoji, as Mastodon counts it: the name, the bio and the fields."""
+    texts = [display_name, note]
+    for item in fields or []:
+        if isinstance(item, dict):
+            texts += [str(item.get("name", "")), str(item.get("value", ""))]
+    return texts
+
+
 async def account_emojis(node: Node, account: Account) -> list[dict[str, Any]]:
-    return await entities_for(node, account.domain, account.display_name, account.note)
+    texts = profile_texts(account.display_name, account.note, account.fields_json)
+    return await entities_for(node, account.domain, *texts)
 
 
 async def refresh_accounts(node: Node, domain: str, shortcode: str) -> None:
-    """Re-render the stored profile emoji of `domain`'s accounts whose name or bio uses `shortcode`."""
+    """Re-render the stored profile emoji of `domain`'s accounts whose name, bio or fields use `shortcode`."""
     code = f":{shortcode}:"
-    for account in await Account.filter(
-        Q(display_name__contains=code) | Q(note__contains=code), domain=domain
-    ):
+    query = Account.filter(domain=domain)
+    if domain:  # another server's accounts: only names and bios are searched (their fields come with updates)
+        query = query.filter(Q(display_name__contains=code) | Q(note__contains=code))
+    for account in await query:
+        if code not in " ".join(profile_texts(account.display_name, account.note, account.fields_json)):
+            continue
         account.emojis_json = await account_emojis(node, account)
         await account.save(update_fields=["emojis_json"])
 
