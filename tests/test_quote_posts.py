@@ -98,7 +98,11 @@ async def test_legacy_quote_shapes_are_shown(remote):
         assert inner["uri"] == quoted["id"] and "the original" in inner["content"]
         assert inner["quote"] is None and status["quote_approval"]["current_user"] == "denied"
     page = await (await fed.client.get(f"/@ann@masto.example/{status['id']}")).text()
-    assert '<blockquote class="quote-post">' in page and "the original" in page and "@kit@misskey.example" in page
+    assert (
+        '<blockquote class="quote-post">' in page
+        and "the original" in page
+        and "@kit@misskey.example" in page
+    )
     plain = note(
         MASTO, 14, "<p>no quote</p>", tag=[{"type": "Link", "mediaType": "text/html", "href": quoted["id"]}]
     )
@@ -186,3 +190,85 @@ async def test_quotes_of_our_posts(remote):
         "state": "deleted",
         "quoted_status": None,
     }
+
+
+async def test_quote_requests_for_our_posts_are_answered(tmp_path):
+    cluster = Cluster(tmp_path)
+    fed = await cluster.add_node("entativa")
+    private_pem, public_pem = peer_keypair()
+    server = PeerServer(
+        cluster.resolver, private_pem=private_pem, public_pem=public_pem, accepts_deliveries=True
+    )
+    await cluster.serve(server.app(), "masto.example")
+    server.add_actor(MASTO)
+    _, token = await fed.user("alice")
+    try:
+        _, public = await fed.call("POST", "/api/v1/statuses", token, json={"status": "quote me"})
+        _, private = await fed.call(
+            "POST", "/api/v1/statuses", token, json={"status": "friends only", "visibility": "private"}
+        )
+        # our notes say who may quote them, as Mastodon 4.5 reads it
+        _, doc = await fed.call(
+            "GET", f"/users/alice/statuses/{public['id']}", headers={"Accept": "application/activity+json"}
+        )
+        assert doc["interactionPolicy"] == {"canQuote": {"automaticApproval": [PUBLIC]}}
+
+        quoting = note(MASTO, 40, "<p>so true</p>", quote=public["uri"])
+        request = {
+            "@context": CONTEXT,
+            "id": f"{MASTO}/quote_requests/1",
+            "type": "QuoteRequest",
+            "actor": MASTO,
+            "object": public["uri"],
+            "instrument": quoting,
+        }
+        assert await server.send(f"{fed.base}/inbox", request) == 202
+        await settle([fed])
+        [accept] = [a for a in server.received if a["type"] == "Accept"]
+        assert accept["actor"].endswith("/users/alice") and accept["object"]["id"] == request["id"]
+        assert accept["object"]["instrument"] == quoting["id"]
+        status, authorization = await fed.call(
+            "GET",
+            accept["result"].split("entativa.test", 1)[1],
+            headers={"Accept": "application/activity+json"},
+        )
+        assert status == 200 and authorization["type"] == "QuoteAuthorization"
+        assert authorization["id"] == accept["result"] and authorization["attributedTo"] == accept["actor"]
+        assert authorization["interactingObject"] == quoting["id"]
+        assert authorization["interactionTarget"] == public["uri"]
+
+        # the quote then arrives with the authorization: accepted here too
+        await deliver(fed, server, {**quoting, "quoteAuthorization": accept["result"]})
+        shown_quote = (await shown(fed, token, quoting["id"]))["quote"]
+        assert shown_quote["state"] == "accepted" and shown_quote["quoted_status"]["id"] == public["id"]
+
+        # a followers-only post is not quotable: Reject, and no authorization
+        other = note(MASTO, 41, "<p>leak</p>", quote=private["uri"])
+        assert (
+            await server.send(
+                f"{fed.base}/inbox",
+                {**request, "id": f"{MASTO}/quote_requests/2", "object": private["uri"], "instrument": other},
+            )
+            == 202
+        )
+        await settle([fed])
+        [reject] = [a for a in server.received if a["type"] == "Reject"]
+        assert reject["object"]["object"] == private["uri"]
+        await deliver(fed, server, other)
+        assert (await shown(fed, token, other["id"]))["quote"]["state"] == "pending"
+        # a request naming a post of another server than the requester's is refused outright
+        assert (
+            await server.send(
+                f"{fed.base}/inbox",
+                {
+                    **request,
+                    "id": f"{MASTO}/quote_requests/3",
+                    "instrument": "http://elsewhere.example/notes/1",
+                },
+            )
+            == 202
+        )
+        await settle([fed])
+        assert len([a for a in server.received if a["type"] in ("Accept", "Reject")]) == 2
+    finally:
+        await cluster.close()

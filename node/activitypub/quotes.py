@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from federation.as2 import QuoteRef, id_of, quote_of, type_of
 from federation.client import FetchError
 
-from ..models import Account, Status, StatusQuote
+from ..models import Account, QuoteApproval, Status, StatusQuote
 from . import state
 from .actors import host_of
 
@@ -49,8 +49,9 @@ async def _state(node: Node, ref: QuoteRef, status: Status, quoted: Status | Non
         return "pending"  # nothing to show or check yet
     if quoted.account_id == status.account_id or ref.legacy:
         return "accepted"
-    if quoted.local:
-        return "pending"  # we answer no QuoteRequest yet, so nobody here has approved it
+    if quoted.local:  # approved here, by answering the QuoteRequest (quote_requests.py), or not at all
+        approved = await QuoteApproval.filter(status_id=quoted.id, quoting_uri=status.uri or "").exists()
+        return "accepted" if approved else "pending"
     return "accepted" if await _authorized(node, ref, status, quoted) else "pending"
 
 

@@ -76,6 +76,10 @@ async def status_object(node: Node, status: Status, author: Account | None = Non
         "sensitive": status.sensitive, "content": status.content,
         "attachment": [_attachment(node, m) for m in media], "tag": tags,
     }
+    # who may quote it, as Mastodon 4.5 reads it (GoToSocial's interactionPolicy): anyone for a public or
+    # unlisted post (we approve their QuoteRequests at once), its author only otherwise
+    quoters = [PUBLIC] if status.visibility in ("public", "unlisted") else [author.uri]
+    doc["interactionPolicy"] = {"canQuote": {"automaticApproval": quoters}}
     if status.language:
         doc["contentMap"] = {status.language: status.content}
     if status.edited_at is not None:

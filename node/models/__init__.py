@@ -25,7 +25,7 @@ from .preview_card import PreviewCard, StatusCard
 from .relationship import Block, Follow, FollowRequest, Mute
 from .scheduled import ScheduledStatus
 from .search import IndexJournal, SearchHistory
-from .status import Mention, Status, StatusEdit, StatusPin, StatusQuote, StatusTag, Tag
+from .status import Mention, QuoteApproval, Status, StatusEdit, StatusPin, StatusQuote, StatusTag, Tag
 from .story import (
     CloseFriend,
     CountdownSubscription,
@@ -50,7 +50,7 @@ __all__ = [
     "AccountDomainBlock", "AccountNote", "AccountPin", "BehindTheTakeStep", "Conversation", "FeaturedTag", "TagFollow", "Filter", "FilterKeyword", "FilterStatus", "List", "ListAccount", "ScheduledStatus", "Take", "TakeTemplate", "TakeTrend", "TakeView", "TrendHour", "TrendParticipation",
     "NotificationPermission", "NotificationPolicy", "NotificationRequest",
     "ChannelCursor", "ChannelJob", "NotificationSettings", "PushSubscription",
-    "StatusPin", "StatusQuote", "Tombstone",
+    "StatusPin", "StatusQuote", "QuoteApproval", "Tombstone",
     "PreviewCard", "StatusCard", "CanonicalEmailBlock", "IpBlock",
     "AccountArchive", "AccountImport", "AccountImportRow", "CustomEmoji", "CloseFriend", "CountdownSubscription", "Highlight", "HighlightItem", "StickerAnswer", "Story", "StoryAudience",
     "StoryNotification", "StoryResponse", "StorySticker", "StoryView",

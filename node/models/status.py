@@ -109,3 +109,17 @@ class StatusQuote(Entity):
     class Meta:
         table = "status_quotes"
         indexes = (("quoted_status_id",),)
+
+
+class QuoteApproval(Entity):
+    """Our author's approval of another server's post quoting one of our posts (FEP-044f's
+    QuoteAuthorization, served at its own URL and checked by every server that shows the quote)"""
+
+    status = fields.ForeignKeyField("models.Status", related_name="quote_approvals", on_delete=fields.CASCADE)
+    quoting_uri = fields.CharField(max_length=1024)
+    requester = fields.ForeignKeyField("models.Account", related_name="quote_approvals", on_delete=fields.CASCADE)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "quote_approvals"
+        unique_together = (("status", "quoting_uri"),)
