@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.connection import get_connection
 
@@ -16,10 +16,15 @@ from ..errors import TooManyRequests, Unauthorized
 from ..models import Account, OAuthApp, OAuthToken, User, WebSession
 from ..runtime import Node
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 SESSION_DAYS = 30
+_HASHERS = {"recommended": PasswordHasher(),  # argon2id with the library's current recommended parameters
+            "cheapest": PasswordHasher.from_parameters(profiles.CHEAPEST)}  # test suites only (config.py)
 # A hash to verify against when the user does not exist, so timing does not reveal which names exist.
-_DUMMY_HASH = _hasher.hash("not a real password")
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _hasher(node: Node) -> PasswordHasher:
+    return _HASHERS[node.config.limits.password_hashing]
 
 
 def digest(secret: str) -> str:
@@ -31,13 +36,18 @@ def new_secret() -> str:
 
 
 async def hash_password(node: Node, password: str) -> str:
-    return await node.run_blocking(_hasher.hash, password)
+    return await node.run_blocking(_hasher(node).hash, password)
 
 
 async def check_password(node: Node, password_hash: str | None, password: str) -> bool:
+    hasher = _hasher(node)
+
     def verify() -> bool:
+        profile = node.config.limits.password_hashing
+        dummy = _DUMMY_HASHES.get(profile) or _DUMMY_HASHES.setdefault(profile, hasher.hash("not a password"))
         try:
-            return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+            # A hash made with other parameters still verifies: argon2 reads them from the hash itself.
+            return hasher.verify(password_hash or dummy, password) and password_hash is not None
         except (VerificationError, InvalidHashError):
             return False
 
