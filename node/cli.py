@@ -1,5 +1,5 @@
-"""The `entativa` command (also `python -m node`): init, serve, user add, backup, reindex, check; announcement
-and rule (cli_content.py).
+"""The `entativa` command (also `python -m node`): init, serve, user add, backup, reindex, emoji, check;
+announcement and rule (cli_content.py).
 
 Errors a person can fix (bad config, taken username, unwritable destination) print one readable line and
 exit 2; nothing here should end in a traceback.
@@ -163,6 +163,43 @@ def cmd_reindex(config: Config, _args: argparse.Namespace) -> None:
     print("Reindexed " + ", ".join(f"{n:,} {kind}" for kind, n in counts.items()) + f" into {config.search_dir}")
 
 
+def cmd_emoji_add(config: Config, args: argparse.Namespace) -> None:
+    from .services import emoji
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {args.file}: {exc.strerror}") from None
+
+    async def add(node):  # type: ignore[no-untyped-def]
+        return await emoji.add_local(node, args.shortcode, data, category=args.category or "")
+
+    added = asyncio.run(_with_node(config, add))
+    print(f"Added :{added.shortcode}:" + (f" in {added.category}" if added.category else ""))
+
+
+def cmd_emoji_list(config: Config, _args: argparse.Namespace) -> None:
+    from .services import emoji
+
+    async def listed(_node):  # type: ignore[no-untyped-def]
+        return await emoji.local_emojis()
+
+    rows = asyncio.run(_with_node(config, listed))
+    for row in rows:
+        print(f":{row.shortcode}:\t{row.category or '-'}\t{row.content_type}\t{row.image_size:,} bytes")
+    print(f"{len(rows)} custom emoji")
+
+
+def cmd_emoji_remove(config: Config, args: argparse.Namespace) -> None:
+    from .services import emoji
+
+    async def remove(node):  # type: ignore[no-untyped-def]
+        await emoji.remove_local(node, args.shortcode.strip(":"))
+
+    asyncio.run(_with_node(config, remove))
+    print(f"Removed :{args.shortcode.strip(':')}:")
+
+
 def cmd_check(config: Config, _args: argparse.Namespace) -> None:
     print(f"config     {config.path}")
     print(f"node       {config.base_url} ({config.node.name}), theme {config.node.theme}, "
@@ -210,6 +247,17 @@ def build_parser() -> argparse.ArgumentParser:
     backup = commands.add_parser("backup", help="copy the database and media, consistently, while serving")
     backup.add_argument("dest")
     backup.set_defaults(run=cmd_backup)
+    emoji = commands.add_parser("emoji", help="manage the node's custom emoji").add_subparsers(
+        dest="emoji_command", required=True, metavar="ACTION")
+    emoji_add = emoji.add_parser("add", help="add a custom emoji (PNG, GIF or WebP, at most 256 KB)")
+    emoji_add.add_argument("shortcode")
+    emoji_add.add_argument("file")
+    emoji_add.add_argument("--category")
+    emoji_add.set_defaults(run=cmd_emoji_add)
+    emoji.add_parser("list", help="list the custom emoji").set_defaults(run=cmd_emoji_list)
+    emoji_remove = emoji.add_parser("remove", help="remove a custom emoji")
+    emoji_remove.add_argument("shortcode")
+    emoji_remove.set_defaults(run=cmd_emoji_remove)
     commands.add_parser("check", help="validate the config and print what would run").set_defaults(run=cmd_check)
     commands.add_parser("reindex", help="rebuild the search index from the database").set_defaults(run=cmd_reindex)
     from .cli_content import add_commands

@@ -39,6 +39,9 @@ class Account(Entity):
     suspended_at = fields.DatetimeField(null=True)
     silenced_at = fields.DatetimeField(null=True)  # an admin limited it: out of public timelines and trends
     sensitized_at = fields.DatetimeField(null=True)  # an admin marked its media sensitive
+    # Mastodon's CustomEmoji entities used in display_name and note, kept with the text they render
+    # (account entities are built without a query); nullable for the same reason as also_known_as.
+    emojis_json = fields.JSONField(null=True)
     # Account migration: the actors this account says it also is (a move's target must list its origin
     # here), and the account it moved to with when.
     also_known_as = fields.JSONField(null=True)  # nullable: SQLite cannot add a NOT NULL JSON column to rows

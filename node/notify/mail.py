@@ -101,6 +101,9 @@ async def compose(node: Node, job: ChannelJob) -> Mail | None:
     if job.kind == "reset":
         text, html = render(node, "reset", account=account, url=reset_url(node, user, job.created_at))
         return Mail(user.email, f"Reset your password on {node.config.node.name}", text, html)
+    if job.kind == "archive":
+        text, html = render(node, "archive", account=account, url=f"{node.base_url}/settings/export")
+        return Mail(user.email, f"Your archive from {node.config.node.name} is ready", text, html)
     lines = await messages.lines(node, job.notification_ids)
     if not lines:
         return None

@@ -14,7 +14,7 @@ from aiohttp.web_request import FileField
 from ..errors import ValidationFailed
 from ..models import Account, User
 from ..runtime import Node
-from . import content, media
+from . import content, emoji, media
 
 MAX_DISPLAY_NAME = 30
 MAX_NOTE = 500
@@ -93,6 +93,7 @@ async def update_profile(node: Node, user: User, changes: ProfileChanges) -> Acc
         account.avatar = avatar
     if header:
         account.header = header
+    account.emojis_json = await emoji.account_emojis(node, account)
     await account.save()
     user_fields = []
     if changes.privacy is not None:

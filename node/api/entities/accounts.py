@@ -42,7 +42,7 @@ def account_entity(node: Node, account: Account, *, source: bool = False) -> dic
         "header_static": header,
         "locked": account.locked,
         "fields": fields,
-        "emojis": [],
+        "emojis": account.emojis_json or [],
         "bot": account.bot,
         "group": False,
         "discoverable": account.discoverable,
