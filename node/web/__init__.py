@@ -14,6 +14,8 @@ from . import (
     pages,
     search,
     settings,
+    settings_account,
+    settings_two_factor,
     signin,
     takes,
 )
@@ -28,5 +30,5 @@ def setup(app: web.Application, *, messages_enabled: bool = False) -> None:
     if messages_enabled:
         app.router.add_routes(messages.routes)
     setup_error_pages(app)
-    for module in (signin, mail_links, authorize, settings, actions, search, installable, notifications, pages, takes):
+    for module in (signin, mail_links, authorize, settings, settings_account, settings_two_factor, actions, search, installable, notifications, pages, takes):
         app.router.add_routes(module.routes)
