@@ -116,6 +116,23 @@ def cmd_user_add(config: Config, args: argparse.Namespace) -> None:
         print(f"Password: {password}")
 
 
+def cmd_user_disable_2fa(config: Config, args: argparse.Namespace) -> None:
+    """For someone who lost both their phone and their recovery codes: sign-in needs the password only again."""
+    from .models import User
+    from .services import two_factor
+
+    async def disable(node):  # type: ignore[no-untyped-def]
+        user = await User.filter(account__username=args.name, account__domain="").first()
+        if user is None:
+            raise CliError(f"no local user named {args.name}")
+        was_on = two_factor.enabled(user)
+        await two_factor.turn_off(user)
+        return was_on
+
+    was_on = asyncio.run(_with_node(config, disable))
+    print(f"Two-factor sign-in for @{args.name} is off" + ("" if was_on else " (it was not on)"))
+
+
 def cmd_backup(config: Config, args: argparse.Namespace) -> None:
     """A consistent copy while the node runs: SQLite's online backup API, then the media files."""
     if not config.database_url.startswith("sqlite://"):
@@ -244,6 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--admin", action="store_true")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(run=cmd_user_add)
+    off = user.add_parser("disable-2fa", help="turn off a user's two-factor sign-in (lost phone and codes)")
+    off.add_argument("name")
+    off.set_defaults(run=cmd_user_disable_2fa)
     backup = commands.add_parser("backup", help="copy the database and media, consistently, while serving")
     backup.add_argument("dest")
     backup.set_defaults(run=cmd_backup)

@@ -21,6 +21,7 @@ class Account(Entity):
     locked = fields.BooleanField(default=False)
     bot = fields.BooleanField(default=False)
     discoverable = fields.BooleanField(default=True)
+    hide_collections = fields.BooleanField(default=False)  # followers/following lists shown to nobody else
     created_at = fields.DatetimeField(auto_now_add=True)
     # ActivityPub identity; local accounts derive these from the node's base URL.
     uri = fields.CharField(max_length=1024, null=True, unique=True)
@@ -77,6 +78,12 @@ class User(Entity):
     sign_up_reason = fields.CharField(max_length=1000, default="")  # why they want to join (approval mode)
     sign_up_ip = fields.CharField(max_length=45, default="")
     email_confirmed = fields.BooleanField(default=True)  # false from a sign-up with mail on until its link is followed
+    unconfirmed_email = fields.CharField(max_length=254, null=True)  # a new address waiting for its mailed link
+    # Two-factor sign-in (TOTP): the secret is set when setting up starts and counts once otp_enabled_at is set.
+    otp_secret = fields.CharField(max_length=64, null=True)
+    otp_enabled_at = fields.DatetimeField(null=True)
+    otp_recovery_hashes = fields.JSONField(null=True)  # argon2 hashes of the unused one-time recovery codes
+    otp_last_step = fields.BigIntField(null=True)  # the last TOTP time step accepted, so a code works once
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

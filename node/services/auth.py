@@ -172,18 +172,44 @@ async def revoke_token(token: str) -> None:
     await OAuthToken.filter(token_hash=digest(token)).update(revoked_at=datetime.now(UTC))
 
 
-async def start_session(user: User) -> tuple[str, WebSession]:
+SECOND_FACTOR_MINUTES = 10  # how long a right password waits for its two-factor code
+_TOUCH_EVERY = timedelta(minutes=5)  # last_used_at is only this precise, so most page views write nothing
+
+
+async def start_session(user: User, *, user_agent: str = "", ip: str = "", pending: bool = False) -> tuple[str, WebSession]:
+    """A browser sign-in. `pending`: the password was right but the two-factor code is still due, so the
+    cookie signs nobody in until `complete_second_factor`."""
     secret = new_secret()
+    now = datetime.now(UTC)
+    lifetime = timedelta(minutes=SECOND_FACTOR_MINUTES) if pending else timedelta(days=SESSION_DAYS)
     session = await WebSession.create(session_hash=digest(secret), user=user, csrf_token=new_secret(),
-                                      expires_at=datetime.now(UTC) + timedelta(days=SESSION_DAYS))
+                                      expires_at=now + lifetime, user_agent=user_agent[:255], ip=ip[:45],
+                                      last_used_at=now, second_factor_pending=pending)
     return secret, session
+
+
+async def pending_session(secret: str) -> WebSession | None:
+    """The sign-in waiting for its two-factor code under this cookie, if it has not expired."""
+    session = await WebSession.filter(session_hash=digest(secret), second_factor_pending=True).select_related(
+        "user", "user__account").first()
+    return session if session is not None and session.expires_at >= datetime.now(UTC) else None
+
+
+async def complete_second_factor(session: WebSession) -> None:
+    session.second_factor_pending = False
+    session.expires_at = datetime.now(UTC) + timedelta(days=SESSION_DAYS)
+    await WebSession.filter(id=session.id).update(second_factor_pending=False, expires_at=session.expires_at)
 
 
 async def session_for_cookie(secret: str) -> WebSession | None:
     session = await WebSession.filter(session_hash=digest(secret)).select_related("user", "user__account").first()
-    if session is None or session.expires_at < datetime.now(UTC) or session.user.account.suspended_at or (
-            session.user.disabled):
+    now = datetime.now(UTC)
+    if session is None or session.expires_at < now or session.second_factor_pending or (
+            session.user.account.suspended_at or session.user.disabled):
         return None
+    if session.last_used_at is None or now - session.last_used_at > _TOUCH_EVERY:
+        session.last_used_at = now
+        await WebSession.filter(id=session.id).update(last_used_at=now)
     return session
 
 

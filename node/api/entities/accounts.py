@@ -66,7 +66,7 @@ def account_entity(node: Node, account: Account, *, source: bool = False) -> dic
             "fields": [{"name": f.get("name", ""), "value": f.get("value", ""), "verified_at": None}
                        for f in account.fields_json or []],
             "follow_requests_count": 0,
-            "hide_collections": False,
+            "hide_collections": account.hide_collections,
             "discoverable": account.discoverable,
             "indexable": account.discoverable,
         }
