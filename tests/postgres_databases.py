@@ -1,0 +1,66 @@
+"""Fresh PostgreSQL databases for test nodes when the suite runs on PostgreSQL (ENTATIVA_TEST_POSTGRES, set
+by tests/postgres_cluster.py): every node a test makes gets its own database, so tests stay isolated and
+run in parallel; each is dropped when its test ends."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import uuid
+
+import asyncpg
+
+CLUSTER = os.environ.get("ENTATIVA_TEST_POSTGRES", "")
+_made: list[str] = []
+
+
+def _run(coro_fn) -> None:  # type: ignore[no-untyped-def]
+    # Tests call write_config from inside their event loop; the admin connection runs on a loop of its own.
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(coro_fn())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+def fresh_database() -> str:
+    """A new empty database on the test cluster; returns its URL."""
+    name = f"node_{os.getpid()}_{uuid.uuid4().hex[:12]}"
+
+    async def create() -> None:
+        connection = await asyncpg.connect(CLUSTER)
+        try:
+            await connection.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+        finally:
+            await connection.close()
+
+    _run(create)
+    _made.append(name)
+    return CLUSTER.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_databases() -> None:
+    """Drop the databases made since the last call (a test's nodes are closed by then; FORCE ends any
+    connection a test left open)."""
+    names, _made[:] = list(_made), []
+    if not names:
+        return
+
+    async def drop() -> None:
+        connection = await asyncpg.connect(CLUSTER)
+        try:
+            for name in names:
+                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+    _run(drop)
