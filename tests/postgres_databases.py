@@ -32,20 +32,44 @@ def _run(coro_fn) -> None:  # type: ignore[no-untyped-def]
         raise errors[0]
 
 
-def fresh_database() -> str:
-    """A new empty database on the test cluster; returns its URL."""
+def _url(name: str) -> str:
+    return CLUSTER.rsplit("/", 1)[0] + "/" + name
+
+
+_template: list[str] = []
+
+
+async def _template_database(connection: asyncpg.Connection) -> str:
+    """This process's template: a database with today's core schema, made once. Copying it is several times
+    faster than building the schema in each test's database."""
+    if not _template:
+        from node.db import close_database, open_database
+
+        name = f"template_{os.getpid()}"
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await connection.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+        await close_database(await open_database(_url(name)))
+        _template.append(name)
+    return _template[0]
+
+
+def fresh_database(*, empty: bool = False) -> str:
+    """A new database on the test cluster, with the core schema unless `empty` (a node with plugins builds
+    its whole schema at once, as on SQLite: running their migrations means replaying the core's history in
+    memory first, which costs seconds); returns its URL."""
     name = f"node_{os.getpid()}_{uuid.uuid4().hex[:12]}"
 
     async def create() -> None:
         connection = await asyncpg.connect(CLUSTER)
         try:
-            await connection.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+            template = "template0" if empty else await _template_database(connection)
+            await connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
         finally:
             await connection.close()
 
     _run(create)
     _made.append(name)
-    return CLUSTER.rsplit("/", 1)[0] + "/" + name
+    return _url(name)
 
 
 def drop_databases() -> None:

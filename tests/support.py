@@ -30,7 +30,8 @@ def write_config(folder: Path, **sections: dict[str, Any]) -> Config:
     for name, values in sections.items():
         data.setdefault(name, {}).update(values)
     if postgres_databases.CLUSTER and "database" not in data["storage"]:  # the suite's PostgreSQL run
-        data["storage"]["database"] = postgres_databases.fresh_database()
+        data["storage"]["database"] = postgres_databases.fresh_database(
+            empty=bool(data.get("plugins", {}).get("enabled")))
     path = folder / "node.toml"
     path.write_text(tomli_w.dumps(data))
     return config_module.load(path)
