@@ -19,8 +19,14 @@ import time
 from pathlib import Path
 
 ENV = "ENTATIVA_TEST_POSTGRES"
-SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off", "max_connections": "300",
-            "shared_buffers": "128MB", "listen_addresses": "127.0.0.1"}
+SETTINGS = {
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "max_connections": "300",
+    "shared_buffers": "128MB",
+    "listen_addresses": "127.0.0.1",
+}
 
 
 def bin_dir() -> Path:
@@ -49,19 +55,42 @@ def start(root: Path) -> tuple[str, Path]:
     data = root / "data"
     if os.geteuid() == 0:
         shutil.chown(root, "postgres")
-    subprocess.run(as_owner([str(bins / "initdb"), "-D", str(data), "-U", "entativa", "--auth=trust",
-                             "-E", "UTF8", "--locale=C.UTF-8"]), check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        as_owner(
+            [
+                str(bins / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "entativa",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ]
+        ),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     port = free_port()
     options = " ".join(f"-c {key}={value}" for key, value in SETTINGS.items())
     options += f" -p {port} -k {root}"
-    subprocess.run(as_owner([str(bins / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-o", options,
-                             "-w", "start"]), check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        as_owner(
+            [str(bins / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-o", options, "-w", "start"]
+        ),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return f"postgres://entativa@127.0.0.1:{port}/postgres", data
 
 
 def stop(data: Path) -> None:
-    subprocess.run(as_owner([str(bin_dir() / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-                   stdout=subprocess.DEVNULL, check=False)
+    subprocess.run(
+        as_owner([str(bin_dir() / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+        stdout=subprocess.DEVNULL,
+        check=False,
+    )
 
 
 def main(command: list[str]) -> int:

@@ -88,3 +88,16 @@ def drop_databases() -> None:
             await connection.close()
 
     _run(drop)
+
+
+async def every_row(client) -> bytes:  # type: ignore[no-untyped-def]
+    """Every row of every table of a node's database as text (what its files would hold, for tests that
+    search a node's storage for something that must not be there)."""
+    tables = await client.execute_query_dict(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+    )
+    texts = []
+    for table in tables:
+        rows = await client.execute_query_dict(f'SELECT t::text AS row FROM "{table["table_name"]}" t')
+        texts += [row["row"] for row in rows]
+    return "\n".join(texts).encode()
