@@ -99,9 +99,24 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(f"{type(exc).__name__}: {exc}".split())
 
 
+_cached_dialect: list[str] = []
+
+
+def _forget_other_dialects(dialect: str) -> None:
+    """Tortoise caches each model's SQL by connection name and table, not by database kind, so a process
+    that opens SQLite and then PostgreSQL (migrate-to-postgres, the tests) would send one's SQL to the
+    other. Nodes of one kind share the cache; opening the other kind empties it."""
+    from tortoise.backends.base.executor import EXECUTOR_CACHE
+
+    if _cached_dialect and _cached_dialect[0] != dialect:
+        EXECUTOR_CACHE.clear()
+    _cached_dialect[:] = [dialect]
+
+
 async def _open(ctx: TortoiseContext, database_url: str, apps: dict) -> None:
     with ctx:
         await ctx.init(config=tortoise_config(database_url, apps), _create_db=database_url.startswith("sqlite"))
+        _forget_other_dialects(ctx.db().capabilities.dialect)
         _check_comments(ctx)
         connection = ctx.db()
         if database_url.startswith("sqlite"):

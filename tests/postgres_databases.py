@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import threading
 import uuid
+from pathlib import Path
 
 import asyncpg
 
@@ -30,6 +32,13 @@ def _run(coro_fn) -> None:  # type: ignore[no-untyped-def]
     thread.join()
     if errors:
         raise errors[0]
+
+
+def pg_tool(name: str) -> str:
+    """A PostgreSQL client program (pg_restore, psql): on PATH or in Debian's versioned folder."""
+    found = shutil.which(name) or next(iter(sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))), None)
+    assert found is not None, f"{name} is not installed"
+    return str(found)
 
 
 def _url(name: str) -> str:
