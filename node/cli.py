@@ -15,12 +15,13 @@ import os
 import secrets
 import shutil
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 
 from . import config as config_module
 from .config import Config, ConfigError
-from .db import MigrationError
+from .db import APPS, MigrationError
 from .errors import DomainError
 
 
@@ -134,12 +135,12 @@ def cmd_user_disable_2fa(config: Config, args: argparse.Namespace) -> None:
 
 
 def cmd_backup(config: Config, args: argparse.Namespace) -> None:
-    """A consistent copy while the node runs: SQLite's online backup API, then the media files."""
-    if not config.database_url.startswith("sqlite://"):
-        raise CliError("backup copies SQLite databases; for PostgreSQL use pg_dump")
+    """A consistent copy while the node runs: SQLite's online backup API (or pg_dump), then the media files."""
+    postgres = not config.database_url.startswith("sqlite://")
     source = Path(config.database_url.removeprefix("sqlite://"))
-    if not source.exists():
+    if not postgres and not source.exists():
         raise CliError(f"no database at {source}: run `entativa init` first")
+    dump = _pg_dump() if postgres else None  # before making the folder: a missing tool leaves nothing behind
     dest = Path(args.dest)
     if dest.exists() and any(dest.iterdir()):
         raise CliError(f"{dest} exists and is not empty; choose a new folder")
@@ -147,14 +148,66 @@ def cmd_backup(config: Config, args: argparse.Namespace) -> None:
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CliError(f"cannot create {dest}: {exc.strerror}") from None
-    with sqlite3.connect(source) as src, sqlite3.connect(dest / source.name) as dst:
-        src.backup(dst)  # one step: a single read transaction, so the copy is one consistent state
+    if dump is not None:
+        name = "node.pgdump"
+        # pg_dump reads in one snapshot, so the dump is one consistent state; restore with pg_restore.
+        done = subprocess.run([dump, "--format=custom", "--no-owner", f"--file={dest / name}",
+                               _libpq_url(config.database_url)], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise CliError(f"pg_dump failed: {' '.join(done.stderr.split())}")
+    else:
+        name = source.name
+        with sqlite3.connect(source) as src, sqlite3.connect(dest / name) as dst:
+            src.backup(dst)  # one step: a single read transaction, so the copy is one consistent state
     if config.media_dir.exists():
         shutil.copytree(config.media_dir, dest / "media", dirs_exist_ok=True)
     key = config.data_dir / "instance-key.pem"
     if key.exists():
         shutil.copy2(key, dest / key.name)
-    print(f"Backed up {source.name} and media to {dest}")
+    print(f"Backed up {name} and media to {dest}")
+
+
+def _pg_dump() -> str:
+    found = shutil.which("pg_dump") or next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"),
+                                                         reverse=True)), None)
+    if found is None:
+        raise CliError("backing up PostgreSQL needs pg_dump (Debian: apt-get install postgresql-client); "
+                       "or back the database up with your own PostgreSQL tooling and copy the data folder")
+    return str(found)
+
+
+def _libpq_url(url: str) -> str:
+    """The database URL as libpq tools read it (tortoise's own query options stripped)."""
+    return url.split("?", 1)[0]
+
+
+def cmd_migrate_to_postgres(config: Config, args: argparse.Namespace) -> None:
+    """Copy this node's SQLite database into an empty PostgreSQL one, with a progress bar per table."""
+    from .plugins import load_plugins
+    from .postgres_copy import CopyError, copy_to_postgres
+
+    if not config.database_url.startswith("sqlite://"):
+        raise CliError(f"this node already uses {config.database_url.split('://')[0]}; migrate-to-postgres "
+                       "copies a SQLite node")
+    if not args.url.startswith(("postgres://", "postgresql://")):
+        raise CliError("give the PostgreSQL database as postgres://user:password@host:port/database")
+    if not Path(config.database_url.removeprefix("sqlite://")).exists():
+        raise CliError(f"no database at {config.database_url.removeprefix('sqlite://')}: nothing to copy")
+    apps = {**APPS, **load_plugins(config).tortoise_apps()}
+
+    def progress(table: str, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        end = "\n" if done == total else ""
+        print(f"\r{table:<28} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}", end=end,
+              file=sys.stderr, flush=True)
+
+    try:
+        counts = asyncio.run(copy_to_postgres(config.database_url, args.url, apps, progress))
+    except CopyError as exc:
+        raise CliError(str(exc)) from None
+    print(f"Copied {sum(counts.values()):,} rows in {len(counts)} tables. Stop the node, set "
+          f'storage.database = "{args.url}" in {config.path.name}, and start it again.')
 
 
 def cmd_reindex(config: Config, _args: argparse.Namespace) -> None:
@@ -278,6 +331,10 @@ def build_parser() -> argparse.ArgumentParser:
     emoji_remove = emoji.add_parser("remove", help="remove a custom emoji")
     emoji_remove.add_argument("shortcode")
     emoji_remove.set_defaults(run=cmd_emoji_remove)
+    move = commands.add_parser("migrate-to-postgres",
+                               help="copy this node's SQLite database into an empty PostgreSQL database")
+    move.add_argument("url", help="postgres://user:password@host:port/database (empty)")
+    move.set_defaults(run=cmd_migrate_to_postgres)
     commands.add_parser("check", help="validate the config and print what would run").set_defaults(run=cmd_check)
     commands.add_parser("reindex", help="rebuild the search index from the database").set_defaults(run=cmd_reindex)
     from .cli_content import add_commands

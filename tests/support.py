@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import postgres_databases
 import tomli_w
 
 from node import config as config_module
@@ -29,6 +30,9 @@ def write_config(folder: Path, **sections: dict[str, Any]) -> Config:
     }
     for name, values in sections.items():
         data.setdefault(name, {}).update(values)
+    if postgres_databases.CLUSTER and "database" not in data["storage"]:  # the suite's PostgreSQL run
+        data["storage"]["database"] = postgres_databases.fresh_database(
+            empty=bool(data.get("plugins", {}).get("enabled")))
     path = folder / "node.toml"
     path.write_text(tomli_w.dumps(data))
     return config_module.load(path)

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from tortoise.connection import get_connection
 
+from .. import db
 from ..errors import TooManyRequests, Unauthorized
 from ..models import Account, OAuthApp, OAuthToken, User, WebSession
 from ..runtime import Node
@@ -150,7 +150,7 @@ async def grant_for_token(token: str) -> Grant | None:
                       "FROM oauth_tokens t LEFT JOIN users u ON u.id = t.user_id "
                       "LEFT JOIN accounts a ON a.id = u.account_id "
                       "WHERE t.token_hash = ? AND t.revoked_at IS NULL")
-    rows = await get_connection("default").execute_query_dict(_GRANT_SQL, [digest(token)])
+    rows = await db.query(_GRANT_SQL, [digest(token)])
     if not rows:
         return None
     row = rows[0]
