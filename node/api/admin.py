@@ -11,6 +11,7 @@ from ..activitypub import moderation
 from ..errors import Forbidden
 from ..models import Account, DomainBlock, Report, Status, User
 from ..runtime import Node
+from .endpoint import PAGE, endpoint
 from .entities.admin import admin_account_entities
 from .entities.common import iso
 from .entities.statuses import status_entities
@@ -51,6 +52,7 @@ def _spec(params: Params) -> moderation.DomainBlockSpec:
 
 
 @routes.get("/api/v1/admin/domain_blocks")
+@endpoint(params=PAGE, returns=list)
 async def list_domain_blocks(request: web.Request) -> web.Response:
     """Blocked domains, newest first."""
     await require_admin(request, "admin:read:domain_blocks")
@@ -60,6 +62,7 @@ async def list_domain_blocks(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/admin/domain_blocks/{id}")
+@endpoint()
 async def show_domain_block(request: web.Request) -> web.Response:
     """One domain block."""
     await require_admin(request, "admin:read:domain_blocks")
@@ -67,6 +70,7 @@ async def show_domain_block(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/admin/domain_blocks")
+@endpoint(params={"domain": str, "severity": str, "private_comment": str, "public_comment": str})
 async def create_domain_block(request: web.Request) -> web.Response:
     """Block a domain: severity silence (default), suspend or noop."""
     await require_admin(request, "admin:write:domain_blocks")
@@ -75,6 +79,7 @@ async def create_domain_block(request: web.Request) -> web.Response:
 
 
 @routes.put("/api/v1/admin/domain_blocks/{id}")
+@endpoint(params={"domain": str, "severity": str, "private_comment": str, "public_comment": str})
 async def update_domain_block(request: web.Request) -> web.Response:
     """Change a domain block's severity or comments."""
     await require_admin(request, "admin:write:domain_blocks")
@@ -84,6 +89,7 @@ async def update_domain_block(request: web.Request) -> web.Response:
 
 
 @routes.delete("/api/v1/admin/domain_blocks/{id}")
+@endpoint()
 async def delete_domain_block(request: web.Request) -> web.Response:
     """Lift a domain block."""
     await require_admin(request, "admin:write:domain_blocks")
@@ -108,6 +114,7 @@ async def admin_report_entity(node: Node, report: Report, viewer: Account | None
 
 
 @routes.get("/api/v1/admin/reports")
+@endpoint(params={**PAGE, "resolved": bool}, returns=list)
 async def list_reports(request: web.Request) -> web.Response:
     """Reports, newest first; resolved=true lists the handled ones."""
     user = await require_admin(request, "admin:read:reports")
@@ -123,6 +130,7 @@ async def list_reports(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/admin/reports/{id}")
+@endpoint()
 async def show_report(request: web.Request) -> web.Response:
     """One report."""
     user = await require_admin(request, "admin:read:reports")
@@ -131,6 +139,7 @@ async def show_report(request: web.Request) -> web.Response:
 
 
 @routes.post(r"/api/v1/admin/reports/{id}/{action:resolve|reopen}")
+@endpoint()
 async def resolve_report(request: web.Request) -> web.Response:
     """Mark a report handled, or open it again."""
     user = await require_admin(request, "admin:write:reports")

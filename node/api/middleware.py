@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from tortoise import context as tortoise_context
 from tortoise.exceptions import DoesNotExist, IntegrityError
 
@@ -63,6 +64,8 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return response
     except DoesNotExist:
         return error_response(request, 404, "Record not found")
+    except HttpProcessingError:  # a body the parser could not read (a multipart part header that is not HTTP)
+        return error_response(request, 400, "Malformed request body")
     except IntegrityError:
         return error_response(request, 409, "That conflicts with something that already exists")
     except web.HTTPException as exc:
