@@ -40,6 +40,11 @@ def domain_block_entity(block: DomainBlock) -> dict[str, Any]:
             "public_comment": block.public_comment or None, "obfuscate": block.obfuscate}
 
 
+# What _spec reads.
+BLOCK = {"domain": str, "severity": str, "reject_media": bool, "reject_reports": bool, "private_comment": str,
+         "public_comment": str, "obfuscate": bool}
+
+
 def _spec(params: Params) -> moderation.DomainBlockSpec:
     def flag(name: str) -> bool | None:
         return params.bool(name) if name in params else None
@@ -70,7 +75,7 @@ async def show_domain_block(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/admin/domain_blocks")
-@endpoint(params={"domain": str, "severity": str, "private_comment": str, "public_comment": str})
+@endpoint(params=BLOCK)
 async def create_domain_block(request: web.Request) -> web.Response:
     """Block a domain: severity silence (default), suspend or noop."""
     await require_admin(request, "admin:write:domain_blocks")
@@ -79,7 +84,7 @@ async def create_domain_block(request: web.Request) -> web.Response:
 
 
 @routes.put("/api/v1/admin/domain_blocks/{id}")
-@endpoint(params={"domain": str, "severity": str, "private_comment": str, "public_comment": str})
+@endpoint(params=BLOCK)
 async def update_domain_block(request: web.Request) -> web.Response:
     """Change a domain block's severity or comments."""
     await require_admin(request, "admin:write:domain_blocks")

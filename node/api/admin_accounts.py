@@ -34,12 +34,16 @@ async def _listed(request: web.Request, query: moderation.AccountQuery, params: 
     return paged_response(request, await admin_account_entities(request.app[NODE], rows), [a.id for a in rows])
 
 
+# Filters both list versions read (node/services/moderation.py matches them).
+SEARCH = {"by_domain": str, "username": str, "display_name": str, "email": str, "ip": str}
+
+
 def _text(params: Params, name: str) -> str | None:
     return params.str(name, max_length=320) or None
 
 
 @routes.get("/api/v2/admin/accounts")
-@endpoint(params={**PAGE, "origin": str, "status": str, "permissions": str}, returns=list)
+@endpoint(params={**PAGE, **SEARCH, "origin": str, "status": str, "permissions": str}, returns=list)
 async def list_accounts_v2(request: web.Request) -> web.Response:
     """Admin::Account list: origin (local/remote), status (active, pending, disabled, silenced, suspended),
     permissions=staff, by_domain, username (prefix), display_name, email, ip; Mastodon pagination."""
@@ -57,7 +61,8 @@ async def list_accounts_v2(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/admin/accounts")
-@endpoint(params={**PAGE, "remote": bool, "local": bool, "staff": bool}, returns=list)
+@endpoint(params={**PAGE, **SEARCH, **dict.fromkeys(("local", "remote", "active", "pending", "disabled", "silenced",
+                                                      "suspended", "staff"), bool)}, returns=list)
 async def list_accounts_v1(request: web.Request) -> web.Response:
     """Admin::Account list with v1's flags: local, remote, active, pending, disabled, silenced, suspended,
     staff, by_domain, username, display_name, email, ip."""

@@ -56,7 +56,7 @@ async def create(request: web.Request) -> web.Response:
 
 
 @routes.get(PATH)
-@endpoint()
+@endpoint(errors=(404,))
 async def show(request: web.Request) -> web.Response:
     """This token's subscription, 404 if it has none."""
     await require_user(request, "push")
@@ -67,7 +67,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 @routes.put(PATH)
-@endpoint(params={"data": {"alerts": OBJECT, "policy": str}, "policy": str})
+@endpoint(params={"data": {"alerts": OBJECT, "policy": str}, "policy": str}, errors=(404,))
 async def update(request: web.Request) -> web.Response:
     """Change data[alerts][<type>] and data[policy] of this token's subscription."""
     user = await require_user(request, "push")
@@ -81,7 +81,7 @@ async def update(request: web.Request) -> web.Response:
 
 
 @routes.delete(PATH)
-@endpoint()
+@endpoint(errors=(404,))
 async def delete(request: web.Request) -> web.Response:
     """Remove this token's subscription."""
     await require_user(request, "push")

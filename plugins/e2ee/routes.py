@@ -173,7 +173,7 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
 
     @routes.get("/api/v1/crypto/keys/count")
     @guarded
-    @endpoint()
+    @endpoint(errors=(404,))
     async def count_keys(request: web.Request) -> web.Response:
         """How many one-time keys this device has left, and whether it has a fallback key."""
         _, device = await me_and_device(request)
@@ -181,7 +181,7 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
 
     @routes.delete("/api/v1/crypto/devices/current")
     @guarded
-    @endpoint()
+    @endpoint(errors=(404,))
     async def remove_device(request: web.Request) -> web.Response:
         """Remove this token's device, its keys and its queue; other servers hear of the new device list."""
         account = await api.authenticate(request, SCOPE)
