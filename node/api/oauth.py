@@ -49,7 +49,7 @@ async def token(request: web.Request) -> web.Response:
         app = await oauth.authenticate_client(*_client_credentials(request, params))
         grant_type = params.str("grant_type")
         if grant_type == "authorization_code":
-            issued = await oauth.exchange_code(app, params.str("code"), params.str("redirect_uri"),
+            issued = await oauth.exchange_code(node, app, params.str("code"), params.str("redirect_uri"),
                                                params.str("code_verifier"))
         elif grant_type == "password":
             issued = await oauth.password_grant(node, app, params.str("username"), params.str("password"),

@@ -31,6 +31,10 @@ class OAuthCode(Entity):
     code_challenge = fields.CharField(max_length=128, default="")
     code_challenge_method = fields.CharField(max_length=8, default="")
     expires_at = fields.DatetimeField()
+    # Kept after its exchange (until it expires) with the token it gave: a second exchange of the same code
+    # is refused and revokes that token (RFC 6749 4.1.2: the code may have been stolen).
+    used_at = fields.DatetimeField(null=True)
+    token = fields.ForeignKeyField("models.OAuthToken", related_name="codes", null=True, on_delete=fields.SET_NULL)
 
     class Meta:
         table = "oauth_codes"
