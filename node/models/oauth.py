@@ -54,6 +54,18 @@ class OAuthToken(Entity):
         table = "oauth_tokens"
 
 
+class SignUpDecoy(Entity):
+    """The token answered to an API sign-up with an address that already has an account (mail on): it
+    looks and behaves like a new account's token waiting for its address to be confirmed, so the answer
+    does not tell whether the address is registered. It opens nothing; retention prunes it."""
+
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "sign_up_decoys"
+
+
 class WebSession(Entity):
     """A browser sign-in: the cookie holds the secret, the row holds its hash and the CSRF token."""
 

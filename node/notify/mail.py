@@ -101,6 +101,11 @@ async def compose(node: Node, job: ChannelJob) -> Mail | None:
     if job.kind == "reset":
         text, html = render(node, "reset", account=account, url=reset_url(node, user, job.created_at))
         return Mail(user.email, f"Reset your password on {node.config.node.name}", text, html)
+    if job.kind == "signup_attempt":
+        text, html = render(node, "signup_attempt", account=account, signin_url=f"{node.base_url}/login",
+                            reset_url=f"{node.base_url}/auth/password")
+        return Mail(user.email, f"Someone tried to sign up on {node.config.node.name} with your address", text,
+                    html)
     lines = await messages.lines(node, job.notification_ids)
     if not lines:
         return None

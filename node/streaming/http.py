@@ -18,7 +18,7 @@ from aiohttp import web
 
 from federation import jsondoc
 
-from ..api.auth import SESSION_COOKIE
+from ..api.auth import SESSION_COOKIE, token_grant
 from ..api.endpoint import ID, endpoint
 from ..api.keys import NODE
 from ..errors import BadRequest, DomainError, Unauthorized
@@ -61,7 +61,7 @@ async def authenticate(request: web.Request, *, websocket: bool) -> tuple[auth.G
         header.removeprefix("Bearer ").strip() if header else (request.query.get("access_token") or protocol)
     )
     if token:
-        grant = await auth.grant_for_token(token)
+        grant = await token_grant(node, token)
         if grant is None or grant.user is None:
             raise Unauthorized("Invalid access token")
     else:
