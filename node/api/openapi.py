@@ -20,7 +20,7 @@ from .keys import NODE
 
 routes = web.RouteTableDef()
 _PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
-DOCUMENTED_PREFIXES = ("/api/", "/oauth/", "/.well-known/", "/nodeinfo", "/users/", "/inbox")
+DOCUMENTED_PREFIXES = ("/api/", "/oauth/", "/.well-known/", "/nodeinfo", "/users/", "/inbox", "/actor")
 
 
 def _tag(path: str) -> str:
