@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
 
+from .api.endpoint import ANY, FILE, ID, OBJECT, PAGE, endpoint, required  # noqa: F401 - routes declare with these
+from .api.params import read_form  # noqa: F401 - a posted form, malformed ones a 400
 from .hookspecs import PROJECT
 from .models.base import parse_id  # noqa: F401 - part of the plugin surface: a client-given id or None
 

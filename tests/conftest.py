@@ -15,6 +15,7 @@ import postgres_databases
 import pytest
 from support import write_config
 
+from node.api import params
 from node.api.keys import NODE
 from node.app import build_app
 from node.config import Config
@@ -23,6 +24,10 @@ from node.runtime import Node
 # A node that ran a test's flows logs no traceback: an error logged with exc_info by node code (or by aiohttp
 # answering a 500) fails the test that caused it, unless the test is marked `logs_errors` because it
 # provokes that failure on purpose.
+# A handler that reads a parameter its @endpoint declaration does not list fails (node/api/params.py): so any
+# test that reaches it catches a /api/openapi.json that no longer says what the route reads.
+params.STRICT = True
+
 NODE_LOGGERS = ("node", "federation", "plugins", "_entativa_plugin_", "aiohttp.server", "aiohttp.web")
 
 

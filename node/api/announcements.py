@@ -8,6 +8,7 @@ from aiohttp import web
 
 from ..services import announcements
 from .auth import require_account
+from .endpoint import endpoint
 from .entities.announcements import announcement_entities
 from .keys import NODE
 
@@ -15,6 +16,7 @@ routes = web.RouteTableDef()
 
 
 @routes.get("/api/v1/announcements")
+@endpoint(returns=list)
 async def index(request: web.Request) -> web.Response:
     """Published announcements, in event/publication order, each with `read` and the reactions."""
     account = await require_account(request)
@@ -23,6 +25,7 @@ async def index(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/announcements/{id}/dismiss")
+@endpoint()
 async def dismiss(request: web.Request) -> web.Response:
     """Mark an announcement read for the caller."""
     account = await require_account(request, "write:accounts")
@@ -31,6 +34,7 @@ async def dismiss(request: web.Request) -> web.Response:
 
 
 @routes.put("/api/v1/announcements/{id}/reactions/{name}")
+@endpoint(errors=(422,))
 async def react(request: web.Request) -> web.Response:
     """Add a Unicode emoji reaction (422 if not an emoji, already added, or past 8 kinds)."""
     account = await require_account(request, "write:favourites")
@@ -40,6 +44,7 @@ async def react(request: web.Request) -> web.Response:
 
 
 @routes.delete("/api/v1/announcements/{id}/reactions/{name}")
+@endpoint()
 async def unreact(request: web.Request) -> web.Response:
     """Remove the caller's reaction (404 when they had not added it)."""
     account = await require_account(request, "write:favourites")

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from ..notify import state as channels
 from ..services import instance, instance_info
+from .endpoint import endpoint
 from .entities.accounts import account_entity
 from .entities.announcements import rule_entity
 from .keys import NODE
@@ -39,6 +40,7 @@ def _configuration(node, has_terms: bool) -> dict:  # type: ignore[no-untyped-de
 
 
 @routes.get("/api/v2/instance")
+@endpoint()
 async def instance_v2(request: web.Request) -> web.Response:
     """Instance (v2): domain, limits, registrations, api_versions, contact."""
     node = request.app[NODE]
@@ -65,6 +67,7 @@ async def instance_v2(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/instance")
+@endpoint()
 async def instance_v1(request: web.Request) -> web.Response:
     """Instance (v1, deprecated by Mastodon but still used by many clients)."""
     node = request.app[NODE]

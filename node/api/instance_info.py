@@ -11,6 +11,7 @@ from aiohttp import web
 from ..errors import NotFound
 from ..services import instance_info
 from .auth import current_grant
+from .endpoint import endpoint
 from .entities.announcements import document_entity, rule_entity, terms_entity
 from .keys import NODE
 
@@ -29,12 +30,14 @@ You can delete your posts at any time; ask the admins of this server to delete y
 
 
 @routes.get("/api/v1/instance/rules")
+@endpoint(returns=list)
 async def rules(_request: web.Request) -> web.Response:
     """The server's rules in order: id, text, hint and translations (Mastodon 4.4's Rule)."""
     return web.json_response([rule_entity(r) for r in await instance_info.rules()])
 
 
 @routes.get("/api/v1/instance/extended_description")
+@endpoint()
 async def extended_description(request: web.Request) -> web.Response:
     """The extended description: updated_at and content (HTML from the admin's Markdown)."""
     row = await instance_info.text_of("extended_description")
@@ -44,6 +47,7 @@ async def extended_description(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/instance/privacy_policy")
+@endpoint()
 async def privacy_policy(request: web.Request) -> web.Response:
     """The privacy policy: updated_at and content; a short default until an admin writes one."""
     row = await instance_info.text_of("privacy_policy")
@@ -62,6 +66,7 @@ async def _terms(request: web.Request, on: date | None) -> web.Response:
 
 
 @routes.get("/api/v1/instance/terms_of_service")
+@endpoint(errors=(404,))
 async def terms_of_service(request: web.Request) -> web.Response:
     """The terms of service in effect (Mastodon 4.4): effective_date, effective, content, succeeded_by;
     404 until an admin publishes some."""
@@ -69,6 +74,7 @@ async def terms_of_service(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/instance/terms_of_service/{date}")
+@endpoint()
 async def terms_of_service_on(request: web.Request) -> web.Response:
     """The version of the terms that took effect on `date` (YYYY-MM-DD)."""
     try:
@@ -79,12 +85,14 @@ async def terms_of_service_on(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/instance/languages")
+@endpoint(returns=list)
 async def languages(_request: web.Request) -> web.Response:
     """The languages posts can be tagged with: code (ISO 639-1) and name."""
     return web.json_response(instance_info.languages())
 
 
 @routes.get("/api/v1/instance/activity")
+@endpoint(returns=list)
 async def activity(request: web.Request) -> web.Response:
     """Twelve weeks of activity, this week first: week (Unix time of its first midnight), statuses,
     logins and registrations, all as strings as Mastodon sends them."""
@@ -103,12 +111,14 @@ async def activity(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/instance/peers")
+@endpoint(returns=list)
 async def peers(_request: web.Request) -> web.Response:
     """The domains of the servers this one knows, less the blocked ones."""
     return web.json_response(await instance_info.peers())
 
 
 @routes.get("/api/v1/instance/domain_blocks")
+@endpoint(returns=list, errors=(404,))
 async def domain_blocks(request: web.Request) -> web.Response:
     """The servers this one moderates (silence, suspend, or media rejected): domain (obfuscated when the
     admin asked), digest, severity, comment; 404 when `node.show_domain_blocks` hides it from the caller."""

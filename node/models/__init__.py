@@ -20,7 +20,7 @@ from .marker import Marker
 from .media import MediaAttachment
 from .notification import Notification, NotificationPermission, NotificationPolicy, NotificationRequest
 from .notification_channel import ChannelCursor, ChannelJob, NotificationSettings, PushSubscription
-from .oauth import OAuthApp, OAuthCode, OAuthToken, WebSession
+from .oauth import OAuthApp, OAuthCode, OAuthToken, SignUpDecoy, WebSession
 from .place import Place, StatusPlace
 from .poll import Poll, PollVote
 from .preview_card import PreviewCard, StatusCard
@@ -48,7 +48,7 @@ from .take_trend import TakeTrend, TrendHour, TrendParticipation
 __all__ = [
     "Account", "Block", "Bookmark", "Delivery", "DomainBlock", "Entity", "parse_id", "row_id", "Favourite", "Follow", "FollowRequest", "HomeFeedEntry", "IdempotencyKey", "InboxActivity", "IndexJournal",
     "Marker", "MediaAttachment", "Mention", "Mute", "Notification", "OAuthApp", "OAuthCode", "OAuthToken", "OutboxActivity", "Peer", "Place", "Poll",
-    "PendingEffect", "PollVote", "Report", "SearchHistory", "Status", "StatusEdit", "StatusPlace", "StatusTag", "SuggestionDismissal", "Tag", "User", "WebSession", "snowflake", "snowflake_floor",
+    "PendingEffect", "PollVote", "Report", "SearchHistory", "Status", "StatusEdit", "StatusPlace", "StatusTag", "SignUpDecoy", "SuggestionDismissal", "Tag", "User", "WebSession", "snowflake", "snowflake_floor",
     "AccountDomainBlock", "AccountNote", "AccountPin", "BehindTheTakeStep", "Conversation", "FeaturedTag", "TagFollow", "Filter", "FilterKeyword", "FilterStatus", "List", "ListAccount", "ScheduledStatus", "Take", "TakeTemplate", "TakeTrend", "TakeView", "TrendHour", "TrendParticipation",
     "NotificationPermission", "NotificationPolicy", "NotificationRequest",
     "ChannelCursor", "ChannelJob", "NotificationSettings", "PushSubscription",

@@ -4,7 +4,7 @@ signed links (links.py); the mails themselves are persisted jobs the mail worker
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
@@ -29,6 +29,25 @@ async def signed_up(node: Node, user: User, now: datetime | None = None) -> bool
         )
     user.email_confirmed = False
     return True
+
+
+SIGN_UP_NOTICE_EVERY = timedelta(hours=1)  # a stranger retrying sign-ups cannot flood the owner's inbox
+
+
+async def sign_up_attempted(node: Node, email: str, now: datetime | None = None) -> None:
+    """Someone signed up with an address that already has an account: tell its owner by mail (at most
+    once an hour), while the sign-up itself answers as for a new address."""
+    if not mail_enabled(node):
+        return
+    owner = await User.filter(email=email.strip().lower()).first()
+    if owner is None:
+        return
+    now = now or datetime.now(UTC)
+    if await ChannelJob.filter(account_id=owner.account_id, kind="signup_attempt",
+                               created_at__gt=now - SIGN_UP_NOTICE_EVERY).exists():
+        return
+    await ChannelJob.create(account_id=owner.account_id, channel="email", kind="signup_attempt", due_at=now,
+                            created_at=now)
 
 
 async def confirm(node: Node, token: str, now: datetime | None = None) -> User:

@@ -106,6 +106,11 @@ async def compose(node: Node, job: ChannelJob) -> Mail | None:
     if job.kind == "archive":
         text, html = render(node, "archive", account=account, url=f"{node.base_url}/settings/export")
         return Mail(user.email, f"Your archive from {node.config.node.name} is ready", text, html)
+    if job.kind == "signup_attempt":
+        text, html = render(node, "signup_attempt", account=account, signin_url=f"{node.base_url}/login",
+                            reset_url=f"{node.base_url}/auth/password")
+        return Mail(user.email, f"Someone tried to sign up on {node.config.node.name} with your address", text,
+                    html)
     lines = await messages.lines(node, job.notification_ids)
     if not lines:
         return None

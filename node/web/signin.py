@@ -122,6 +122,14 @@ async def signup(request: web.Request) -> web.StreamResponse:
             approved=approved, display_name=values["display_name"])
         user.sign_up_ip = (request.remote or "")[:45]
         await user.save(update_fields=["sign_up_ip"])
+    except accounts.EmailTaken as exc:
+        if not mail_enabled(node):  # nothing can prove who owns the address: say it is taken
+            return await page(request, "signup.html", http_status=exc.status, mode=mode, values=values,
+                              error=exc.message, waiting=False)
+        # The page a new address gets; the address's owner is told by mail instead.
+        await registrations.taken_address(node, values["email"], str(form.get("password", "")))
+        return await page(request, "signup.html", mode=mode, values={}, error=None, waiting=False,
+                          confirm_email=values["email"].lower())
     except DomainError as exc:
         return await page(request, "signup.html", http_status=exc.status, mode=mode, values=values,
                           error=exc.message, waiting=False)
