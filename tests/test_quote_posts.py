@@ -161,6 +161,26 @@ async def test_mastodon_quotes_need_the_quoted_authors_authorization(remote):
     status = await shown(fed, token, quoting["id"])
     assert status["quote"]["state"] == "accepted" and status["quote"]["quoted_status"]["uri"] == quoted["id"]
 
+    # the quoted author takes it back: Mastodon 4.5 deletes the authorization
+    revoke = {
+        "@context": CONTEXT,
+        "id": f"{approval}#delete",
+        "type": "Delete",
+        "actor": OTHER,
+        "object": approval,
+        "to": [PUBLIC],
+    }
+    assert await server.send(f"{fed.base}/inbox", revoke) == 202
+    await settle([fed])
+    assert (await shown(fed, token, quoting["id"]))["quote"] == {"state": "revoked", "quoted_status": None}
+    server.docs[approval] = authorization(quoting["id"])
+    await deliver(
+        fed,
+        server,
+        {**quoting, "quoteAuthorization": approval, "updated": "2026-11-30T13:00:00Z"},
+        kind="Update",
+    )  # (a test peer that serves it again: re-approved, as a new authorization would)
+
     # a self-quote needs no authorization; one level down a quote is a ShallowQuote
     own = note(MASTO, 21, "<p>as I said</p>", quote=quoting["id"])
     await deliver(fed, server, own)
