@@ -150,6 +150,10 @@ async def _request_answered(activity: ParsedActivity, node: Node) -> tuple[Accou
 
 @registry.on("Accept")
 async def on_accept(activity: ParsedActivity, node: Node) -> None:
+    from .quote_requests import answered  # an Accept of a QuoteRequest we named by id (quote_requests.py)
+
+    if await answered(node, activity, True):
+        return
     remote, request, _ = await _request_answered(activity, node)
     if request is not None:
         await relationships.authorize_request(node, remote, request.account_id)
@@ -157,6 +161,10 @@ async def on_accept(activity: ParsedActivity, node: Node) -> None:
 
 @registry.on("Reject")
 async def on_reject(activity: ParsedActivity, node: Node) -> None:
+    from .quote_requests import answered
+
+    if await answered(node, activity, False):
+        return
     remote, request, follow = await _request_answered(activity, node)
     if request is not None:
         await relationships.reject_request(node, remote, request.account_id)

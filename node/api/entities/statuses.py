@@ -241,8 +241,19 @@ async def _emojis(node: Node, statuses: dict[int, Status], accounts: dict[int, A
     return for_status, for_poll
 
 
-# What Mastodon 4.5 says of quoting each status: we cannot send quotes yet, so nobody may quote from here.
-QUOTE_APPROVAL = {"automatic": [], "manual": [], "current_user": "denied"}
+def quote_approval(status: Status, viewer: Account | None) -> dict[str, Any]:
+    """Mastodon 4.5's quote_approval: our public and unlisted posts may be quoted by anyone (we approve at
+    once), others' only through a QuoteRequest their author answers; nothing else may be quoted."""
+    open_to_all = status.visibility in ("public", "unlisted") and status.reblog_of_id is None
+    if viewer is None:
+        current = "unknown"
+    elif viewer.id == status.account_id:
+        current = "automatic"
+    elif not open_to_all:
+        current = "denied"
+    else:
+        current = "automatic" if status.local else "manual"
+    return {"automatic": ["public"] if open_to_all and status.local else [], "manual": [], "current_user": current}
 
 
 async def _quotes(node: Node, rows: list[StatusQuote], viewer: Account | None, shallow: bool
@@ -350,7 +361,7 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
             "tags": [{"name": name, "url": node.urls.tag(name)} for name in tags.get(status.id, [])],
             "emojis": emojis.get(status.id, []),
             "quote": quoting.get(status.id),
-            "quote_approval": QUOTE_APPROVAL,
+            "quote_approval": quote_approval(status, viewer),
             "card": card_entity(node, cards[status.id]) if status.id in cards else None,
             "poll": polls.get(status.id),
             "place": place_entity(places[status.id]) if status.id in places else None,  # extension
