@@ -153,3 +153,16 @@ async def test_data_pages_in_socialink(aiohttp_client, make_config):
         text = await response.text()
         assert response.status == 200 and 'data-theme="socialink"' in text, path
         assert all(w in text for w in words), path
+
+
+async def test_an_archive_that_cannot_be_written_says_so(node_client, node_of):
+    node = node_of(node_client)
+    await create_user(node, "alice")
+    csrf = await sign_in(node_client, "alice")
+    (node.config.data_dir / "archives").write_text("in the way")  # the folder cannot be made: an OSError
+    assert (await _request(node_client, csrf)).status == 303
+    with node.bound():
+        assert await archive.run_once(node) == 1
+        assert await archive.run_once(node) == 0  # failed, not retried forever
+    page = await (await node_client.get("/settings/export")).text()
+    assert "could not be built" in page

@@ -14,6 +14,7 @@ from federation.as2 import PUBLIC
 
 MASTO = "http://masto.example/users/ann"
 OTHER = "http://misskey.example/users/kit"
+AS2 = "application/activity+json"
 CONTEXT = ["https://www.w3.org/ns/activitystreams", {"quote": "https://w3id.org/fep/044f#quote"}]
 AS2_LINK = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 
@@ -96,7 +97,7 @@ async def test_legacy_quote_shapes_are_shown(remote):
         assert status["quote"]["state"] == "accepted", (number, status["quote"])
         inner = status["quote"]["quoted_status"]
         assert inner["uri"] == quoted["id"] and "the original" in inner["content"]
-        assert inner["quote"] is None and status["quote_approval"]["current_user"] == "denied"
+        assert inner["quote"] is None and status["quote_approval"]["current_user"] == "manual"
     page = await (await fed.client.get(f"/@ann@masto.example/{status['id']}")).text()
     assert (
         '<blockquote class="quote-post">' in page
@@ -160,6 +161,26 @@ async def test_mastodon_quotes_need_the_quoted_authors_authorization(remote):
     )
     status = await shown(fed, token, quoting["id"])
     assert status["quote"]["state"] == "accepted" and status["quote"]["quoted_status"]["uri"] == quoted["id"]
+
+    # the quoted author takes it back: Mastodon 4.5 deletes the authorization
+    revoke = {
+        "@context": CONTEXT,
+        "id": f"{approval}#delete",
+        "type": "Delete",
+        "actor": OTHER,
+        "object": approval,
+        "to": [PUBLIC],
+    }
+    assert await server.send(f"{fed.base}/inbox", revoke) == 202
+    await settle([fed])
+    assert (await shown(fed, token, quoting["id"]))["quote"] == {"state": "revoked", "quoted_status": None}
+    server.docs[approval] = authorization(quoting["id"])
+    await deliver(
+        fed,
+        server,
+        {**quoting, "quoteAuthorization": approval, "updated": "2026-11-30T13:00:00Z"},
+        kind="Update",
+    )  # (a test peer that serves it again: re-approved, as a new authorization would)
 
     # a self-quote needs no authorization; one level down a quote is a ShallowQuote
     own = note(MASTO, 21, "<p>as I said</p>", quote=quoting["id"])
@@ -272,3 +293,77 @@ async def test_quote_requests_for_our_posts_are_answered(tmp_path):
         assert len([a for a in server.received if a["type"] in ("Accept", "Reject")]) == 2
     finally:
         await cluster.close()
+
+
+async def _found(fed: FedNode, token: str, uri: str) -> dict[str, Any]:
+    status, found = await fed.call(
+        "GET", "/api/v2/search", token, params={"q": uri, "type": "statuses", "resolve": "true"}
+    )
+    assert status == 200 and found["statuses"], found
+    return found["statuses"][0]
+
+
+async def test_quoting_across_two_nodes(cluster: Cluster):
+    a, b = await cluster.add_node("node-a"), await cluster.add_node("node-b")
+    alice, alice_token = await a.user("alice")
+    _, carol_token = await a.user("carol")
+    _, bob_token = await b.user("bob")
+    _, original = await a.call("POST", "/api/v1/statuses", alice_token, json={"status": "quotable"})
+    _, secret = await a.call(
+        "POST", "/api/v1/statuses", alice_token, json={"status": "friends only", "visibility": "private"}
+    )
+
+    # on alice's own node: carol's quote is approved at once and its Note carries the authorization
+    status, local = await a.call(
+        "POST", "/api/v1/statuses", carol_token, json={"status": "+1", "quoted_status_id": original["id"]}
+    )
+    assert status == 200 and local["quote"]["state"] == "accepted"
+    assert local["quote"]["quoted_status"]["id"] == original["id"]
+    _, note = await a.call("GET", f"/users/carol/statuses/{local['id']}", headers={"Accept": AS2})
+    assert note["quote"] == note["_misskey_quote"] == note["quoteUri"] == original["uri"]
+    _, authorization = await a.call(
+        "GET", note["quoteAuthorization"].split("node-a.test", 1)[1], headers={"Accept": AS2}
+    )
+    assert (
+        authorization["interactingObject"] == local["uri"]
+        and authorization["interactionTarget"] == original["uri"]
+    )
+    status, refused = await a.call(
+        "POST", "/api/v1/statuses", carol_token, json={"status": "x", "quoted_status_id": secret["id"]}
+    )
+    assert status == 404  # carol cannot see it, so it does not exist for her
+    status, refused = await a.call(
+        "POST", "/api/v1/statuses", alice_token, json={"status": "me again", "quoted_status_id": secret["id"]}
+    )
+    assert status == 200 and refused["quote"]["state"] == "accepted"  # a self-quote always stands
+
+    # from node-b: bob's quote asks node-a, which approves; bob's node then says so, and so does node-a
+    await a.call(
+        "POST", f"/api/v1/accounts/{(await _account(a, alice_token, 'bob@node-b.test'))}/follow", alice_token
+    )
+    await settle([a, b])
+    seen = await _found(b, bob_token, original["uri"])
+    assert seen["quote_approval"]["current_user"] == "manual"
+    status, quoting = await b.call(
+        "POST",
+        "/api/v1/statuses",
+        bob_token,
+        json={"status": "worth reading", "quoted_status_id": seen["id"]},
+    )
+    assert status == 200 and quoting["quote"] == {"state": "pending", "quoted_status": None}
+    await settle([a, b])
+    _, mine = await b.call("GET", f"/api/v1/statuses/{quoting['id']}", bob_token)
+    assert mine["quote"]["state"] == "accepted" and mine["quote"]["quoted_status"]["uri"] == original["uri"]
+    _, home = await a.call("GET", "/api/v1/timelines/home", alice_token)
+    there = next(s for s in home if s["uri"] == quoting["uri"])
+    assert there["quote"]["state"] == "accepted" and there["quote"]["quoted_status"]["id"] == original["id"]
+    _, note = await b.call("GET", f"/users/bob/statuses/{quoting['id']}", headers={"Accept": AS2})
+    assert note["quoteAuthorization"].startswith("http://node-a.test/users/alice/quote_authorizations/")
+
+
+async def _account(fed: FedNode, token: str, acct: str) -> str:
+    status, found = await fed.call(
+        "GET", "/api/v2/search", token, params={"q": acct, "type": "accounts", "resolve": "true"}
+    )
+    assert status == 200 and found["accounts"], found
+    return found["accounts"][0]["id"]

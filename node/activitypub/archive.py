@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from federation.as2 import default_context
 
+from ..errors import DomainError
 from ..models import Account, AccountArchive, Bookmark, ChannelJob, Favourite, MediaAttachment, Status
 from ..notify.dispatcher import mail_enabled
 from ..services import account_archives
@@ -118,7 +119,8 @@ async def run_once(node: Node) -> int:
         return 0
     try:
         await build(node, archive)
-    except OSError as exc:  # a full disk or an unreadable file: said on the page, not retried forever
+    # a full disk or an unreadable file: said on the page, not retried forever
+    except (OSError, DomainError) as exc:
         log.warning("archive %s failed: %s", archive.id, exc)
         archive.state, archive.error = "failed", str(exc)[:255]
         await archive.save(update_fields=["state", "error"])

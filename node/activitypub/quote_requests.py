@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from federation.as2 import ParsedActivity, default_context, id_of
 
-from ..errors import BadRequest, NotFound
+from .. import effects
+from ..errors import BadRequest, NotFound, ValidationFailed
 from ..models import Account, Block, QuoteApproval, Status, StatusQuote, parse_id, snowflake
 from . import delivery, serialize
 from .actors import fetch_actor, host_of
@@ -110,3 +111,107 @@ async def on_quote_request(activity: ParsedActivity, node: Node) -> None:
     await StatusQuote.filter(status__uri=quoting, quoted_status_id=status.id).update(
         state="accepted", approval_uri=result
     )
+
+
+# ---- quoting from here -------------------------------------------------------------------------------------------
+
+
+def request_id(status: Status) -> str:
+    return f"{status.uri}#quote-request"
+
+
+async def prepare(node: Node, account: Account, quoted: Status) -> tuple[str, str]:
+    """(state, approval URL) of a quote `account` is about to post, or ValidationFailed when the quoted post
+    may not be quoted. A post of ours is approved here at once by the same policy we answer other servers
+    with; another server's public or unlisted post gets a QuoteRequest once the quote is stored."""
+    if quoted.reblog_of_id is not None:
+        raise ValidationFailed("Validation failed: A boost cannot be quoted")
+    if quoted.account_id == account.id:
+        return "accepted", ""
+    if quoted.visibility not in ("public", "unlisted"):
+        raise ValidationFailed("Validation failed: This post cannot be quoted")
+    author = await Account.get(id=quoted.account_id)
+    if not quoted.local:
+        return "pending", ""
+    if not await _may_quote(quoted, author, account):
+        raise ValidationFailed("Validation failed: This post cannot be quoted")
+    return "accepted", ""
+
+
+async def write(status: Status, quoted: Status, state: str) -> None:
+    """The quote's rows, in the new status's own transaction (so its Create already carries them): a post of
+    ours quoted by someone else also gets its QuoteAuthorization, which other servers fetch to check it."""
+    approval_url = ""
+    if quoted.local and quoted.account_id != status.account_id:
+        author = await Account.get(id=quoted.account_id)
+        approval = await QuoteApproval.create(
+            status_id=quoted.id, quoting_uri=status.uri or "", requester_id=status.account_id
+        )
+        approval_url = authorization_url(author, approval)
+    await StatusQuote.create(
+        status_id=status.id,
+        quoted_status_id=quoted.id,
+        quoted_uri=quoted.uri or "",
+        state=state,
+        approval_uri=approval_url,
+    )
+
+
+async def stored(node: Node, status: Status, quoted: Status) -> None:
+    """After the quote is stored: another server's post gets a QuoteRequest to its author."""
+    if quoted.local:
+        return
+    author = await Account.get(id=quoted.account_id)
+    quoter = await Account.get(id=status.account_id)
+    note = await serialize.status_object(node, status, quoter)
+    doc = serialize.activity(
+        "QuoteRequest",
+        request_id(status),
+        quoter.uri or "",
+        quoted.uri or "",
+        to=[author.uri or ""],
+        instrument=note,
+    )
+    if isinstance(doc.get("@context"), list):
+        doc["@context"] = [*doc["@context"], CONTEXT_TERMS]
+    await delivery.enqueue(node, quoter, doc, [author.inbox_url or author.shared_inbox_url])
+
+
+async def answered(node: Node, activity: ParsedActivity, accepted: bool) -> bool:
+    """An Accept or Reject of one of our QuoteRequests (embedded, or by its id); False when it is none."""
+    embedded = activity.object if isinstance(activity.object, dict) else None
+    instrument = id_of(embedded.get("instrument")) if embedded else None
+    asked = activity.object_id or ""
+    if not instrument and not asked.endswith("#quote-request"):
+        return False
+    uri = instrument or asked.removesuffix("#quote-request")
+    quote = (
+        await StatusQuote.filter(status__uri=uri, status__local=True)
+        .select_related("status", "quoted_status")
+        .first()
+    )
+    if quote is None or quote.quoted_status is None:
+        return True
+    author = await Account.get(id=quote.quoted_status.account_id)
+    if author.uri != activity.actor:
+        raise BadRequest("only the quoted author answers a QuoteRequest")
+    result = id_of(activity.raw.get("result"))
+    if accepted and result and host_of(result) == host_of(author.uri or ""):
+        await StatusQuote.filter(id=quote.id).update(state="accepted", approval_uri=result[:1024])
+        status = quote.status
+        # followers learn of the approval as Mastodon 4.5 tells them: an Update carrying quoteAuthorization
+        effect = await effects.record(node, "status.updated", status=status)
+        await effects.announce(node, "status.updated", effect, status=status)
+    elif not accepted:
+        await StatusQuote.filter(id=quote.id).update(state="rejected")
+    return True
+
+
+@registry.on("Accept", "QuoteRequest")
+async def on_quote_accepted(activity: ParsedActivity, node: Node) -> None:
+    await answered(node, activity, True)
+
+
+@registry.on("Reject", "QuoteRequest")
+async def on_quote_rejected(activity: ParsedActivity, node: Node) -> None:
+    await answered(node, activity, False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..activitypub import threads
+from ..activitypub import quote_requests, threads
 from ..errors import NotFound
 from ..models import Account
 from ..services import interactions, pins, scheduled_statuses, statuses, timelines, visibility
@@ -25,7 +25,8 @@ BASE = "/api/v1/statuses"
 POLL = {"options": [str], "expires_in": int, "multiple": bool, "hide_totals": bool}
 # What _draft reads; `location` is a new place ({name, lat, lon, ...}, node/services/places.py checks it).
 DRAFT = {"status": str, "spoiler_text": str, "sensitive": bool, "visibility": str, "language": str,
-         "media_ids": [ID], "poll": POLL, "in_reply_to_id": ID, "place_id": ID, "location": OBJECT}
+         "media_ids": [ID], "poll": POLL, "in_reply_to_id": ID, "quoted_status_id": ID, "place_id": ID,
+         "location": OBJECT}
 
 
 def _draft(params: Params, default_visibility: str, default_sensitive: bool = False) -> statuses.Draft:
@@ -38,6 +39,7 @@ def _draft(params: Params, default_visibility: str, default_sensitive: bool = Fa
         media_ids=params.ids("media_ids"),
         poll=params.raw("poll"),
         in_reply_to_id=params.int("in_reply_to_id"),
+        quoted_status_id=params.int("quoted_status_id"),
         place_id=params.raw("place_id"),
         location=params.raw("location"),
     )
@@ -61,9 +63,24 @@ async def create(request: web.Request) -> web.Response:
             request.app[NODE], user.account, _draft(params, user.default_visibility, user.default_sensitive),
             scheduled_statuses.parse_time(params.raw("scheduled_at")), application_id=app.id if app else None)
         return web.json_response((await scheduled_status_entities(request.app[NODE], [scheduled]))[0])
+    draft = _draft(params, user.default_visibility, user.default_sensitive)
+    node = request.app[NODE]
+    quoted, extend = None, None
+    if draft.quoted_status_id is not None:  # Mastodon 4.5 quote: checked before anything is stored
+        try:
+            quoted = await visibility.visible_status(user.account, draft.quoted_status_id)
+        except NotFound:
+            raise NotFound("The post you are trying to quote does not appear to exist.") from None
+        verdict, _ = await quote_requests.prepare(node, user.account, quoted)
+
+        async def extend(status):  # type: ignore[no-untyped-def]
+            await quote_requests.write(status, quoted, verdict)
+
     status = await statuses.create_status(
-        request.app[NODE], user.account, _draft(params, user.default_visibility, user.default_sensitive),
-        application_id=app.id if app else None, idempotency_key=request.headers.get("Idempotency-Key"))
+        node, user.account, draft, application_id=app.id if app else None,
+        idempotency_key=request.headers.get("Idempotency-Key"), extend=extend)
+    if quoted is not None:
+        await quote_requests.stored(node, status, quoted)
     return await _respond(request, status, user.account, fresh=status.account_id == user.account.id
                           and status.favourites_count == status.reblogs_count == 0)
 

@@ -121,6 +121,7 @@ class _Parts:
     reblogged: set[int] = field(default_factory=set)
     bookmarked: set[int] = field(default_factory=set)
     pinned: set[int] = field(default_factory=set)
+    quotes: list[StatusQuote] = field(default_factory=list)
 
 
 async def _parts_with_orm(ids: list[int], viewer_id: int | None, flags: bool) -> _Parts:
@@ -138,6 +139,7 @@ async def _parts_with_orm(ids: list[int], viewer_id: int | None, flags: bool) ->
             "status_id", "account_id", "account__username", "account__domain", "account__url"):
         parts.mentions[status_id].append(tuple(mention))  # type: ignore[arg-type]
     parts.places = await place_service.places_of(ids)
+    parts.quotes = await StatusQuote.filter(status_id__in=ids)
     parts.cards = {row.status_id: row.card for row in await StatusCard.filter(
         status_id__in=ids, card__state="fetched").select_related("card")}  # type: ignore[misc]
     if flags and viewer_id is not None:
@@ -164,6 +166,7 @@ _SQL = {
     "places": "SELECT sp.status_id, sp.place_id FROM status_places sp WHERE sp.status_id IN ({marks})",
     "cards": "SELECT sc.status_id AS card_of, c.* FROM status_cards sc JOIN preview_cards c ON c.id = sc.card_id "
              "WHERE c.state = 'fetched' AND sc.status_id IN ({marks})",
+    "quotes": "SELECT * FROM status_quotes WHERE status_id IN ({marks})",
     "flags": "SELECT 'f', status_id FROM favourites WHERE account_id = ? AND status_id IN ({marks}) UNION ALL "
              "SELECT 'r', reblog_of_id FROM statuses WHERE account_id = ? AND reblog_of_id IN ({marks}) UNION ALL "
              "SELECT 'b', status_id FROM bookmarks WHERE account_id = ? AND status_id IN ({marks}) UNION ALL "
@@ -195,6 +198,7 @@ def _read_parts(connection: sqlite3.Connection, ids: list[int], viewer_id: int |
         found = {row["id"]: Place._init_from_db(**dict(row)) for row in connection.execute(
             f"SELECT * FROM places WHERE id IN ({','.join('?' * len(links))})", list(links.values()))}
         parts.places = {status_id: found[place_id] for status_id, place_id in links.items() if place_id in found}
+    parts.quotes = [StatusQuote._init_from_db(**dict(row)) for row in rows("quotes", ids)]
     for row in rows("cards", ids):
         values = dict(row)
         parts.cards[values.pop("card_of")] = PreviewCard._init_from_db(**values)
@@ -237,14 +241,25 @@ async def _emojis(node: Node, statuses: dict[int, Status], accounts: dict[int, A
     return for_status, for_poll
 
 
-# What Mastodon 4.5 says of quoting each status: we cannot send quotes yet, so nobody may quote from here.
-QUOTE_APPROVAL = {"automatic": [], "manual": [], "current_user": "denied"}
+def quote_approval(status: Status, viewer: Account | None) -> dict[str, Any]:
+    """Mastodon 4.5's quote_approval: our public and unlisted posts may be quoted by anyone (we approve at
+    once), others' only through a QuoteRequest their author answers; nothing else may be quoted."""
+    open_to_all = status.visibility in ("public", "unlisted") and status.reblog_of_id is None
+    if viewer is None:
+        current = "unknown"
+    elif viewer.id == status.account_id:
+        current = "automatic"
+    elif not open_to_all:
+        current = "denied"
+    else:
+        current = "automatic" if status.local else "manual"
+    return {"automatic": ["public"] if open_to_all and status.local else [], "manual": [], "current_user": current}
 
 
-async def _quotes(node: Node, ids: list[int], viewer: Account | None, shallow: bool) -> dict[int, dict[str, Any]]:
+async def _quotes(node: Node, rows: list[StatusQuote], viewer: Account | None, shallow: bool
+                  ) -> dict[int, dict[str, Any]]:
     """Mastodon 4.5's `quote` of each quoting status: its state and the quoted Status (a ShallowQuote, the
     quoted id only, inside a quoted status, as Mastodon nests them one level)."""
-    rows = await StatusQuote.filter(status_id__in=ids)
     if not rows:
         return {}
     shown: dict[str, dict[str, Any]] = {}
@@ -291,7 +306,7 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
         s.reblog_of_id is None or getattr(everything.get(s.reblog_of_id), "account_id", None) in accounts)]
     parts = await _parts(ids, viewer.id if viewer is not None else None, flags=not fresh)
     emojis, poll_emojis = await _emojis(node, everything, accounts, parts.polls)
-    quoting = await _quotes(node, ids, viewer, shallow_quotes)
+    quoting = await _quotes(node, parts.quotes, viewer, shallow_quotes)
     polls = {status_id: poll_entity(poll, viewer, everything[status_id].account_id, parts.votes.get(poll.id, ()),
                                     poll_emojis.get(status_id, ()))
              for status_id, poll in parts.polls.items()}
@@ -346,7 +361,7 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
             "tags": [{"name": name, "url": node.urls.tag(name)} for name in tags.get(status.id, [])],
             "emojis": emojis.get(status.id, []),
             "quote": quoting.get(status.id),
-            "quote_approval": QUOTE_APPROVAL,
+            "quote_approval": quote_approval(status, viewer),
             "card": card_entity(node, cards[status.id]) if status.id in cards else None,
             "poll": polls.get(status.id),
             "place": place_entity(places[status.id]) if status.id in places else None,  # extension
