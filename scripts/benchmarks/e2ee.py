@@ -14,7 +14,7 @@ from pathlib import Path
 import aiohttp
 import vodozemac as vz
 from aiohttp.test_utils import TestServer
-from harness import Result, p50_p95
+from harness import NO_RATE_LIMITS, Result, p50_p95
 
 from federation.hostmap import StaticHostResolver
 from node import activitypub
@@ -36,7 +36,8 @@ async def e2ee_node(folder: Path, resolver: StaticHostResolver, domain: str) -> 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "node.toml"
     path.write_text(f'[node]\ndomain = "{domain}"\nregistrations = "open"\n[storage]\ndata_dir = "data"\n'
-                    '[federation]\nenabled = true\nallow_private_addresses = true\n[plugins]\nenabled = ["e2ee"]\n')
+                    '[federation]\nenabled = true\nallow_private_addresses = true\n[plugins]\nenabled = ["e2ee"]\n'
+                    + NO_RATE_LIMITS)
     app = build_app(config_module.load(path), scheduler=False, resolver=resolver)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
