@@ -22,14 +22,20 @@ HOW = "declare it with @endpoint(...) beside the handler (docs/api.md, 'Declarin
 @pytest.fixture
 async def full_client(aiohttp_client, make_config):  # type: ignore[no-untyped-def]
     """A node with every bundled plugin that serves routes, so their routes are checked too."""
-    return await aiohttp_client(build_app(make_config(plugins={"enabled": ["e2ee", "welcome"]}), scheduler=False))
+    return await aiohttp_client(
+        build_app(make_config(plugins={"enabled": ["e2ee", "welcome"]}), scheduler=False)
+    )
 
 
 async def test_every_documented_route_has_a_declaration(full_client):
-    missing = [f"{method} {path} ({handler.__module__}.{handler.__qualname__})"
-               for method, path, handler in api_routes(full_client.app) if declaration(handler) is None]
-    assert not missing, f"routes under {', '.join(DOCUMENTED_PREFIXES)} without a declaration ({HOW}):\n" + \
-        "\n".join(missing)
+    missing = [
+        f"{method} {path} ({handler.__module__}.{handler.__qualname__})"
+        for method, path, handler in api_routes(full_client.app)
+        if declaration(handler) is None
+    ]
+    assert not missing, (
+        f"routes under {', '.join(DOCUMENTED_PREFIXES)} without a declaration ({HOW}):\n" + "\n".join(missing)
+    )
 
 
 async def test_the_document_describes_parameters_bodies_and_responses(full_client):
@@ -45,7 +51,8 @@ async def test_the_document_describes_parameters_bodies_and_responses(full_clien
         assert {"400", "401", "413", "429"} <= codes, op["operationId"]
         for code in codes - {"200", "201", "202", "204", "101", "302", "303"}:
             assert op["responses"][code]["content"]["application/json"]["schema"] == {
-                "$ref": "#/components/schemas/Error"}, (op["operationId"], code)
+                "$ref": "#/components/schemas/Error"
+            }, (op["operationId"], code)
     assert document["components"]["schemas"]["Error"]["required"] == ["error"]
 
     # Query parameters with types, required ones marked, Rails-style arrays, enums where declared.
@@ -56,9 +63,11 @@ async def test_the_document_describes_parameters_bodies_and_responses(full_clien
     assert lookup["acct"]["required"] is True
     assert "id[]" in {p["name"] for p in paths["/api/v1/accounts"]["get"]["parameters"]}
     assert {"max_id", "since_id", "min_id", "limit"} <= {
-        p["name"] for p in paths["/api/v1/timelines/home"]["get"]["parameters"]}
+        p["name"] for p in paths["/api/v1/timelines/home"]["get"]["parameters"]
+    }
     assert paths["/api/v1/timelines/home"]["get"]["responses"]["200"]["content"]["application/json"][
-        "schema"] == {"type": "array"}
+        "schema"
+    ] == {"type": "array"}
 
     # Bodies: JSON (and a form where every field is flat), multipart where a file is taken, nested objects.
     status_body = paths["/api/v1/statuses"]["post"]["requestBody"]["content"]
@@ -72,7 +81,8 @@ async def test_the_document_describes_parameters_bodies_and_responses(full_clien
     assert media["content"]["multipart/form-data"]["schema"]["properties"]["file"]["format"] == "binary"
     assert media["required"] is True
     assert paths["/inbox"]["post"]["requestBody"]["content"] == {
-        "application/activity+json": {"schema": {"type": "object"}}}
+        "application/activity+json": {"schema": {"type": "object"}}
+    }
     assert set(paths["/inbox"]["post"]["responses"]) >= {"202", "401", "415"}
     assert "/api/v1/crypto/keys/upload" in paths and "/welcome" not in paths  # pages are not the API
 
@@ -106,7 +116,9 @@ def test_strict_mode_names_the_parameter_and_what_was_declared(monkeypatch):
     strict = params_module.Params({"a": "1", "b": {"c": "2"}}, {"a": int, "b": {"c": str}})
     assert strict.int("a") == 1
     assert strict.nested("b").str("c") == "2"  # nested declarations are checked too
-    with pytest.raises(params_module.UndeclaredParameter, match="'z' is read but not declared; declared: a, b"):
+    with pytest.raises(
+        params_module.UndeclaredParameter, match="'z' is read but not declared; declared: a, b"
+    ):
         strict.str("z")
     with pytest.raises(params_module.UndeclaredParameter):
         strict.nested("b").str("d")
@@ -120,8 +132,15 @@ async def test_declared_routes_still_answer_their_own_validation_errors(node_cli
     headers = {"Authorization": f"Bearer {token}"}
     answer = await node_client.get("/api/v2/search?q=x&type=nonsense", headers=headers)
     assert answer.status == 422
-    assert (await answer.json())["error"] == "Parameter type must be one of: accounts, statuses, hashtags, takes, places, "
+    assert (await answer.json())[
+        "error"
+    ] == "Parameter type must be one of: accounts, statuses, hashtags, takes, places, "
     answer = await node_client.get("/api/v1/accounts/lookup", headers=headers)
     assert (answer.status, (await answer.json())["error"]) == (422, "Missing parameter: acct")
-    answer = await node_client.post("/api/v1/lists", json={"title": "x", "exclusive": {"a": 1}}, headers=headers)
-    assert (answer.status, (await answer.json())["error"]) == (422, "Parameter exclusive must be true or false")
+    answer = await node_client.post(
+        "/api/v1/lists", json={"title": "x", "exclusive": {"a": 1}}, headers=headers
+    )
+    assert (answer.status, (await answer.json())["error"]) == (
+        422,
+        "Parameter exclusive must be true or false",
+    )

@@ -18,6 +18,7 @@ from node.models import (
     OAuthCode,
     OAuthToken,
     OutboxActivity,
+    SignUpDecoy,
     WebSession,
 )
 from node.services import retention
@@ -97,6 +98,9 @@ async def test_old_bookkeeping_goes_and_pending_work_stays(aiohttp_client, tmp_p
             account_id=user.account.id, key="old", status_id=1, created_at=now - timedelta(hours=2)
         )
         await IdempotencyKey.create(account_id=user.account.id, key="new", status_id=2, created_at=now)
+        await SignUpDecoy.filter(id=(await SignUpDecoy.create(token_hash="g" * 64)).id).update(
+            created_at=now - timedelta(days=8))
+        await SignUpDecoy.create(token_hash="h" * 64)
 
         removed = await retention.run_once(node, now)
         assert removed == {
@@ -107,6 +111,7 @@ async def test_old_bookkeeping_goes_and_pending_work_stays(aiohttp_client, tmp_p
             "authorization codes": 1,
             "web sessions": 1,
             "idempotency keys": 1,
+            "sign-up decoys": 1,
         }
         assert sorted(await Delivery.all().values_list("state", flat=True)) == ["delivered", "pending"]
         # The activity of the given-up delivery went; the others still have deliveries (one pending, one young).
@@ -119,6 +124,7 @@ async def test_old_bookkeeping_goes_and_pending_work_stays(aiohttp_client, tmp_p
         assert not await OAuthToken.filter(token_hash="a" * 64).exists()
         assert await OAuthToken.filter(token_hash__in=["b" * 64, "c" * 64]).count() == 2
         assert await WebSession.all().count() == 1
+        assert await SignUpDecoy.filter(token_hash="h" * 64).exists()
         assert await IdempotencyKey.all().values_list("key", flat=True) == ["new"]
         assert await retention.run_once(node, now) == dict.fromkeys(removed, 0)  # nothing left to prune
 

@@ -19,7 +19,8 @@ routes = web.RouteTableDef()
 
 
 @routes.post("/api/v1/accounts")
-@endpoint(params={"agreement": bool, "username": str, "email": str, "password": str, "locale": str, "reason": str})
+@endpoint(params={"agreement": bool, "username": str, "email": str, "password": str, "locale": str,
+                  "reason": str})
 async def register(request: web.Request) -> web.Response:
     """Sign up with an app token (client_credentials), as Mastodon's AppSignUpService."""
     grant = await current_grant(request)

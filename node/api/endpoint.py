@@ -56,19 +56,32 @@ class Endpoint:
     ok: tuple[int, ...] = (200,)
     returns: Any = dict  # dict (a JSON object), list (a JSON array), None (no body), or a media type string
     errors: tuple[int, ...] = ()  # 4xx beyond the ones every route can answer (see node/api/openapi.py)
-    raw_body: str | None = None  # a body read whole rather than as parameters (e.g. "application/activity+json")
+    raw_body: str | None = (
+        None  # a body read whole rather than as parameters (e.g. "application/activity+json")
+    )
 
     def names(self) -> frozenset[str]:
         return frozenset(self.params) | frozenset(self.query)
 
 
-def endpoint(*, params: Mapping[str, Any] | None = None, query: Mapping[str, Any] | None = None,
-             ok: int | Iterable[int] = 200, returns: Any = dict, errors: Iterable[int] = (),
-             raw_body: str | None = None) -> Callable[[Any], Any]:
+def endpoint(
+    *,
+    params: Mapping[str, Any] | None = None,
+    query: Mapping[str, Any] | None = None,
+    ok: int | Iterable[int] = 200,
+    returns: Any = dict,
+    errors: Iterable[int] = (),
+    raw_body: str | None = None,
+) -> Callable[[Any], Any]:
     """Declares what a handler accepts and answers (see the module docstring)."""
-    declared = Endpoint(params=dict(params or {}), query=dict(query or {}),
-                        ok=(ok,) if isinstance(ok, int) else tuple(ok), returns=returns, errors=tuple(errors),
-                        raw_body=raw_body)
+    declared = Endpoint(
+        params=dict(params or {}),
+        query=dict(query or {}),
+        ok=(ok,) if isinstance(ok, int) else tuple(ok),
+        returns=returns,
+        errors=tuple(errors),
+        raw_body=raw_body,
+    )
 
     def mark(handler: Any) -> Any:
         setattr(handler, _SPEC, declared)

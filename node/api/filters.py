@@ -31,7 +31,8 @@ async def index(request: web.Request) -> web.Response:
 
 
 @routes.post(V2)
-@endpoint(params={"title": str, "context": [str], "filter_action": str, "expires_in": int, "keywords_attributes": [OBJECT]})
+@endpoint(params={"title": str, "context": [str], "filter_action": str, "expires_in": int,
+                  "keywords_attributes": [OBJECT]})
 async def create(request: web.Request) -> web.Response:
     """Make a filter: `title`, `context[]`, `filter_action` (warn, hide, blur), `expires_in` (seconds),
     `keywords_attributes[][keyword|whole_word]`."""
@@ -59,7 +60,8 @@ async def show(request: web.Request) -> web.Response:
 
 
 @routes.put(V2 + "/{id:\\d+}")
-@endpoint(params={"title": str, "context": [str], "filter_action": str, "expires_in": int, "keywords_attributes": [OBJECT]})
+@endpoint(params={"title": str, "context": [str], "filter_action": str, "expires_in": int,
+                  "keywords_attributes": [OBJECT]})
 async def update(request: web.Request) -> web.Response:
     """Change a filter; `keywords_attributes[]` add (no id), change (id) or remove (id + `_destroy`) keywords."""
     account = await require_account(request, "write:filters")
@@ -194,7 +196,8 @@ async def v1_index(request: web.Request) -> web.Response:
 
 
 @routes.post(V1)
-@endpoint(params={"phrase": str, "context": [str], "irreversible": bool, "whole_word": bool, "expires_in": int})
+@endpoint(params={"phrase": str, "context": [str], "irreversible": bool, "whole_word": bool,
+                  "expires_in": int})
 async def v1_create(request: web.Request) -> web.Response:
     """Make a v1 filter (`phrase`, `context[]`, `irreversible`, `whole_word`, `expires_in`): a filter with one
     keyword (irreversible means the hide action)."""
@@ -222,7 +225,8 @@ async def v1_show(request: web.Request) -> web.Response:
 
 
 @routes.put(V1 + "/{id}")
-@endpoint(params={"phrase": str, "context": [str], "irreversible": bool, "whole_word": bool, "expires_in": int})
+@endpoint(params={"phrase": str, "context": [str], "irreversible": bool, "whole_word": bool,
+                  "expires_in": int})
 async def v1_update(request: web.Request) -> web.Response:
     """Change a v1 filter (its filter's context, irreversible and expiry only when it has one keyword)."""
     account = await require_account(request, "write:filters")

@@ -33,7 +33,7 @@ async def mine(request: web.Request) -> web.Response:
 
 
 @routes.post(BASE)
-@endpoint(params={"title": str, "story_ids": [ID], "cover_story_id": int})
+@endpoint(params={"title": str, "story_ids": [ID], "cover_story_id": ID})
 async def create(request: web.Request) -> web.Response:
     """Make a highlight: `title`, `story_ids[]` (my stories, expired ones too), `cover_story_id` (one of
     them; the first by default)."""

@@ -8,7 +8,7 @@ from aiohttp import web
 from ..errors import BadRequest
 from ..services import notification_groups, notifications
 from .auth import require_account
-from .endpoint import PAGE, endpoint
+from .endpoint import ID, PAGE, endpoint
 from .entities.accounts import account_entity
 from .entities.notifications import grouped_entities
 from .keys import NODE
@@ -28,7 +28,8 @@ def _grouped_types(params: Params) -> list[str] | None:
 
 
 @routes.get(BASE)
-@endpoint(params={**PAGE, "expand_accounts": str, "account_id": int, "include_filtered": bool, "types": [str], "exclude_types": [str], "grouped_types": [str]})
+@endpoint(params={**PAGE, "expand_accounts": str, "account_id": ID, "include_filtered": bool, "types": [str],
+                  "exclude_types": [str], "grouped_types": [str]})
 async def listing(request: web.Request) -> web.Response:
     """The caller's notifications in groups (grouped_types[], types[], exclude_types[], account_id,
     expand_accounts full|partial_avatars, include_filtered); paginated by group with Link headers."""
@@ -52,7 +53,8 @@ async def listing(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/unread_count")
-@endpoint(params={"limit": int, "account_id": int, "include_filtered": bool, "types": [str], "exclude_types": [str], "grouped_types": [str]})
+@endpoint(params={"limit": int, "account_id": ID, "include_filtered": bool, "types": [str],
+                  "exclude_types": [str], "grouped_types": [str]})
 async def unread_count(request: web.Request) -> web.Response:
     """How many groups have notifications after the notifications read marker (limit, at most 1000)."""
     account = await require_account(request, "read:notifications")

@@ -30,7 +30,8 @@ def listing_filters(params: Params) -> Filters:
 
 
 @routes.get(BASE)
-@endpoint(params={**PAGE, "account_id": int, "include_filtered": bool, "types": [str], "exclude_types": [str]}, returns=list)
+@endpoint(params={**PAGE, "account_id": ID, "include_filtered": bool, "types": [str], "exclude_types": [str]},
+                  returns=list)
 async def listing(request: web.Request) -> web.Response:
     """The caller's notifications, filtered by types[], exclude_types[], account_id and include_filtered
     (paginated)."""

@@ -40,7 +40,8 @@ async def _read(request: web.Request) -> Params:
 
 
 @routes.post("/oauth/token")
-@endpoint(params={"grant_type": str, "client_id": str, "client_secret": str, "code": str, "redirect_uri": str, "code_verifier": str, "username": str, "password": str, "scope": str})
+@endpoint(params={"grant_type": str, "client_id": str, "client_secret": str, "code": str, "redirect_uri": str,
+                  "code_verifier": str, "username": str, "password": str, "scope": str})
 async def token(request: web.Request) -> web.Response:
     """Obtain a token (authorization_code with PKCE, password, client_credentials); RFC 6749 errors."""
     node = request.app[NODE]

@@ -42,13 +42,15 @@ def api_routes(app: web.Application) -> list[tuple[str, str, Any]]:
     return found
 
 # What any documented route can answer whatever its declaration: a malformed body or parameter (400), a bad
-# token (401), a token without the scope or a disabled login (403), a body over its cap (413), the rate limit
-# (429). 404 is added where the path or a parameter names a record, 422 where the route reads parameters.
+# token (401), a token without the scope or a disabled login (403), a body over its cap (413), a service
+# refusing the action (422: "You must be already following the person you want to endorse"), the rate limit
+# (429). 404 is added where the path or a parameter names a record, 409 on writes (a row that conflicts).
 COMMON_ERRORS = {
     400: "Malformed request (body, parameter shape or id)",
     401: "The access token is missing or invalid",
     403: "The token lacks the scope, or the login is pending approval, disabled or unconfirmed",
     413: "The request body is too large",
+    422: "Not accepted: a parameter's value, or the action in this state (the message says which)",
     429: "Too many requests (see Retry-After)",
 }
 ERROR_TEXT = {
@@ -57,7 +59,6 @@ ERROR_TEXT = {
     409: "Conflicts with something that already exists",
     410: "Gone",
     415: "Unsupported media type",
-    422: "A parameter's value is not accepted (the message names it)",
     503: "Not available on this node right now",
 }
 _FORM_FLAT = (str, int, float, bool)
@@ -127,7 +128,7 @@ def _media_types(declared: Endpoint) -> set[str]:
     return {returns} if isinstance(returns, str) else set(returns) if isinstance(returns, tuple) else set()
 
 
-def _responses(declared: Endpoint, names_record: bool) -> dict[str, Any]:
+def _responses(declared: Endpoint, names_record: bool, writes: bool) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     for code in declared.ok:
         answer: dict[str, Any] = {"description": "Success"}
@@ -144,8 +145,8 @@ def _responses(declared: Endpoint, names_record: bool) -> dict[str, Any]:
     errors = dict(COMMON_ERRORS)
     if names_record or declared.names():  # the path, or a parameter, names a record that is not there
         errors[404] = ERROR_TEXT[404]
-    if declared.names():
-        errors[422] = ERROR_TEXT[422]
+    if writes:
+        errors[409] = ERROR_TEXT[409]
     for code in declared.errors:
         errors[code] = ERROR_TEXT.get(code, "Client error")
     content: dict[str, Any] = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
@@ -176,14 +177,14 @@ def build_document(app: web.Application) -> dict[str, Any]:
                       for name in path_names]
         if declared is None:
             operation["x-undeclared"] = True  # tests/test_openapi.py fails on this
-            operation["responses"] = _responses(Endpoint(), bool(path_names))
+            operation["responses"] = _responses(Endpoint(), bool(path_names), method != "GET")
         else:
             has_body = method in ("POST", "PUT", "PATCH")
             query = {**declared.query, **({} if has_body else declared.params)}
             parameters += [_query_parameter(name, kind) for name, kind in query.items()]
             if has_body and (body := _request_body(declared)) is not None:
                 operation["requestBody"] = body
-            operation["responses"] = _responses(declared, bool(path_names))
+            operation["responses"] = _responses(declared, bool(path_names), method != "GET")
         if parameters:
             operation["parameters"] = parameters
         paths.setdefault(openapi_path, {})[method.lower()] = operation

@@ -30,7 +30,8 @@ def report_entity(node: Node, report: Report) -> dict[str, Any]:
 
 
 @routes.post("/api/v1/reports")
-@endpoint(params={"account_id": required(str), "status_ids": [ID], "forward": bool, "comment": str, "category": str})
+@endpoint(params={"account_id": required(ID), "status_ids": [ID], "forward": bool, "comment": str,
+                  "category": str})
 async def file_report(request: web.Request) -> web.Response:
     """File a report: account_id, status_ids[], comment, category, forward."""
     account = await require_account(request, "write:reports")

@@ -51,7 +51,8 @@ async def public(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/timelines/tag/{hashtag}")
-@endpoint(params={**PAGE, "local": bool, "remote": bool, "only_media": bool, "any": [str], "all": [str], "none": [str]}, returns=list)
+@endpoint(params={**PAGE, "local": bool, "remote": bool, "only_media": bool, "any": [str], "all": [str],
+                  "none": [str]}, returns=list)
 async def hashtag(request: web.Request) -> web.Response:
     """Public statuses with a hashtag, with any[], all[] and none[] refinements (paginated)."""
     viewer = await optional_account(request)
@@ -63,7 +64,8 @@ async def hashtag(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/accounts/{id}/statuses")
-@endpoint(params={**PAGE, "only_media": bool, "exclude_replies": bool, "exclude_reblogs": bool, "pinned": bool, "tagged": str}, returns=list)
+@endpoint(params={**PAGE, "only_media": bool, "exclude_replies": bool, "exclude_reblogs": bool,
+                  "pinned": bool, "tagged": str}, returns=list)
 async def account_statuses(request: web.Request) -> web.Response:
     """An account's statuses as the caller may see them, with profile filters (paginated)."""
     viewer = await optional_account(request)

@@ -44,9 +44,10 @@ async def create_local_account(node: Node, username: str, email: str, password: 
         raise ValidationFailed("Password is too long")
     if await Account.filter(username__iexact=username, domain="").exists():
         raise ValidationFailed(f"The username {username} is taken")
+    # A plugin's veto first: a refused address is refused alike whether or not it is registered.
+    await node.plugins.ensure_allowed("may_register", username=username, email=email)
     if await User.filter(email=email).exists():
         raise EmailTaken("That email address is already registered")
-    await node.plugins.ensure_allowed("may_register", username=username, email=email)
     password_hash = await auth.hash_password(node, password)
     private_pem, public_pem = await node.run_blocking(generate_rsa_keypair)
     urls = node.urls

@@ -77,7 +77,8 @@ async def consent(request: web.Request) -> web.StreamResponse:
 
 
 @routes.post("/oauth/authorize")
-@endpoint(params={**{name: str for name in FIELDS}, "decision": str, "csrf_token": str}, ok=(200, 302), returns="text/html")
+@endpoint(params={**{name: str for name in FIELDS}, "decision": str, "csrf_token": str}, ok=(200, 302),
+                  returns="text/html")
 async def decide(request: web.Request) -> web.StreamResponse:
     """Approve (redirect with a code, or show it for oob) or deny (redirect with access_denied)."""
     try:

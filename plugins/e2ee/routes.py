@@ -233,7 +233,8 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
 
     @routes.post("/api/v1/crypto/groups")
     @guarded
-    @endpoint(params={"name": str, "account_ids": [ID], "rotate_after_messages": int, "rotate_after_seconds": int})
+    @endpoint(params={"name": str, "account_ids": [ID], "rotate_after_messages": int,
+                      "rotate_after_seconds": int})
     async def create_group(request: web.Request) -> web.Response:
         """Create an encrypted group of up to 1,500 members on any servers, with its key-rotation policy."""
         account = await api.authenticate(request, SCOPE)
