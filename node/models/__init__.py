@@ -2,7 +2,7 @@
 
 from .account import Account, User
 from .account_extras import AccountDomainBlock, AccountNote, AccountPin, SuggestionDismissal
-from .admin_blocks import CanonicalEmailBlock, IpBlock
+from .admin_blocks import CanonicalEmailBlock, EmailDomainBlock, IpBlock
 from .announcement import Announcement, AnnouncementMute, AnnouncementReaction
 from .base import Entity, parse_id, row_id, snowflake, snowflake_floor
 from .conversation import Conversation
@@ -51,7 +51,7 @@ __all__ = [
     "NotificationPermission", "NotificationPolicy", "NotificationRequest",
     "ChannelCursor", "ChannelJob", "NotificationSettings", "PushSubscription",
     "StatusPin", "Tombstone",
-    "PreviewCard", "StatusCard", "CanonicalEmailBlock", "IpBlock",
+    "PreviewCard", "StatusCard", "CanonicalEmailBlock", "EmailDomainBlock", "IpBlock",
     "CloseFriend", "CountdownSubscription", "Highlight", "HighlightItem", "StickerAnswer", "Story", "StoryAudience",
     "StoryNotification", "StoryResponse", "StorySticker", "StoryView",
     "Announcement", "AnnouncementMute", "AnnouncementReaction", "InstanceText", "Rule", "TermsOfService",
