@@ -1,5 +1,5 @@
-"""Instance information, announcements and e-mail domain blocks: rules, the extended description, privacy
-policy, terms of service; announcements, their dismissals and reactions; blocked sign-up e-mail domains."""
+"""Instance information and announcements: rules, the extended description, privacy policy, terms of
+service; announcements, their dismissals and reactions."""
 
 from tortoise import migrations
 from tortoise.migrations import operations as ops
@@ -50,16 +50,6 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'announcement_reactions', 'app': 'models', 'unique_together': (('announcement_id', 'account_id', 'name'),), 'pk_attr': 'id', 'table_description': 'An account reacted to an announcement with an emoji'},
-            bases=['Entity'],
-        ),
-        ops.CreateModel(
-            name='EmailDomainBlock',
-            fields=[
-                ('id', fields.BigIntField(primary_key=True, generated=False, default=snowflake, unique=True, db_index=True)),
-                ('domain', fields.CharField(unique=True, max_length=253)),
-                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
-            ],
-            options={'table': 'email_domain_blocks', 'app': 'models', 'pk_attr': 'id', 'table_description': 'An e-mail domain (and its subdomains) nobody may sign up with'},
             bases=['Entity'],
         ),
         ops.CreateModel(
