@@ -89,6 +89,9 @@ class LimitsSection:
     login_free_per_ip: int = 20  # wrong passwords from one address before the back-off starts
     login_max_wait_seconds: int = 900  # the back-off doubles from 1 s up to this
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")  # whose X-Forwarded-For names the client
+    # argon2id parameters: "recommended" (RFC 9106's, 64 MiB per hash). "cheapest" exists for test suites,
+    # which create hundreds of accounts; it makes stolen hashes easy to crack, so never on a real node.
+    password_hashing: str = "recommended"
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "node.show_domain_blocks": ("disabled", "users", "all"),
     "node.show_domain_blocks_rationale": ("disabled", "users", "all"),
     "search.backend": ("whoosh",),
+    "limits.password_hashing": ("recommended", "cheapest"),
 }
 # Integer keys and their inclusive ranges.
 RANGES: dict[str, tuple[int, int]] = {

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import postgres_databases
 import pytest
 from support import write_config
 
@@ -45,6 +46,13 @@ def clean_log(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
         first = handler.records[0]
         pytest.fail(f"node code logged {len(handler.records)} traceback(s); the first, from {first.name}:\n"
                     f"{logging.Formatter().format(first)}", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def postgres_cleanup():  # type: ignore[no-untyped-def]
+    """On the PostgreSQL run, drop the databases this test's nodes used (autouse: torn down after them)."""
+    yield
+    postgres_databases.drop_databases()
 
 
 @pytest.fixture

@@ -77,6 +77,7 @@ async def update_credentials(request: web.Request) -> web.Response:
         locked=params.bool("locked") if "locked" in params else None,
         bot=params.bool("bot") if "bot" in params else None,
         discoverable=params.bool("discoverable") if "discoverable" in params else None,
+        hide_collections=params.bool("hide_collections") if "hide_collections" in params else None,
         fields=_fields(params),
         privacy=source.str("privacy"),
         sensitive=source.bool("sensitive") if "sensitive" in source else None,

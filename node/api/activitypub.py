@@ -23,7 +23,7 @@ from federation.discovery import (
 )
 from federation.signatures import SignatureError
 
-from ..activitypub import actors, collections, inbox, serialize, state, tombstones
+from ..activitypub import actors, collections, emoji, inbox, quote_requests, serialize, state, tombstones
 from ..activitypub import featured as featured_collection
 from ..errors import BadRequest, NotFound, Unauthorized
 from ..models import Account, Status, User, row_id
@@ -163,6 +163,22 @@ async def actor_response(request: web.Request, account: Account) -> web.Response
     """A local account's actor document (also the answer of its profile page to an AS2 Accept)."""
     await _authorized(request)
     return _as2(await actors.person_document(request.app[NODE], account))
+
+
+@routes.get(r"/emojis/{emoji_id:\d+}")
+async def emoji_document(request: web.Request) -> web.Response:
+    """One of our custom emoji as an AS2 Emoji (the `id` of the tags we send)."""
+    await _authorized(request)
+    return _as2(await emoji.emoji_document(request.app[NODE], request.match_info["emoji_id"]))
+
+
+@routes.get(r"/users/{username}/quote_authorizations/{approval_id:\d+}")
+async def quote_authorization(request: web.Request) -> web.Response:
+    """A QuoteAuthorization (FEP-044f) our author gave for another server's quote of their post."""
+    await _authorized(request)
+    node = request.app[NODE]
+    return _as2(await quote_requests.authorization_document(node, request.match_info["username"],
+                                                            request.match_info["approval_id"]))
 
 
 @routes.get("/users/{username}/outbox")

@@ -116,19 +116,28 @@ async def relationships_of(request: web.Request) -> web.Response:
     return web.json_response(await relationship_entities(me, ids))
 
 
+def _hidden(account: Account, viewer: Account | None) -> bool:
+    """Its owner hid the lists (hide_collections): others get an empty list, as from Mastodon."""
+    return account.hide_collections and (viewer is None or viewer.id != account.id)
+
+
 @routes.get("/api/v1/accounts/{id}/followers")
 async def followers(request: web.Request) -> web.Response:
     """Accounts following this account, newest follow first (Link header pagination)."""
-    await optional_account(request)  # a bad token is still a 401
+    viewer = await optional_account(request)  # a bad token is still a 401
     account = await account_service.get_account(request.match_info["id"])
+    if _hidden(account, viewer):
+        return web.json_response([])
     return await _paged_accounts(request, relationships.followers_of(account), "account")
 
 
 @routes.get("/api/v1/accounts/{id}/following")
 async def following(request: web.Request) -> web.Response:
     """Accounts this account follows, newest follow first (Link header pagination)."""
-    await optional_account(request)
+    viewer = await optional_account(request)
     account = await account_service.get_account(request.match_info["id"])
+    if _hidden(account, viewer):
+        return web.json_response([])
     return await _paged_accounts(request, relationships.following_of(account), "target_account")
 
 

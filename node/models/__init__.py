@@ -1,12 +1,14 @@
 """The node's stored aggregates, one module each; tortoise loads them from this package."""
 
 from .account import Account, User
+from .account_data import AccountArchive, AccountImport, AccountImportRow
 from .account_extras import AccountDomainBlock, AccountNote, AccountPin, SuggestionDismissal
 from .admin_blocks import CanonicalEmailBlock, EmailDomainBlock, IpBlock
 from .announcement import Announcement, AnnouncementMute, AnnouncementReaction
 from .base import Entity, parse_id, row_id, snowflake, snowflake_floor
 from .conversation import Conversation
 from .effect import PendingEffect
+from .emoji import CustomEmoji
 from .federation import Delivery, DomainBlock, InboxActivity, OutboxActivity, Peer, Report, Tombstone
 from .feed import HomeFeedEntry
 from .filter import Filter, FilterKeyword, FilterStatus
@@ -25,7 +27,7 @@ from .preview_card import PreviewCard, StatusCard
 from .relationship import Block, Follow, FollowRequest, Mute
 from .scheduled import ScheduledStatus
 from .search import IndexJournal, SearchHistory
-from .status import Mention, Status, StatusEdit, StatusPin, StatusTag, Tag
+from .status import Mention, QuoteApproval, Status, StatusEdit, StatusPin, StatusQuote, StatusTag, Tag
 from .story import (
     CloseFriend,
     CountdownSubscription,
@@ -50,9 +52,9 @@ __all__ = [
     "AccountDomainBlock", "AccountNote", "AccountPin", "BehindTheTakeStep", "Conversation", "FeaturedTag", "TagFollow", "Filter", "FilterKeyword", "FilterStatus", "List", "ListAccount", "ScheduledStatus", "Take", "TakeTemplate", "TakeTrend", "TakeView", "TrendHour", "TrendParticipation",
     "NotificationPermission", "NotificationPolicy", "NotificationRequest",
     "ChannelCursor", "ChannelJob", "NotificationSettings", "PushSubscription",
-    "StatusPin", "Tombstone",
+    "StatusPin", "StatusQuote", "QuoteApproval", "Tombstone",
     "PreviewCard", "StatusCard", "CanonicalEmailBlock", "EmailDomainBlock", "IpBlock",
-    "CloseFriend", "CountdownSubscription", "Highlight", "HighlightItem", "StickerAnswer", "Story", "StoryAudience",
+    "AccountArchive", "AccountImport", "AccountImportRow", "CustomEmoji", "CloseFriend", "CountdownSubscription", "Highlight", "HighlightItem", "StickerAnswer", "Story", "StoryAudience",
     "StoryNotification", "StoryResponse", "StorySticker", "StoryView",
     "Announcement", "AnnouncementMute", "AnnouncementReaction", "InstanceText", "Rule", "TermsOfService",
 ]

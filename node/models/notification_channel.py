@@ -63,7 +63,7 @@ class ChannelJob(Entity):
 
     account = fields.ForeignKeyField("models.Account", related_name="channel_jobs", on_delete=fields.CASCADE)
     channel = fields.CharField(max_length=8)  # push | email
-    kind = fields.CharField(max_length=16, default="notification")  # notification | summary | digest
+    kind = fields.CharField(max_length=16, default="notification")  # notification | summary | digest | confirm | reset | archive
     subscription = fields.ForeignKeyField(
         "models.PushSubscription", related_name="jobs", null=True, on_delete=fields.CASCADE
     )

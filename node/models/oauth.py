@@ -58,6 +58,12 @@ class WebSession(Entity):
     csrf_token = fields.CharField(max_length=64)
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField()
+    # What the settings page lists: the browser and address it signed in from, and when it was last used.
+    user_agent = fields.CharField(max_length=255, default="")
+    ip = fields.CharField(max_length=45, default="")
+    last_used_at = fields.DatetimeField(null=True)
+    # The password was right but the two-factor code is still due: the cookie signs nobody in yet.
+    second_factor_pending = fields.BooleanField(default=False)
 
     class Meta:
         table = "web_sessions"

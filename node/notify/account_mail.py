@@ -33,9 +33,16 @@ async def signed_up(node: Node, user: User, now: datetime | None = None) -> bool
 
 async def confirm(node: Node, token: str, now: datetime | None = None) -> User:
     claims = links.verify(channels_of(node).link_secret, "confirm", token, now or datetime.now(UTC))
-    user = await User.filter(id=claims.get("u"), email=claims.get("e")).select_related("account").first()
-    if user is None:
+    user = await User.filter(id=claims.get("u")).select_related("account").first()
+    if user is None or not claims.get("e") or claims.get("e") not in (user.email, user.unconfirmed_email):
         raise BadRequest("This link is not valid")
+    if claims.get("e") == user.unconfirmed_email:  # a changed address, proven: it replaces the old one
+        if await User.filter(email=user.unconfirmed_email).exclude(id=user.id).exists():
+            raise BadRequest("That email address was registered by someone else meanwhile")
+        await User.filter(id=user.id).update(email=user.unconfirmed_email, unconfirmed_email=None,
+                                             email_confirmed=True)
+        user.email, user.unconfirmed_email, user.email_confirmed = user.unconfirmed_email, None, True
+        return user
     if not user.email_confirmed:
         await User.filter(id=user.id).update(email_confirmed=True)
         user.email_confirmed = True

@@ -299,6 +299,10 @@ async def password_grant(node: Node, app: OAuthApp, username: str | None, passwo
         user = await auth.authenticate_password(node, username, password, client_ip=client_ip)
     except Unauthorized:
         raise OAuthError("invalid_grant") from None
+    if user.otp_enabled_at is not None:
+        # As Mastodon: a password alone never signs in a two-factor account; apps use the browser flow.
+        raise OAuthError("invalid_grant", "This account uses two-factor sign-in: sign in through the "
+                                          "browser (authorization code grant) instead")
     return await issue_for(user, app, granted)
 
 

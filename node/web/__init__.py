@@ -6,6 +6,7 @@ from aiohttp import web
 
 from . import (
     about,
+    account_data,
     actions,
     admin,
     admin_content,
@@ -17,6 +18,8 @@ from . import (
     pages,
     search,
     settings,
+    settings_account,
+    settings_two_factor,
     signin,
     takes,
 )
@@ -31,6 +34,6 @@ def setup(app: web.Application, *, messages_enabled: bool = False) -> None:
     if messages_enabled:
         app.router.add_routes(messages.routes)
     setup_error_pages(app)
-    for module in (signin, mail_links, authorize, settings, actions, search, installable, notifications, pages, takes,
-                   about, admin, admin_content):
+    for module in (signin, mail_links, authorize, settings, settings_account, settings_two_factor, account_data, actions,
+                   search, installable, notifications, pages, takes, about, admin, admin_content):
         app.router.add_routes(module.routes)

@@ -145,15 +145,12 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
         """The devices (and public keys) of the given accounts, local or remote."""
         await api.authenticate(request, SCOPE)
         data = await params(request)
-        results = []
-        for value in _list(data.get("id")):
-            account = await api.get_account(value) if str(value).isdigit() else None
-            if account is None:
-                continue
-            devices = await keys.devices_of(api, account)
-            results.append({"account_id": str(account.id), "account_uri": keys.account_uri(api, account),
-                            "devices": [keys.device_entity(d) for d in devices]})
-        return web.json_response(results)
+        accounts = await api.get_accounts(str(v) for v in _list(data.get("id")))
+        found = await keys.devices_of_many(api, list(accounts.values()))
+        return web.json_response([
+            {"account_id": str(account.id), "account_uri": keys.account_uri(api, account),
+             "devices": [keys.device_entity(d) for d in found[account.id]]}
+            for account in {a.id: a for a in accounts.values()}.values()])
 
     @routes.post("/api/v1/crypto/keys/claim")
     @guarded
@@ -161,13 +158,9 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
         """Claim one one-time key (else the fallback key) of each given device; each key is handed out once."""
         await api.authenticate(request, SCOPE)
         data = await params(request)
-        results = []
-        for item in _list(data.get("device")):
-            if isinstance(item, dict):
-                found = await keys.claim(api, item.get("account_id"), item.get("device_id"))
-                if found is not None:
-                    results.append(found)
-        return web.json_response(results)
+        wanted = [(item.get("account_id"), item.get("device_id")) for item in _list(data.get("device"))
+                  if isinstance(item, dict)]
+        return web.json_response(await keys.claim_many(api, wanted))
 
     @routes.get("/api/v1/crypto/keys/count")
     @guarded

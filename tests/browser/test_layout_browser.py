@@ -12,7 +12,7 @@ from test_browser_ui import sign_in
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 SIGNED_IN_PLACES = ["/", "/search", "/explore", "/takes", "/compose", "/notifications", "/bookmarks", "/@alice",
-                    "/settings/profile"]
+                    "/settings"]
 SIGNED_OUT_PLACES = ["/explore", "/search", "/takes", "/login"]
 
 # what sticks out past the right edge, to name the culprit when a page scrolls sideways
@@ -81,8 +81,9 @@ async def test_every_page_fits_and_every_place_is_reachable(serve, browser, them
     take, template = made["take"], made["template"]
     signed_in_paths = [
         "/", "/explore", "/tags/goldenhour", "/bookmarks", "/compose", "/@maya", "/@alice",
-        f"/@maya/{seeded['sunset'].id}", "/search", "/search?q=maya", "/settings/profile", "/settings/preferences",
-        "/settings/notifications", "/notifications", "/takes", "/takes?feed=local", f"/takes/{take.status_id}",
+        f"/@maya/{seeded['sunset'].id}", "/search", "/search?q=maya", "/settings", "/settings/profile", "/settings/preferences",
+        "/settings/notifications", "/settings/privacy", "/settings/account", "/settings/two-factor",
+        "/settings/sessions", "/settings/delete", "/notifications", "/takes", "/takes?feed=local", f"/takes/{take.status_id}",
         f"/takes/trends/{take.trend_id}", f"/takes/templates/{template.id}", "/takes/new",
         f"/takes/new?template_id={template.id}"]
     signed_out_paths = ["/", "/explore", "/@maya", f"/@maya/{seeded['sunset'].id}", "/search", "/takes",
@@ -113,8 +114,8 @@ async def test_the_phone_sheet_opens_without_js_and_leads_everywhere_at_360(serv
     await _place(page, "/bookmarks").click()
     await page.wait_for_url(base + "/bookmarks")
     await page.locator("[data-sheet]:visible").click()
-    await _place(page, "/settings/profile").click()
-    await page.wait_for_url(base + "/settings/profile")
+    await _place(page, "/settings").click()
+    await page.wait_for_url(base + "/settings")
     await _place(page, "/search").click()  # search is its own screen on a phone
     await page.wait_for_url(base + "/search")
     assert await page.locator("main input[type=search]").is_visible()

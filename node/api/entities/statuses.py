@@ -19,6 +19,7 @@ from ...errors import NotFound
 from ...models import (
     Account,
     Bookmark,
+    CustomEmoji,
     Favourite,
     MediaAttachment,
     Mention,
@@ -31,13 +32,15 @@ from ...models import (
     StatusCard,
     StatusEdit,
     StatusPin,
+    StatusQuote,
     StatusTag,
 )
 from ...runtime import Node
+from ...services import emoji as emoji_service
 from ...services import media as media_service
 from ...services import places as place_service
 from ...services import polls as poll_service
-from ...services.visibility import attach_originals
+from ...services.visibility import attach_originals, visible
 from .accounts import account_entity
 from .cards import card_entity
 from .common import iso
@@ -81,7 +84,8 @@ def media_entity(node: Node, media: MediaAttachment) -> dict[str, Any]:
     }
 
 
-def poll_entity(poll: Poll, viewer: Account | None, author_id: int, own_votes: Sequence[int] = ()) -> dict[str, Any]:
+def poll_entity(poll: Poll, viewer: Account | None, author_id: int, own_votes: Sequence[int] = (),
+                emojis: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     ended = poll_service.expired(poll)
     is_author = viewer is not None and viewer.id == author_id
     show_totals = not poll.hide_totals or ended or is_author
@@ -94,7 +98,7 @@ def poll_entity(poll: Poll, viewer: Account | None, author_id: int, own_votes: S
         "voters_count": poll.voters_count,
         "options": [{"title": title, "votes_count": poll.cached_tallies[i] if show_totals else None}
                     for i, title in enumerate(poll.options)],
-        "emojis": [],
+        "emojis": list(emojis),
     }
     if viewer is not None:
         entity["voted"] = is_author or bool(own_votes)
@@ -208,8 +212,66 @@ async def _parts(ids: list[int], viewer_id: int | None, *, flags: bool) -> _Part
     return await db.read(lambda connection: _read_parts(connection, ids, viewer_id, flags))
 
 
+async def _emojis(node: Node, statuses: dict[int, Status], accounts: dict[int, Account], polls: dict[int, Poll]
+                  ) -> tuple[dict[int, list[dict[str, Any]]], dict[int, list[dict[str, Any]]]]:
+    """The custom emoji of each status (its text, warning and poll options, as Mastodon counts them) and of
+    each poll's options, read from the author's server's emoji in one query for the page."""
+    used: dict[int, tuple[str, list[str], list[str]]] = {}
+    for status in statuses.values():
+        if status.account_id not in accounts or status.reblog_of_id is not None:
+            continue
+        options = polls[status.id].options if status.id in polls else []
+        codes = emoji_service.shortcodes_in(status.spoiler_text, status.content, *options)
+        if codes:
+            used[status.id] = (accounts[status.account_id].domain, codes, emoji_service.shortcodes_in(*options))
+    if not used:
+        return {}, {}
+    rows = await CustomEmoji.filter(domain__in={d for d, _, _ in used.values()},
+                                    shortcode__in={c for _, codes, _ in used.values() for c in codes},
+                                    disabled=False).exclude(image_path="")
+    found = {(row.domain, row.shortcode): emoji_service.entity(node, row) for row in rows}
+    for_status, for_poll = {}, {}
+    for status_id, (domain, codes, option_codes) in used.items():
+        for_status[status_id] = [found[(domain, c)] for c in codes if (domain, c) in found]
+        for_poll[status_id] = [found[(domain, c)] for c in option_codes if (domain, c) in found]
+    return for_status, for_poll
+
+
+# What Mastodon 4.5 says of quoting each status: we cannot send quotes yet, so nobody may quote from here.
+QUOTE_APPROVAL = {"automatic": [], "manual": [], "current_user": "denied"}
+
+
+async def _quotes(node: Node, ids: list[int], viewer: Account | None, shallow: bool) -> dict[int, dict[str, Any]]:
+    """Mastodon 4.5's `quote` of each quoting status: its state and the quoted Status (a ShallowQuote, the
+    quoted id only, inside a quoted status, as Mastodon nests them one level)."""
+    rows = await StatusQuote.filter(status_id__in=ids)
+    if not rows:
+        return {}
+    shown: dict[str, dict[str, Any]] = {}
+    seen: set[int] = set()
+    if not shallow:
+        wanted = [r.quoted_status_id for r in rows if r.state == "accepted" and r.quoted_status_id is not None]
+        allowed = await visible(viewer, await Status.filter(id__in=wanted)) if wanted else []
+        seen = {s.id for s in allowed}
+        shown = {e["id"]: e for e in await status_entities(node, allowed, viewer, shallow_quotes=True)}
+    result: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        state = row.state
+        if state == "accepted" and row.quoted_status_id is None:
+            state = "deleted"
+        elif state == "accepted" and not shallow and row.quoted_status_id not in seen:
+            state = "unauthorized"
+        quoted_id = str(row.quoted_status_id) if state == "accepted" else None
+        if shallow:
+            result[row.status_id] = {"state": state, "quoted_status_id": quoted_id}  # type: ignore[index]
+        else:
+            result[row.status_id] = {"state": state, "quoted_status": shown.get(quoted_id or "")}  # type: ignore[index]
+    return result
+
+
 async def status_entities(node: Node, statuses: Sequence[Status], viewer: Account | None, *,
-                          source: bool = False, fresh: bool = False) -> list[dict[str, Any]]:
+                          source: bool = False, fresh: bool = False,
+                          shallow_quotes: bool = False) -> list[dict[str, Any]]:
     """Mastodon's Status for each status, in order; `source` adds `text` (delete and redraft); `fresh`
     says the statuses were just made, so nobody has favourited, reblogged or bookmarked them yet."""
     if not statuses:
@@ -228,7 +290,10 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
     statuses = [s for s in statuses if s.account_id in accounts and (
         s.reblog_of_id is None or getattr(everything.get(s.reblog_of_id), "account_id", None) in accounts)]
     parts = await _parts(ids, viewer.id if viewer is not None else None, flags=not fresh)
-    polls = {status_id: poll_entity(poll, viewer, everything[status_id].account_id, parts.votes.get(poll.id, ()))
+    emojis, poll_emojis = await _emojis(node, everything, accounts, parts.polls)
+    quoting = await _quotes(node, ids, viewer, shallow_quotes)
+    polls = {status_id: poll_entity(poll, viewer, everything[status_id].account_id, parts.votes.get(poll.id, ()),
+                                    poll_emojis.get(status_id, ()))
              for status_id, poll in parts.polls.items()}
     mentions = {status_id: [{"id": str(account_id), "username": username, "url": url or node.urls.profile(username),
                              "acct": f"{username}@{domain}" if domain else username}
@@ -279,7 +344,9 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
             "media_attachments": [media_entity(node, m) for m in media.get(status.id, [])],
             "mentions": mentions.get(status.id, []),
             "tags": [{"name": name, "url": node.urls.tag(name)} for name in tags.get(status.id, [])],
-            "emojis": [],
+            "emojis": emojis.get(status.id, []),
+            "quote": quoting.get(status.id),
+            "quote_approval": QUOTE_APPROVAL,
             "card": card_entity(node, cards[status.id]) if status.id in cards else None,
             "poll": polls.get(status.id),
             "place": place_entity(places[status.id]) if status.id in places else None,  # extension
