@@ -12,7 +12,16 @@ from support import bearer, create_user
 from websupport import form_token, sign_in
 
 from node.app import build_app
-from node.models import Account, Announcement, CanonicalEmailBlock, InstanceText, IpBlock, Rule, User
+from node.models import (
+    Account,
+    Announcement,
+    CanonicalEmailBlock,
+    EmailDomainBlock,
+    InstanceText,
+    IpBlock,
+    Rule,
+    User,
+)
 from node.services import accounts, instance_info
 
 
@@ -223,19 +232,32 @@ async def test_rules_announcements_documents_and_blocks(admin_site):
         "/admin/blocks/ip", data={"csrf_token": csrf, "ip": "not an ip", "severity": "sign_up_block"}
     )
     assert bad_ip.status == 422
+    domain = await client.post(
+        "/admin/blocks/domain", data={"csrf_token": csrf, "domain": "spam.example"}, allow_redirects=False
+    )
+    assert domain.status == 303
+    bad_domain = await client.post(
+        "/admin/blocks/domain", data={"csrf_token": csrf, "domain": "no spaces here"}
+    )
+    assert bad_domain.status == 422 and 'class="flash error"' in await bad_domain.text()
     with node.bound():
+        domain_block = await EmailDomainBlock.get()
+        assert await EmailDomainBlock.all().count() == 1
         email_block = await CanonicalEmailBlock.get()
         ip_block = await IpBlock.get()
         assert ip_block.expires_at is not None and await IpBlock.all().count() == 1
     page = await (await client.get("/admin/blocks")).text()
-    assert "203.0.113.0/24" in page and email_block.canonical_email_hash[:16] in page
-    for kind, row in (("email", email_block), ("ip", ip_block)):
+    assert (
+        "203.0.113.0/24" in page and email_block.canonical_email_hash[:16] in page and "spam.example" in page
+    )
+    for kind, row in (("email", email_block), ("domain", domain_block), ("ip", ip_block)):
         lifted = await client.post(
             f"/admin/blocks/{kind}/{row.id}/delete", data={"csrf_token": csrf}, allow_redirects=False
         )
         assert lifted.status == 303
     with node.bound():
         assert await CanonicalEmailBlock.all().count() == 0 and await IpBlock.all().count() == 0
+        assert await EmailDomainBlock.all().count() == 0
 
 
 @pytest.mark.parametrize("theme", ["vignette", "socialink"])

@@ -1,5 +1,5 @@
 """/api/v1/admin/accounts and /api/v2/admin/accounts (Mastodon's Admin::Accounts: the approval queue and
-account actions), /api/v1/admin/canonical_email_blocks and /api/v1/admin/ip_blocks, for admins with admin:*
+account actions), /api/v1/admin/canonical_email_blocks, /api/v1/admin/email_domain_blocks and /api/v1/admin/ip_blocks, for admins with admin:*
 scopes; anyone else gets 403."""
 
 from __future__ import annotations
@@ -10,17 +10,17 @@ from aiohttp import web
 
 from ..activitypub import moderation as reports
 from ..errors import NotFound, ValidationFailed
-from ..models import CanonicalEmailBlock, IpBlock, row_id
+from ..models import CanonicalEmailBlock, EmailDomainBlock, IpBlock, row_id
 from ..services import account_moderation as moderation
 from .admin import require_admin
 from .endpoint import PAGE, endpoint, required
-from .entities.admin import admin_account_entities, email_block_entity, ip_block_entity
+from .entities.admin import admin_account_entities, email_block_entity, email_domain_block_entity, ip_block_entity
 from .keys import NODE
 from .pagination import paged_response, requested_page
 from .params import Params, read_params
 
 routes = web.RouteTableDef()
-BlockT = TypeVar("BlockT", CanonicalEmailBlock, IpBlock)
+BlockT = TypeVar("BlockT", CanonicalEmailBlock, EmailDomainBlock, IpBlock)
 
 
 async def _one(request: web.Request) -> web.Response:
@@ -190,6 +190,46 @@ async def delete_email_block(request: web.Request) -> web.Response:
     block = await _block(CanonicalEmailBlock, request.match_info["id"])
     await block.delete()
     return web.json_response(email_block_entity(block))
+
+
+# ---- e-mail domain blocks ------------------------------------------------------------------------------------
+
+
+async def _domain_entity(request: web.Request, block: EmailDomainBlock) -> dict:
+    return email_domain_block_entity(block, await moderation.email_domain_history(block, request.app[NODE]))
+
+
+@routes.get("/api/v1/admin/email_domain_blocks")
+async def list_email_domain_blocks(request: web.Request) -> web.Response:
+    """Blocked e-mail domains, newest first, each with its sign-ups of the last seven days."""
+    await require_admin(request, "admin:read:email_domain_blocks")
+    page = requested_page(await read_params(request), default=100, most=200)
+    rows = page.arrange(await page.filter(EmailDomainBlock.all()))
+    return paged_response(request, [await _domain_entity(request, b) for b in rows], [b.id for b in rows])
+
+
+@routes.get("/api/v1/admin/email_domain_blocks/{id}")
+async def show_email_domain_block(request: web.Request) -> web.Response:
+    """One e-mail domain block."""
+    await require_admin(request, "admin:read:email_domain_blocks")
+    return web.json_response(await _domain_entity(request, await _block(EmailDomainBlock, request.match_info["id"])))
+
+
+@routes.post("/api/v1/admin/email_domain_blocks")
+async def create_email_domain_block(request: web.Request) -> web.Response:
+    """Block sign-ups with addresses at `domain` or any of its subdomains."""
+    await require_admin(request, "admin:write:email_domain_blocks")
+    params = await read_params(request)
+    block = await moderation.block_email_domain(params.str("domain", max_length=253))
+    return web.json_response(await _domain_entity(request, block))
+
+
+@routes.delete("/api/v1/admin/email_domain_blocks/{id}")
+async def delete_email_domain_block(request: web.Request) -> web.Response:
+    """Lift an e-mail domain block."""
+    await require_admin(request, "admin:write:email_domain_blocks")
+    await (await _block(EmailDomainBlock, request.match_info["id"])).delete()
+    return web.json_response({})
 
 
 # ---- IP blocks ------------------------------------------------------------------------------------------------

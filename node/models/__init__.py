@@ -3,7 +3,7 @@
 from .account import Account, User
 from .account_data import AccountArchive, AccountImport, AccountImportRow
 from .account_extras import AccountDomainBlock, AccountNote, AccountPin, SuggestionDismissal
-from .admin_blocks import CanonicalEmailBlock, IpBlock
+from .admin_blocks import CanonicalEmailBlock, EmailDomainBlock, IpBlock
 from .announcement import Announcement, AnnouncementMute, AnnouncementReaction
 from .base import Entity, parse_id, row_id, snowflake, snowflake_floor
 from .conversation import Conversation
@@ -53,7 +53,7 @@ __all__ = [
     "NotificationPermission", "NotificationPolicy", "NotificationRequest",
     "ChannelCursor", "ChannelJob", "NotificationSettings", "PushSubscription",
     "StatusPin", "StatusQuote", "QuoteApproval", "Tombstone",
-    "PreviewCard", "StatusCard", "CanonicalEmailBlock", "IpBlock",
+    "PreviewCard", "StatusCard", "CanonicalEmailBlock", "EmailDomainBlock", "IpBlock",
     "AccountArchive", "AccountImport", "AccountImportRow", "CustomEmoji", "CloseFriend", "CountdownSubscription", "Highlight", "HighlightItem", "StickerAnswer", "Story", "StoryAudience",
     "StoryNotification", "StoryResponse", "StorySticker", "StoryView",
     "Announcement", "AnnouncementMute", "AnnouncementReaction", "InstanceText", "Rule", "TermsOfService",

@@ -1,5 +1,5 @@
-"""What admins block at the door: e-mail addresses by their canonical hash, and IP ranges (Mastodon's
-CanonicalEmailBlock and IpBlock)."""
+"""What admins block at the door: e-mail addresses by their canonical hash, e-mail domains, and IP ranges
+(Mastodon's CanonicalEmailBlock, EmailDomainBlock and IpBlock)."""
 
 from __future__ import annotations
 
@@ -31,3 +31,13 @@ class IpBlock(Entity):
 
     class Meta:
         table = "ip_blocks"
+
+
+class EmailDomainBlock(Entity):
+    """An e-mail domain (and its subdomains) nobody may sign up with"""
+
+    domain = fields.CharField(max_length=253, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "email_domain_blocks"

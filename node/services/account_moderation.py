@@ -23,6 +23,7 @@ from ..errors import Forbidden, NotFound, ValidationFailed
 from ..models import (
     Account,
     CanonicalEmailBlock,
+    EmailDomainBlock,
     Follow,
     HomeFeedEntry,
     IpBlock,
@@ -204,6 +205,51 @@ async def block_email(email: str | None, digest: str | None) -> CanonicalEmailBl
     if await CanonicalEmailBlock.filter(canonical_email_hash=value).exists():
         raise ValidationFailed("Validation failed: Canonical email hash has already been taken")
     return await CanonicalEmailBlock.create(canonical_email_hash=value)
+
+
+def email_domain(value: str | None) -> str:
+    """A domain as blocks store it: lower case, no leading @ or trailing dot, IDNA for non-ASCII names."""
+    domain = (value or "").strip().lower().removeprefix("@").rstrip(".")
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ValidationFailed("Validation failed: Domain is not a valid domain name") from None
+    labels = domain.split(".")
+    if not domain or len(domain) > 253 or any(not label or len(label) > 63 for label in labels) or \
+            not all(c.isalnum() or c == "-" for c in domain.replace(".", "")):
+        raise ValidationFailed("Validation failed: Domain is not a valid domain name")
+    return domain
+
+
+async def block_email_domain(value: str | None) -> EmailDomainBlock:
+    domain = email_domain(value)
+    if await EmailDomainBlock.filter(domain=domain).exists():
+        raise ValidationFailed("Validation failed: Domain has already been taken")
+    return await EmailDomainBlock.create(domain=domain)
+
+
+async def email_domain_blocked(email: str) -> bool:
+    """Whether the address's domain, or a domain it is under, is blocked (sub.example.com by example.com)."""
+    try:
+        domain = email_domain(email.rpartition("@")[2])
+    except ValidationFailed:
+        return False
+    labels = domain.split(".")
+    candidates = [".".join(labels[i:]) for i in range(len(labels))]
+    return await EmailDomainBlock.filter(domain__in=candidates).exists()
+
+
+async def email_domain_history(block: EmailDomainBlock, node: Node, days: int = 7) -> list[dict[str, str]]:
+    """Mastodon's history: per day, this week, the local sign-ups with an address at the domain (refused
+    attempts are not logged, so `uses` counts the same sign-ups)."""
+    today = node.clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    history = []
+    for i in range(days):
+        starts = today - timedelta(days=i)
+        count = await User.filter(created_at__gte=starts, created_at__lt=starts + timedelta(days=1)).filter(
+            Q(email__iendswith="@" + block.domain) | Q(email__iendswith="." + block.domain)).count()
+        history.append({"day": str(int(starts.timestamp())), "accounts": str(count), "uses": str(count)})
+    return history
 
 
 def network(value: str | None) -> str:

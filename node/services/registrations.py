@@ -108,7 +108,8 @@ async def admission(node: Node, email: str, ip: str | None) -> bool:
     verdict = await account_moderation.door(node, email, ip)
     if mode == "closed" or verdict is False:
         raise Forbidden("This action is not allowed")
-    if email and await account_moderation.email_blocks_matching(email):
+    if email and (await account_moderation.email_blocks_matching(email)
+                  or await account_moderation.email_domain_blocked(email)):
         raise RegistrationInvalid({"email": [("ERR_BLOCKED", _DESCRIPTIONS["ERR_BLOCKED"])]})
     return mode == "open" and verdict is True
 

@@ -1,5 +1,5 @@
 """/admin: the small admin area of the web UI. Accounts (the sign-up queue: approve, reject; silence,
-suspend, sensitive, disable and their undos) and the blocks at the door (canonical e-mail, IP). Every
+suspend, sensitive, disable and their undos) and the blocks at the door (canonical e-mail, e-mail domain, IP). Every
 action calls the same services as /api/v1/admin/*, so the page and the API cannot disagree. Only admins
 see it (anyone else gets the 403 page); every form carries the session's CSRF token.
 Rules, announcements and the node's documents are in admin_content.py."""
@@ -14,7 +14,7 @@ from ..api.entities.admin import admin_account_entities
 from ..api.keys import NODE
 from ..api.params import Params
 from ..errors import DomainError, Forbidden, NotFound
-from ..models import Account, CanonicalEmailBlock, IpBlock, User, row_id
+from ..models import Account, CanonicalEmailBlock, EmailDomainBlock, IpBlock, User, row_id
 from ..models.admin_blocks import IP_SEVERITIES
 from ..services import account_moderation as moderation
 from .session import check_csrf, page, redirect, require_viewer
@@ -129,6 +129,7 @@ def _with_done(path: str, done: str) -> str:
 
 async def _blocks(request: web.Request, http_status: int = 200, **context: Any) -> web.Response:
     email_blocks = list(await CanonicalEmailBlock.all().order_by("-id"))
+    domain_blocks = list(await EmailDomainBlock.all().order_by("domain"))
     ip_blocks = list(await IpBlock.all().order_by("-id"))
     return await admin_page(
         request,
@@ -136,6 +137,7 @@ async def _blocks(request: web.Request, http_status: int = 200, **context: Any) 
         "blocks",
         http_status=http_status,
         email_blocks=email_blocks,
+        domain_blocks=domain_blocks,
         ip_blocks=ip_blocks,
         severities=IP_SEVERITIES,
         **{"error": None, **context},
@@ -162,6 +164,18 @@ async def add_email_block(request: web.Request) -> web.StreamResponse:
     return redirect("/admin/blocks?done=email_blocked")
 
 
+@routes.post("/admin/blocks/domain")
+async def add_email_domain_block(request: web.Request) -> web.StreamResponse:
+    """Block sign-ups from an e-mail domain and its subdomains."""
+    form = await check_csrf(request)
+    await require_admin_viewer(request)
+    try:
+        await moderation.block_email_domain(Params.from_pairs(form.items()).str("domain", max_length=253))
+    except DomainError as exc:
+        return await _blocks(request, http_status=exc.status, error=exc.message)
+    return redirect("/admin/blocks?done=domain_blocked")
+
+
 @routes.post("/admin/blocks/ip")
 async def add_ip_block(request: web.Request) -> web.StreamResponse:
     """Block an address or CIDR range, with a severity, comment and optional expiry in days."""
@@ -182,12 +196,13 @@ async def add_ip_block(request: web.Request) -> web.StreamResponse:
     return redirect("/admin/blocks?done=ip_blocked")
 
 
-@routes.post(r"/admin/blocks/{kind:email|ip}/{id}/delete")
+@routes.post(r"/admin/blocks/{kind:email|domain|ip}/{id}/delete")
 async def lift_block(request: web.Request) -> web.StreamResponse:
     """Lift a block."""
     await check_csrf(request)
     await require_admin_viewer(request)
-    model = CanonicalEmailBlock if request.match_info["kind"] == "email" else IpBlock
+    kind = request.match_info["kind"]
+    model = {"email": CanonicalEmailBlock, "domain": EmailDomainBlock, "ip": IpBlock}[kind]
     found = await model.filter(id=row_id(request.match_info["id"])).first()
     if found is None:
         raise NotFound()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ...models import Account, CanonicalEmailBlock, IpBlock, User
+from ...models import Account, CanonicalEmailBlock, EmailDomainBlock, IpBlock, User
 from ...runtime import Node
 from .accounts import account_entity
 from .common import iso
@@ -43,3 +43,7 @@ def email_block_entity(block: CanonicalEmailBlock) -> dict[str, Any]:
 def ip_block_entity(block: IpBlock) -> dict[str, Any]:
     return {"id": str(block.id), "ip": block.ip, "severity": block.severity, "comment": block.comment,
             "created_at": iso(block.created_at), "expires_at": iso(block.expires_at)}
+
+
+def email_domain_block_entity(block: EmailDomainBlock, history: list[dict[str, str]]) -> dict[str, Any]:
+    return {"id": str(block.id), "domain": block.domain, "created_at": iso(block.created_at), "history": history}
