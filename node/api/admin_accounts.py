@@ -14,7 +14,12 @@ from ..models import CanonicalEmailBlock, EmailDomainBlock, IpBlock, row_id
 from ..services import account_moderation as moderation
 from .admin import require_admin
 from .endpoint import PAGE, endpoint, required
-from .entities.admin import admin_account_entities, email_block_entity, email_domain_block_entity, ip_block_entity
+from .entities.admin import (
+    admin_account_entities,
+    email_block_entity,
+    email_domain_block_entity,
+    ip_block_entity,
+)
 from .keys import NODE
 from .pagination import paged_response, requested_page
 from .params import Params, read_params
@@ -200,6 +205,7 @@ async def _domain_entity(request: web.Request, block: EmailDomainBlock) -> dict:
 
 
 @routes.get("/api/v1/admin/email_domain_blocks")
+@endpoint(params=PAGE, returns=list)
 async def list_email_domain_blocks(request: web.Request) -> web.Response:
     """Blocked e-mail domains, newest first, each with its sign-ups of the last seven days."""
     await require_admin(request, "admin:read:email_domain_blocks")
@@ -209,6 +215,7 @@ async def list_email_domain_blocks(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/admin/email_domain_blocks/{id}")
+@endpoint()
 async def show_email_domain_block(request: web.Request) -> web.Response:
     """One e-mail domain block."""
     await require_admin(request, "admin:read:email_domain_blocks")
@@ -216,6 +223,7 @@ async def show_email_domain_block(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/admin/email_domain_blocks")
+@endpoint(params={"domain": str})
 async def create_email_domain_block(request: web.Request) -> web.Response:
     """Block sign-ups with addresses at `domain` or any of its subdomains."""
     await require_admin(request, "admin:write:email_domain_blocks")
@@ -225,6 +233,7 @@ async def create_email_domain_block(request: web.Request) -> web.Response:
 
 
 @routes.delete("/api/v1/admin/email_domain_blocks/{id}")
+@endpoint()
 async def delete_email_domain_block(request: web.Request) -> web.Response:
     """Lift an e-mail domain block."""
     await require_admin(request, "admin:write:email_domain_blocks")
