@@ -330,3 +330,18 @@ async def test_every_settings_form_needs_the_csrf_token(node_client, node_of, pa
         row = await User.get(id=user.id).select_related("account")
         assert row.email == "alice@example.com" and row.otp_secret is None and not row.account.locked
         assert row.account.suspended_at is None and await WebSession.filter(user_id=user.id).count() == 1
+
+
+async def test_wrong_current_passwords_are_throttled_like_sign_ins(node_client, node_of):
+    node = node_of(node_client)
+    user, _ = await create_user(node, "alice")
+    await sign_in(node_client, "alice")
+    csrf = await _page_token(node_client, "/settings/account")
+    data = {"email": "new@example.com", "csrf_token": csrf}
+    for _ in range(node.config.limits.login_free_per_account + 1):
+        wrong = await node_client.post("/settings/account/email", data={**data, "current_password": "guess"})
+        assert wrong.status == 401
+    blocked = await node_client.post("/settings/account/email", data={**data, "current_password": PASSWORD})
+    assert blocked.status == 429 and "Too many wrong passwords" in await blocked.text()
+    with node.db:
+        assert (await User.get(id=user.id)).email == "alice@example.com"

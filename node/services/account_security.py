@@ -6,12 +6,13 @@ change leaves nothing half-done."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from ..errors import NotFound, Unauthorized, ValidationFailed
+from ..errors import NotFound, TooManyRequests, Unauthorized, ValidationFailed
 from ..models import ChannelJob, OAuthApp, OAuthToken, User, WebSession
 from ..runtime import Node
 from . import accounts, auth
@@ -23,7 +24,11 @@ async def check_current_password(node: Node, user: User, password: str) -> None:
     """The person at the keyboard knows the password; wrong guesses count against the sign-in throttle."""
     key = f"user:{user.id}"
     throttle = node.throttles.login_account
-    if throttle.wait(key) > 0 or not await auth.check_password(node, user.password_hash, password or ""):
+    if (wait := throttle.wait(key)) > 0:  # answered without hashing, as the sign-in form is
+        raise TooManyRequests(
+            f"Too many wrong passwords: try again in {math.ceil(wait)} seconds", math.ceil(wait)
+        )
+    if not await auth.check_password(node, user.password_hash, password or ""):
         throttle.failed(key)
         raise Unauthorized("The current password is not right")
     throttle.succeeded(key)
