@@ -304,6 +304,7 @@ async def test_delete_account_needs_password_and_the_box_then_signs_out_for_good
         "/settings/two-factor/confirm",
         "/settings/two-factor/disable",
         "/settings/two-factor/cancel",
+        "/settings/two-factor/recovery-codes",
         "/settings/sessions/1/revoke",
         "/settings/apps/1/revoke",
     ],

@@ -220,3 +220,31 @@ async def test_disable_needs_a_code(node_client, node_of):
         assert row.otp_enabled_at is None and row.otp_secret is None and row.otp_recovery_hashes is None
     await _sign_out(node_client)
     assert (await _password_step(node_client)).status == 303  # straight in again
+
+
+async def test_new_recovery_codes_replace_the_old_ones(node_client, node_of):
+    node = node_of(node_client)
+    user, _ = await create_user(node, "alice")
+    await sign_in(node_client, "alice")
+    secret, old_codes = await _enable(node_client, node)
+    page = await (await node_client.get("/settings/two-factor")).text()
+    # the set-up code's own step was used: the same code does not count twice
+    same = await node_client.post(
+        "/settings/two-factor/recovery-codes",
+        data={"csrf_token": form_token(page), "code": pyotp.TOTP(secret).at(node.clock.now())},
+    )
+    assert same.status == 401 and "newest code" in await same.text()
+    node.clock.advance(timedelta(seconds=30))
+    fresh = await node_client.post(
+        "/settings/two-factor/recovery-codes",
+        data={"csrf_token": form_token(page), "code": pyotp.TOTP(secret).at(node.clock.now())},
+    )
+    assert fresh.status == 200 and "the old ones no longer work" in await fresh.text()
+    new_codes = re.findall(r"<li><code>([0-9a-f]{10})</code></li>", await fresh.text())
+    assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
+    await _sign_out(node_client)
+    await _password_step(node_client)
+    assert (await _code_step(node_client, old_codes[0])).status == 401
+    assert (await _code_step(node_client, new_codes[0])).status == 303
+    with node.db:
+        assert len((await User.get(id=user.id)).otp_recovery_hashes) == 9

@@ -90,12 +90,34 @@ async def confirm(node: Node, user: User, code: str) -> list[str]:
         node.throttles.login_account.failed(key)
         raise Unauthorized("That code is not right: check the time on your phone and enter the newest code")
     node.throttles.login_account.succeeded(key)
-    codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
-    hashes = [await auth.hash_password(node, c) for c in codes]
+    codes, hashes = await _new_recovery_codes(node)
     user.otp_enabled_at, user.otp_last_step, user.otp_recovery_hashes = node.clock.now(), step, hashes
     await User.filter(id=user.id).update(
         otp_enabled_at=user.otp_enabled_at, otp_last_step=step, otp_recovery_hashes=hashes
     )
+    return codes
+
+
+async def _new_recovery_codes(node: Node) -> tuple[list[str], list[str]]:
+    codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
+    return codes, [await auth.hash_password(node, c) for c in codes]
+
+
+async def regenerate_recovery_codes(node: Node, user: User, code: str) -> list[str]:
+    """Ten fresh recovery codes in place of every old one, proven with a current code from the app."""
+    if not enabled(user):
+        raise BadRequest("Two-factor sign-in is not on")
+    key = _throttled(node, user)
+    step = _matching_step(node, user, code)
+    if step is None or not await User.filter(id=user.id, otp_last_step=user.otp_last_step).update(
+        otp_last_step=step
+    ):
+        node.throttles.login_account.failed(key)
+        raise Unauthorized("That code is not right: enter the newest code from your authenticator app")
+    node.throttles.login_account.succeeded(key)
+    codes, hashes = await _new_recovery_codes(node)
+    await User.filter(id=user.id).update(otp_recovery_hashes=hashes)
+    user.otp_last_step, user.otp_recovery_hashes = step, hashes
     return codes
 
 

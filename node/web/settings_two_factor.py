@@ -77,13 +77,30 @@ async def confirm(request: web.Request) -> web.StreamResponse:
         codes = await two_factor.confirm(node, user, str(form.get("code", "")))
     except DomainError as exc:
         return await _show(request, http_status=exc.status, error=exc.message)
+    return await _codes_page(request, codes, "Two-factor sign-in is on.")
+
+
+@routes.post("/settings/two-factor/recovery-codes")
+async def new_recovery_codes(request: web.Request) -> web.StreamResponse:
+    """Ten new recovery codes (a current code from the app required); the old ones stop working."""
+    form = await check_csrf(request)
+    user = await _user(request)
+    try:
+        codes = await two_factor.regenerate_recovery_codes(request.app[NODE], user, str(form.get("code", "")))
+    except DomainError as exc:
+        return await _show(request, http_status=exc.status, error=exc.message)
+    return await _codes_page(request, codes, "New recovery codes: the old ones no longer work.")
+
+
+async def _codes_page(request: web.Request, codes: list[str], notice: str) -> web.Response:
     response = await page(
         request,
         "settings_two_factor.html",
         enabled=True,
         setup=None,
         codes_left=len(codes),
-        saved="on",
+        saved=None,
+        notice=notice,
         recovery_codes=codes,
         error=None,
     )
