@@ -72,6 +72,7 @@ async def test_enable_two_factor_and_sign_in_with_a_code(serve, browser, theme):
     await page.wait_for_url(base + "/")
     await page.goto(base + "/settings/two-factor")
     await page.locator("text=is on").first.wait_for()
+    assert await page.evaluate(OVERFLOW) is None
     with node.db:
         assert (await User.get(account__username="alice")).otp_enabled_at is not None
     await context.close()
