@@ -27,8 +27,11 @@ async def test_deleted_account_is_purged_on_the_remote_node(cluster):
 
     await sign_in(a.client, "alice")
     page = await a.client.get("/settings/delete")
-    response = await a.client.post("/settings/delete", allow_redirects=False, data={
-        "csrf_token": form_token(await page.text()), "current_password": PASSWORD, "confirm": "yes"})
+    response = await a.client.post(
+        "/settings/delete",
+        allow_redirects=False,
+        data={"csrf_token": form_token(await page.text()), "current_password": PASSWORD, "confirm": "yes"},
+    )
     assert response.status == 303
     await settle([a, b])
 

@@ -30,10 +30,14 @@ async def _enable(client, node) -> tuple[str, list[str]]:  # type: ignore[no-unt
     page = await (await client.get("/settings/two-factor")).text()
     assert 'src="data:image/svg+xml' in page  # the QR code, inline (the CSP allows data: images)
     secret = _secret(page)
-    wrong = await client.post("/settings/two-factor/confirm", data={"csrf_token": form_token(page), "code": "000000"})
+    wrong = await client.post(
+        "/settings/two-factor/confirm", data={"csrf_token": form_token(page), "code": "000000"}
+    )
     assert wrong.status == 401 and "not right" in await wrong.text()
     code = pyotp.TOTP(secret).at(node.clock.now())
-    done = await client.post("/settings/two-factor/confirm", data={"csrf_token": form_token(page), "code": code})
+    done = await client.post(
+        "/settings/two-factor/confirm", data={"csrf_token": form_token(page), "code": code}
+    )
     assert done.status == 200 and done.headers["Cache-Control"] == "no-store"
     codes = re.findall(r"<li><code>([0-9a-f]{10})</code></li>", await done.text())
     assert len(codes) == 10 and len(set(codes)) == 10
@@ -42,14 +46,25 @@ async def _enable(client, node) -> tuple[str, list[str]]:  # type: ignore[no-unt
 
 async def _password_step(client, login: str = "alice"):  # type: ignore[no-untyped-def]
     form = await client.get("/login?next=/bookmarks")
-    return await client.post("/login", data={"login": login, "password": PASSWORD, "next": "/bookmarks",
-                                             "csrf_token": form_token(await form.text())}, allow_redirects=False)
+    return await client.post(
+        "/login",
+        data={
+            "login": login,
+            "password": PASSWORD,
+            "next": "/bookmarks",
+            "csrf_token": form_token(await form.text()),
+        },
+        allow_redirects=False,
+    )
 
 
 async def _code_step(client, code: str):  # type: ignore[no-untyped-def]
     form = await client.get("/login")  # any page gives the pre-session form token
-    return await client.post("/login/code", data={"code": code, "next": "/bookmarks",
-                                                  "csrf_token": form_token(await form.text())}, allow_redirects=False)
+    return await client.post(
+        "/login/code",
+        data={"code": code, "next": "/bookmarks", "csrf_token": form_token(await form.text())},
+        allow_redirects=False,
+    )
 
 
 async def _sign_out(client) -> None:  # type: ignore[no-untyped-def]
@@ -66,7 +81,10 @@ async def test_enable_then_sign_in_with_a_code_once(node_client, node_of):
     with node.db:
         row = await User.get(id=user.id)
         assert row.otp_enabled_at is not None and len(row.otp_recovery_hashes) == 10
-        assert all(h.startswith("$argon2") and c not in h for h, c in zip(row.otp_recovery_hashes, codes, strict=True))
+        assert all(
+            h.startswith("$argon2") and c not in h
+            for h, c in zip(row.otp_recovery_hashes, codes, strict=True)
+        )
     again = await (await node_client.get("/settings/two-factor")).text()
     assert "is <strong>on</strong>" in again and codes[0] not in again  # shown once only
     await _sign_out(node_client)
@@ -92,7 +110,9 @@ async def test_enable_then_sign_in_with_a_code_once(node_client, node_of):
     assert replay.status == 401
     # a code from the previous step is still taken (phone clocks drift), one from two steps back is not
     node.clock.advance(timedelta(seconds=30))
-    assert (await _code_step(node_client, pyotp.TOTP(secret).at(node.clock.now() - timedelta(seconds=60)))).status == 401
+    assert (
+        await _code_step(node_client, pyotp.TOTP(secret).at(node.clock.now() - timedelta(seconds=60)))
+    ).status == 401
     assert (await _code_step(node_client, pyotp.TOTP(secret).at(node.clock.now()))).status == 303
 
 
@@ -138,7 +158,9 @@ async def test_pending_sign_in_expires(node_client, node_of):
     await _password_step(node_client)
     with node.db:
         pending = await WebSession.get(user_id=user.id, second_factor_pending=True)
-        assert pending.expires_at - pending.created_at <= timedelta(minutes=auth.SECOND_FACTOR_MINUTES, seconds=5)
+        assert pending.expires_at - pending.created_at <= timedelta(
+            minutes=auth.SECOND_FACTOR_MINUTES, seconds=5
+        )
         await WebSession.filter(id=pending.id).update(expires_at=pending.created_at)
     expired = await _code_step(node_client, "123456")
     assert expired.status == 303 and expired.headers["Location"].startswith("/login?next=")
@@ -148,16 +170,31 @@ async def test_password_grant_is_refused_for_a_two_factor_account(node_client, n
     node = node_of(node_client)
     await create_user(node, "alice")
     with node.db:
-        app = await OAuthApp.create(name="cli", redirect_uris="urn:ietf:wg:oauth:2.0:oob", scopes="read",
-                                    client_id="cid", client_secret="csecret")
-    grant = {"grant_type": "password", "client_id": app.client_id, "client_secret": app.client_secret,
-             "username": "alice@example.com", "password": PASSWORD, "scope": "read"}
+        app = await OAuthApp.create(
+            name="cli",
+            redirect_uris="urn:ietf:wg:oauth:2.0:oob",
+            scopes="read",
+            client_id="cid",
+            client_secret="csecret",
+        )
+    grant = {
+        "grant_type": "password",
+        "client_id": app.client_id,
+        "client_secret": app.client_secret,
+        "username": "alice@example.com",
+        "password": PASSWORD,
+        "scope": "read",
+    }
     assert (await node_client.post("/oauth/token", data=grant)).status == 200
     await sign_in(node_client, "alice")
     await _enable(node_client, node)
     refused = await node_client.post("/oauth/token", data=grant)
     body = await refused.json()
-    assert refused.status == 400 and body["error"] == "invalid_grant" and "two-factor" in body["error_description"]
+    assert (
+        refused.status == 400
+        and body["error"] == "invalid_grant"
+        and "two-factor" in body["error_description"]
+    )
 
 
 async def test_disable_needs_a_code(node_client, node_of):
@@ -166,15 +203,48 @@ async def test_disable_needs_a_code(node_client, node_of):
     await sign_in(node_client, "alice")
     secret, codes = await _enable(node_client, node)
     page = await (await node_client.get("/settings/two-factor")).text()
-    wrong = await node_client.post("/settings/two-factor/disable", data={"csrf_token": form_token(page), "code": "1"})
+    wrong = await node_client.post(
+        "/settings/two-factor/disable", data={"csrf_token": form_token(page), "code": "1"}
+    )
     assert wrong.status == 401 and "not right" in await wrong.text()
     with node.db:
         assert (await User.get(id=user.id)).otp_enabled_at is not None
-    off = await node_client.post("/settings/two-factor/disable", allow_redirects=False,
-                                 data={"csrf_token": form_token(page), "code": codes[0]})
+    off = await node_client.post(
+        "/settings/two-factor/disable",
+        allow_redirects=False,
+        data={"csrf_token": form_token(page), "code": codes[0]},
+    )
     assert off.headers["Location"] == "/settings/two-factor?saved=off"
     with node.db:
         row = await User.get(id=user.id)
         assert row.otp_enabled_at is None and row.otp_secret is None and row.otp_recovery_hashes is None
     await _sign_out(node_client)
     assert (await _password_step(node_client)).status == 303  # straight in again
+
+
+async def test_new_recovery_codes_replace_the_old_ones(node_client, node_of):
+    node = node_of(node_client)
+    user, _ = await create_user(node, "alice")
+    await sign_in(node_client, "alice")
+    secret, old_codes = await _enable(node_client, node)
+    page = await (await node_client.get("/settings/two-factor")).text()
+    # the set-up code's own step was used: the same code does not count twice
+    same = await node_client.post(
+        "/settings/two-factor/recovery-codes",
+        data={"csrf_token": form_token(page), "code": pyotp.TOTP(secret).at(node.clock.now())},
+    )
+    assert same.status == 401 and "newest code" in await same.text()
+    node.clock.advance(timedelta(seconds=30))
+    fresh = await node_client.post(
+        "/settings/two-factor/recovery-codes",
+        data={"csrf_token": form_token(page), "code": pyotp.TOTP(secret).at(node.clock.now())},
+    )
+    assert fresh.status == 200 and "the old ones no longer work" in await fresh.text()
+    new_codes = re.findall(r"<li><code>([0-9a-f]{10})</code></li>", await fresh.text())
+    assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
+    await _sign_out(node_client)
+    await _password_step(node_client)
+    assert (await _code_step(node_client, old_codes[0])).status == 401
+    assert (await _code_step(node_client, new_codes[0])).status == 303
+    with node.db:
+        assert len((await User.get(id=user.id)).otp_recovery_hashes) == 9

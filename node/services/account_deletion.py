@@ -16,9 +16,17 @@ from . import account_security
 async def _known_inboxes(account: Account) -> list[str]:
     """Followers' servers and the servers of people it follows: everyone who may hold a copy of it."""
     followed = list(await Follow.filter(account_id=account.id).values_list("target_account_id", flat=True))
-    rows = await Account.filter(id__in=followed).exclude(domain="").values_list("shared_inbox_url", "inbox_url")
-    return list(dict.fromkeys([*await outbox.follower_inboxes(account.id),
-                               *(shared or inbox for shared, inbox in rows if shared or inbox)]))
+    rows = (
+        await Account.filter(id__in=followed).exclude(domain="").values_list("shared_inbox_url", "inbox_url")
+    )
+    return list(
+        dict.fromkeys(
+            [
+                *await outbox.follower_inboxes(account.id),
+                *(shared or inbox for shared, inbox in rows if shared or inbox),
+            ]
+        )
+    )
 
 
 async def delete_own_account(node: Node, user: User, password: str) -> None:

@@ -6,12 +6,13 @@ change leaves nothing half-done."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from ..errors import NotFound, Unauthorized, ValidationFailed
+from ..errors import NotFound, TooManyRequests, Unauthorized, ValidationFailed
 from ..models import ChannelJob, OAuthApp, OAuthToken, User, WebSession
 from ..runtime import Node
 from . import accounts, auth
@@ -23,7 +24,11 @@ async def check_current_password(node: Node, user: User, password: str) -> None:
     """The person at the keyboard knows the password; wrong guesses count against the sign-in throttle."""
     key = f"user:{user.id}"
     throttle = node.throttles.login_account
-    if throttle.wait(key) > 0 or not await auth.check_password(node, user.password_hash, password or ""):
+    if (wait := throttle.wait(key)) > 0:  # answered without hashing, as the sign-in form is
+        raise TooManyRequests(
+            f"Too many wrong passwords: try again in {math.ceil(wait)} seconds", math.ceil(wait)
+        )
+    if not await auth.check_password(node, user.password_hash, password or ""):
         throttle.failed(key)
         raise Unauthorized("The current password is not right")
     throttle.succeeded(key)
@@ -40,15 +45,18 @@ def check_new_password(password: str, confirmation: str) -> None:
 
 async def end_sign_ins(node: Node, user: User, *, keep_session: int | None = None) -> None:
     """Every app token and every browser session but `keep_session` ends; open streams are told to close."""
-    hashes = list(await OAuthToken.filter(user_id=user.id, revoked_at=None).values_list("token_hash", flat=True))
+    hashes = list(
+        await OAuthToken.filter(user_id=user.id, revoked_at=None).values_list("token_hash", flat=True)
+    )
     await OAuthToken.filter(user_id=user.id, revoked_at=None).update(revoked_at=node.clock.now())
     await WebSession.filter(user_id=user.id).exclude(id=keep_session or 0).delete()
     for token_hash in hashes:
         await node.bus.publish("token.revoked", token_hash=token_hash)
 
 
-async def change_password(node: Node, user: User, current: str, new: str, confirmation: str,
-                          session: WebSession) -> None:
+async def change_password(
+    node: Node, user: User, current: str, new: str, confirmation: str, session: WebSession
+) -> None:
     """A new password; every other session and every app is signed out (a change is often a response to
     someone else knowing the old one)."""
     await check_current_password(node, user, current)
@@ -77,8 +85,9 @@ async def change_email(node: Node, user: User, password: str, email: str, *, con
     now = node.clock.now()
     async with in_transaction():  # the sign-up confirmation mail, sent to the waiting address
         await User.filter(id=user.id).update(unconfirmed_email=email)
-        await ChannelJob.create(account_id=user.account_id, channel="email", kind="confirm", due_at=now,
-                                created_at=now)
+        await ChannelJob.create(
+            account_id=user.account_id, channel="email", kind="confirm", due_at=now, created_at=now
+        )
     user.unconfirmed_email = email
     return True
 
@@ -105,13 +114,21 @@ class AuthorizedApp:
 
 
 async def authorized_apps(user: User) -> list[AuthorizedApp]:
-    rows = await OAuthToken.filter(user_id=user.id, revoked_at=None).exclude(app_id=None).select_related("app")
+    rows = (
+        await OAuthToken.filter(user_id=user.id, revoked_at=None).exclude(app_id=None).select_related("app")
+    )
     by_app: dict[int, list[OAuthToken]] = {}
     for row in rows:
         by_app.setdefault(row.app_id, []).append(row)  # type: ignore[arg-type]
-    apps = [AuthorizedApp(app=tokens[0].app, tokens=len(tokens),
-                          scopes=sorted({s for t in tokens for s in t.scopes.split()}),
-                          authorized_at=min(t.created_at for t in tokens)) for tokens in by_app.values()]
+    apps = [
+        AuthorizedApp(
+            app=tokens[0].app,
+            tokens=len(tokens),
+            scopes=sorted({s for t in tokens for s in t.scopes.split()}),
+            authorized_at=min(t.created_at for t in tokens),
+        )
+        for tokens in by_app.values()
+    ]
     return sorted(apps, key=lambda a: a.authorized_at, reverse=True)
 
 

@@ -49,7 +49,9 @@ async def begin(node: Node, user: User) -> Setup:
         user.otp_secret = pyotp.random_base32()
         await User.filter(id=user.id).update(otp_secret=user.otp_secret)
     uri = pyotp.TOTP(user.otp_secret).provisioning_uri(name=user.email, issuer_name=node.config.node.name)
-    return Setup(secret=user.otp_secret, uri=uri, qr_data_uri=segno.make(uri, error="m").svg_data_uri(scale=4))
+    return Setup(
+        secret=user.otp_secret, uri=uri, qr_data_uri=segno.make(uri, error="m").svg_data_uri(scale=4)
+    )
 
 
 def _matching_step(node: Node, user: User, code: str) -> int | None:
@@ -71,7 +73,9 @@ def _throttled(node: Node, user: User) -> str:
     key = f"otp:{user.id}"
     wait = node.throttles.login_account.wait(key)
     if wait > 0:
-        raise TooManyRequests(f"Too many wrong codes: try again in {math.ceil(wait)} seconds", math.ceil(wait))
+        raise TooManyRequests(
+            f"Too many wrong codes: try again in {math.ceil(wait)} seconds", math.ceil(wait)
+        )
     return key
 
 
@@ -86,11 +90,34 @@ async def confirm(node: Node, user: User, code: str) -> list[str]:
         node.throttles.login_account.failed(key)
         raise Unauthorized("That code is not right: check the time on your phone and enter the newest code")
     node.throttles.login_account.succeeded(key)
-    codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
-    hashes = [await auth.hash_password(node, c) for c in codes]
+    codes, hashes = await _new_recovery_codes(node)
     user.otp_enabled_at, user.otp_last_step, user.otp_recovery_hashes = node.clock.now(), step, hashes
-    await User.filter(id=user.id).update(otp_enabled_at=user.otp_enabled_at, otp_last_step=step,
-                                         otp_recovery_hashes=hashes)
+    await User.filter(id=user.id).update(
+        otp_enabled_at=user.otp_enabled_at, otp_last_step=step, otp_recovery_hashes=hashes
+    )
+    return codes
+
+
+async def _new_recovery_codes(node: Node) -> tuple[list[str], list[str]]:
+    codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
+    return codes, [await auth.hash_password(node, c) for c in codes]
+
+
+async def regenerate_recovery_codes(node: Node, user: User, code: str) -> list[str]:
+    """Ten fresh recovery codes in place of every old one, proven with a current code from the app."""
+    if not enabled(user):
+        raise BadRequest("Two-factor sign-in is not on")
+    key = _throttled(node, user)
+    step = _matching_step(node, user, code)
+    if step is None or not await User.filter(id=user.id, otp_last_step=user.otp_last_step).update(
+        otp_last_step=step
+    ):
+        node.throttles.login_account.failed(key)
+        raise Unauthorized("That code is not right: enter the newest code from your authenticator app")
+    node.throttles.login_account.succeeded(key)
+    codes, hashes = await _new_recovery_codes(node)
+    await User.filter(id=user.id).update(otp_recovery_hashes=hashes)
+    user.otp_last_step, user.otp_recovery_hashes = step, hashes
     return codes
 
 
@@ -138,8 +165,9 @@ async def disable(node: Node, user: User, code: str) -> None:
 
 async def turn_off(user: User) -> None:
     """Without proof: what an administrator does for someone who lost their phone and codes."""
-    await User.filter(id=user.id).update(otp_secret=None, otp_enabled_at=None, otp_recovery_hashes=None,
-                                         otp_last_step=None)
+    await User.filter(id=user.id).update(
+        otp_secret=None, otp_enabled_at=None, otp_recovery_hashes=None, otp_last_step=None
+    )
     user.otp_secret = user.otp_enabled_at = user.otp_recovery_hashes = user.otp_last_step = None
 
 

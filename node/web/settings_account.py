@@ -28,8 +28,15 @@ async def _account_form(request: web.Request, http_status: int = 200, **context:
     _, user = await _signed_in(request)
     context.setdefault("error", None)
     context.setdefault("saved", request.query.get("saved"))
-    return await page(request, "settings_account.html", http_status=http_status, user=user,
-                      mail_on=mail_enabled(request.app[NODE]), two_factor_on=two_factor.enabled(user), **context)
+    return await page(
+        request,
+        "settings_account.html",
+        http_status=http_status,
+        user=user,
+        mail_on=mail_enabled(request.app[NODE]),
+        two_factor_on=two_factor.enabled(user),
+        **context,
+    )
 
 
 @routes.get("/settings/account")
@@ -45,11 +52,21 @@ async def change_email(request: web.Request) -> web.StreamResponse:
     _, user = await _signed_in(request)
     node = request.app[NODE]
     try:
-        waits = await account_security.change_email(node, user, str(form.get("current_password", "")),
-                                                    str(form.get("email", "")), confirm_by_mail=mail_enabled(node))
+        waits = await account_security.change_email(
+            node,
+            user,
+            str(form.get("current_password", "")),
+            str(form.get("email", "")),
+            confirm_by_mail=mail_enabled(node),
+        )
     except DomainError as exc:
-        return await _account_form(request, http_status=exc.status, error=exc.message, saved=None,
-                                   email_typed=str(form.get("email", ""))[:254])
+        return await _account_form(
+            request,
+            http_status=exc.status,
+            error=exc.message,
+            saved=None,
+            email_typed=str(form.get("email", ""))[:254],
+        )
     return redirect("/settings/account?saved=" + ("email-mailed" if waits else "email"))
 
 
@@ -60,21 +77,39 @@ async def change_password(request: web.Request) -> web.StreamResponse:
     session, user = await _signed_in(request)
     try:
         await account_security.change_password(
-            request.app[NODE], user, str(form.get("current_password", "")), str(form.get("password", "")),
-            str(form.get("password_confirmation", "")), session)
+            request.app[NODE],
+            user,
+            str(form.get("current_password", "")),
+            str(form.get("password", "")),
+            str(form.get("password_confirmation", "")),
+            session,
+        )
     except DomainError as exc:
         return await _account_form(request, http_status=exc.status, error=exc.message, saved=None)
     return redirect("/settings/account?saved=password")
 
 
-_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
-             ("Chromium/", "Chromium"), ("Safari/", "Safari"))
-_SYSTEMS = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"),
-            ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Chromium/", "Chromium"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
 
 
 def device_label(user_agent: str) -> str:
-    """"Firefox on Android": enough to tell one's own browsers apart, without a user-agent database."""
+    """ "Firefox on Android": enough to tell one's own browsers apart, without a user-agent database."""
     browser = next((name for mark, name in _BROWSERS if mark in user_agent), "")
     system = next((name for mark, name in _SYSTEMS if mark in user_agent), "")
     if browser and system:
@@ -86,10 +121,14 @@ def device_label(user_agent: str) -> str:
 async def sessions_page(request: web.Request) -> web.Response:
     """Browsers signed in (device, address, last used) and apps authorized, each with a revoke button."""
     session, user = await _signed_in(request)
-    return await page(request, "settings_sessions.html",
-                      sessions=[(s, device_label(s.user_agent)) for s in await account_security.sessions_of(user)],
-                      this_session=session.id, apps=await account_security.authorized_apps(user),
-                      saved=request.query.get("saved"))
+    return await page(
+        request,
+        "settings_sessions.html",
+        sessions=[(s, device_label(s.user_agent)) for s in await account_security.sessions_of(user)],
+        this_session=session.id,
+        apps=await account_security.authorized_apps(user),
+        saved=request.query.get("saved"),
+    )
 
 
 def _id(request: web.Request) -> int:
@@ -135,10 +174,16 @@ async def delete_account(request: web.Request) -> web.StreamResponse:
     form = await check_csrf(request)
     _, user = await _signed_in(request)
     if form.get("confirm") != "yes":
-        return await page(request, "settings_delete.html", http_status=422,
-                          error="Tick the box to say you understand this cannot be undone")
+        return await page(
+            request,
+            "settings_delete.html",
+            http_status=422,
+            error="Tick the box to say you understand this cannot be undone",
+        )
     try:
-        await account_deletion.delete_own_account(request.app[NODE], user, str(form.get("current_password", "")))
+        await account_deletion.delete_own_account(
+            request.app[NODE], user, str(form.get("current_password", ""))
+        )
     except DomainError as exc:
         return await page(request, "settings_delete.html", http_status=exc.status, error=exc.message)
     response = redirect("/?deleted=1")

@@ -26,9 +26,17 @@ async def _show(request: web.Request, http_status: int = 200, **context: object)
     if not two_factor.enabled(user) and user.otp_secret:  # set-up started: show what to scan
         setup = await two_factor.begin(request.app[NODE], user)
     context.setdefault("error", None)
-    return await page(request, "settings_two_factor.html", http_status=http_status, enabled=two_factor.enabled(user),
-                      setup=setup, codes_left=two_factor.recovery_codes_left(user),
-                      saved=request.query.get("saved"), recovery_codes=None, **context)
+    return await page(
+        request,
+        "settings_two_factor.html",
+        http_status=http_status,
+        enabled=two_factor.enabled(user),
+        setup=setup,
+        codes_left=two_factor.recovery_codes_left(user),
+        saved=request.query.get("saved"),
+        recovery_codes=None,
+        **context,
+    )
 
 
 @routes.get("/settings/two-factor")
@@ -69,8 +77,33 @@ async def confirm(request: web.Request) -> web.StreamResponse:
         codes = await two_factor.confirm(node, user, str(form.get("code", "")))
     except DomainError as exc:
         return await _show(request, http_status=exc.status, error=exc.message)
-    response = await page(request, "settings_two_factor.html", enabled=True, setup=None,
-                          codes_left=len(codes), saved="on", recovery_codes=codes, error=None)
+    return await _codes_page(request, codes, "Two-factor sign-in is on.")
+
+
+@routes.post("/settings/two-factor/recovery-codes")
+async def new_recovery_codes(request: web.Request) -> web.StreamResponse:
+    """Ten new recovery codes (a current code from the app required); the old ones stop working."""
+    form = await check_csrf(request)
+    user = await _user(request)
+    try:
+        codes = await two_factor.regenerate_recovery_codes(request.app[NODE], user, str(form.get("code", "")))
+    except DomainError as exc:
+        return await _show(request, http_status=exc.status, error=exc.message)
+    return await _codes_page(request, codes, "New recovery codes: the old ones no longer work.")
+
+
+async def _codes_page(request: web.Request, codes: list[str], notice: str) -> web.Response:
+    response = await page(
+        request,
+        "settings_two_factor.html",
+        enabled=True,
+        setup=None,
+        codes_left=len(codes),
+        saved=None,
+        notice=notice,
+        recovery_codes=codes,
+        error=None,
+    )
     response.headers["Cache-Control"] = "no-store"  # the codes must not be kept in the browser's cache
     return response
 

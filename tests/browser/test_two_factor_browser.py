@@ -43,8 +43,10 @@ async def test_enable_two_factor_and_sign_in_with_a_code(serve, browser, theme):
     assert await page.evaluate(OVERFLOW) is None
     await page.screenshot(path=shot_path(f"{theme}-two-factor-setup.png"), full_page=True)
     secret = (await page.locator(".totp-secret").inner_text()).replace(" ", "")  # shown in groups of four
-    await page.fill('form[action="/settings/two-factor/confirm"] input[name="code"]',
-                    pyotp.TOTP(secret).at(node.clock.now()))
+    await page.fill(
+        'form[action="/settings/two-factor/confirm"] input[name="code"]',
+        pyotp.TOTP(secret).at(node.clock.now()),
+    )
     await page.click('form[action="/settings/two-factor/confirm"] button[type="submit"]')
     codes = page.locator(".recovery-codes code")
     await codes.first.wait_for()
@@ -70,6 +72,7 @@ async def test_enable_two_factor_and_sign_in_with_a_code(serve, browser, theme):
     await page.wait_for_url(base + "/")
     await page.goto(base + "/settings/two-factor")
     await page.locator("text=is on").first.wait_for()
+    assert await page.evaluate(OVERFLOW) is None
     with node.db:
         assert (await User.get(account__username="alice")).otp_enabled_at is not None
     await context.close()
