@@ -26,7 +26,7 @@ class AddFieldKeepingRows(ops.AddField):
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0025_take_views')]
+    dependencies = [('models', '0033_email_domain_blocks')]
 
     initial = False
 

@@ -6,7 +6,7 @@ from node.models.base import snowflake
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0031_quote_approvals')]
+    dependencies = [('models', '0032_oauth_code_replay_sign_up_decoys')]
 
     initial = False
 
