@@ -35,7 +35,8 @@ async def tray_views(request: web.Request, me: Account | None) -> list[dict[str,
     if me is None:
         return []
     node = request.app[NODE]
-    return await tray_entities(node, await tray.tray(node, me), me)
+    entries, extras = await tray.tray_with_extras(node, me)
+    return await tray_entities(node, entries, me, extras)
 
 
 async def profile_highlights(request: web.Request, me: Account | None, account: Account) -> list[dict[str, Any]]:

@@ -68,20 +68,25 @@ def sticker_entity(sticker: StorySticker, story: Story, viewer: Account | None, 
 
 async def story_entities(node: Node, stories: Sequence[Story], viewer: Account | None, *,
                          accounts: dict[int, dict[str, Any]] | None = None,
-                         seen: set[int] | None = None) -> list[dict[str, Any]]:
-    """Story entities; `accounts` (rendered, by id) and `seen` when the caller has read them already."""
+                         seen: set[int] | None = None,
+                         extras: tray_service.Extras | None = None) -> list[dict[str, Any]]:
+    """Story entities; `accounts` (rendered, by id), `seen`, and `extras` (the stories' stickers and the
+    viewer's answers to them) when the caller has read them already."""
     if not stories:
         return []
     ids = [s.id for s in stories]
     if accounts is None:
         accounts = {a.id: account_entity(node, a) for a in await Account.filter(id__in={s.account_id for s in stories})}
-    all_stickers = await StorySticker.filter(story_id__in=ids).order_by("story_id", "position")
+    all_stickers = extras.stickers if extras is not None else await StorySticker.filter(
+        story_id__in=ids).order_by("story_id", "position")
     by_story: dict[int, list[StorySticker]] = {}
     for sticker in all_stickers:
         by_story.setdefault(sticker.story_id, []).append(sticker)
     mine: dict[int, StickerAnswer] = {}
     if viewer is not None:
-        if all_stickers:
+        if extras is not None:
+            mine = extras.answers
+        elif all_stickers:
             mine = {a.sticker_id: a for a in await StickerAnswer.filter(
                 account_id=viewer.id, sticker_id__in=[s.id for s in all_stickers])}
         if seen is None:
@@ -125,11 +130,14 @@ async def story_entities(node: Node, stories: Sequence[Story], viewer: Account |
     return result
 
 
-async def tray_entities(node: Node, entries: Sequence[tray_service.TrayEntry], viewer: Account) -> list[dict[str, Any]]:
+async def tray_entities(node: Node, entries: Sequence[tray_service.TrayEntry], viewer: Account,
+                        extras: tray_service.Extras | None = None) -> list[dict[str, Any]]:
+    """The tray; `extras` when the tray's read fetched the stickers and answers along (SQLite)."""
     stories = [s for e in entries for s in e.stories]
     accounts = {e.account.id: account_entity(node, e.account) for e in entries}
     seen = {i for e in entries for i in (e.seen_ids or ())} if all(e.seen_ids is not None for e in entries) else None
-    rendered = {e["id"]: e for e in await story_entities(node, stories, viewer, accounts=accounts, seen=seen)}
+    rendered = {e["id"]: e for e in await story_entities(node, stories, viewer, accounts=accounts, seen=seen,
+                                                         extras=extras)}
     return [{"account": accounts[e.account.id], "stories": [rendered[str(s.id)] for s in e.stories],
              "seen": e.seen, "last_story_at": iso(e.last_story_at), "close_friends": e.close_friends}
             for e in entries]
