@@ -13,6 +13,7 @@ from typing import Any
 
 from ...models import Account, StickerAnswer, Story, StorySticker, StoryView
 from ...runtime import Node
+from ...services.stories import answers as sticker_answers
 from ...services.stories import highlights as highlight_service
 from ...services.stories import stickers as sticker_rules
 from ...services.stories import tray as tray_service
@@ -100,19 +101,12 @@ async def story_entities(node: Node, stories: Sequence[Story], viewer: Account |
     readable = [s for s in readable if story_of[s.story_id].local and sticker_rules.may_see_results(
         s, viewer is not None and viewer.id == story_of[s.story_id].account_id, s.id in mine)
         and s.kind not in ("question", "add_yours")]
-    tallies: dict[int, list[StickerAnswer]] = {}
-    if readable:
-        for answer in await StickerAnswer.filter(sticker_id__in=[s.id for s in readable]):
-            tallies.setdefault(answer.sticker_id, []).append(answer)
-    readable_ids = {s.id for s in readable}
+    counted = await sticker_answers.tallies(readable)
     result = []
     for story in stories:
         stickers_shown = []
         for sticker in by_story.get(story.id, []):
-            results = None
-            if sticker.id in readable_ids:
-                answers = tallies.get(sticker.id, [])
-                results = sticker_rules.tally(sticker, answers, subscribers=len(answers))
+            results = counted.get(sticker.id)
             stickers_shown.append(sticker_entity(sticker, story, viewer, mine.get(sticker.id), results))
         entity: dict[str, Any] = {
             "id": str(story.id), "uri": story.uri, "url": story.url or story.uri,
