@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from support import bearer, create_user  # noqa: E402
 
-from node.models import StickerAnswer, StorySticker, StoryView  # noqa: E402
+from node.models import StickerAnswer, StoryResponse, StorySticker, StoryView  # noqa: E402
 
 PHONE = {"width": 390, "height": 844}
 GREEN = "rgb(29, 185, 84)"
@@ -83,6 +83,7 @@ async def test_compose_a_poll_then_a_follower_answers_it_in_place(serve, browser
     await page.wait_for_url(f"{base}/stories/watch/{alice.account.id}")
     await page.locator('[data-story-viewer][data-ready="true"]').wait_for()
     assert await page.locator("[data-owner]").is_visible()  # the author sees "Seen by" and insights
+    assert not await page.locator("[data-reply]").is_visible()
     await context.close()
     with node.db:
         sticker = await StorySticker.get(kind="poll")
@@ -95,6 +96,8 @@ async def test_compose_a_poll_then_a_follower_answers_it_in_place(serve, browser
     assert "unseen" in (await ring.get_attribute("class"))
     await ring.click()
     await page.locator('[data-story-viewer][data-ready="true"]').wait_for()
+    assert not await page.locator("[data-owner]").is_visible()  # a viewer gets reply and reactions instead
+    assert await page.locator("[data-reply]").is_visible() and await page.locator("[data-react]").is_visible()
     poll = page.locator('.sv-sticker[data-type="poll"]')
     assert await poll.locator(".sv-q").inner_text() == "Tea or coffee?"
     assert not await poll.locator(".sv-result").count()  # no results before answering
@@ -102,6 +105,12 @@ async def test_compose_a_poll_then_a_follower_answers_it_in_place(serve, browser
     await poll.locator(".sv-result.mine").wait_for()
     assert [t.strip() for t in await poll.locator(".sv-result").all_inner_texts()] == ["Tea\n0%", "Coffee\n100%"]
     await page.screenshot(path=shot_path("stories-viewer-poll.png"))
+    # a reply (a direct message to Alice) and a reaction, from the viewer's footer
+    await page.fill('[data-reply] input[name="status"]', "Coffee, always")
+    await page.press('[data-reply] input[name="status"]', "Enter")
+    await page.wait_for_function('() => document.querySelector("[data-status]").textContent === "Reply sent"')
+    await page.click('[data-react] [data-emoji="🔥"]')
+    await page.wait_for_function('() => document.querySelector("[data-status]").textContent === "Sent 🔥"')
     await page.keyboard.press("Escape")
     await page.wait_for_url(base + "/")
     ring = page.locator(f'.story-tray a.story-ring[data-account="{alice.account.id}"]')
@@ -110,7 +119,9 @@ async def test_compose_a_poll_then_a_follower_answers_it_in_place(serve, browser
     with node.db:
         answer = await StickerAnswer.get(sticker_id=sticker.id)
         view = await StoryView.get(story_id=sticker.story_id)
+        responses = sorted(await StoryResponse.filter(story_id=sticker.story_id).values_list("kind", "emoji"))
     assert answer.choice == 1 and view.exits == 1
+    assert responses == [("reaction", "🔥"), ("reply", "")], responses
 
 
 async def test_viewer_keys_taps_hold_and_swipe(serve, browser):
