@@ -1,12 +1,14 @@
 """Stories in a real browser (system Chromium via Playwright) at a phone's size (390x844): a story with a
 poll posted through the composer (the sticker dragged into place), viewed by a follower from the home
 tray, answered in place with the result shown; the viewer's keyboard, tap, hold and swipe navigation, each
-reported to the author's insights; and the close-friends ring, green only for a close friend, in both
+reported to the author's insights; every other sticker kind answered in place (quiz, question, countdown,
+slider, "add yours" through the composer) and the display ones shown; and the close-friends ring, green only for a close friend, in both
 themes, the list managed from its page."""
 
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -226,3 +228,82 @@ async def test_close_friends_ring_only_for_a_close_friend(serve, browser, theme)
     assert await page.locator(f'.story-tray a.story-ring[data-account="{dan.account.id}"]').count() == 1
     assert not await page.locator(".story-tray a.story-ring.close").count()
     await context.close()
+
+
+async def test_every_sticker_kind_answers_in_place(serve, browser):
+    client = await serve("vignette")
+    node = client.node
+    alice, alice_token = await create_user(node, "alice")
+    bob, bob_token = await create_user(node, "bob")
+    await _follow(client, bob_token, alice.account.id)
+    ends = (node.clock.now() + timedelta(days=2)).isoformat()
+
+    def at(y: float) -> dict:
+        return {"x": 0.5, "y": y, "width": 0.7, "height": 0.15, "rotation": 0}
+
+    first = await _story(client, alice_token, "sunset", stickers=[
+        {"type": "quiz", "position": at(0.2), "question": "Highest peak?", "options": ["Everest", "K2"],
+         "correct_option": 0},
+        {"type": "question", "position": at(0.5), "prompt": "Where next?"},
+        {"type": "countdown", "position": at(0.8), "title": "Summit day", "ends_at": ends}])
+    second = await _story(client, alice_token, "sea", stickers=[
+        {"type": "slider", "position": at(0.15), "question": "How cold?", "emoji": "🥶"},
+        {"type": "add_yours", "position": at(0.38), "prompt": "Your view today"},
+        {"type": "mention", "position": at(0.55), "account_id": str(bob.account.id)},
+        {"type": "hashtag", "position": at(0.68), "name": "coast"},
+        {"type": "link", "position": at(0.82), "url": "https://example.org/tides", "text": "Tides"}])
+    base = str(client.make_url("")).rstrip("/")
+    context, page = await _phone(browser, base, "bob")
+    await page.goto(f"{base}/stories/watch/{alice.account.id}")
+    await page.locator('[data-story-viewer][data-ready="true"]').wait_for()
+    await page.click("[data-pause]")  # paused by hand: stays paused while answering
+
+    quiz = page.locator('.sv-sticker[data-type="quiz"]')
+    await quiz.get_by_role("button", name="K2").click()
+    await quiz.locator(".sv-verdict").wait_for()
+    assert await quiz.locator(".sv-verdict").inner_text() == "Not quite"
+    assert await quiz.locator(".sv-result.correct").inner_text() == "Everest\n0%"
+    assert await quiz.locator(".sv-result.wrong").inner_text() == "K2\n100%"
+    question = page.locator('.sv-sticker[data-type="question"]')
+    await question.locator("input").fill("The Alps")
+    await question.locator("input").press("Enter")
+    await question.locator(".sv-verdict").wait_for()
+    assert await question.locator("input").input_value() == "The Alps"
+    countdown = page.locator('.sv-sticker[data-type="countdown"]')
+    assert (await countdown.locator(".sv-clock").inner_text()).startswith(("1d", "2d"))
+    await countdown.get_by_role("button", name="Remind me").click()
+    await countdown.get_by_role("button", name="Reminder set ✓").wait_for()
+    assert await page.locator("[data-story-viewer]").evaluate("v => v.classList.contains('paused')")
+    await page.screenshot(path=shot_path("stories-stickers-1.png"))
+
+    await page.keyboard.press("ArrowRight")
+    await page.wait_for_function(f'() => document.querySelector("[data-story-viewer]").dataset.story === "{second["id"]}"')
+    await page.click("[data-pause]")
+    slider = page.locator('.sv-sticker[data-type="slider"]')
+    await slider.locator("input[type=range]").fill("80")
+    await slider.locator(".sv-meta").wait_for()
+    assert await slider.locator(".sv-meta").inner_text() == "Average 80% · 1 answer"
+    assert await page.locator('.sv-sticker[data-type="mention"] a').inner_text() == "@bob"
+    assert await page.locator('.sv-sticker[data-type="hashtag"] a').get_attribute("href") == "/tags/coast"
+    link = page.locator('.sv-sticker[data-type="link"] a')
+    assert (await link.inner_text(), await link.get_attribute("href")) == ("🔗 Tides", "https://example.org/tides")
+    await page.screenshot(path=shot_path("stories-stickers-2.png"))
+    add = page.locator('.sv-sticker[data-type="add_yours"] a')
+    sticker_id = await page.locator('.sv-sticker[data-type="add_yours"]').get_attribute("data-sticker")
+    assert await add.get_attribute("href") == f"/stories/new?answers={second['id']}:{sticker_id}"
+
+    # "Add yours" opens the composer; Bob's story answers the prompt
+    await add.click()
+    await page.wait_for_url(f"{base}/stories/new?answers={second['id']}:{sticker_id}")
+    assert await page.locator("[data-answering]").is_visible()
+    await page.set_input_files("[data-file]", files=[{"name": "view.jpg", "mimeType": "image/jpeg",
+                                                      "buffer": photo("forest", (540, 960))}])
+    await page.click("[data-share]")
+    await page.wait_for_url(f"{base}/stories/watch/{bob.account.id}")
+    await context.close()
+    with node.db:
+        answered = {s.kind: a for s in await StorySticker.filter(story_id__in=[int(first["id"]), int(second["id"])])
+                    for a in await StickerAnswer.filter(sticker_id=s.id, account_id=bob.account.id)}
+    assert answered["quiz"].choice == 1 and answered["question"].text == "The Alps"
+    assert answered["slider"].value == 0.8 and "countdown" in answered
+    assert answered["add_yours"].story_uri.startswith(f"{base}/users/bob/stories/")

@@ -6,7 +6,8 @@
   "use strict";
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
   const LABELS = { text: "Text", poll: "Poll", quiz: "Quiz", question: "Question", countdown: "Countdown",
-                   slider: "Emoji slider", add_yours: "Add yours", hashtag: "Hashtag", link: "Link" };
+                   slider: "Emoji slider", add_yours: "Add yours", hashtag: "Hashtag", link: "Link",
+                   mention: "Mention", location: "Location" };
   // what each kind asks for: [field, label, input type]; options are their own list
   const FIELDS = {
     text: [["text", "Text", "text"], ["color", "Colour", "color"]],
@@ -18,6 +19,8 @@
     add_yours: [["prompt", "Prompt", "text"]],
     hashtag: [["name", "Hashtag", "text"]],
     link: [["url", "Link (https://…)", "url"], ["text", "Label (optional)", "text"]],
+    mention: [["acct", "Who (@name or @name@server)", "text"]],
+    location: [["place", "Place (as it is known here)", "text"]],
   };
   const DEFAULTS = { text: { color: "#ffffff" }, slider: { emoji: "😍" }, add_yours: { prompt: "Add yours" } };
 
@@ -56,6 +59,8 @@
       const v = item.values;
       if (item.kind === "text") return v.text || "Text";
       if (item.kind === "hashtag") return `#${(v.name || "hashtag").replace(/^#/, "")}`;
+      if (item.kind === "mention") return `@${(v.acct || "someone").replace(/^@/, "")}`;
+      if (item.kind === "location") return `📍 ${v.place || "Somewhere"}`;
       const main = v.question || v.prompt || v.title || v.url || LABELS[item.kind];
       return item.kind === "slider" ? `${main} ${v.emoji || ""}` : main;
     }
@@ -188,6 +193,22 @@
       if (button) add(button.dataset.add);
     });
 
+    // A mention names an account and a location a place by id: both are looked up when posting.
+    async function resolve(spec, item) {
+      if (item.kind === "mention") {
+        const acct = (item.values.acct || "").trim().replace(/^@/, "");
+        const account = await call("GET", `/api/v1/accounts/lookup?acct=${encodeURIComponent(acct)}`)
+          .catch(() => { throw new Error(`No account @${acct} known here`); });
+        spec.account_id = account.id;
+      } else if (item.kind === "location") {
+        const name = (item.values.place || "").trim();
+        const places = name ? await call("GET", `/api/v1/places?q=${encodeURIComponent(name)}`) : [];
+        if (!places.length) throw new Error(`No place called “${name}” known here`);
+        spec.place_id = places[0].id;
+      }
+      return spec;
+    }
+
     function sticker(item) {
       const v = item.values;
       const spec = { type: item.kind, position: { x: item.x, y: item.y, width: 0.6, height: 0.16, rotation: 0 } };
@@ -200,7 +221,7 @@
         spec.ends_at = v.ends_at ? new Date(v.ends_at).toISOString() : "";
       } else if (item.kind === "hashtag") {
         spec.name = (v.name || "").replace(/^#/, "");
-      } else {
+      } else if (item.kind !== "mention" && item.kind !== "location") {
         for (const [name] of FIELDS[item.kind]) if (v[name]) spec[name] = v[name];
       }
       return spec;
@@ -215,14 +236,15 @@
       share.textContent = "Sharing…";
       try {
         if (!file) throw new Error("Pick a photo or a video first");
+        // names looked up first, so a mistyped mention stops before anything is uploaded
+        const stickers = await Promise.all(items.filter((i) => i.kind !== "text").map((i) => resolve(sticker(i), i)));
         const upload = new FormData();
         upload.append("file", file);
         const media = await call("POST", "/api/v2/media", upload);
         const body = {
-          media_id: media.id, audience: form.elements.audience.value,
+          media_id: media.id, audience: form.elements.audience.value, stickers,
           can_reply: form.elements.can_reply.checked, can_react: form.elements.can_react.checked,
           description: form.elements.description.value,
-          stickers: items.filter((i) => i.kind !== "text").map(sticker),
           overlays: items.filter((i) => i.kind === "text").map((i) => ({
             text: i.values.text || "", color: i.values.color || "#ffffff",
             position: { x: i.x, y: i.y, width: 0.8, height: 0.1, rotation: 0 } })),

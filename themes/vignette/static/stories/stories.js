@@ -150,6 +150,7 @@
       }
       state.elapsed = 0;
       state.last = performance.now();
+      holds.clear();
       pause(false);
       status("");
     }
@@ -166,13 +167,20 @@
       requestAnimationFrame(frame);
     }
 
-    function pause(on) {
+    // Paused by the person (the button, Space, holding) or while they type or slide: typing a reply does
+    // not unpause a story they paused themselves.
+    const holds = new Set();
+    let chosenPause = false;
+    function apply() {
+      const on = chosenPause || holds.size > 0;
       state.paused = on;
       root.classList.toggle("paused", on);
-      $("pause").setAttribute("aria-pressed", on ? "true" : "false");
-      $("pause").setAttribute("aria-label", on ? "Play" : "Pause");
+      $("pause").setAttribute("aria-pressed", chosenPause ? "true" : "false");
+      $("pause").setAttribute("aria-label", chosenPause ? "Play" : "Pause");
       if (state.video) { if (on) state.video.pause(); else state.video.play()?.catch(() => {}); }
     }
+    function pause(on) { chosenPause = on; apply(); }
+    function hold(reason, on) { if (on) holds.add(reason); else holds.delete(reason); apply(); }
 
     function next(completed) {
       report("next", completed);
@@ -214,6 +222,7 @@
         const updated = await api("POST", `/api/v1/stories/${story.id}/stickers/${sticker.id}/answer`, body);
         Object.assign(sticker, updated);
         node.replaceWith(stickerNode(story, sticker));
+        hold("sticker", false);  // the field typed or slid in is gone with the old node
       } catch (error) {
         status(`That did not work: ${error.message}`);
       }
@@ -280,8 +289,8 @@
             event.preventDefault();
             answer(story, sticker, { text: input.value }, node);
           });
-          input.addEventListener("focus", () => pause(true));
-          input.addEventListener("blur", () => pause(false));
+          input.addEventListener("focus", () => hold("sticker", true));
+          input.addEventListener("blur", () => hold("sticker", false));
           node.append(form);
           if (sticker.own_answer) node.append(el("p", "sv-verdict", "Sent to " + story.account.username));
         }
@@ -316,12 +325,13 @@
         track.append(range, emoji);
         const moveEmoji = () => { emoji.style.left = `${range.value}%`; };
         moveEmoji();
-        range.addEventListener("input", () => { moveEmoji(); pause(true); });
-        range.addEventListener("change", () => { pause(false); answer(story, sticker, { value: range.value / 100 }, node); });
+        range.addEventListener("input", () => { moveEmoji(); hold("sticker", true); });
+        range.addEventListener("change", () => answer(story, sticker, { value: range.value / 100 }, node));
         node.append(track);
         const average = sticker.results?.average;
         if (average !== undefined && average !== null) {
-          node.append(el("p", "sv-meta", `Average ${Math.round(average * 100)}% · ${sticker.results.answers_count} answers`));
+          const n = sticker.results.answers_count;
+          node.append(el("p", "sv-meta", `Average ${Math.round(average * 100)}% · ${n} answer${n === 1 ? "" : "s"}`));
         }
       } else if (kind === "add_yours") {
         node.append(el("p", "sv-q", sticker.prompt));
@@ -359,7 +369,7 @@
     let press = null;
     stage.addEventListener("pointerdown", (event) => {
       if (event.target.closest(".sv-sticker")) return;
-      press = { x: event.clientX, y: event.clientY, timer: setTimeout(() => { press.held = true; pause(true); }, HOLD_MS) };
+      press = { x: event.clientX, y: event.clientY, timer: setTimeout(() => { press.held = true; hold("press", true); }, HOLD_MS) };
     });
     stage.addEventListener("pointerup", (event) => {
       if (!press) return;
@@ -367,13 +377,13 @@
       const { held, y } = press;
       press = null;
       if (event.clientY - y > SWIPE_PX) return close();
-      if (held) return pause(false);
+      if (held) return hold("press", false);
       const box = stage.getBoundingClientRect();
       if (event.clientX - box.left < box.width / 3) back(); else next(false);
     });
-    stage.addEventListener("pointercancel", () => { if (press) { clearTimeout(press.timer); if (press.held) pause(false); press = null; } });
+    stage.addEventListener("pointercancel", () => { if (press) { clearTimeout(press.timer); hold("press", false); press = null; } });
     stage.addEventListener("contextmenu", (event) => event.preventDefault());
-    $("pause").addEventListener("click", () => pause(!state.paused));
+    $("pause").addEventListener("click", () => pause(!chosenPause));
     $("close").addEventListener("click", (event) => { event.preventDefault(); close(); });
     document.addEventListener("keydown", (event) => {
       if (!state.groups.length || event.target.closest("input, textarea")) {
@@ -383,13 +393,13 @@
       if (event.key === "ArrowRight") { event.preventDefault(); next(false); }
       else if (event.key === "ArrowLeft") { event.preventDefault(); back(); }
       else if (event.key === "Escape") { event.preventDefault(); close(); }
-      else if (event.key === " " && !event.target.closest("button, a")) { event.preventDefault(); pause(!state.paused); }
+      else if (event.key === " " && !event.target.closest("button, a")) { event.preventDefault(); pause(!chosenPause); }
     });
 
     const replyForm = $("reply");
     const replyInput = replyForm.querySelector("input");
-    replyInput.addEventListener("focus", () => pause(true));
-    replyInput.addEventListener("blur", () => pause(false));
+    replyInput.addEventListener("focus", () => hold("reply", true));
+    replyInput.addEventListener("blur", () => hold("reply", false));
     replyForm.addEventListener("submit", async (event) => {
       event.preventDefault();
       const story = current();
