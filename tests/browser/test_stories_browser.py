@@ -24,6 +24,7 @@ from node.models import StickerAnswer, StoryResponse, StorySticker, StoryView  #
 
 PHONE = {"width": 390, "height": 844}
 GREEN = "rgb(29, 185, 84)"
+VIOLATIONS: dict[int, list[str]] = {}  # by page: what Chromium reported on the console
 
 
 async def _follow(client, token: str, account_id: int) -> None:
@@ -44,10 +45,19 @@ async def _story(client, token: str, kind: str = "sunset", **fields) -> dict:
 
 
 async def _phone(browser, base: str, name: str):
+    """A signed-in phone-sized page that collects Content-Security-Policy violations Chromium reports."""
     context = await browser.new_context(viewport=PHONE, has_touch=False)
     page = await context.new_page()
+    reported = VIOLATIONS[id(page)] = []
+    page.on("console", lambda m: reported.append(m.text) if "Content Security Policy" in m.text else None)
     await sign_in(page, base, name)
     return context, page
+
+
+async def _close(context, page) -> None:
+    reported = VIOLATIONS.pop(id(page))
+    assert reported == [], reported  # the stories scripts run under the pages' policy
+    await context.close()
 
 
 async def test_compose_a_poll_then_a_follower_answers_it_in_place(serve, browser):
@@ -86,7 +96,7 @@ async def test_compose_a_poll_then_a_follower_answers_it_in_place(serve, browser
     await page.locator('[data-story-viewer][data-ready="true"]').wait_for()
     assert await page.locator("[data-owner]").is_visible()  # the author sees "Seen by" and insights
     assert not await page.locator("[data-reply]").is_visible()
-    await context.close()
+    await _close(context, page)
     with node.db:
         sticker = await StorySticker.get(kind="poll")
     assert sticker.data == {"question": "Tea or coffee?", "options": ["Tea", "Coffee"]}
@@ -117,7 +127,7 @@ async def test_compose_a_poll_then_a_follower_answers_it_in_place(serve, browser
     await page.wait_for_url(base + "/")
     ring = page.locator(f'.story-tray a.story-ring[data-account="{alice.account.id}"]')
     assert "seen" in (await ring.get_attribute("class")).split()
-    await context.close()
+    await _close(context, page)
     with node.db:
         answer = await StickerAnswer.get(sticker_id=sticker.id)
         view = await StoryView.get(story_id=sticker.story_id)
@@ -170,7 +180,7 @@ async def test_viewer_keys_taps_hold_and_swipe(serve, browser):
     await page.mouse.move(200, 520, steps=6)
     await page.mouse.up()
     await page.wait_for_url(base + "/")
-    await context.close()
+    await _close(context, page)
 
     response = await client.get(f"/api/v1/stories/{ids[0]}/insights", headers=bearer(alice_token))
     first = await response.json()
@@ -203,7 +213,7 @@ async def test_close_friends_ring_only_for_a_close_friend(serve, browser, theme)
     await page.wait_for_function(f'() => document.querySelector(\'[data-cf-toggle="{carol.account.id}"]\')'
                                  '.getAttribute("aria-pressed") === "true"')
     assert await page.locator("[data-cf-count]").inner_text() == "1 on your list"
-    await context.close()
+    await _close(context, page)
     await _story(client, alice_token, "forest", audience="close_friends")
     await _story(client, dan_token, "sea")
 
@@ -220,14 +230,14 @@ async def test_close_friends_ring_only_for_a_close_friend(serve, browser, theme)
     await alice_ring.click()
     await page.locator('[data-story-viewer][data-ready="true"]').wait_for()
     assert await page.locator("[data-cf]").is_visible()
-    await context.close()
+    await _close(context, page)
 
     # Bob follows Alice too but is not on her list: no ring for her at all, Dan's unmarked
     context, page = await _phone(browser, base, "bob")
     assert not await page.locator(f'.story-tray a.story-ring[data-account="{alice.account.id}"]').count()
     assert await page.locator(f'.story-tray a.story-ring[data-account="{dan.account.id}"]').count() == 1
     assert not await page.locator(".story-tray a.story-ring.close").count()
-    await context.close()
+    await _close(context, page)
 
 
 async def test_every_sticker_kind_answers_in_place(serve, browser):
@@ -300,7 +310,7 @@ async def test_every_sticker_kind_answers_in_place(serve, browser):
                                                       "buffer": photo("forest", (540, 960))}])
     await page.click("[data-share]")
     await page.wait_for_url(f"{base}/stories/watch/{bob.account.id}")
-    await context.close()
+    await _close(context, page)
     with node.db:
         answered = {s.kind: a for s in await StorySticker.filter(story_id__in=[int(first["id"]), int(second["id"])])
                     for a in await StickerAnswer.filter(sticker_id=s.id, account_id=bob.account.id)}
