@@ -18,12 +18,14 @@ from ...services.stories import highlights as highlight_service
 from ...services.stories import stickers as sticker_rules
 from ...services.stories import tray as tray_service
 from ...services.stories import viewing
+from ...urls import Urls
 from .accounts import account_entity
 from .common import iso
 
 
-def media_entity(node: Node, story: Story) -> dict[str, Any]:
-    url = node.urls.media(story.file_path) if story.file_path else story.remote_url
+def media_entity(node: Node, story: Story, urls: Urls | None = None) -> dict[str, Any]:
+    urls = urls or node.urls
+    url = urls.media(story.file_path) if story.file_path else story.remote_url
     original: dict[str, Any] = {}
     if story.width and story.height:
         original = {"width": story.width, "height": story.height, "size": f"{story.width}x{story.height}",
@@ -31,7 +33,7 @@ def media_entity(node: Node, story: Story) -> dict[str, Any]:
     if story.media_type == "video":
         original["duration"] = story.duration
     return {"id": str(story.id), "type": story.media_type, "url": url,
-            "preview_url": node.urls.media(story.preview_path) if story.preview_path else url,
+            "preview_url": urls.media(story.preview_path) if story.preview_path else url,
             "remote_url": story.remote_url or None, "meta": {"original": original} if original else {},
             "description": story.description or None, "blurhash": story.blurhash}
 
@@ -103,6 +105,7 @@ async def story_entities(node: Node, stories: Sequence[Story], viewer: Account |
         and s.kind not in ("question", "add_yours")]
     counted = await sticker_answers.tallies(readable)
     result = []
+    urls, now = node.urls, node.clock.now()  # once, not per story: a tray renders hundreds
     for story in stories:
         stickers_shown = []
         for sticker in by_story.get(story.id, []):
@@ -110,11 +113,11 @@ async def story_entities(node: Node, stories: Sequence[Story], viewer: Account |
             stickers_shown.append(sticker_entity(sticker, story, viewer, mine.get(sticker.id), results))
         entity: dict[str, Any] = {
             "id": str(story.id), "uri": story.uri, "url": story.url or story.uri,
-            "account": accounts.get(story.account_id), "media_attachment": media_entity(node, story),
+            "account": accounts.get(story.account_id), "media_attachment": media_entity(node, story, urls),
             "duration": story.duration, "audience": story.audience, "overlays": story.overlays,
             "stickers": stickers_shown, "can_reply": story.can_reply, "can_react": story.can_react,
             "seen": story.id in seen, "created_at": iso(story.created_at), "expires_at": iso(story.expires_at),
-            "expired": story.expired or story.expires_at <= node.clock.now(),
+            "expired": story.expired or story.expires_at <= now,
             "add_yours": {"sticker_uri": story.add_yours_uri, "originator_uri": story.add_yours_author_uri}
             if story.add_yours_uri else None,
         }
