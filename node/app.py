@@ -11,7 +11,7 @@ from . import activitypub, api
 from . import web as pages
 from .api import bodies, headers, ratelimits
 from .api.keys import NODE
-from .api.middleware import database_context, errors
+from .api.middleware import database_context, errors, quiet_malformed_requests
 from .config import Config
 from .jobs import start_scheduler
 from .lifecycle import start_node, stop_node
@@ -24,6 +24,7 @@ def build_app(config: Config, *, scheduler: bool = True, node: Node | None = Non
               resolver: AbstractResolver | None = None) -> web.Application:
     """The whole node as one aiohttp app. Tests pass `scheduler=False` and drive jobs with run_once();
     `resolver` sends federation traffic for test host names to loopback servers."""
+    quiet_malformed_requests()
     app = web.Application(
         # Rails ignores a trailing slash and clients rely on it (Mastodon.py asks for /api/v1/instance/).
         middlewares=[headers.middleware(config), web.normalize_path_middleware(append_slash=False, remove_slash=True),

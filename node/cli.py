@@ -1,4 +1,5 @@
-"""The `entativa` command (also `python -m node`): init, serve, user add, backup, reindex, check.
+"""The `entativa` command (also `python -m node`): init, serve, user add, backup, reindex, emoji, check;
+announcement and rule (cli_content.py).
 
 Errors a person can fix (bad config, taken username, unwritable destination) print one readable line and
 exit 2; nothing here should end in a traceback.
@@ -14,12 +15,13 @@ import os
 import secrets
 import shutil
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 
 from . import config as config_module
 from .config import Config, ConfigError
-from .db import MigrationError
+from .db import APPS, MigrationError
 from .errors import DomainError
 
 
@@ -115,13 +117,30 @@ def cmd_user_add(config: Config, args: argparse.Namespace) -> None:
         print(f"Password: {password}")
 
 
+def cmd_user_disable_2fa(config: Config, args: argparse.Namespace) -> None:
+    """For someone who lost both their phone and their recovery codes: sign-in needs the password only again."""
+    from .models import User
+    from .services import two_factor
+
+    async def disable(node):  # type: ignore[no-untyped-def]
+        user = await User.filter(account__username=args.name, account__domain="").first()
+        if user is None:
+            raise CliError(f"no local user named {args.name}")
+        was_on = two_factor.enabled(user)
+        await two_factor.turn_off(user)
+        return was_on
+
+    was_on = asyncio.run(_with_node(config, disable))
+    print(f"Two-factor sign-in for @{args.name} is off" + ("" if was_on else " (it was not on)"))
+
+
 def cmd_backup(config: Config, args: argparse.Namespace) -> None:
-    """A consistent copy while the node runs: SQLite's online backup API, then the media files."""
-    if not config.database_url.startswith("sqlite://"):
-        raise CliError("backup copies SQLite databases; for PostgreSQL use pg_dump")
+    """A consistent copy while the node runs: SQLite's online backup API (or pg_dump), then the media files."""
+    postgres = not config.database_url.startswith("sqlite://")
     source = Path(config.database_url.removeprefix("sqlite://"))
-    if not source.exists():
+    if not postgres and not source.exists():
         raise CliError(f"no database at {source}: run `entativa init` first")
+    dump = _pg_dump() if postgres else None  # before making the folder: a missing tool leaves nothing behind
     dest = Path(args.dest)
     if dest.exists() and any(dest.iterdir()):
         raise CliError(f"{dest} exists and is not empty; choose a new folder")
@@ -129,14 +148,66 @@ def cmd_backup(config: Config, args: argparse.Namespace) -> None:
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CliError(f"cannot create {dest}: {exc.strerror}") from None
-    with sqlite3.connect(source) as src, sqlite3.connect(dest / source.name) as dst:
-        src.backup(dst)  # one step: a single read transaction, so the copy is one consistent state
+    if dump is not None:
+        name = "node.pgdump"
+        # pg_dump reads in one snapshot, so the dump is one consistent state; restore with pg_restore.
+        done = subprocess.run([dump, "--format=custom", "--no-owner", f"--file={dest / name}",
+                               _libpq_url(config.database_url)], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise CliError(f"pg_dump failed: {' '.join(done.stderr.split())}")
+    else:
+        name = source.name
+        with sqlite3.connect(source) as src, sqlite3.connect(dest / name) as dst:
+            src.backup(dst)  # one step: a single read transaction, so the copy is one consistent state
     if config.media_dir.exists():
         shutil.copytree(config.media_dir, dest / "media", dirs_exist_ok=True)
     key = config.data_dir / "instance-key.pem"
     if key.exists():
         shutil.copy2(key, dest / key.name)
-    print(f"Backed up {source.name} and media to {dest}")
+    print(f"Backed up {name} and media to {dest}")
+
+
+def _pg_dump() -> str:
+    found = shutil.which("pg_dump") or next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"),
+                                                         reverse=True)), None)
+    if found is None:
+        raise CliError("backing up PostgreSQL needs pg_dump (Debian: apt-get install postgresql-client); "
+                       "or back the database up with your own PostgreSQL tooling and copy the data folder")
+    return str(found)
+
+
+def _libpq_url(url: str) -> str:
+    """The database URL as libpq tools read it (tortoise's own query options stripped)."""
+    return url.split("?", 1)[0]
+
+
+def cmd_migrate_to_postgres(config: Config, args: argparse.Namespace) -> None:
+    """Copy this node's SQLite database into an empty PostgreSQL one, with a progress bar per table."""
+    from .plugins import load_plugins
+    from .postgres_copy import CopyError, copy_to_postgres
+
+    if not config.database_url.startswith("sqlite://"):
+        raise CliError(f"this node already uses {config.database_url.split('://')[0]}; migrate-to-postgres "
+                       "copies a SQLite node")
+    if not args.url.startswith(("postgres://", "postgresql://")):
+        raise CliError("give the PostgreSQL database as postgres://user:password@host:port/database")
+    if not Path(config.database_url.removeprefix("sqlite://")).exists():
+        raise CliError(f"no database at {config.database_url.removeprefix('sqlite://')}: nothing to copy")
+    apps = {**APPS, **load_plugins(config).tortoise_apps()}
+
+    def progress(table: str, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        end = "\n" if done == total else ""
+        print(f"\r{table:<28} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}", end=end,
+              file=sys.stderr, flush=True)
+
+    try:
+        counts = asyncio.run(copy_to_postgres(config.database_url, args.url, apps, progress))
+    except CopyError as exc:
+        raise CliError(str(exc)) from None
+    print(f"Copied {sum(counts.values()):,} rows in {len(counts)} tables. Stop the node, set "
+          f'storage.database = "{args.url}" in {config.path.name}, and start it again.')
 
 
 def cmd_reindex(config: Config, _args: argparse.Namespace) -> None:
@@ -160,6 +231,43 @@ def cmd_reindex(config: Config, _args: argparse.Namespace) -> None:
     if shown["kind"]:
         print(file=sys.stderr)
     print("Reindexed " + ", ".join(f"{n:,} {kind}" for kind, n in counts.items()) + f" into {config.search_dir}")
+
+
+def cmd_emoji_add(config: Config, args: argparse.Namespace) -> None:
+    from .services import emoji
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {args.file}: {exc.strerror}") from None
+
+    async def add(node):  # type: ignore[no-untyped-def]
+        return await emoji.add_local(node, args.shortcode, data, category=args.category or "")
+
+    added = asyncio.run(_with_node(config, add))
+    print(f"Added :{added.shortcode}:" + (f" in {added.category}" if added.category else ""))
+
+
+def cmd_emoji_list(config: Config, _args: argparse.Namespace) -> None:
+    from .services import emoji
+
+    async def listed(_node):  # type: ignore[no-untyped-def]
+        return await emoji.local_emojis()
+
+    rows = asyncio.run(_with_node(config, listed))
+    for row in rows:
+        print(f":{row.shortcode}:\t{row.category or '-'}\t{row.content_type}\t{row.image_size:,} bytes")
+    print(f"{len(rows)} custom emoji")
+
+
+def cmd_emoji_remove(config: Config, args: argparse.Namespace) -> None:
+    from .services import emoji
+
+    async def remove(node):  # type: ignore[no-untyped-def]
+        await emoji.remove_local(node, args.shortcode.strip(":"))
+
+    asyncio.run(_with_node(config, remove))
+    print(f"Removed :{args.shortcode.strip(':')}:")
 
 
 def cmd_check(config: Config, _args: argparse.Namespace) -> None:
@@ -206,11 +314,32 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--admin", action="store_true")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(run=cmd_user_add)
+    off = user.add_parser("disable-2fa", help="turn off a user's two-factor sign-in (lost phone and codes)")
+    off.add_argument("name")
+    off.set_defaults(run=cmd_user_disable_2fa)
     backup = commands.add_parser("backup", help="copy the database and media, consistently, while serving")
     backup.add_argument("dest")
     backup.set_defaults(run=cmd_backup)
+    emoji = commands.add_parser("emoji", help="manage the node's custom emoji").add_subparsers(
+        dest="emoji_command", required=True, metavar="ACTION")
+    emoji_add = emoji.add_parser("add", help="add a custom emoji (PNG, GIF or WebP, at most 256 KB)")
+    emoji_add.add_argument("shortcode")
+    emoji_add.add_argument("file")
+    emoji_add.add_argument("--category")
+    emoji_add.set_defaults(run=cmd_emoji_add)
+    emoji.add_parser("list", help="list the custom emoji").set_defaults(run=cmd_emoji_list)
+    emoji_remove = emoji.add_parser("remove", help="remove a custom emoji")
+    emoji_remove.add_argument("shortcode")
+    emoji_remove.set_defaults(run=cmd_emoji_remove)
+    move = commands.add_parser("migrate-to-postgres",
+                               help="copy this node's SQLite database into an empty PostgreSQL database")
+    move.add_argument("url", help="postgres://user:password@host:port/database (empty)")
+    move.set_defaults(run=cmd_migrate_to_postgres)
     commands.add_parser("check", help="validate the config and print what would run").set_defaults(run=cmd_check)
     commands.add_parser("reindex", help="rebuild the search index from the database").set_defaults(run=cmd_reindex)
+    from .cli_content import add_commands
+
+    add_commands(commands)
     return parser
 
 

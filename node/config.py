@@ -28,6 +28,9 @@ class NodeSection:
     theme: str = "vignette"
     registrations: str = "closed"
     max_post_chars: int = 5000
+    # Who may read /api/v1/instance/domain_blocks (and the /about list), and its public comments
+    show_domain_blocks: str = "users"
+    show_domain_blocks_rationale: str = "users"
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,9 @@ class LimitsSection:
     login_free_per_ip: int = 20  # wrong passwords from one address before the back-off starts
     login_max_wait_seconds: int = 900  # the back-off doubles from 1 s up to this
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")  # whose X-Forwarded-For names the client
+    # argon2id parameters: "recommended" (RFC 9106's, 64 MiB per hash). "cheapest" exists for test suites,
+    # which create hundreds of accounts; it makes stolen hashes easy to crack, so never on a real node.
+    password_hashing: str = "recommended"
 
 
 @dataclass(frozen=True)
@@ -110,7 +116,10 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "node.scheme": ("http", "https"),
     "node.theme": ("vignette", "socialink"),
     "node.registrations": ("closed", "approval", "open"),
+    "node.show_domain_blocks": ("disabled", "users", "all"),
+    "node.show_domain_blocks_rationale": ("disabled", "users", "all"),
     "search.backend": ("whoosh",),
+    "limits.password_hashing": ("recommended", "cheapest"),
 }
 # Integer keys and their inclusive ranges.
 RANGES: dict[str, tuple[int, int]] = {

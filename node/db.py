@@ -47,6 +47,16 @@ async def refresh_statistics() -> None:
         await client.execute_script(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}; ANALYZE")
 
 
+async def query(sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """A hand-written read, written with SQLite's `?` placeholders; PostgreSQL gets them as `$1, $2, ...`
+    (no query here has a literal `?` in a string)."""
+    client = get_connection("default")
+    if client.capabilities.dialect == "postgres":
+        parts = sql.split("?")
+        sql = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
+    return await client.execute_query_dict(sql, list(params))
+
+
 def tortoise_config(database_url: str, apps: dict | None = None) -> dict:
     return {"connections": {"default": database_url}, "apps": apps or APPS}
 
@@ -89,17 +99,34 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(f"{type(exc).__name__}: {exc}".split())
 
 
+_cached_dialect: list[str] = []
+
+
+def _forget_other_dialects(dialect: str) -> None:
+    """Tortoise caches each model's SQL by connection name and table, not by database kind, so a process
+    that opens SQLite and then PostgreSQL (migrate-to-postgres, the tests) would send one's SQL to the
+    other. Nodes of one kind share the cache; opening the other kind empties it."""
+    from tortoise.backends.base.executor import EXECUTOR_CACHE
+
+    if _cached_dialect and _cached_dialect[0] != dialect:
+        EXECUTOR_CACHE.clear()
+    _cached_dialect[:] = [dialect]
+
+
 async def _open(ctx: TortoiseContext, database_url: str, apps: dict) -> None:
     with ctx:
         await ctx.init(config=tortoise_config(database_url, apps), _create_db=database_url.startswith("sqlite"))
+        _forget_other_dialects(ctx.db().capabilities.dialect)
         _check_comments(ctx)
         connection = ctx.db()
-        fresh = False
         if database_url.startswith("sqlite"):
             for pragma in SQLITE_PRAGMAS:
                 await connection.execute_script(pragma)
             fresh = not await connection.execute_query_dict(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' LIMIT 1")
+        else:
+            fresh = not await connection.execute_query_dict(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() LIMIT 1")
         if fresh:
             # A new database gets today's schema in one step and every migration recorded as applied:
             # replaying the whole history costs seconds per node (tortoise re-renders its model state for

@@ -10,6 +10,7 @@ records otherwise, so a crash or a failing durable subscriber is retried, never 
 The catalogue (name: payload keys):
     account.created: account            account.updated: account        (local and remote accounts)
     account.moved: account, target      (a local account moved to target: node/services/moves.py)
+    account.deleted: account, inboxes   (a local account deleted itself; inboxes: servers that know it)
     status.created: status              status.updated: status          status.deleted: status, account
     favourite.created: favourite        favourite.deleted: favourite
     reblog.created: status (the reblog) reblog.deleted: status

@@ -8,7 +8,7 @@ Everything here keeps its meaning across node versions; the models and services 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
 
+from .api.endpoint import ANY, FILE, ID, OBJECT, PAGE, endpoint, required  # noqa: F401 - routes declare with these
+from .api.params import read_form  # noqa: F401 - a posted form, malformed ones a 400
 from .hookspecs import PROJECT
 from .models.base import parse_id  # noqa: F401 - part of the plugin surface: a client-given id or None
 
@@ -170,6 +172,22 @@ class NodeApi:
             return account_info(await accounts.get_account(account_id))
         except NotFound:
             return None
+
+    async def get_accounts(self, account_ids: Iterable[int | str]) -> dict[str, AccountInfo]:
+        """Many accounts in one query, keyed by the id as given (a string); unknown ids are left out."""
+        from .models import Account
+
+        self._running()
+        wanted = {str(v): key for v in account_ids if (key := parse_id(v)) is not None}
+        found: dict[int, AccountInfo] = {}
+        keys = list(set(wanted.values()))
+        fields = ("id", "username", "domain", "display_name", "uri", "url", "locked", "bot", "created_at")
+        for start in range(0, len(keys), 500):  # stay under every driver's bound-parameter limit
+            # Plain rows, not models: a 1,500-member group reads its accounts several times per key share.
+            for row in await Account.filter(id__in=keys[start:start + 500], suspended_at=None).values(*fields):
+                acct = row["username"] if row["domain"] == "" else f"{row['username']}@{row['domain']}"
+                found[row["id"]] = AccountInfo(acct=acct, **row)
+        return {given: found[key] for given, key in wanted.items() if key in found}
 
     async def find_local_account(self, username: str) -> AccountInfo | None:
         """A local account by username (any case), or None."""

@@ -11,9 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import postgres_databases
 import pytest
 from support import write_config
 
+from node.api import params
 from node.api.keys import NODE
 from node.app import build_app
 from node.config import Config
@@ -22,6 +24,10 @@ from node.runtime import Node
 # A node that ran a test's flows logs no traceback: an error logged with exc_info by node code (or by aiohttp
 # answering a 500) fails the test that caused it, unless the test is marked `logs_errors` because it
 # provokes that failure on purpose.
+# A handler that reads a parameter its @endpoint declaration does not list fails (node/api/params.py): so any
+# test that reaches it catches a /api/openapi.json that no longer says what the route reads.
+params.STRICT = True
+
 NODE_LOGGERS = ("node", "federation", "plugins", "_entativa_plugin_", "aiohttp.server", "aiohttp.web")
 
 
@@ -45,6 +51,13 @@ def clean_log(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
         first = handler.records[0]
         pytest.fail(f"node code logged {len(handler.records)} traceback(s); the first, from {first.name}:\n"
                     f"{logging.Formatter().format(first)}", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def postgres_cleanup():  # type: ignore[no-untyped-def]
+    """On the PostgreSQL run, drop the databases this test's nodes used (autouse: torn down after them)."""
+    yield
+    postgres_databases.drop_databases()
 
 
 @pytest.fixture

@@ -144,18 +144,30 @@ class PeerServer:
     private_pem: str = ""
     public_pem: str = ""
     requests: list[str] = field(default_factory=list)
+    files: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # url -> (body, content type): pictures
+    received: list[dict[str, Any]] = field(default_factory=list)  # activities POSTed to its inboxes
+    accepts_deliveries: bool = False  # answer POSTs 202 and keep them in `received` (else 405, as before)
 
     def app(self) -> web.Application:
         async def handler(request: web.Request) -> web.Response:
             url = f"http://{request.host}{request.path_qs}"
             self.requests.append(url)
+            if url in self.files:
+                body, content_type = self.files[url]
+                return web.Response(body=body, content_type=content_type)
             doc = self.docs.get(url) or self.docs.get(url.split("#")[0])
             if doc is None:
                 return web.json_response({"error": "not found"}, status=404)
             return web.json_response(doc, content_type="application/activity+json")
 
+        async def inbox(request: web.Request) -> web.Response:
+            self.received.append(await request.json())  # what the node delivered to this server
+            return web.Response(status=202)
+
         app = web.Application()
         app.router.add_get("/{tail:.*}", handler)
+        if self.accepts_deliveries:
+            app.router.add_post("/{tail:.*}", inbox)
         return app
 
     def add_actor(self, uri: str, username: str | None = None, **extra: Any) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import postgres_databases
 import tomli_w
 
 from node import config as config_module
@@ -23,11 +24,15 @@ def write_config(folder: Path, **sections: dict[str, Any]) -> Config:
         "storage": {"data_dir": "data"},
         "federation": {"enabled": False},
         # A test drives a node from one address and one token far faster than people do; the rate limits'
-        # own tests (test_throttling.py) set theirs.
-        "limits": {"api_per_token": 100_000, "api_per_ip": 100_000},
+        # own tests (test_throttling.py) set theirs. Suites create hundreds of accounts: the cheapest
+        # argon2 parameters keep each hash at a millisecond instead of ~80 ms (the code path is the same).
+        "limits": {"api_per_token": 100_000, "api_per_ip": 100_000, "password_hashing": "cheapest"},
     }
     for name, values in sections.items():
         data.setdefault(name, {}).update(values)
+    if postgres_databases.CLUSTER and "database" not in data["storage"]:  # the suite's PostgreSQL run
+        data["storage"]["database"] = postgres_databases.fresh_database(
+            empty=bool(data.get("plugins", {}).get("enabled")))
     path = folder / "node.toml"
     path.write_text(tomli_w.dumps(data))
     return config_module.load(path)

@@ -8,7 +8,7 @@ import io
 import pytest
 from aiohttp import FormData
 from PIL import Image
-from support import bearer, create_user
+from support import bearer, create_user, write_config
 
 from node.app import build_app
 from node.models import Account, User
@@ -238,3 +238,20 @@ async def test_reading_accounts_bad_input(node_client, node_of):
     assert bad_token.status == 401 and await bad_token.json() == {"error": "The access token is invalid"}
     bad_scheme = await node_client.get("/api/v1/accounts/1", headers={"Authorization": "Basic abc"})
     assert bad_scheme.status == 401
+
+
+async def test_password_hashes_use_recommended_argon2_unless_a_test_suite_asks(aiohttp_client, make_config, tmp_path):
+    """Real nodes hash with RFC 9106's parameters (64 MiB); the suite's configs ask for the cheapest ones,
+    and a password hashed either way still verifies (argon2 reads the parameters from the hash)."""
+    from node.api.keys import NODE
+    from node.services import auth
+
+    cheap = (await aiohttp_client(build_app(make_config(), scheduler=False))).app[NODE]
+    (tmp_path / "real").mkdir()
+    real_config = write_config(tmp_path / "real", limits={"password_hashing": "recommended"})
+    real = (await aiohttp_client(build_app(real_config, scheduler=False))).app[NODE]
+    assert real.config.limits.password_hashing == "recommended"
+    strong, weak = await auth.hash_password(real, "pw"), await auth.hash_password(cheap, "pw")
+    assert "m=65536,t=3,p=4" in strong and "m=65536" not in weak
+    assert await auth.check_password(cheap, strong, "pw") and await auth.check_password(real, weak, "pw")
+    assert not await auth.check_password(real, strong, "wrong")

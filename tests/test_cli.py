@@ -7,10 +7,12 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import aiohttp
 import pytest
+from test_federation_processes import wait_up
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -96,13 +98,7 @@ async def test_backup_while_serving_and_writing_is_consistent(tmp_path):
     base = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as http:
-            for _ in range(200):  # bounded wait for start-up
-                try:
-                    async with http.get(f"{base}/api/v1/instance") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    await asyncio.sleep(0.05)
+            await wait_up(http, base, time.monotonic() + 60)  # start-up takes seconds on a loaded machine
             app = await (await http.post(f"{base}/api/v1/apps", data={
                 "client_name": "t", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read write"})).json()
             token = (await (await http.post(f"{base}/oauth/token", data={

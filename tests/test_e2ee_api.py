@@ -105,6 +105,37 @@ async def test_concurrent_claims_get_different_keys(client):
     assert sum(r["fallback"] for r in results) == 10
 
 
+async def test_batch_claims_of_many_devices_hand_each_key_out_once(client):
+    """A group key share claims thousands of devices per request (in a few statements, not one per device):
+    concurrent batch claims still hand every one-time key out once, then the fallback keys; names that
+    are not devices are left out, and more than 2,000 devices per claim is refused."""
+    _, alice, _ = await person(client, "alice")
+    people = []
+    for name in ("bob", "carol", "dave"):
+        user, token = await create_user(node(client), name, scopes=SCOPES)
+        body = device_body(vz.Account(), f"http://localhost/users/{name}", keys=6)
+        assert (await client.post("/api/v1/crypto/keys/upload", json=body, headers=bearer(token))).status == 200
+        people.append(str(user.account.id))
+    request = {"device": [{"account_id": p, "device_id": "PHONE"} for p in people]
+               + [{"account_id": people[0], "device_id": "NOPE"}, {"account_id": "99999", "device_id": "PHONE"}]}
+
+    async def claim():
+        response = await client.post("/api/v1/crypto/keys/claim", json=request, headers=bearer(alice))
+        assert response.status == 200
+        return await response.json()
+
+    rounds = await asyncio.gather(*(claim() for _ in range(8)))
+    assert all([r["account_id"] for r in found] == people for found in rounds)  # asked order, unknowns left out
+    handed = [r for found in rounds for r in found]
+    for person_id in people:
+        one_time = [r["key"] for r in handed if r["account_id"] == person_id and not r["fallback"]]
+        assert len(one_time) == 6 and len(set(one_time)) == 6
+        assert sum(r["fallback"] for r in handed if r["account_id"] == person_id) == 2
+    too_many = {"device": [{"account_id": people[0], "device_id": f"D{i}"} for i in range(2001)]}
+    response = await client.post("/api/v1/crypto/keys/claim", json=too_many, headers=bearer(alice))
+    assert response.status == 422 and "2000" in (await response.json())["error"]
+
+
 async def test_refused_uploads_write_nothing(client):
     user, token = await create_user(node(client), "mallory", scopes=SCOPES)
     uri = "http://localhost/users/mallory"

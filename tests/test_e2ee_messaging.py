@@ -246,3 +246,17 @@ async def test_sending_to_an_account_without_devices_is_refused(cluster, crypto_
     bob_on_a = await account_id_on(alice, "bob@node-b.test")
     with pytest.raises(Refused):
         await alice.send_text(bob_on_a, "nobody home")
+
+
+def test_deliveries_are_split_under_the_nodes_body_cap():
+    """A key share with thousands of devices is several requests, each under the node's 1 MiB JSON cap
+    (the server refuses larger bodies with 413) and at most MAX_DELIVERY envelopes."""
+    from node.api.bodies import SMALL_BODY
+    from plugins.e2ee.client.client import MAX_DELIVERY, delivery_batches
+
+    items = [{"account_id": str(i), "device_id": "D0", "type": 0, "body": "A" * 700, "message_id": f"m-{i}"}
+             for i in range(3000)]
+    batches = delivery_batches(items)
+    assert [i for b in batches for i in b] == items and len(batches) > 1
+    assert all(len(b) <= MAX_DELIVERY and len(json.dumps({"device": b})) < SMALL_BODY for b in batches)
+    assert len(delivery_batches(items[:10])) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import postgres_databases
 import pytest
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -12,6 +13,9 @@ from tortoise.transactions import in_transaction
 from node import db
 from node.api.keys import NODE
 from node.models import Tag
+
+# The group commit is SQLite's (PostgreSQL takes the ORM path, node/db.py).
+pytestmark = pytest.mark.skipif(bool(postgres_databases.CLUSTER), reason="SQLite's group commit")
 
 INSERT = "INSERT INTO tags (id, name, display_name, created_at) VALUES (?, ?, ?, CURRENT_TIMESTAMP)"
 

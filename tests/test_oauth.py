@@ -99,6 +99,43 @@ async def test_authorization_code_flow_with_pkce_s256(node_client, node_of):
     assert (await again.json())["error"] == "invalid_grant"
 
 
+async def test_a_replayed_code_is_refused_and_revokes_the_token_it_gave(node_client, node_of):
+    """RFC 6749 4.1.2: a code used twice may have been stolen, so the first exchange's token is revoked."""
+    node = node_of(node_client)
+    user, _ = await create_user(node, "replayed")
+    app_json = await register(node_client)
+    code = await make_code(node, app_json, user, challenge=s256(VERIFIER), method="S256")
+    first = await node_client.post("/oauth/token", data=exchange(app_json, code, code_verifier=VERIFIER))
+    assert first.status == 200, await first.text()
+    token = (await first.json())["access_token"]
+    assert (await node_client.get("/api/v1/accounts/verify_credentials", headers=bearer(token))).status == 200
+
+    replay = await node_client.post("/oauth/token", data=exchange(app_json, code, code_verifier=VERIFIER))
+    assert replay.status == 400
+    assert (await replay.json())["error"] == "invalid_grant"
+    revoked = await node_client.get("/api/v1/accounts/verify_credentials", headers=bearer(token))
+    assert revoked.status == 401
+    again = await node_client.post("/oauth/token", data=exchange(app_json, code, code_verifier=VERIFIER))
+    assert again.status == 400  # still refused, and nothing new issued
+    with node.db:
+        assert await OAuthToken.filter(user_id=user.id, app__client_id=app_json["client_id"]).count() == 1
+        assert await OAuthToken.filter(user_id=user.id, revoked_at=None, app__client_id=app_json["client_id"]
+                                       ).count() == 0
+
+
+async def test_a_replay_with_a_wrong_verifier_still_revokes(node_client, node_of):
+    """Whoever replays the code cannot know the verifier; the token must go all the same."""
+    node = node_of(node_client)
+    user, _ = await create_user(node, "stolen")
+    app_json = await register(node_client)
+    code = await make_code(node, app_json, user, challenge=s256(VERIFIER), method="S256")
+    token = (await (await node_client.post("/oauth/token", data=exchange(app_json, code, code_verifier=VERIFIER))
+                    ).json())["access_token"]
+    replay = await node_client.post("/oauth/token", data=exchange(app_json, code, code_verifier="x" * 43))
+    assert (replay.status, (await replay.json())["error"]) == (400, "invalid_grant")
+    assert (await node_client.get("/api/v1/accounts/verify_credentials", headers=bearer(token))).status == 401
+
+
 async def test_authorization_code_plain_pkce_and_basic_auth(node_client, node_of):
     node = node_of(node_client)
     user, _ = await create_user(node, "bob")

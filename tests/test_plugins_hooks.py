@@ -3,7 +3,6 @@ with real plugins: the bundled welcome plugin and the test plugins in tests/fixt
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 import textwrap
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 from support import bearer, create_user
 
 from federation.inbox import ActivityRegistry
+from node import db
 from node.api.keys import NODE
 from node.app import build_app
 from node.jobs import start_scheduler
@@ -59,20 +59,27 @@ async def test_hook_settings(serve):
     assert client.app[NODE].plugins.api("hooked").settings["unfollowable"] == []
 
 
+async def welcome_rows(node) -> tuple[list[dict], list[dict]]:  # type: ignore[no-untyped-def]
+    """The plugin's table (it errors if missing) and its migrations recorded, on either database."""
+    with node.bound():
+        return (await db.query("SELECT count(*) AS n FROM welcome_greetings"),
+                await db.query("SELECT app, name FROM tortoise_migrations WHERE app = 'welcome'"))
+
+
 async def test_hook_models(serve, make_config):
     client = await serve("welcome")
     node = client.app[NODE]
-    path = node.config.database_url.removeprefix("sqlite://")
-    with sqlite3.connect(path) as db:
-        assert db.execute("SELECT name FROM sqlite_master WHERE name = 'welcome_greetings'").fetchone()
-        applied = db.execute("SELECT app, name FROM tortoise_migrations WHERE app = 'welcome'").fetchall()
-    assert applied == [("welcome", "0001_initial")]
+    greetings, applied = await welcome_rows(node)
+    assert applied == [{"app": "welcome", "name": "0001_initial"}]
     # Starting again on the same database applies nothing twice, and the core's tables sit beside it.
     again = await start_node(node.config)
-    await stop_node(again)
-    with sqlite3.connect(path) as db:
-        assert db.execute("SELECT count(*) FROM tortoise_migrations WHERE app = 'welcome'").fetchone() == (1,)
-        assert db.execute("SELECT name FROM sqlite_master WHERE name = 'accounts'").fetchone()
+    try:
+        greetings, applied = await welcome_rows(again)
+        with again.bound():
+            assert await db.query("SELECT count(*) AS n FROM accounts")
+    finally:
+        await stop_node(again)
+    assert len(applied) == 1
 
 
 async def test_hook_routes(serve):

@@ -42,6 +42,7 @@ class CustomEmoji:
     icon_url: str | None
     id: str | None = None
     media_type: str | None = None
+    updated: str | None = None  # when the server last changed the picture (Mastodon, GoToSocial, Misskey)
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,8 @@ def parse_tags(obj: Mapping[str, Any]) -> Tags:
             icon = tag.get("icon")
             icon_url = web_url_of(icon.get("url")) if isinstance(icon, Mapping) else web_url_of(icon)
             media = text_of(icon.get("mediaType")) if isinstance(icon, Mapping) else None
-            emojis.append(CustomEmoji(name.strip(":"), icon_url, text_of(tag.get("id")), media))
+            emojis.append(CustomEmoji(name.strip(":"), icon_url, text_of(tag.get("id")), media,
+                                      text_of(tag.get("updated"))))
         else:
             other.append(tag)
     return Tags(tuple(mentions), tuple(hashtags), tuple(emojis), tuple(other))
@@ -243,3 +245,40 @@ def parse_object(obj: Mapping[str, Any], *, prefer_language: str | None = None) 
         media_type=text_of(obj.get("mediaType")),
         raw=obj,
     )
+
+
+@dataclass(frozen=True)
+class QuoteRef:
+    """What a post quotes: the quoted object's id, the QuoteAuthorization that approves it (FEP-044f), and
+    whether the shape is one with no approval at all (quoteUri, _misskey_quote, an FEP-e232 link)."""
+
+    uri: str
+    approval: str | None = None
+    legacy: bool = False
+
+
+_AS2_LINK_TYPES = ("application/activity+json", 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"')
+
+
+def _is_as2_media(value: str | None) -> bool:
+    media = (value or "").replace(" ", "").lower()
+    return media in {t.replace(" ", "") for t in _AS2_LINK_TYPES}
+
+
+def quote_of(obj: Mapping[str, Any]) -> QuoteRef | None:
+    """The quote of a post, read as Mastodon 4.5 reads it: `quote` (FEP-044f, with `quoteAuthorization`)
+    first, then the older `quoteUrl`/`quoteURL` (Pleroma, Akkoma), `_misskey_quote` (Misskey), `quoteUri`
+    (Fedibird), then an FEP-e232 object link (a `Link` tag whose mediaType is ActivityStreams)."""
+    quote = web_url(id_of(obj.get("quote")))
+    if quote:
+        return QuoteRef(quote, web_url(id_of(obj.get("quoteAuthorization"))), legacy=False)
+    for key in ("quoteUrl", "quoteURL", "_misskey_quote", "quoteUri"):
+        legacy = web_url(id_of(obj.get(key)))
+        if legacy:
+            return QuoteRef(legacy, legacy=True)
+    for tag in as_list(obj.get("tag")):
+        if isinstance(tag, Mapping) and type_of(tag) == "Link" and _is_as2_media(text_of(tag.get("mediaType"))):
+            href = web_url(id_of(tag.get("href")))
+            if href:
+                return QuoteRef(href, legacy=True)
+    return None

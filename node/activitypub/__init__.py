@@ -16,7 +16,19 @@ from aiohttp.abc import AbstractResolver
 
 from federation.signatures import SignatureVerifier
 
-from . import actors, delivery, featured, handlers, inbox, outbox, state, stories, takes, tombstones
+from . import (
+    actors,
+    delivery,
+    featured,
+    handlers,
+    inbox,
+    outbox,
+    quote_requests,  # noqa: F401  (registers the QuoteRequest handler)
+    state,
+    stories,
+    takes,
+    tombstones,
+)
 
 if TYPE_CHECKING:
     from ..runtime import Node

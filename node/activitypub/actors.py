@@ -27,6 +27,8 @@ from federation.signatures import PublicKeyInfo
 from ..errors import NotFound
 from ..models import Account
 from ..services import content
+from ..services import emoji as emoji_service
+from . import emoji as remote_emoji
 from . import moderation, state
 
 if TYPE_CHECKING:
@@ -68,6 +70,8 @@ async def person_document(node: Node, account: Account) -> dict[str, Any]:
         fields=fields, published=account.created_at.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         actor_type="Service" if account.bot else "Person", also_known_as=account.also_known_as or (),
         moved_to=account.moved_to_uri or None)
+    doc["tag"] = await emoji_service.tags_for(
+        node, *emoji_service.profile_texts(account.display_name, account.note, account.fields_json))
     doc["highlights"] = f"{actor}/collections/highlights"  # entativa:highlights, our stories' public collections
     doc["@context"] = [*doc["@context"], {"highlights": {"@id": "entativa:highlights", "@type": "@id"}}]
     return await node.plugins.extend_actor(account, doc)
@@ -115,6 +119,9 @@ async def upsert_actor(node: Node, actor: ParsedActor) -> Account:
             raise NotFound("Unknown local actor")
         return account
     values = _account_values(actor)
+    await remote_emoji.ingest(node, domain, actor.tags.emojis)
+    texts = emoji_service.profile_texts(values["display_name"], values["note"], values["fields_json"])
+    values["emojis_json"] = await emoji_service.entities_for(node, domain, *texts)
     username = (actor.username or urlsplit(actor.id).path.rstrip("/").rsplit("/", 1)[-1] or "unknown")[:64]
     account = await Account.filter(uri=actor.id).first()
     if account is None:

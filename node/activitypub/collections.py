@@ -58,6 +58,11 @@ async def people(account: Account, which: str, page: bool, max_id: str | None) -
     else:
         query = Follow.filter(account_id=account.id, target_account__suspended_at=None)
         field = "target_account__uri"
+    if account.hide_collections:
+        # Hidden by its owner (as Mastodon's hide_network): the count is still shown, the members are not.
+        if not page:
+            return ordered_collection(collection, total_items=await query.count())
+        return ordered_collection_page(page_url(collection, page=True), collection, [])
     if not page:
         return ordered_collection(collection, total_items=await query.count(), first=page_url(collection, page=True))
     bound = _max_id(max_id)

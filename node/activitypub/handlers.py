@@ -25,7 +25,18 @@ from federation.as2 import (
 from federation.inbox import ActivityRegistry
 
 from ..errors import BadRequest, Forbidden, NotFound
-from ..models import Account, Block, Favourite, Follow, FollowRequest, Poll, PollVote, Report, Status
+from ..models import (
+    Account,
+    Block,
+    Favourite,
+    Follow,
+    FollowRequest,
+    Poll,
+    PollVote,
+    Report,
+    Status,
+    StatusQuote,
+)
 from ..services import moves, relationships
 from ..services import statuses as status_service
 from . import featured, ingest, moderation, outbox, state, tombstones
@@ -139,6 +150,10 @@ async def _request_answered(activity: ParsedActivity, node: Node) -> tuple[Accou
 
 @registry.on("Accept")
 async def on_accept(activity: ParsedActivity, node: Node) -> None:
+    from .quote_requests import answered  # an Accept of a QuoteRequest we named by id (quote_requests.py)
+
+    if await answered(node, activity, True):
+        return
     remote, request, _ = await _request_answered(activity, node)
     if request is not None:
         await relationships.authorize_request(node, remote, request.account_id)
@@ -146,6 +161,10 @@ async def on_accept(activity: ParsedActivity, node: Node) -> None:
 
 @registry.on("Reject")
 async def on_reject(activity: ParsedActivity, node: Node) -> None:
+    from .quote_requests import answered
+
+    if await answered(node, activity, False):
+        return
     remote, request, follow = await _request_answered(activity, node)
     if request is not None:
         await relationships.reject_request(node, remote, request.account_id)
@@ -283,6 +302,8 @@ async def on_delete(activity: ParsedActivity, node: Node) -> None:
     if status is None:
         # Remember it anyway (as Mastodon does), so a Create arriving after its Delete stays deleted.
         if activity.object_id and host_of(activity.object_id) == host_of(activity.actor):
+            # Mastodon 4.5 revokes a quote its author approved by deleting the QuoteAuthorization
+            await StatusQuote.filter(approval_uri=activity.object_id).update(state="revoked")
             await tombstones.bury(activity.object_id, None, activity.object_type or "Note")
         return
     author = await Account.get(id=status.account_id)

@@ -31,7 +31,7 @@ from ..models import (
     Tombstone,
 )
 from ..services import content, hashtags, status_rows
-from . import moderation, state
+from . import emoji, moderation, quotes, state
 from .actors import fetch_actor, host_of
 
 if TYPE_CHECKING:
@@ -202,6 +202,7 @@ async def _create_status(node: Node, author: Account, raw: dict) -> Status:
     if existing is not None:
         return existing
     reject_media = await _rejects_media(author.domain)
+    await emoji.ingest(node, author.domain, obj.tags.emojis)
     parent = await _parent(node, obj.in_reply_to)
     if (existing := await Status.filter(uri=obj.id).first()) is not None:
         return existing  # stored meanwhile (a parent fetch came back to it)
@@ -228,6 +229,7 @@ async def _create_status(node: Node, author: Account, raw: dict) -> Status:
         caused = await status_rows.store(node, status, tags, mentioned, counts=visibility != "direct")
     for extend in OBJECT_EXTENSIONS:
         await extend(node, status, raw)
+    await quotes.record(node, status, raw, _parent)
     await status_rows.announce(node, status, caused)
     return status
 
@@ -260,6 +262,7 @@ async def update_status(node: Node, author: Account, raw: dict) -> Status | None
     media_ids = list(await MediaAttachment.filter(status_id=status.id).values_list("id", flat=True))
     with _fetch_budget():
         mentioned = await _mentioned(node, obj)  # looked up before the write: no network inside it
+    await emoji.ingest(node, author.domain, obj.tags.emojis)
     async with in_transaction():
         if not await StatusEdit.filter(status_id=status.id).exists():
             await StatusEdit.create(status_id=status.id, content=status.content, spoiler_text=status.spoiler_text,
@@ -282,6 +285,8 @@ async def update_status(node: Node, author: Account, raw: dict) -> Status | None
                                 sensitive=status.sensitive, media_ids=[], created_at=status.edited_at)
     for extend in OBJECT_EXTENSIONS:
         await extend(node, status, raw)
+    with _fetch_budget():
+        await quotes.record(node, status, raw, _parent)  # Mastodon 4.5 adds the approval by an Update
     await node.bus.publish("status.updated", status=status)
     return status
 

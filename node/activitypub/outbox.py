@@ -125,6 +125,12 @@ async def send_move(node: Node, account: Account, target: Account) -> None:
     await delivery.enqueue(node, account, doc, await follower_inboxes(account.id))
 
 
+async def send_account_delete(node: Node, account: Account, inboxes: list[str]) -> None:
+    """Delete of the actor itself (object = actor id, as Mastodon sends it): receivers purge the account."""
+    doc = serialize.activity("Delete", f"{account.uri}#delete", account.uri or "", account.uri or "", to=[PUBLIC])
+    await delivery.enqueue(node, account, doc, inboxes)
+
+
 def subscribe(node: Node) -> None:  # noqa: C901 - one small subscriber per event, read top to bottom
     bus = node.bus
 
@@ -287,6 +293,11 @@ def subscribe(node: Node) -> None:  # noqa: C901 - one small subscriber per even
     async def on_profile(account: Account) -> None:
         if outbound() and account.local:
             await send_profile_update(node, account)
+
+    @durable("account.deleted")
+    async def on_account_deleted(account: Account, inboxes: list[str]) -> None:
+        if outbound() and account.local:
+            await send_account_delete(node, account, inboxes)
 
     @durable("account.moved")
     async def on_moved(account: Account, target: Account) -> None:

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from federation.as2 import PUBLIC, build_activity, default_context
 
-from ..models import Account, MediaAttachment, Mention, Poll, Status, StatusTag
+from ..models import Account, MediaAttachment, Mention, Poll, Status, StatusQuote, StatusTag
+from ..services import emoji
 
 if TYPE_CHECKING:
     from ..runtime import Node
@@ -75,6 +76,15 @@ async def status_object(node: Node, status: Status, author: Account | None = Non
         "sensitive": status.sensitive, "content": status.content,
         "attachment": [_attachment(node, m) for m in media], "tag": tags,
     }
+    quote = await StatusQuote.filter(status_id=status.id).first()
+    if quote is not None:  # FEP-044f, and the older names other servers read (Misskey, Fedibird, Akkoma)
+        doc.update(quote=quote.quoted_uri, _misskey_quote=quote.quoted_uri, quoteUri=quote.quoted_uri)
+        if quote.approval_uri and quote.state == "accepted":
+            doc["quoteAuthorization"] = quote.approval_uri
+    # who may quote it, as Mastodon 4.5 reads it (GoToSocial's interactionPolicy): anyone for a public or
+    # unlisted post (we approve their QuoteRequests at once), its author only otherwise
+    quoters = [PUBLIC] if status.visibility in ("public", "unlisted") else [author.uri]
+    doc["interactionPolicy"] = {"canQuote": {"automaticApproval": quoters}}
     if status.language:
         doc["contentMap"] = {status.language: status.content}
     if status.edited_at is not None:
@@ -82,6 +92,7 @@ async def status_object(node: Node, status: Status, author: Account | None = Non
     poll = await Poll.filter(status_id=status.id).first()
     if poll is not None:
         doc.update(question_fields(poll))
+    tags.extend(await emoji.tags_for(node, status.spoiler_text, status.content, *(poll.options if poll else ())))
     for extend in OBJECT_EXTENSIONS:
         await extend(node, status, doc)
     return doc

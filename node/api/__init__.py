@@ -8,7 +8,7 @@ import importlib
 from aiohttp import web
 
 ROUTE_MODULES = ("apps", "oauth", "account_moves", "accounts", "relationships", "statuses", "media", "polls", "timelines",
-                 "notification_preferences", "notification_requests", "notification_groups", "notifications", "push", "instance", "activitypub", "search", "places", "trends", "admin", "admin_accounts", "reports",
+                 "notification_preferences", "notification_requests", "notification_groups", "notifications", "push", "instance", "instance_info", "announcements", "custom_emojis", "activitypub", "search", "places", "trends", "admin", "admin_accounts", "reports",
                  "takes", "take_trends", "take_templates", "scheduled_statuses", "lists", "conversations", "filters", "tags",
                  "account_extras", "stories", "highlights", "close_friends", "openapi")
 

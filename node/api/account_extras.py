@@ -9,6 +9,7 @@ from ..models import Account
 from ..services import account_extras
 from ..services import accounts as account_service
 from .auth import require_account, require_user
+from .endpoint import PAGE, endpoint, required
 from .entities.accounts import account_entity, relationship_entities
 from .keys import NODE
 from .pagination import paged_response, requested_page
@@ -22,6 +23,7 @@ async def _relationship(viewer: Account, target_id: int) -> web.Response:
 
 
 @routes.get("/api/v1/preferences")
+@endpoint()
 async def preferences(request: web.Request) -> web.Response:
     """The caller's posting and reading preferences (set with update_credentials' source[] and /settings)."""
     user = await require_user(request, "read:accounts")
@@ -37,6 +39,7 @@ async def preferences(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/accounts/{id}/note")
+@endpoint(params={"comment": str})
 async def note(request: web.Request) -> web.Response:
     """Keep a private note (`comment`; empty removes it) on an account; answers the Relationship."""
     me = await require_account(request, "write:accounts")
@@ -48,6 +51,7 @@ async def note(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/accounts/{id}/endorse")
 @routes.post("/api/v1/accounts/{id}/pin")
+@endpoint()
 async def pin(request: web.Request) -> web.Response:
     """Endorse (feature on one's profile) an account one follows; answers the Relationship (/pin is the older
     name Mastodon keeps)."""
@@ -59,6 +63,7 @@ async def pin(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/accounts/{id}/unendorse")
 @routes.post("/api/v1/accounts/{id}/unpin")
+@endpoint()
 async def unpin(request: web.Request) -> web.Response:
     """Stop endorsing an account; answers the Relationship."""
     me = await require_account(request, "write:accounts")
@@ -68,6 +73,7 @@ async def unpin(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/endorsements")
+@endpoint(params=PAGE, returns=list)
 async def endorsements(request: web.Request) -> web.Response:
     """The accounts the caller endorses (paginated: limit 40, at most 80)."""
     me = await require_account(request, "read:accounts")
@@ -79,6 +85,7 @@ async def endorsements(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/accounts/{id}/endorsements")
+@endpoint(params=PAGE, returns=list)
 async def account_endorsements(request: web.Request) -> web.Response:
     """The accounts an account endorses (paginated)."""
     account = await account_service.get_account(request.match_info["id"])
@@ -89,6 +96,7 @@ async def account_endorsements(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/domain_blocks")
+@endpoint(params=PAGE, returns=list)
 async def domain_blocks(request: web.Request) -> web.Response:
     """The servers the caller blocked, as domain names (paginated: limit 100, at most 200)."""
     me = await require_account(request, "read:blocks")
@@ -98,6 +106,7 @@ async def domain_blocks(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/domain_blocks")
+@endpoint(params={"domain": required(str)})
 async def block_domain(request: web.Request) -> web.Response:
     """Block a server (`domain`) for oneself: its posts leave one's timelines, followers there are removed."""
     me = await require_account(request, "write:blocks")
@@ -107,6 +116,7 @@ async def block_domain(request: web.Request) -> web.Response:
 
 
 @routes.delete("/api/v1/domain_blocks")
+@endpoint(params={"domain": required(str)})
 async def unblock_domain(request: web.Request) -> web.Response:
     """Unblock a server (`domain`)."""
     me = await require_account(request, "write:blocks")
@@ -116,6 +126,7 @@ async def unblock_domain(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v2/suggestions")
+@endpoint(params={"limit": int}, returns=list)
 async def suggestions(request: web.Request) -> web.Response:
     """Accounts to follow, each with its sources (friends_of_friends: followed by people you follow;
     global: popular here); limit 40, at most 80."""
@@ -135,6 +146,7 @@ async def suggestions(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/suggestions")
+@endpoint(params={"limit": int}, returns=list)
 async def suggestions_v1(request: web.Request) -> web.Response:
     """Accounts to follow (v1: the accounts alone)."""
     me = await require_account(request, "read:accounts")
@@ -146,6 +158,7 @@ async def suggestions_v1(request: web.Request) -> web.Response:
 
 
 @routes.delete("/api/v1/suggestions/{id}")
+@endpoint()
 async def dismiss_suggestion(request: web.Request) -> web.Response:
     """Do not suggest this account again; answers {}."""
     me = await require_account(request, "read:accounts")

@@ -10,6 +10,7 @@ from ..models import Account
 from ..runtime import Node
 from ..services import moves
 from .auth import require_account, require_user
+from .endpoint import endpoint, required
 from .entities.accounts import profile_entity
 from .keys import NODE
 from .params import read_params
@@ -32,6 +33,7 @@ async def _aliases_response(aliases: list[str]) -> web.Response:
 
 
 @routes.get("/api/v1/accounts/aliases")
+@endpoint(returns=list)
 async def aliases(request: web.Request) -> web.Response:
     """The caller's aliases: `[{uri, acct}]`, the other accounts it says it also is (alsoKnownAs)."""
     account = await require_account(request, "read:accounts")
@@ -39,6 +41,7 @@ async def aliases(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/accounts/aliases")
+@endpoint(params={"acct": required(str)})
 async def add_alias(request: web.Request) -> web.Response:
     """Add `acct` (user@host, local or remote) as an alias, which lets that account move here; answers the
     aliases. 404 if the account cannot be found, 422 for oneself or beyond 16 aliases."""
@@ -49,6 +52,7 @@ async def add_alias(request: web.Request) -> web.Response:
 
 
 @routes.delete("/api/v1/accounts/aliases")
+@endpoint(params={"acct": required(str)})
 async def remove_alias(request: web.Request) -> web.Response:
     """Remove the alias `acct` (or its actor uri); answers the aliases. 422 if it is not an alias."""
     account = await require_account(request, "write:accounts")
@@ -58,6 +62,7 @@ async def remove_alias(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/accounts/move")
+@endpoint(params={"acct": required(str), "password": required(str)})
 async def move(request: web.Request) -> web.Response:
     """Move the caller's account to `acct`, confirmed with the account's `password`: the target must list
     this account as an alias (checked on a fresh copy). Followers here and on other servers follow the

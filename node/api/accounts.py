@@ -10,6 +10,7 @@ from ..services import account_extras, profiles, registrations
 from ..services import accounts as account_service
 from .auth import current_grant, optional_account, require_user
 from .bodies import accepts_upload
+from .endpoint import FILE, ID, OBJECT, endpoint, required
 from .entities.accounts import account_entity, credential_account_entity, profile_entity
 from .keys import NODE
 from .params import Params, read_params
@@ -18,6 +19,7 @@ routes = web.RouteTableDef()
 
 
 @routes.post("/api/v1/accounts")
+@endpoint(params={"agreement": bool, "username": str, "email": str, "password": str, "locale": str, "reason": str})
 async def register(request: web.Request) -> web.Response:
     """Sign up with an app token (client_credentials), as Mastodon's AppSignUpService."""
     grant = await current_grant(request)
@@ -41,6 +43,7 @@ async def register(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/accounts/verify_credentials")
+@endpoint()
 async def verify_credentials(request: web.Request) -> web.Response:
     """The caller's own CredentialAccount (with source and role)."""
     user = await require_user(request)
@@ -66,6 +69,9 @@ def _fields(params: Params) -> list[dict[str, str]] | None:
 
 @routes.patch("/api/v1/accounts/update_credentials")
 @accepts_upload(lambda config: 2 * config.storage.max_image_mb)
+@endpoint(params={"display_name": str, "note": str, "avatar": FILE, "header": FILE, "locked": bool, "bot": bool,
+                  "discoverable": bool, "hide_collections": bool, "fields_attributes": OBJECT,
+                  "source": {"privacy": str, "sensitive": bool, "language": str}})
 async def update_credentials(request: web.Request) -> web.Response:
     """Update the caller's profile: names, bio, avatar/header, fields, flags, source[privacy]."""
     user = await require_user(request, "write:accounts")
@@ -77,6 +83,7 @@ async def update_credentials(request: web.Request) -> web.Response:
         locked=params.bool("locked") if "locked" in params else None,
         bot=params.bool("bot") if "bot" in params else None,
         discoverable=params.bool("discoverable") if "discoverable" in params else None,
+        hide_collections=params.bool("hide_collections") if "hide_collections" in params else None,
         fields=_fields(params),
         privacy=source.str("privacy"),
         sensitive=source.bool("sensitive") if "sensitive" in source else None,
@@ -88,6 +95,7 @@ async def update_credentials(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/accounts/lookup")
+@endpoint(params={"acct": required(str)})
 async def lookup(request: web.Request) -> web.Response:
     """An Account by acct (user or user@domain) without a remote fetch; 404 if unknown."""
     await optional_account(request)  # a bad token is still a 401
@@ -97,6 +105,7 @@ async def lookup(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/accounts/search")
+@endpoint(params={"q": required(str), "limit": int, "offset": int, "following": bool}, returns=list)
 async def search(request: web.Request) -> web.Response:
     """Accounts whose username or display name starts with q (local and known remote)."""
     user = await require_user(request, "read:accounts")
@@ -109,6 +118,7 @@ async def search(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/accounts")
+@endpoint(params={"id": [ID]}, returns=list)
 async def many(request: web.Request) -> web.Response:
     """Accounts by id[] (unknown ids are left out)."""
     await optional_account(request)
@@ -118,6 +128,7 @@ async def many(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/accounts/familiar_followers")
+@endpoint(params={"id": [ID]}, returns=list)
 async def familiar_followers(request: web.Request) -> web.Response:
     """For each id[], the accounts the caller follows that also follow it."""
     user = await require_user(request, "read:follows")
@@ -128,6 +139,7 @@ async def familiar_followers(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/accounts/{id}")
+@endpoint()
 async def show(request: web.Request) -> web.Response:
     """One Account by id."""
     await optional_account(request)

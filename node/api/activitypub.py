@@ -23,12 +23,13 @@ from federation.discovery import (
 )
 from federation.signatures import SignatureError
 
-from ..activitypub import actors, collections, inbox, serialize, state, tombstones
+from ..activitypub import actors, collections, emoji, inbox, quote_requests, serialize, state, tombstones
 from ..activitypub import featured as featured_collection
 from ..errors import BadRequest, NotFound, Unauthorized
 from ..models import Account, Status, User, row_id
 from ..runtime import Node
 from ..services import instance
+from .endpoint import endpoint
 from .keys import NODE
 
 routes = web.RouteTableDef()
@@ -70,6 +71,7 @@ async def _local(node: Node, username: str) -> Account:
 
 
 @routes.get("/.well-known/webfinger")
+@endpoint(params={"resource": str}, returns=JRD_MEDIA_TYPE)
 async def webfinger(request: web.Request) -> web.Response:
     """WebFinger: an acct: handle (user@domain, the domain may carry a port) or an actor URL."""
     node = request.app[NODE]
@@ -106,24 +108,28 @@ async def webfinger(request: web.Request) -> web.Response:
 
 
 @routes.get("/.well-known/host-meta")
+@endpoint(returns=XRD_MEDIA_TYPE)
 async def host_meta(request: web.Request) -> web.Response:
     """host-meta XRD pointing at WebFinger."""
     return web.Response(text=host_meta_xml(request.app[NODE].urls.base), content_type=XRD_MEDIA_TYPE)
 
 
 @routes.get("/.well-known/host-meta.json")
+@endpoint(returns=dict)
 async def host_meta_as_json(request: web.Request) -> web.Response:
     """host-meta as JSON."""
     return web.json_response(host_meta_json(request.app[NODE].urls.base))
 
 
 @routes.get("/.well-known/nodeinfo")
+@endpoint()
 async def nodeinfo_index(request: web.Request) -> web.Response:
     """Links to the NodeInfo 2.1 and 2.0 documents."""
     return web.json_response(nodeinfo_links(request.app[NODE].urls.base))
 
 
 @routes.get(r"/nodeinfo/{version:2\.[01]}")
+@endpoint()
 async def nodeinfo(request: web.Request) -> web.Response:
     """NodeInfo 2.1 or 2.0."""
     node = request.app[NODE]
@@ -144,12 +150,14 @@ async def nodeinfo(request: web.Request) -> web.Response:
 
 
 @routes.get("/actor")
+@endpoint(returns=AS2_MEDIA_TYPE)
 async def instance_actor(request: web.Request) -> web.Response:
     """The instance actor (Application); never behind authorized fetch, so peers can check our keys."""
     return _as2(actors.instance_actor_document(request.app[NODE]))
 
 
 @routes.get("/users/{username}")
+@endpoint(ok=(200, 302), returns=(AS2_MEDIA_TYPE, "text/html"))
 async def actor(request: web.Request) -> web.StreamResponse:
     """A person's actor document (AS2), or their profile page for browsers."""
     node = request.app[NODE]
@@ -165,7 +173,25 @@ async def actor_response(request: web.Request, account: Account) -> web.Response
     return _as2(await actors.person_document(request.app[NODE], account))
 
 
+@routes.get(r"/emojis/{emoji_id:\d+}")
+async def emoji_document(request: web.Request) -> web.Response:
+    """One of our custom emoji as an AS2 Emoji (the `id` of the tags we send)."""
+    await _authorized(request)
+    return _as2(await emoji.emoji_document(request.app[NODE], request.match_info["emoji_id"]))
+
+
+@routes.get(r"/users/{username}/quote_authorizations/{approval_id:\d+}")
+@endpoint(returns=AS2_MEDIA_TYPE)
+async def quote_authorization(request: web.Request) -> web.Response:
+    """A QuoteAuthorization (FEP-044f) our author gave for another server's quote of their post."""
+    await _authorized(request)
+    node = request.app[NODE]
+    return _as2(await quote_requests.authorization_document(node, request.match_info["username"],
+                                                            request.match_info["approval_id"]))
+
+
 @routes.get("/users/{username}/outbox")
+@endpoint(params={"page": str, "max_id": str}, returns=AS2_MEDIA_TYPE)
 async def outbox(request: web.Request) -> web.Response:
     """The outbox: public posts and shares, paged (?page=true&max_id=...)."""
     node = request.app[NODE]
@@ -176,6 +202,7 @@ async def outbox(request: web.Request) -> web.Response:
 
 
 @routes.get(r"/users/{username}/{which:followers|following}")
+@endpoint(params={"page": str, "max_id": str}, returns=AS2_MEDIA_TYPE)
 async def people(request: web.Request) -> web.Response:
     """Followers or following, paged."""
     node = request.app[NODE]
@@ -186,6 +213,7 @@ async def people(request: web.Request) -> web.Response:
 
 
 @routes.get("/users/{username}/collections/featured")
+@endpoint(returns=AS2_MEDIA_TYPE)
 async def featured(request: web.Request) -> web.Response:
     """Pinned posts."""
     node = request.app[NODE]
@@ -194,6 +222,7 @@ async def featured(request: web.Request) -> web.Response:
 
 
 @routes.get("/users/{username}/collections/tags")
+@endpoint(returns=AS2_MEDIA_TYPE)
 async def featured_tags(request: web.Request) -> web.Response:
     """Featured hashtags (the actor's featuredTags)."""
     node = request.app[NODE]
@@ -202,6 +231,7 @@ async def featured_tags(request: web.Request) -> web.Response:
 
 
 @routes.get(r"/users/{username}/statuses/{status_id:\d+}")
+@endpoint(ok=(200, 302), returns=(AS2_MEDIA_TYPE, "text/html"), errors=(410,))
 async def status_object(request: web.Request) -> web.StreamResponse:
     """A public or unlisted post as a Note (AS2), or its page for browsers."""
     node = request.app[NODE]
@@ -228,6 +258,7 @@ async def status_response(request: web.Request, account: Account, status: Status
 
 
 @routes.get(r"/users/{username}/statuses/{status_id:\d+}/activity")
+@endpoint(returns=AS2_MEDIA_TYPE)
 async def status_activity(request: web.Request) -> web.Response:
     """The Create (or, for a share, the Announce) of a public or unlisted post."""
     node = request.app[NODE]
@@ -248,6 +279,7 @@ async def status_activity(request: web.Request) -> web.Response:
 
 @routes.post("/inbox")
 @routes.post("/actor/inbox")
+@endpoint(raw_body=AS2_MEDIA_TYPE, ok=202, returns=None, errors=(415,))
 async def shared_inbox(request: web.Request) -> web.Response:
     """The shared inbox: signed activities for anyone here; 202 once stored."""
     await inbox.receive(request.app[NODE], request)
@@ -255,6 +287,7 @@ async def shared_inbox(request: web.Request) -> web.Response:
 
 
 @routes.post("/users/{username}/inbox")
+@endpoint(raw_body=AS2_MEDIA_TYPE, ok=202, returns=None, errors=(415,))
 async def personal_inbox(request: web.Request) -> web.Response:
     """A person's inbox; same rules as the shared one."""
     node = request.app[NODE]
@@ -267,6 +300,7 @@ async def personal_inbox(request: web.Request) -> web.Response:
 
 
 @routes.get(r"/users/{username}/stories/{story_id:\d+}")
+@endpoint(returns=AS2_MEDIA_TYPE)
 async def story_object(request: web.Request) -> web.Response:
     """A story: for a signed request from someone in its audience (our Story document), or with its
     bearer token (Pixelfed's shape); 403 otherwise, 410 once it expired."""
@@ -278,6 +312,7 @@ async def story_object(request: web.Request) -> web.Response:
 
 
 @routes.get(r"/users/{username}/stories/{story_id:\d+}/stickers/{sticker_id:\d+}")
+@endpoint(returns=AS2_MEDIA_TYPE)
 async def story_sticker(request: web.Request) -> web.Response:
     """A story's sticker, with the results its (signed, in-audience) requester may read."""
     from ..activitypub import stories
@@ -288,6 +323,7 @@ async def story_sticker(request: web.Request) -> web.Response:
 
 
 @routes.get(r"/users/{username}/stories/{story_id:\d+}/stickers/{sticker_id:\d+}/participants")
+@endpoint(returns=AS2_MEDIA_TYPE)
 async def story_participants(request: web.Request) -> web.Response:
     """The stories an add-yours prompt accepted (public: any server can check a credit)."""
     from ..activitypub import stories
@@ -298,6 +334,7 @@ async def story_participants(request: web.Request) -> web.Response:
 
 
 @routes.get("/users/{username}/collections/highlights")
+@endpoint(returns=AS2_MEDIA_TYPE)
 async def highlights_collection(request: web.Request) -> web.Response:
     """The account's story highlights (public, as its profile)."""
     from ..activitypub import stories

@@ -11,6 +11,7 @@ from ..activitypub import moderation
 from ..errors import Forbidden
 from ..models import Account, DomainBlock, Report, Status, User
 from ..runtime import Node
+from .endpoint import PAGE, endpoint
 from .entities.admin import admin_account_entities
 from .entities.common import iso
 from .entities.statuses import status_entities
@@ -39,6 +40,11 @@ def domain_block_entity(block: DomainBlock) -> dict[str, Any]:
             "public_comment": block.public_comment or None, "obfuscate": block.obfuscate}
 
 
+# What _spec reads.
+BLOCK = {"domain": str, "severity": str, "reject_media": bool, "reject_reports": bool, "private_comment": str,
+         "public_comment": str, "obfuscate": bool}
+
+
 def _spec(params: Params) -> moderation.DomainBlockSpec:
     def flag(name: str) -> bool | None:
         return params.bool(name) if name in params else None
@@ -51,6 +57,7 @@ def _spec(params: Params) -> moderation.DomainBlockSpec:
 
 
 @routes.get("/api/v1/admin/domain_blocks")
+@endpoint(params=PAGE, returns=list)
 async def list_domain_blocks(request: web.Request) -> web.Response:
     """Blocked domains, newest first."""
     await require_admin(request, "admin:read:domain_blocks")
@@ -60,6 +67,7 @@ async def list_domain_blocks(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/admin/domain_blocks/{id}")
+@endpoint()
 async def show_domain_block(request: web.Request) -> web.Response:
     """One domain block."""
     await require_admin(request, "admin:read:domain_blocks")
@@ -67,6 +75,7 @@ async def show_domain_block(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/admin/domain_blocks")
+@endpoint(params=BLOCK)
 async def create_domain_block(request: web.Request) -> web.Response:
     """Block a domain: severity silence (default), suspend or noop."""
     await require_admin(request, "admin:write:domain_blocks")
@@ -75,6 +84,7 @@ async def create_domain_block(request: web.Request) -> web.Response:
 
 
 @routes.put("/api/v1/admin/domain_blocks/{id}")
+@endpoint(params=BLOCK)
 async def update_domain_block(request: web.Request) -> web.Response:
     """Change a domain block's severity or comments."""
     await require_admin(request, "admin:write:domain_blocks")
@@ -84,6 +94,7 @@ async def update_domain_block(request: web.Request) -> web.Response:
 
 
 @routes.delete("/api/v1/admin/domain_blocks/{id}")
+@endpoint()
 async def delete_domain_block(request: web.Request) -> web.Response:
     """Lift a domain block."""
     await require_admin(request, "admin:write:domain_blocks")
@@ -108,6 +119,7 @@ async def admin_report_entity(node: Node, report: Report, viewer: Account | None
 
 
 @routes.get("/api/v1/admin/reports")
+@endpoint(params={**PAGE, "resolved": bool}, returns=list)
 async def list_reports(request: web.Request) -> web.Response:
     """Reports, newest first; resolved=true lists the handled ones."""
     user = await require_admin(request, "admin:read:reports")
@@ -123,6 +135,7 @@ async def list_reports(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/admin/reports/{id}")
+@endpoint()
 async def show_report(request: web.Request) -> web.Response:
     """One report."""
     user = await require_admin(request, "admin:read:reports")
@@ -131,6 +144,7 @@ async def show_report(request: web.Request) -> web.Response:
 
 
 @routes.post(r"/api/v1/admin/reports/{id}/{action:resolve|reopen}")
+@endpoint()
 async def resolve_report(request: web.Request) -> web.Response:
     """Mark a report handled, or open it again."""
     user = await require_admin(request, "admin:write:reports")

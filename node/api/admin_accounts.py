@@ -13,6 +13,7 @@ from ..errors import NotFound, ValidationFailed
 from ..models import CanonicalEmailBlock, IpBlock, row_id
 from ..services import account_moderation as moderation
 from .admin import require_admin
+from .endpoint import PAGE, endpoint, required
 from .entities.admin import admin_account_entities, email_block_entity, ip_block_entity
 from .keys import NODE
 from .pagination import paged_response, requested_page
@@ -33,11 +34,16 @@ async def _listed(request: web.Request, query: moderation.AccountQuery, params: 
     return paged_response(request, await admin_account_entities(request.app[NODE], rows), [a.id for a in rows])
 
 
+# Filters both list versions read (node/services/moderation.py matches them).
+SEARCH = {"by_domain": str, "username": str, "display_name": str, "email": str, "ip": str}
+
+
 def _text(params: Params, name: str) -> str | None:
     return params.str(name, max_length=320) or None
 
 
 @routes.get("/api/v2/admin/accounts")
+@endpoint(params={**PAGE, **SEARCH, "origin": str, "status": str, "permissions": str}, returns=list)
 async def list_accounts_v2(request: web.Request) -> web.Response:
     """Admin::Account list: origin (local/remote), status (active, pending, disabled, silenced, suspended),
     permissions=staff, by_domain, username (prefix), display_name, email, ip; Mastodon pagination."""
@@ -55,6 +61,8 @@ async def list_accounts_v2(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/admin/accounts")
+@endpoint(params={**PAGE, **SEARCH, **dict.fromkeys(("local", "remote", "active", "pending", "disabled", "silenced",
+                                                      "suspended", "staff"), bool)}, returns=list)
 async def list_accounts_v1(request: web.Request) -> web.Response:
     """Admin::Account list with v1's flags: local, remote, active, pending, disabled, silenced, suspended,
     staff, by_domain, username, display_name, email, ip."""
@@ -70,6 +78,7 @@ async def list_accounts_v1(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/admin/accounts/{id}")
+@endpoint()
 async def show_account(request: web.Request) -> web.Response:
     """One Admin::Account."""
     await require_admin(request, "admin:read:accounts")
@@ -77,6 +86,7 @@ async def show_account(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/admin/accounts/{id}/approve")
+@endpoint()
 async def approve_account(request: web.Request) -> web.Response:
     """Approve a sign-up waiting on approval: the person can sign in."""
     await require_admin(request, "admin:write:accounts")
@@ -85,6 +95,7 @@ async def approve_account(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/admin/accounts/{id}/reject")
+@endpoint()
 async def reject_account(request: web.Request) -> web.Response:
     """Reject a sign-up waiting on approval: the account is deleted (403 for an approved account)."""
     await require_admin(request, "admin:write:accounts")
@@ -95,6 +106,7 @@ async def reject_account(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/admin/accounts/{id}/action")
+@endpoint(params={"report_id": str, "type": str})
 async def account_action(request: web.Request) -> web.Response:
     """Act on an account: type none, sensitive, disable, silence or suspend; report_id resolves that report.
     Answers {} as Mastodon does."""
@@ -112,6 +124,7 @@ async def account_action(request: web.Request) -> web.Response:
 
 
 @routes.post(r"/api/v1/admin/accounts/{id}/{undo:enable|unsilence|unsuspend|unsensitive}")
+@endpoint()
 async def undo_action(request: web.Request) -> web.Response:
     """Undo an action: enable (a disabled sign-in), unsilence, unsuspend or unsensitive."""
     await require_admin(request, "admin:write:accounts")
@@ -131,6 +144,7 @@ async def _block(model: type[BlockT], block_id: str) -> BlockT:
 
 
 @routes.get("/api/v1/admin/canonical_email_blocks")
+@endpoint(params=PAGE, returns=list)
 async def list_email_blocks(request: web.Request) -> web.Response:
     """Blocked e-mail addresses (as canonical hashes), newest first."""
     await require_admin(request, "admin:read:canonical_email_blocks")
@@ -140,6 +154,7 @@ async def list_email_blocks(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/admin/canonical_email_blocks/{id}")
+@endpoint()
 async def show_email_block(request: web.Request) -> web.Response:
     """One canonical e-mail block."""
     await require_admin(request, "admin:read:canonical_email_blocks")
@@ -147,6 +162,7 @@ async def show_email_block(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/admin/canonical_email_blocks/test")
+@endpoint(params={"email": required(str)}, returns=list)
 async def test_email_blocks(request: web.Request) -> web.Response:
     """The blocks that match `email` (an empty list when it may sign up)."""
     await require_admin(request, "admin:read:canonical_email_blocks")
@@ -155,6 +171,7 @@ async def test_email_blocks(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/admin/canonical_email_blocks")
+@endpoint(params={"email": str, "canonical_email_hash": str})
 async def create_email_block(request: web.Request) -> web.Response:
     """Block an e-mail address: `email` (canonicalised: lower case, no dots or +suffix before the @) or
     `canonical_email_hash` (its SHA-256, hex)."""
@@ -166,6 +183,7 @@ async def create_email_block(request: web.Request) -> web.Response:
 
 
 @routes.delete("/api/v1/admin/canonical_email_blocks/{id}")
+@endpoint()
 async def delete_email_block(request: web.Request) -> web.Response:
     """Lift a canonical e-mail block."""
     await require_admin(request, "admin:write:canonical_email_blocks")
@@ -178,6 +196,7 @@ async def delete_email_block(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/admin/ip_blocks")
+@endpoint(params=PAGE, returns=list)
 async def list_ip_blocks(request: web.Request) -> web.Response:
     """IP blocks, newest first."""
     await require_admin(request, "admin:read:ip_blocks")
@@ -187,6 +206,7 @@ async def list_ip_blocks(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/admin/ip_blocks/{id}")
+@endpoint()
 async def show_ip_block(request: web.Request) -> web.Response:
     """One IP block."""
     await require_admin(request, "admin:read:ip_blocks")
@@ -194,6 +214,7 @@ async def show_ip_block(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/admin/ip_blocks")
+@endpoint(params={"ip": str, "severity": str, "comment": str, "expires_in": int})
 async def create_ip_block(request: web.Request) -> web.Response:
     """Block an address or CIDR range: `ip`, `severity` (sign_up_requires_approval, sign_up_block,
     no_access), optional `comment` and `expires_in` (seconds)."""
@@ -209,6 +230,7 @@ async def create_ip_block(request: web.Request) -> web.Response:
 
 
 @routes.put("/api/v1/admin/ip_blocks/{id}")
+@endpoint(params={"ip": str, "severity": str, "comment": str, "expires_in": int})
 async def update_ip_block(request: web.Request) -> web.Response:
     """Change an IP block's ip, severity, comment or expires_in."""
     await require_admin(request, "admin:write:ip_blocks")
@@ -227,6 +249,7 @@ async def update_ip_block(request: web.Request) -> web.Response:
 
 
 @routes.delete("/api/v1/admin/ip_blocks/{id}")
+@endpoint()
 async def delete_ip_block(request: web.Request) -> web.Response:
     """Lift an IP block."""
     await require_admin(request, "admin:write:ip_blocks")

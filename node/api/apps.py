@@ -8,6 +8,7 @@ from ..errors import Unauthorized
 from ..notify import state as channels
 from ..services import oauth
 from .auth import current_grant
+from .endpoint import endpoint
 from .entities.applications import application_entity
 from .keys import NODE
 from .params import read_params
@@ -16,6 +17,7 @@ routes = web.RouteTableDef()
 
 
 @routes.post("/api/v1/apps")
+@endpoint(params={"client_name": str, "redirect_uris": str, "scopes": str, "website": str})
 async def create_app(request: web.Request) -> web.Response:
     """Register a client app; answers its Application with client_id and client_secret."""
     params = await read_params(request)
@@ -31,6 +33,7 @@ async def create_app(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/apps/verify_credentials")
+@endpoint()
 async def verify_app(request: web.Request) -> web.Response:
     """The Application the access token belongs to."""
     grant = await current_grant(request)

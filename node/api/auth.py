@@ -7,7 +7,8 @@ import hmac
 from aiohttp import web
 
 from ..errors import Forbidden, Unauthorized
-from ..models import Account, User
+from ..models import Account, SignUpDecoy, User
+from ..runtime import Node
 from ..services import auth
 from .keys import NODE
 
@@ -19,6 +20,22 @@ SESSION_SCOPES = frozenset({"read", "write", "follow", "push", "crypto"})
 _GRANT = web.RequestKey("grant", object)  # auth.Grant | None, resolved once per request
 
 
+UNCONFIRMED = "Your login is missing a confirmed e-mail address"
+
+
+async def token_grant(node: Node, token: str) -> auth.Grant | None:
+    """The grant of a bearer token; 403 for a token waiting for its address to be confirmed (mail on), and
+    the same 403 for a sign-up decoy (node/services/registrations.py), which must look just like one."""
+    grant = await auth.grant_for_token(token)
+    if grant is None:
+        if await SignUpDecoy.filter(token_hash=auth.digest(token)).exists():
+            raise Forbidden(UNCONFIRMED)
+        return None
+    if grant.user is not None and not grant.user.email_confirmed and node.config.mail.smtp_host:
+        raise Forbidden(UNCONFIRMED)
+    return grant
+
+
 async def current_grant(request: web.Request) -> auth.Grant | None:
     if _GRANT in request:
         return request[_GRANT]
@@ -28,7 +45,7 @@ async def current_grant(request: web.Request) -> auth.Grant | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("The access token is invalid")
-        grant = await auth.grant_for_token(token.strip())
+        grant = await token_grant(request.app[NODE], token.strip())
         if grant is None:
             raise Unauthorized("The access token is invalid")
     elif (cookie := request.cookies.get(SESSION_COOKIE)) and (session := await auth.session_for_cookie(cookie)):
@@ -53,7 +70,7 @@ async def require_user(request: web.Request, scope: str | None = None) -> User:
     if grant.user.disabled:
         raise Forbidden("Your login is currently disabled")
     if not grant.user.email_confirmed and request.app[NODE].config.mail.smtp_host:
-        raise Forbidden("Your login is missing a confirmed e-mail address")
+        raise Forbidden(UNCONFIRMED)
     return grant.user
 
 

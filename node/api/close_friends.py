@@ -6,6 +6,7 @@ from aiohttp import web
 
 from ..services.stories import audience
 from .auth import require_account
+from .endpoint import ID, endpoint
 from .entities.accounts import account_entity
 from .keys import NODE
 from .params import read_params
@@ -16,6 +17,7 @@ BASE = "/api/v1/close_friends"
 
 
 @routes.get(BASE)
+@endpoint(returns=list)
 async def listed(request: web.Request) -> web.Response:
     """My close friends (accounts), in the order I added them."""
     account = await require_account(request, "read:accounts")
@@ -24,6 +26,7 @@ async def listed(request: web.Request) -> web.Response:
 
 
 @routes.post(BASE)
+@endpoint(params={"account_ids": [ID]}, returns=list)
 async def add(request: web.Request) -> web.Response:
     """Add `account_ids[]` (local or remote accounts); answers the whole list."""
     account = await require_account(request, "write:accounts")
@@ -34,6 +37,7 @@ async def add(request: web.Request) -> web.Response:
 
 
 @routes.delete(BASE + "/{account_id}")
+@endpoint()
 async def remove(request: web.Request) -> web.Response:
     """Take an account off my close friends (404 if it was not on the list)."""
     account = await require_account(request, "write:accounts")

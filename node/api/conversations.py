@@ -12,6 +12,7 @@ from ..models import Account, Conversation, Status
 from ..runtime import Node
 from ..services import conversations, timelines
 from .auth import require_account
+from .endpoint import PAGE, endpoint
 from .entities.accounts import account_entity
 from .entities.statuses import status_entities
 from .keys import NODE
@@ -45,6 +46,7 @@ async def conversation_entities(
 
 
 @routes.get(BASE)
+@endpoint(params=PAGE, returns=list)
 async def index(request: web.Request) -> web.Response:
     """The caller's conversations, most recently active first (paginated on their last status)."""
     account = await require_account(request, "read:statuses")
@@ -54,6 +56,7 @@ async def index(request: web.Request) -> web.Response:
 
 
 @routes.post(BASE + "/{id}/read")
+@endpoint()
 async def read(request: web.Request) -> web.Response:
     """Mark a conversation read."""
     account = await require_account(request, "write:conversations")
@@ -62,6 +65,7 @@ async def read(request: web.Request) -> web.Response:
 
 
 @routes.delete(BASE + "/{id}")
+@endpoint()
 async def remove(request: web.Request) -> web.Response:
     """Remove a conversation from the caller's list (its statuses stay); answers {}."""
     account = await require_account(request, "write:conversations")

@@ -8,6 +8,7 @@ from aiohttp import web
 from ..services import filters
 from ..streaming import personal as streams
 from .auth import require_account
+from .endpoint import ID, OBJECT, endpoint
 from .entities.filters import filter_entity, keyword_entity, status_filter_entity, v1_filter_entity
 from .keys import NODE
 from .params import Params, read_params
@@ -22,6 +23,7 @@ def _expires(params: Params) -> tuple[bool, object]:
 
 
 @routes.get(V2)
+@endpoint(returns=list)
 async def index(request: web.Request) -> web.Response:
     """The caller's filters with their keywords and statuses."""
     account = await require_account(request, "read:filters")
@@ -29,6 +31,7 @@ async def index(request: web.Request) -> web.Response:
 
 
 @routes.post(V2)
+@endpoint(params={"title": str, "context": [str], "filter_action": str, "expires_in": int, "keywords_attributes": [OBJECT]})
 async def create(request: web.Request) -> web.Response:
     """Make a filter: `title`, `context[]`, `filter_action` (warn, hide, blur), `expires_in` (seconds),
     `keywords_attributes[][keyword|whole_word]`."""
@@ -48,6 +51,7 @@ async def create(request: web.Request) -> web.Response:
 
 
 @routes.get(V2 + "/{id:\\d+}")
+@endpoint()
 async def show(request: web.Request) -> web.Response:
     """One of the caller's filters."""
     account = await require_account(request, "read:filters")
@@ -55,6 +59,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 @routes.put(V2 + "/{id:\\d+}")
+@endpoint(params={"title": str, "context": [str], "filter_action": str, "expires_in": int, "keywords_attributes": [OBJECT]})
 async def update(request: web.Request) -> web.Response:
     """Change a filter; `keywords_attributes[]` add (no id), change (id) or remove (id + `_destroy`) keywords."""
     account = await require_account(request, "write:filters")
@@ -74,6 +79,7 @@ async def update(request: web.Request) -> web.Response:
 
 
 @routes.delete(V2 + "/{id:\\d+}")
+@endpoint()
 async def delete(request: web.Request) -> web.Response:
     """Delete a filter; answers {}."""
     account = await require_account(request, "write:filters")
@@ -83,6 +89,7 @@ async def delete(request: web.Request) -> web.Response:
 
 
 @routes.get(V2 + "/{id:\\d+}/keywords")
+@endpoint(returns=list)
 async def keywords(request: web.Request) -> web.Response:
     """A filter's keywords."""
     account = await require_account(request, "read:filters")
@@ -92,6 +99,7 @@ async def keywords(request: web.Request) -> web.Response:
 
 
 @routes.post(V2 + "/{id:\\d+}/keywords")
+@endpoint(params={"keyword": str, "whole_word": bool})
 async def add_keyword(request: web.Request) -> web.Response:
     """Add a keyword (`keyword`, `whole_word`) to a filter."""
     account = await require_account(request, "write:filters")
@@ -104,6 +112,7 @@ async def add_keyword(request: web.Request) -> web.Response:
 
 
 @routes.get(V2 + "/keywords/{id}")
+@endpoint()
 async def show_keyword(request: web.Request) -> web.Response:
     """One keyword of one of the caller's filters."""
     account = await require_account(request, "read:filters")
@@ -111,6 +120,7 @@ async def show_keyword(request: web.Request) -> web.Response:
 
 
 @routes.put(V2 + "/keywords/{id}")
+@endpoint(params={"keyword": str, "whole_word": bool})
 async def update_keyword(request: web.Request) -> web.Response:
     """Change a keyword (`keyword`, `whole_word`)."""
     account = await require_account(request, "write:filters")
@@ -123,6 +133,7 @@ async def update_keyword(request: web.Request) -> web.Response:
 
 
 @routes.delete(V2 + "/keywords/{id}")
+@endpoint()
 async def delete_keyword(request: web.Request) -> web.Response:
     """Remove a keyword from its filter; answers {}."""
     account = await require_account(request, "write:filters")
@@ -132,6 +143,7 @@ async def delete_keyword(request: web.Request) -> web.Response:
 
 
 @routes.get(V2 + "/{id:\\d+}/statuses")
+@endpoint(returns=list)
 async def statuses(request: web.Request) -> web.Response:
     """The statuses a filter matches by id."""
     account = await require_account(request, "read:filters")
@@ -140,6 +152,7 @@ async def statuses(request: web.Request) -> web.Response:
 
 
 @routes.post(V2 + "/{id:\\d+}/statuses")
+@endpoint(params={"status_id": ID})
 async def add_status(request: web.Request) -> web.Response:
     """Make a filter match one status (`status_id`)."""
     account = await require_account(request, "write:filters")
@@ -150,6 +163,7 @@ async def add_status(request: web.Request) -> web.Response:
 
 
 @routes.get(V2 + "/statuses/{id}")
+@endpoint()
 async def show_status(request: web.Request) -> web.Response:
     """One status a filter of the caller's matches."""
     account = await require_account(request, "read:filters")
@@ -159,6 +173,7 @@ async def show_status(request: web.Request) -> web.Response:
 
 
 @routes.delete(V2 + "/statuses/{id}")
+@endpoint()
 async def delete_status(request: web.Request) -> web.Response:
     """Stop a filter matching a status; answers {}."""
     account = await require_account(request, "write:filters")
@@ -171,6 +186,7 @@ async def delete_status(request: web.Request) -> web.Response:
 
 
 @routes.get(V1)
+@endpoint(returns=list)
 async def v1_index(request: web.Request) -> web.Response:
     """v1 filters: one per keyword of the caller's filters."""
     account = await require_account(request, "read:filters")
@@ -178,6 +194,7 @@ async def v1_index(request: web.Request) -> web.Response:
 
 
 @routes.post(V1)
+@endpoint(params={"phrase": str, "context": [str], "irreversible": bool, "whole_word": bool, "expires_in": int})
 async def v1_create(request: web.Request) -> web.Response:
     """Make a v1 filter (`phrase`, `context[]`, `irreversible`, `whole_word`, `expires_in`): a filter with one
     keyword (irreversible means the hide action)."""
@@ -197,6 +214,7 @@ async def v1_create(request: web.Request) -> web.Response:
 
 
 @routes.get(V1 + "/{id}")
+@endpoint()
 async def v1_show(request: web.Request) -> web.Response:
     """One v1 filter."""
     account = await require_account(request, "read:filters")
@@ -204,6 +222,7 @@ async def v1_show(request: web.Request) -> web.Response:
 
 
 @routes.put(V1 + "/{id}")
+@endpoint(params={"phrase": str, "context": [str], "irreversible": bool, "whole_word": bool, "expires_in": int})
 async def v1_update(request: web.Request) -> web.Response:
     """Change a v1 filter (its filter's context, irreversible and expiry only when it has one keyword)."""
     account = await require_account(request, "write:filters")
@@ -223,6 +242,7 @@ async def v1_update(request: web.Request) -> web.Response:
 
 
 @routes.delete(V1 + "/{id}")
+@endpoint()
 async def v1_delete(request: web.Request) -> web.Response:
     """Delete a v1 filter (the keyword; its filter too when nothing is left in it); answers {}."""
     account = await require_account(request, "write:filters")

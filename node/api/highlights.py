@@ -9,6 +9,7 @@ from ..activitypub import stories as federated
 from ..services import accounts
 from ..services.stories import highlights
 from .auth import optional_account, require_account
+from .endpoint import ID, endpoint
 from .entities.stories import highlight_entities
 from .keys import NODE
 from .params import Params, read_params
@@ -24,6 +25,7 @@ def _cover(params: Params) -> int | None:
 
 
 @routes.get(BASE)
+@endpoint(returns=list)
 async def mine(request: web.Request) -> web.Response:
     """My highlights with their stories."""
     account = await require_account(request, "read:statuses")
@@ -32,6 +34,7 @@ async def mine(request: web.Request) -> web.Response:
 
 
 @routes.post(BASE)
+@endpoint(params={"title": str, "story_ids": [ID], "cover_story_id": int})
 async def create(request: web.Request) -> web.Response:
     """Make a highlight: `title`, `story_ids[]` (my stories, expired ones too), `cover_story_id` (one of
     them; the first by default)."""
@@ -43,6 +46,7 @@ async def create(request: web.Request) -> web.Response:
 
 
 @routes.get(ONE)
+@endpoint()
 async def show(request: web.Request) -> web.Response:
     """One highlight (public, as the profile is; close-friends stories only for close friends)."""
     viewer = await optional_account(request)
@@ -52,6 +56,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 @routes.put(ONE)
+@endpoint(params={"title": str, "story_ids": [ID], "cover_story_id": ID})
 async def update(request: web.Request) -> web.Response:
     """Change my highlight's `title`, `story_ids[]` (replaces the list) or `cover_story_id`."""
     account = await require_account(request, "write:statuses")
@@ -64,6 +69,7 @@ async def update(request: web.Request) -> web.Response:
 
 
 @routes.delete(ONE)
+@endpoint()
 async def delete(request: web.Request) -> web.Response:
     """Delete my highlight (its stories stay in my archive)."""
     account = await require_account(request, "write:statuses")
@@ -72,6 +78,7 @@ async def delete(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/accounts/{id}/highlights")
+@endpoint(returns=list)
 async def of_account(request: web.Request) -> web.Response:
     """An account's highlights; for a remote account, read from its server's public collection."""
     viewer = await optional_account(request)

@@ -5,18 +5,21 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..notify import state as channels
-from ..services import instance
+from ..services import instance, instance_info
+from .endpoint import endpoint
 from .entities.accounts import account_entity
+from .entities.announcements import rule_entity
 from .keys import NODE
 
 routes = web.RouteTableDef()
 
 
-def _configuration(node) -> dict:  # type: ignore[no-untyped-def]
+def _configuration(node, has_terms: bool) -> dict:  # type: ignore[no-untyped-def]
     limits = instance.limits(node)
     return {
         "urls": {"streaming": node.base_url.replace("http", "ws", 1), "status": None,
-                 "about": f"{node.base_url}/about", "privacy_policy": None, "terms_of_service": None},
+                 "about": f"{node.base_url}/about", "privacy_policy": f"{node.base_url}/privacy-policy",
+                 "terms_of_service": f"{node.base_url}/terms" if has_terms else None},
         "vapid": {"public_key": channels.of(node).vapid_public},
         "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
         "statuses": {"max_characters": limits["max_characters"], "max_media_attachments": limits["max_media_attachments"],
@@ -37,6 +40,7 @@ def _configuration(node) -> dict:  # type: ignore[no-untyped-def]
 
 
 @routes.get("/api/v2/instance")
+@endpoint()
 async def instance_v2(request: web.Request) -> web.Response:
     """Instance (v2): domain, limits, registrations, api_versions, contact."""
     node = request.app[NODE]
@@ -53,23 +57,24 @@ async def instance_v2(request: web.Request) -> web.Response:
         "thumbnail": {"url": node.urls.static("thumbnail.png"), "blurhash": None, "versions": {}},
         "icon": [],
         "languages": ["en"],
-        "configuration": _configuration(node),
+        "configuration": _configuration(node, await instance_info.has_terms()),
         "registrations": {"enabled": mode != "closed", "approval_required": mode == "approval",
                           "reason_required": False, "message": None, "min_age": None, "url": None},
         "api_versions": instance.API_VERSIONS,
         "contact": {"email": "", "account": account_entity(node, contact) if contact else None},
-        "rules": [],
+        "rules": [rule_entity(r) for r in await instance_info.rules()],
     })
 
 
 @routes.get("/api/v1/instance")
+@endpoint()
 async def instance_v1(request: web.Request) -> web.Response:
     """Instance (v1, deprecated by Mastodon but still used by many clients)."""
     node = request.app[NODE]
     usage = await instance.usage()
     contact = await instance.contact_account()
     mode = node.config.node.registrations
-    configuration = _configuration(node)
+    configuration = _configuration(node, await instance_info.has_terms())
     return web.json_response({
         "uri": node.config.node.domain,
         "title": node.config.node.name,
@@ -86,6 +91,6 @@ async def instance_v1(request: web.Request) -> web.Response:
         "invites_enabled": False,
         "configuration": {k: configuration[k] for k in ("statuses", "media_attachments", "polls", "vapid")},
         "contact_account": account_entity(node, contact) if contact else None,
-        "rules": [],
+        "rules": [rule_entity(r) for r in await instance_info.rules()],
         "api_versions": instance.API_VERSIONS,
     })

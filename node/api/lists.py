@@ -10,6 +10,7 @@ from aiohttp import web
 from ..models import List
 from ..services import lists
 from .auth import require_account
+from .endpoint import ID, PAGE, endpoint
 from .entities.accounts import account_entity
 from .entities.filters import filtered
 from .entities.statuses import status_entities
@@ -31,6 +32,7 @@ def list_entity(row: List) -> dict[str, Any]:
 
 
 @routes.get(BASE)
+@endpoint(returns=list)
 async def index(request: web.Request) -> web.Response:
     """The caller's lists."""
     account = await require_account(request, "read:lists")
@@ -38,6 +40,7 @@ async def index(request: web.Request) -> web.Response:
 
 
 @routes.post(BASE)
+@endpoint(params={"title": str, "replies_policy": str, "exclusive": bool})
 async def create(request: web.Request) -> web.Response:
     """Make a list: `title`, `replies_policy` (followed, list or none; default list), `exclusive`."""
     account = await require_account(request, "write:lists")
@@ -49,6 +52,7 @@ async def create(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/{id}")
+@endpoint()
 async def show(request: web.Request) -> web.Response:
     """One of the caller's lists (404 for anyone else's)."""
     account = await require_account(request, "read:lists")
@@ -56,6 +60,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 @routes.put(BASE + "/{id}")
+@endpoint(params={"title": str, "replies_policy": str, "exclusive": bool})
 async def update(request: web.Request) -> web.Response:
     """Rename a list or change its replies_policy or exclusive flag."""
     account = await require_account(request, "write:lists")
@@ -68,6 +73,7 @@ async def update(request: web.Request) -> web.Response:
 
 
 @routes.delete(BASE + "/{id}")
+@endpoint()
 async def delete(request: web.Request) -> web.Response:
     """Delete a list; answers {}."""
     account = await require_account(request, "write:lists")
@@ -76,6 +82,7 @@ async def delete(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/{id}/accounts")
+@endpoint(params=PAGE, returns=list)
 async def members(request: web.Request) -> web.Response:
     """The list's accounts (paginated: limit 40, at most 80; limit=0 gives them all)."""
     account = await require_account(request, "read:lists")
@@ -87,6 +94,7 @@ async def members(request: web.Request) -> web.Response:
 
 
 @routes.post(BASE + "/{id}/accounts")
+@endpoint(params={"account_ids": [ID]})
 async def add_members(request: web.Request) -> web.Response:
     """Add accounts the caller follows (`account_ids[]`); answers {}."""
     account = await require_account(request, "write:lists")
@@ -96,6 +104,7 @@ async def add_members(request: web.Request) -> web.Response:
 
 
 @routes.delete(BASE + "/{id}/accounts")
+@endpoint(params={"account_ids": [ID]})
 async def remove_members(request: web.Request) -> web.Response:
     """Take accounts off the list (`account_ids[]`); answers {}."""
     account = await require_account(request, "write:lists")
@@ -105,6 +114,7 @@ async def remove_members(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/accounts/{id}/lists")
+@endpoint(returns=list)
 async def holding(request: web.Request) -> web.Response:
     """The caller's lists that hold this account."""
     account = await require_account(request, "read:lists")
@@ -114,6 +124,7 @@ async def holding(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/timelines/list/{id}")
+@endpoint(params=PAGE, returns=list)
 async def timeline(request: web.Request) -> web.Response:
     """A list's timeline: its members' statuses as its replies_policy allows (paginated)."""
     account = await require_account(request, "read:lists")

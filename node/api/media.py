@@ -7,6 +7,7 @@ from aiohttp import web
 from ..services import media
 from .auth import require_account
 from .bodies import accepts_upload
+from .endpoint import FILE, endpoint, required
 from .entities.statuses import media_entity
 from .keys import NODE
 from .params import read_params
@@ -24,6 +25,7 @@ async def _upload(request: web.Request) -> web.Response:
 
 @routes.post("/api/v2/media")
 @accepts_upload(lambda config: max(config.storage.max_image_mb, config.storage.max_video_mb))
+@endpoint(params={"file": required(FILE), "description": str, "focus": str})
 async def upload_v2(request: web.Request) -> web.Response:
     """Upload a media attachment (multipart `file`, `description`, `focus`), checked by content.
 
@@ -33,12 +35,14 @@ async def upload_v2(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/media")
 @accepts_upload(lambda config: max(config.storage.max_image_mb, config.storage.max_video_mb))
+@endpoint(params={"file": required(FILE), "description": str, "focus": str})
 async def upload_v1(request: web.Request) -> web.Response:
     """Upload a media attachment (deprecated v1 path; same as v2)."""
     return await _upload(request)
 
 
 @routes.get("/api/v1/media/{id}")
+@endpoint()
 async def show(request: web.Request) -> web.Response:
     """View one's own media attachment."""
     account = await require_account(request, "write:media")
@@ -46,6 +50,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 @routes.put("/api/v1/media/{id}")
+@endpoint(params={"description": str, "focus": str})
 async def update(request: web.Request) -> web.Response:
     """Change a media attachment's description or focal point."""
     account = await require_account(request, "write:media")

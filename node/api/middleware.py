@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from tortoise import context as tortoise_context
 from tortoise.exceptions import DoesNotExist, IntegrityError
 
@@ -40,6 +41,27 @@ def error_response(request: web.Request, status: int, message: str) -> web.Respo
     return web.Response(text=body, status=status, content_type="text/html")
 
 
+class MalformedRequestLog(logging.Filter):
+    """aiohttp answers a request it cannot parse (a NUL in a header, a broken request line) with a 400
+    itself, and logs it with a traceback as if the server had failed. It is the client's fault: one
+    warning line, no traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], HttpProcessingError):
+            record.msg = f"{record.getMessage()}: malformed request answered 400 ({record.exc_info[1].message})"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+def quiet_malformed_requests() -> None:
+    server_log = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, MalformedRequestLog) for f in server_log.filters):
+        server_log.addFilter(MalformedRequestLog())
+
+
 @web.middleware
 async def database_context(request: web.Request, handler: Handler) -> web.StreamResponse:
     # Not `with node.db:`: TortoiseContext keeps one reset token on itself, so concurrent requests entering
@@ -63,6 +85,8 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return response
     except DoesNotExist:
         return error_response(request, 404, "Record not found")
+    except HttpProcessingError:  # a body the parser could not read (a multipart part header that is not HTTP)
+        return error_response(request, 400, "Malformed request body")
     except IntegrityError:
         return error_response(request, 409, "That conflicts with something that already exists")
     except web.HTTPException as exc:

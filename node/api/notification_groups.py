@@ -8,6 +8,7 @@ from aiohttp import web
 from ..errors import BadRequest
 from ..services import notification_groups, notifications
 from .auth import require_account
+from .endpoint import PAGE, endpoint
 from .entities.accounts import account_entity
 from .entities.notifications import grouped_entities
 from .keys import NODE
@@ -27,6 +28,7 @@ def _grouped_types(params: Params) -> list[str] | None:
 
 
 @routes.get(BASE)
+@endpoint(params={**PAGE, "expand_accounts": str, "account_id": int, "include_filtered": bool, "types": [str], "exclude_types": [str], "grouped_types": [str]})
 async def listing(request: web.Request) -> web.Response:
     """The caller's notifications in groups (grouped_types[], types[], exclude_types[], account_id,
     expand_accounts full|partial_avatars, include_filtered); paginated by group with Link headers."""
@@ -50,6 +52,7 @@ async def listing(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/unread_count")
+@endpoint(params={"limit": int, "account_id": int, "include_filtered": bool, "types": [str], "exclude_types": [str], "grouped_types": [str]})
 async def unread_count(request: web.Request) -> web.Response:
     """How many groups have notifications after the notifications read marker (limit, at most 1000)."""
     account = await require_account(request, "read:notifications")
@@ -67,6 +70,7 @@ async def unread_count(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/{group_key}")
+@endpoint()
 async def show(request: web.Request) -> web.Response:
     """One group, by its key, in the same de-duplicated shape as the listing."""
     account = await require_account(request, "read:notifications")
@@ -75,6 +79,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 @routes.post(BASE + "/{group_key}/dismiss")
+@endpoint()
 async def dismiss(request: web.Request) -> web.Response:
     """Dismiss every notification of one group."""
     account = await require_account(request, "write:notifications")
@@ -83,6 +88,7 @@ async def dismiss(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/{group_key}/accounts")
+@endpoint(params=PAGE, returns=list)
 async def accounts(request: web.Request) -> web.Response:
     """The accounts behind a group's notifications, newest first (paginated by notification)."""
     account = await require_account(request, "read:notifications")

@@ -9,12 +9,14 @@ from federation import jsondoc
 from ..errors import BadRequest
 from ..notify import preferences
 from .auth import require_account
+from .endpoint import endpoint
 
 routes = web.RouteTableDef()
 PATH = "/api/v1/notifications/preferences"
 
 
 @routes.get(PATH)
+@endpoint()
 async def show(request: web.Request) -> web.Response:
     """The caller's preferences: {"types": {type: {push, email}}, "quiet_hours": {...}, "email_digest": ...}."""
     account = await require_account(request, "read:notifications")
@@ -22,6 +24,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 @routes.put(PATH)
+@endpoint()
 async def update(request: web.Request) -> web.Response:
     """Change any part of them (a JSON body of the same shape); 422 naming the first bad field, nothing stored."""
     account = await require_account(request, "write:notifications")

@@ -8,6 +8,7 @@ from aiohttp import web
 from ..errors import ValidationFailed
 from ..services import notification_policy as policy
 from .auth import require_account
+from .endpoint import ID, PAGE, endpoint
 from .entities.notifications import policy_entity, policy_v1_entity, request_entities
 from .keys import NODE
 from .pagination import paged_response, requested_page
@@ -18,6 +19,7 @@ REQUESTS = "/api/v1/notifications/requests"
 
 
 @routes.get("/api/v2/notifications/policy")
+@endpoint()
 async def show_policy(request: web.Request) -> web.Response:
     """The caller's notification policy: for_not_following, for_not_followers, for_new_accounts,
     for_private_mentions, for_limited_accounts (each accept, filter or drop) and a summary."""
@@ -27,6 +29,7 @@ async def show_policy(request: web.Request) -> web.Response:
 
 @routes.route("PATCH", "/api/v2/notifications/policy")
 @routes.put("/api/v2/notifications/policy")
+@endpoint(params={name: ("accept", "filter", "drop") for name in policy.FIELDS})
 async def update_policy(request: web.Request) -> web.Response:
     """Change some of the policy's fields (each accept, filter or drop)."""
     account = await require_account(request, "write:notifications")
@@ -41,6 +44,7 @@ async def update_policy(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/notifications/policy")
+@endpoint()
 async def show_policy_v1(request: web.Request) -> web.Response:
     """The policy in the v1 shape: filter_not_following, filter_not_followers, filter_new_accounts,
     filter_private_mentions (booleans) and a summary."""
@@ -50,6 +54,7 @@ async def show_policy_v1(request: web.Request) -> web.Response:
 
 @routes.route("PATCH", "/api/v1/notifications/policy")
 @routes.put("/api/v1/notifications/policy")
+@endpoint(params=dict.fromkeys(policy.V1_FIELDS, bool))
 async def update_policy_v1(request: web.Request) -> web.Response:
     """Change the policy with v1's booleans (true filters, false accepts)."""
     account = await require_account(request, "write:notifications")
@@ -64,6 +69,7 @@ async def update_policy_v1(request: web.Request) -> web.Response:
 
 
 @routes.get(REQUESTS)
+@endpoint(params=PAGE, returns=list)
 async def list_requests(request: web.Request) -> web.Response:
     """Pending notification requests, newest first (paginated)."""
     account = await require_account(request, "read:notifications")
@@ -75,6 +81,7 @@ async def list_requests(request: web.Request) -> web.Response:
 
 
 @routes.get(REQUESTS + "/merged")
+@endpoint()
 async def merged(request: web.Request) -> web.Response:
     """Whether accepted requests' notifications have joined the others (they join as the accept is answered)."""
     await require_account(request, "read:notifications")
@@ -91,6 +98,7 @@ async def _bulk(request: web.Request):  # type: ignore[no-untyped-def]
 
 
 @routes.post(REQUESTS + "/accept")
+@endpoint(params={"id": [ID]})
 async def accept_many(request: web.Request) -> web.Response:
     """Accept several requests (id[])."""
     account, rows = await _bulk(request)
@@ -99,6 +107,7 @@ async def accept_many(request: web.Request) -> web.Response:
 
 
 @routes.post(REQUESTS + "/dismiss")
+@endpoint(params={"id": [ID]})
 async def dismiss_many(request: web.Request) -> web.Response:
     """Dismiss several requests (id[])."""
     account, rows = await _bulk(request)
@@ -107,6 +116,7 @@ async def dismiss_many(request: web.Request) -> web.Response:
 
 
 @routes.get(REQUESTS + "/{id}")
+@endpoint()
 async def show_request(request: web.Request) -> web.Response:
     """One notification request."""
     account = await require_account(request, "read:notifications")
@@ -115,6 +125,7 @@ async def show_request(request: web.Request) -> web.Response:
 
 
 @routes.post(REQUESTS + "/{id}/accept")
+@endpoint()
 async def accept(request: web.Request) -> web.Response:
     """Accept a request: its notifications join the others and the sender is no longer filtered."""
     account = await require_account(request, "write:notifications")
@@ -124,6 +135,7 @@ async def accept(request: web.Request) -> web.Response:
 
 
 @routes.post(REQUESTS + "/{id}/dismiss")
+@endpoint()
 async def dismiss(request: web.Request) -> web.Response:
     """Dismiss a request and the filtered notifications in it."""
     account = await require_account(request, "write:notifications")

@@ -8,6 +8,7 @@ from ..errors import NotFound, ValidationFailed
 from ..services import notifications
 from ..services.notification_groups import Filters
 from .auth import require_account
+from .endpoint import ID, PAGE, endpoint, required
 from .entities.filters import filtered_notifications
 from .entities.notifications import marker_entities, notification_entities
 from .keys import NODE
@@ -29,6 +30,7 @@ def listing_filters(params: Params) -> Filters:
 
 
 @routes.get(BASE)
+@endpoint(params={**PAGE, "account_id": int, "include_filtered": bool, "types": [str], "exclude_types": [str]}, returns=list)
 async def listing(request: web.Request) -> web.Response:
     """The caller's notifications, filtered by types[], exclude_types[], account_id and include_filtered
     (paginated)."""
@@ -43,6 +45,7 @@ async def listing(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/unread_count")
+@endpoint(params={"limit": int})
 async def unread_count(request: web.Request) -> web.Response:
     """How many notifications arrived after the notifications read marker."""
     account = await require_account(request, "read:notifications")
@@ -52,6 +55,7 @@ async def unread_count(request: web.Request) -> web.Response:
 
 
 @routes.post(BASE + "/clear")
+@endpoint()
 async def clear(request: web.Request) -> web.Response:
     """Dismiss all of the caller's notifications."""
     account = await require_account(request, "write:notifications")
@@ -60,6 +64,7 @@ async def clear(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/{id}")
+@endpoint()
 async def show(request: web.Request) -> web.Response:
     """View one notification."""
     account = await require_account(request, "read:notifications")
@@ -71,6 +76,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 @routes.post(BASE + "/{id}/dismiss")
+@endpoint()
 async def dismiss(request: web.Request) -> web.Response:
     """Dismiss one notification."""
     account = await require_account(request, "write:notifications")
@@ -79,6 +85,7 @@ async def dismiss(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/markers")
+@endpoint(params={"timeline": [str]})
 async def get_markers(request: web.Request) -> web.Response:
     """The caller's read markers for the timelines asked for (timeline[])."""
     account = await require_account(request, "read:statuses")
@@ -87,6 +94,7 @@ async def get_markers(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/markers")
+@endpoint(params={"home": {"last_read_id": required(ID)}, "notifications": {"last_read_id": required(ID)}})
 async def save_markers(request: web.Request) -> web.Response:
     """Move read markers: home[last_read_id] and/or notifications[last_read_id]."""
     account = await require_account(request, "write:statuses")

@@ -11,6 +11,7 @@ from aiohttp import web
 from ..errors import DomainError, TooManyRequests
 from ..models import OAuthApp
 from ..services import oauth
+from .endpoint import endpoint
 from .keys import NODE
 from .params import Params, read_params
 from .ratelimits import client_ip
@@ -39,6 +40,7 @@ async def _read(request: web.Request) -> Params:
 
 
 @routes.post("/oauth/token")
+@endpoint(params={"grant_type": str, "client_id": str, "client_secret": str, "code": str, "redirect_uri": str, "code_verifier": str, "username": str, "password": str, "scope": str})
 async def token(request: web.Request) -> web.Response:
     """Obtain a token (authorization_code with PKCE, password, client_credentials); RFC 6749 errors."""
     node = request.app[NODE]
@@ -47,7 +49,7 @@ async def token(request: web.Request) -> web.Response:
         app = await oauth.authenticate_client(*_client_credentials(request, params))
         grant_type = params.str("grant_type")
         if grant_type == "authorization_code":
-            issued = await oauth.exchange_code(app, params.str("code"), params.str("redirect_uri"),
+            issued = await oauth.exchange_code(node, app, params.str("code"), params.str("redirect_uri"),
                                                params.str("code_verifier"))
         elif grant_type == "password":
             issued = await oauth.password_grant(node, app, params.str("username"), params.str("password"),
@@ -69,6 +71,7 @@ async def token(request: web.Request) -> web.Response:
 
 
 @routes.post("/oauth/revoke")
+@endpoint(params={"token": str, "client_id": str, "client_secret": str})
 async def revoke(request: web.Request) -> web.Response:
     """Revoke a token (RFC 7009): 200 {} also for unknown tokens; another app's token is 403."""
     try:
@@ -87,6 +90,7 @@ async def revoke(request: web.Request) -> web.Response:
 
 
 @routes.get("/.well-known/oauth-authorization-server")
+@endpoint()
 async def metadata(request: web.Request) -> web.Response:
     """RFC 8414 server metadata, as Mastodon 4.3 serves it."""
     base = request.app[NODE].base_url

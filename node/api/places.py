@@ -11,6 +11,7 @@ from ..search import service
 from ..search.backend import ParsedQuery
 from ..services import places as place_service
 from .auth import optional_account, require_account
+from .endpoint import endpoint
 from .entities.places import place_entity
 from .keys import NODE
 from .params import read_params
@@ -20,6 +21,7 @@ BASE = "/api/v1/places"
 
 
 @routes.get(BASE)
+@endpoint(params={"q": str, "limit": int, "lat": float, "lon": float, "radius_km": float}, returns=list)
 async def find(request: web.Request) -> web.Response:
     """Places whose name starts with `q` (most popular first); with lat/lon, those within radius_km."""
     node = request.app[NODE]
@@ -43,6 +45,7 @@ async def find(request: web.Request) -> web.Response:
 
 
 @routes.post(BASE)
+@endpoint(params={"name": str, "lat": float, "lon": float, "locality": str, "country": str})
 async def create(request: web.Request) -> web.Response:
     """Add a place (name, locality, country, lat, lon); the same name at the same point is not duplicated."""
     account = await require_account(request, "write:statuses")
@@ -56,6 +59,7 @@ async def create(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/{id}")
+@endpoint()
 async def show(request: web.Request) -> web.Response:
     """One place."""
     return web.json_response(place_entity(await place_service.get_place(request.match_info["id"])))

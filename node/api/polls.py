@@ -6,6 +6,7 @@ from aiohttp import web
 
 from ..services import polls
 from .auth import optional_account, require_account
+from .endpoint import ID, endpoint
 from .entities.statuses import poll_entity
 from .keys import NODE
 from .params import read_params
@@ -14,6 +15,7 @@ routes = web.RouteTableDef()
 
 
 @routes.get("/api/v1/polls/{id}")
+@endpoint()
 async def show(request: web.Request) -> web.Response:
     """View a poll (with own_votes and voted for the caller)."""
     viewer = await optional_account(request)
@@ -23,6 +25,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/polls/{id}/votes")
+@endpoint(params={"choices": [ID]})
 async def vote(request: web.Request) -> web.Response:
     """Vote in a poll with choices[] (once; not in one's own or an ended poll)."""
     account = await require_account(request, "write:statuses")

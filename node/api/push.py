@@ -8,6 +8,7 @@ from ..errors import NotFound
 from ..notify import webpush
 from ..services import auth as auth_service
 from .auth import SESSION_COOKIE, require_user
+from .endpoint import OBJECT, endpoint
 from .keys import NODE
 from .params import Params, read_params
 
@@ -30,6 +31,8 @@ def _data(params: Params) -> tuple[object, object]:
 
 
 @routes.post(PATH)
+@endpoint(params={"subscription": {"endpoint": str, "keys": {"p256dh": str, "auth": str}, "standard": bool},
+                  "data": {"alerts": OBJECT, "policy": str}, "policy": str})
 async def create(request: web.Request) -> web.Response:
     """Subscribe (replaces this token's subscription): subscription[endpoint], subscription[keys][p256dh|auth],
     subscription[standard], data[alerts][<type>], data[policy]."""
@@ -53,6 +56,7 @@ async def create(request: web.Request) -> web.Response:
 
 
 @routes.get(PATH)
+@endpoint(errors=(404,))
 async def show(request: web.Request) -> web.Response:
     """This token's subscription, 404 if it has none."""
     await require_user(request, "push")
@@ -63,6 +67,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 @routes.put(PATH)
+@endpoint(params={"data": {"alerts": OBJECT, "policy": str}, "policy": str}, errors=(404,))
 async def update(request: web.Request) -> web.Response:
     """Change data[alerts][<type>] and data[policy] of this token's subscription."""
     user = await require_user(request, "push")
@@ -76,6 +81,7 @@ async def update(request: web.Request) -> web.Response:
 
 
 @routes.delete(PATH)
+@endpoint(errors=(404,))
 async def delete(request: web.Request) -> web.Response:
     """Remove this token's subscription."""
     await require_user(request, "push")

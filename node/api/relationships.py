@@ -11,6 +11,7 @@ from ..models import Account, row_id
 from ..services import accounts as account_service
 from ..services import relationships
 from .auth import optional_account, require_account
+from .endpoint import ID, PAGE, endpoint
 from .entities.accounts import account_entity, relationship_entities
 from .entities.common import iso
 from .keys import NODE
@@ -40,6 +41,7 @@ async def _paged_accounts(request: web.Request, rows: QuerySet, side: str, *, de
 
 
 @routes.post("/api/v1/accounts/{id}/follow")
+@endpoint(params={"reblogs": bool, "notify": bool, "languages": [str]})
 async def follow(request: web.Request) -> web.Response:
     """Follow an account (a FollowRequest if it is locked or remote); options reblogs, notify."""
     me = await require_account(request, "write:follows")
@@ -52,6 +54,7 @@ async def follow(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/accounts/{id}/unfollow")
+@endpoint()
 async def unfollow(request: web.Request) -> web.Response:
     """Stop following an account, or withdraw a pending follow request."""
     me = await require_account(request, "write:follows")
@@ -61,6 +64,7 @@ async def unfollow(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/accounts/{id}/remove_from_followers")
+@endpoint()
 async def remove_from_followers(request: web.Request) -> web.Response:
     """Make an account stop following the caller."""
     me = await require_account(request, "write:follows")
@@ -70,6 +74,7 @@ async def remove_from_followers(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/accounts/{id}/block")
+@endpoint()
 async def block(request: web.Request) -> web.Response:
     """Block an account: follows and follow requests both ways end."""
     me = await require_account(request, "write:blocks")
@@ -79,6 +84,7 @@ async def block(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/accounts/{id}/unblock")
+@endpoint()
 async def unblock(request: web.Request) -> web.Response:
     """Unblock an account."""
     me = await require_account(request, "write:blocks")
@@ -88,6 +94,7 @@ async def unblock(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/accounts/{id}/mute")
+@endpoint(params={"notifications": bool, "duration": int})
 async def mute(request: web.Request) -> web.Response:
     """Mute an account, and by default its notifications; duration in seconds (0 = forever)."""
     me = await require_account(request, "write:mutes")
@@ -99,6 +106,7 @@ async def mute(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/accounts/{id}/unmute")
+@endpoint()
 async def unmute(request: web.Request) -> web.Response:
     """Unmute an account."""
     me = await require_account(request, "write:mutes")
@@ -108,6 +116,7 @@ async def unmute(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/accounts/relationships")
+@endpoint(params={"id": [ID]}, returns=list)
 async def relationships_of(request: web.Request) -> web.Response:
     """The caller's Relationship with each account in id[]."""
     me = await require_account(request, "read:follows")
@@ -116,23 +125,35 @@ async def relationships_of(request: web.Request) -> web.Response:
     return web.json_response(await relationship_entities(me, ids))
 
 
+def _hidden(account: Account, viewer: Account | None) -> bool:
+    """Its owner hid the lists (hide_collections): others get an empty list, as from Mastodon."""
+    return account.hide_collections and (viewer is None or viewer.id != account.id)
+
+
 @routes.get("/api/v1/accounts/{id}/followers")
+@endpoint(params=PAGE, returns=list)
 async def followers(request: web.Request) -> web.Response:
     """Accounts following this account, newest follow first (Link header pagination)."""
-    await optional_account(request)  # a bad token is still a 401
+    viewer = await optional_account(request)  # a bad token is still a 401
     account = await account_service.get_account(request.match_info["id"])
+    if _hidden(account, viewer):
+        return web.json_response([])
     return await _paged_accounts(request, relationships.followers_of(account), "account")
 
 
 @routes.get("/api/v1/accounts/{id}/following")
+@endpoint(params=PAGE, returns=list)
 async def following(request: web.Request) -> web.Response:
     """Accounts this account follows, newest follow first (Link header pagination)."""
-    await optional_account(request)
+    viewer = await optional_account(request)
     account = await account_service.get_account(request.match_info["id"])
+    if _hidden(account, viewer):
+        return web.json_response([])
     return await _paged_accounts(request, relationships.following_of(account), "target_account")
 
 
 @routes.get("/api/v1/follow_requests")
+@endpoint(params=PAGE, returns=list)
 async def follow_requests(request: web.Request) -> web.Response:
     """Accounts asking to follow the caller (Link header pagination)."""
     me = await require_account(request, "read:follows")
@@ -140,6 +161,7 @@ async def follow_requests(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/follow_requests/{id}/authorize")
+@endpoint()
 async def authorize(request: web.Request) -> web.Response:
     """Accept a follow request from the account with this id."""
     me = await require_account(request, "write:follows")
@@ -148,6 +170,7 @@ async def authorize(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/follow_requests/{id}/reject")
+@endpoint()
 async def reject(request: web.Request) -> web.Response:
     """Reject a follow request from the account with this id."""
     me = await require_account(request, "write:follows")
@@ -156,6 +179,7 @@ async def reject(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/blocks")
+@endpoint(params=PAGE, returns=list)
 async def blocks(request: web.Request) -> web.Response:
     """Accounts the caller blocks (Link header pagination)."""
     me = await require_account(request, "read:blocks")
@@ -163,6 +187,7 @@ async def blocks(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/mutes")
+@endpoint(params=PAGE, returns=list)
 async def mutes(request: web.Request) -> web.Response:
     """Accounts the caller mutes, with mute_expires_at (Link header pagination)."""
     me = await require_account(request, "read:mutes")

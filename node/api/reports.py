@@ -12,6 +12,7 @@ from ..models import Report
 from ..runtime import Node
 from ..services import accounts as account_service
 from .auth import require_account
+from .endpoint import ID, endpoint, required
 from .entities.accounts import account_entity
 from .entities.common import iso
 from .keys import NODE
@@ -29,6 +30,7 @@ def report_entity(node: Node, report: Report) -> dict[str, Any]:
 
 
 @routes.post("/api/v1/reports")
+@endpoint(params={"account_id": required(str), "status_ids": [ID], "forward": bool, "comment": str, "category": str})
 async def file_report(request: web.Request) -> web.Response:
     """File a report: account_id, status_ids[], comment, category, forward."""
     account = await require_account(request, "write:reports")

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from ..services import scheduled_statuses
 from .auth import require_account
+from .endpoint import PAGE, endpoint, required
 from .entities.scheduled import scheduled_status_entities
 from .keys import NODE
 from .pagination import paged_response, requested_page
@@ -17,6 +18,7 @@ BASE = "/api/v1/scheduled_statuses"
 
 
 @routes.get(BASE)
+@endpoint(params=PAGE, returns=list)
 async def index(request: web.Request) -> web.Response:
     """The caller's scheduled statuses, newest first (paginated: limit 20, at most 40)."""
     account = await require_account(request, "read:statuses")
@@ -27,6 +29,7 @@ async def index(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/{id}")
+@endpoint()
 async def show(request: web.Request) -> web.Response:
     """One scheduled status of the caller's."""
     account = await require_account(request, "read:statuses")
@@ -35,6 +38,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 @routes.put(BASE + "/{id}")
+@endpoint(params={"scheduled_at": required(str)})
 async def update(request: web.Request) -> web.Response:
     """Move a scheduled status to another `scheduled_at` (at least 5 minutes ahead)."""
     account = await require_account(request, "write:statuses")
@@ -45,6 +49,7 @@ async def update(request: web.Request) -> web.Response:
 
 
 @routes.delete(BASE + "/{id}")
+@endpoint()
 async def cancel(request: web.Request) -> web.Response:
     """Cancel a scheduled status (its media can be used again); answers {}."""
     account = await require_account(request, "write:statuses")

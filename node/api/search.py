@@ -18,6 +18,7 @@ from ..search.backend import KINDS, SUGGESTIBLE
 from ..services import places as place_service
 from ..services import search_history, visibility
 from .auth import optional_account, require_account
+from .endpoint import ID, endpoint
 from .entities.accounts import account_entity
 from .entities.filters import filtered
 from .entities.places import place_entity
@@ -116,6 +117,9 @@ async def _render(node: Any, found: service.Found, viewer: Account | None) -> di
 
 
 @routes.get("/api/v2/search")
+@endpoint(params={"q": str, "type": (*KINDS, ""), "resolve": bool, "limit": int, "offset": int, "save": bool,
+                  "fuzzy": bool, "account_id": ID, "author": str, "since": str, "until": str, "has_media": bool,
+                  "language": str, "min_engagement": int, "lat": float, "lon": float, "radius_km": float})
 async def search(request: web.Request) -> web.Response:
     """Search accounts, statuses, hashtags, Takes and places at once (typo-tolerant, phrases, filters)."""
     node = request.app[NODE]
@@ -149,6 +153,7 @@ async def search(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/search/suggestions")
+@endpoint(params={"q": str, "type": (*SUGGESTIBLE, ""), "limit": int})
 async def suggestions(request: web.Request) -> web.Response:
     """Type-ahead: accounts (local and known remote), hashtags and places starting with `q`."""
     node = request.app[NODE]
@@ -167,6 +172,7 @@ def _history_entity(entry: Any) -> dict[str, Any]:
 
 
 @routes.get("/api/v1/search/history")
+@endpoint(params={"limit": int}, returns=list)
 async def history(request: web.Request) -> web.Response:
     """The signed-in user's recent searches, newest first."""
     account = await require_account(request, "read:search")
@@ -176,6 +182,7 @@ async def history(request: web.Request) -> web.Response:
 
 
 @routes.delete("/api/v1/search/history/{id}")
+@endpoint()
 async def forget(request: web.Request) -> web.Response:
     """Remove one search from the history."""
     account = await require_account(request, "write")
@@ -184,6 +191,7 @@ async def forget(request: web.Request) -> web.Response:
 
 
 @routes.delete("/api/v1/search/history")
+@endpoint()
 async def clear(request: web.Request) -> web.Response:
     """Clear the whole search history."""
     account = await require_account(request, "write")

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..activitypub import threads
+from ..activitypub import quote_requests, threads
 from ..errors import NotFound
 from ..models import Account
 from ..services import interactions, pins, scheduled_statuses, statuses, timelines, visibility
 from .auth import current_grant, optional_account, require_account, require_user
+from .endpoint import ID, OBJECT, PAGE, endpoint
 from .entities.accounts import account_entity
 from .entities.filters import filtered
 from .entities.scheduled import scheduled_status_entities
@@ -21,6 +22,11 @@ from .responses import json_response
 
 routes = web.RouteTableDef()
 BASE = "/api/v1/statuses"
+POLL = {"options": [str], "expires_in": int, "multiple": bool, "hide_totals": bool}
+# What _draft reads; `location` is a new place ({name, lat, lon, ...}, node/services/places.py checks it).
+DRAFT = {"status": str, "spoiler_text": str, "sensitive": bool, "visibility": str, "language": str,
+         "media_ids": [ID], "poll": POLL, "in_reply_to_id": ID, "quoted_status_id": ID, "place_id": ID,
+         "location": OBJECT}
 
 
 def _draft(params: Params, default_visibility: str, default_sensitive: bool = False) -> statuses.Draft:
@@ -33,6 +39,7 @@ def _draft(params: Params, default_visibility: str, default_sensitive: bool = Fa
         media_ids=params.ids("media_ids"),
         poll=params.raw("poll"),
         in_reply_to_id=params.int("in_reply_to_id"),
+        quoted_status_id=params.int("quoted_status_id"),
         place_id=params.raw("place_id"),
         location=params.raw("location"),
     )
@@ -43,6 +50,7 @@ async def _respond(request: web.Request, status, viewer: Account | None, **optio
 
 
 @routes.post(BASE)
+@endpoint(params={**DRAFT, "scheduled_at": str})
 async def create(request: web.Request) -> web.Response:
     """Post a new status (text, media, poll, reply, content warning, visibility); honours Idempotency-Key.
     With `scheduled_at` (at least 5 minutes ahead) it is kept and published then: answers a ScheduledStatus."""
@@ -55,14 +63,30 @@ async def create(request: web.Request) -> web.Response:
             request.app[NODE], user.account, _draft(params, user.default_visibility, user.default_sensitive),
             scheduled_statuses.parse_time(params.raw("scheduled_at")), application_id=app.id if app else None)
         return web.json_response((await scheduled_status_entities(request.app[NODE], [scheduled]))[0])
+    draft = _draft(params, user.default_visibility, user.default_sensitive)
+    node = request.app[NODE]
+    quoted, extend = None, None
+    if draft.quoted_status_id is not None:  # Mastodon 4.5 quote: checked before anything is stored
+        try:
+            quoted = await visibility.visible_status(user.account, draft.quoted_status_id)
+        except NotFound:
+            raise NotFound("The post you are trying to quote does not appear to exist.") from None
+        verdict, _ = await quote_requests.prepare(node, user.account, quoted)
+
+        async def extend(status):  # type: ignore[no-untyped-def]
+            await quote_requests.write(status, quoted, verdict)
+
     status = await statuses.create_status(
-        request.app[NODE], user.account, _draft(params, user.default_visibility, user.default_sensitive),
-        application_id=app.id if app else None, idempotency_key=request.headers.get("Idempotency-Key"))
+        node, user.account, draft, application_id=app.id if app else None,
+        idempotency_key=request.headers.get("Idempotency-Key"), extend=extend)
+    if quoted is not None:
+        await quote_requests.stored(node, status, quoted)
     return await _respond(request, status, user.account, fresh=status.account_id == user.account.id
                           and status.favourites_count == status.reblogs_count == 0)
 
 
 @routes.get(BASE)
+@endpoint(params={"id": [ID]}, returns=list)
 async def many(request: web.Request) -> web.Response:
     """GET /api/v1/statuses?id[]=...: the visible ones among the ids asked for."""
     viewer = await optional_account(request)
@@ -73,6 +97,7 @@ async def many(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/{id}")
+@endpoint()
 async def show(request: web.Request) -> web.Response:
     """View a single status (404 when unknown or not visible to the caller)."""
     viewer = await optional_account(request)
@@ -80,6 +105,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 @routes.delete(BASE + "/{id}")
+@endpoint()
 async def delete(request: web.Request) -> web.Response:
     """Delete one's own status; the answer carries `text` for delete-and-redraft."""
     account = await require_account(request, "write:statuses")
@@ -92,6 +118,7 @@ async def delete(request: web.Request) -> web.Response:
 
 
 @routes.put(BASE + "/{id}")
+@endpoint(params=DRAFT)
 async def edit(request: web.Request) -> web.Response:
     """Edit one's own status (text, content warning, sensitivity, media, poll); keeps the history."""
     account = await require_account(request, "write:statuses")
@@ -101,6 +128,7 @@ async def edit(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/{id}/history")
+@endpoint(returns=list)
 async def history(request: web.Request) -> web.Response:
     """The status's revisions, oldest first (StatusEdit list)."""
     viewer = await optional_account(request)
@@ -109,6 +137,7 @@ async def history(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/{id}/source")
+@endpoint()
 async def source(request: web.Request) -> web.Response:
     """The plain text and content warning of one's own status, for editing."""
     account = await require_account(request, "read:statuses")
@@ -117,6 +146,7 @@ async def source(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/{id}/context")
+@endpoint()
 async def context(request: web.Request) -> web.Response:
     """Ancestors and descendants of a status that the caller may see."""
     viewer = await optional_account(request)
@@ -132,6 +162,7 @@ async def context(request: web.Request) -> web.Response:
 
 
 @routes.post(BASE + "/{id}/favourite")
+@endpoint()
 async def favourite(request: web.Request) -> web.Response:
     """Favourite a status (idempotent)."""
     account = await require_account(request, "write:favourites")
@@ -140,6 +171,7 @@ async def favourite(request: web.Request) -> web.Response:
 
 
 @routes.post(BASE + "/{id}/unfavourite")
+@endpoint()
 async def unfavourite(request: web.Request) -> web.Response:
     """Undo a favourite (idempotent)."""
     account = await require_account(request, "write:favourites")
@@ -148,6 +180,7 @@ async def unfavourite(request: web.Request) -> web.Response:
 
 
 @routes.post(BASE + "/{id}/reblog")
+@endpoint(params={"visibility": str})
 async def reblog(request: web.Request) -> web.Response:
     """Boost a status with an optional visibility; returns the reblog (idempotent)."""
     account = await require_account(request, "write:statuses")
@@ -158,6 +191,7 @@ async def reblog(request: web.Request) -> web.Response:
 
 
 @routes.post(BASE + "/{id}/unreblog")
+@endpoint()
 async def unreblog(request: web.Request) -> web.Response:
     """Undo a boost; returns the original status."""
     account = await require_account(request, "write:statuses")
@@ -166,6 +200,7 @@ async def unreblog(request: web.Request) -> web.Response:
 
 
 @routes.post(BASE + "/{id}/pin")
+@endpoint()
 async def pin(request: web.Request) -> web.Response:
     """Pin one's own post to the profile (at most 5; not boosts or direct posts); idempotent."""
     account = await require_account(request, "write:accounts")
@@ -173,6 +208,7 @@ async def pin(request: web.Request) -> web.Response:
 
 
 @routes.post(BASE + "/{id}/unpin")
+@endpoint()
 async def unpin(request: web.Request) -> web.Response:
     """Unpin a post from the profile; idempotent."""
     account = await require_account(request, "write:accounts")
@@ -180,6 +216,7 @@ async def unpin(request: web.Request) -> web.Response:
 
 
 @routes.post(BASE + "/{id}/bookmark")
+@endpoint()
 async def bookmark(request: web.Request) -> web.Response:
     """Bookmark a status (idempotent)."""
     account = await require_account(request, "write:bookmarks")
@@ -187,6 +224,7 @@ async def bookmark(request: web.Request) -> web.Response:
 
 
 @routes.post(BASE + "/{id}/unbookmark")
+@endpoint()
 async def unbookmark(request: web.Request) -> web.Response:
     """Remove a bookmark (idempotent)."""
     account = await require_account(request, "write:bookmarks")
@@ -202,12 +240,14 @@ async def _accounts_page(request: web.Request, lister) -> web.Response:  # type:
 
 
 @routes.get(BASE + "/{id}/favourited_by")
+@endpoint(params=PAGE, returns=list)
 async def favourited_by(request: web.Request) -> web.Response:
     """Accounts that favourited a status (paginated)."""
     return await _accounts_page(request, timelines.favourited_by)
 
 
 @routes.get(BASE + "/{id}/reblogged_by")
+@endpoint(params=PAGE, returns=list)
 async def reblogged_by(request: web.Request) -> web.Response:
     """Accounts that boosted a status (paginated)."""
     return await _accounts_page(request, timelines.reblogged_by)

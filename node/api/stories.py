@@ -13,6 +13,7 @@ from ..errors import ValidationFailed
 from ..services import accounts
 from ..services.stories import answers, audience, posting, tray, viewing
 from .auth import require_account
+from .endpoint import ID, OBJECT, PAGE, endpoint, required
 from .entities.stories import (
     insights_entity,
     results_entity,
@@ -34,9 +35,7 @@ def _json_list(params: Params, name: str) -> Any:
     """A list given as JSON (or a JSON string, as a form field): stickers[] and overlays[] are objects."""
     import json
 
-    value = params.raw(name)
-    if value is None:
-        value = params.raw(f"{name}[]")
+    value = params.raw(name)  # `stickers[]=...` form fields arrive here too (node/api/params.py nests them)
     if isinstance(value, str):
         try:
             value = json.loads(value)
@@ -62,6 +61,8 @@ async def _one(request: web.Request, story: Any, viewer: Any) -> web.Response:
 
 
 @routes.post(BASE)
+@endpoint(params={"media_id": ID, "duration": float, "audience": str, "can_reply": bool, "can_react": bool,
+                  "stickers": [OBJECT], "overlays": [OBJECT], "description": str})
 async def create(request: web.Request) -> web.Response:
     """Post a story: `media_id` (an image or a video of at most 60 s from /api/v2/media), `duration`
     (seconds an image is shown, 1-15, default 5), `audience` (`followers` or `close_friends`),
@@ -80,6 +81,7 @@ async def create(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE)
+@endpoint(returns=list)
 async def tray_of(request: web.Request) -> web.Response:
     """The tray: `[{account, stories, seen, last_story_at, close_friends}]` for me and the accounts I follow
     with active stories I may see; mine first, then unseen before seen, then most recent first."""
@@ -90,6 +92,7 @@ async def tray_of(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/archive")
+@endpoint(params=PAGE, returns=list)
 async def archive(request: web.Request) -> web.Response:
     """Every story I posted that is kept (expired ones too), newest first; paged like Mastodon's lists."""
     account = await require_account(request, "read:statuses")
@@ -99,6 +102,7 @@ async def archive(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/accounts/{id}/stories")
+@endpoint(returns=list)
 async def of_account(request: web.Request) -> web.Response:
     """An account's active stories that I may see, oldest first."""
     viewer = await require_account(request, "read:statuses")
@@ -108,6 +112,7 @@ async def of_account(request: web.Request) -> web.Response:
 
 
 @routes.get(ONE)
+@endpoint()
 async def show(request: web.Request) -> web.Response:
     """One story I may see (my own also after it expired); 404 otherwise."""
     viewer = await require_account(request, "read:statuses")
@@ -116,6 +121,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 @routes.delete(ONE)
+@endpoint()
 async def delete(request: web.Request) -> web.Response:
     """Delete my story everywhere (receiving servers are sent a Delete); answers the story as it was."""
     account = await require_account(request, "write:statuses")
@@ -127,6 +133,7 @@ async def delete(request: web.Request) -> web.Response:
 
 
 @routes.post(ONE + "/view")
+@endpoint(params={"action": str, "completed": bool})
 async def view(request: web.Request) -> web.Response:
     """Report a view when leaving the story: `action` (`next`, `back` or `exit`: how the viewer left it)
     and `completed` (shown to the end). Answers `{id, seen}`."""
@@ -140,6 +147,7 @@ async def view(request: web.Request) -> web.Response:
 
 
 @routes.get(ONE + "/viewers")
+@endpoint(returns=list)
 async def viewers(request: web.Request) -> web.Response:
     """Who viewed my story (local and remote accounts), most recent first."""
     account = await require_account(request, "read:statuses")
@@ -149,6 +157,7 @@ async def viewers(request: web.Request) -> web.Response:
 
 
 @routes.post(ONE + "/reply")
+@endpoint(params={"status": required(str)})
 async def reply(request: web.Request) -> web.Response:
     """Reply with `status` (text): a direct message to the author, threaded to the story."""
     viewer = await require_account(request, "write:statuses")
@@ -160,6 +169,7 @@ async def reply(request: web.Request) -> web.Response:
 
 
 @routes.post(ONE + "/react")
+@endpoint(params={"emoji": required(str)})
 async def react(request: web.Request) -> web.Response:
     """React with `emoji`; the author is notified."""
     viewer = await require_account(request, "write:statuses")
@@ -171,6 +181,7 @@ async def react(request: web.Request) -> web.Response:
 
 
 @routes.post(ONE + r"/stickers/{sticker_id:\d+}/answer")
+@endpoint(params={"choice": int, "text": str, "value": float, "subscribe": bool, "story_id": ID})
 async def answer(request: web.Request) -> web.Response:
     """Answer a sticker, by kind: poll and quiz `choice` (an option's index, final), slider `value` (0-1),
     question `text`, countdown `subscribe` (true or false), add_yours `story_id` (a story of mine). One
@@ -189,6 +200,7 @@ async def answer(request: web.Request) -> web.Response:
 
 
 @routes.get(ONE + r"/stickers/{sticker_id:\d+}/results")
+@endpoint()
 async def results(request: web.Request) -> web.Response:
     """A sticker's results: poll and quiz `{options: [{title, votes_count}], answers_count, own_answer}`
     (quiz adds `correct_option`; the author also gets `answers`: who chose what), slider `{average,
@@ -205,6 +217,7 @@ async def results(request: web.Request) -> web.Response:
 
 
 @routes.get(ONE + "/insights")
+@endpoint()
 async def insights(request: web.Request) -> web.Response:
     """My story's insights: views, unique viewers, completion rate, taps forward and back, exits, replies,
     reactions, every sticker's results, and `reach` (unique viewers per day across my last 30 days)."""

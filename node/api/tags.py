@@ -10,6 +10,7 @@ from aiohttp import web
 from ..runtime import Node
 from ..services import accounts, tags
 from .auth import optional_account, require_account
+from .endpoint import PAGE, endpoint, required
 from .entities.common import iso
 from .entities.tags import tag_entities
 from .keys import NODE
@@ -30,6 +31,7 @@ def featured_entity(node: Node, featured: tags.Featured, username: str) -> dict[
 
 
 @routes.get("/api/v1/tags/{name}")
+@endpoint()
 async def show(request: web.Request) -> web.Response:
     """A hashtag this node knows, with its 7-day history and whether the caller follows it."""
     viewer = await optional_account(request)
@@ -38,6 +40,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/tags/{name}/follow")
+@endpoint()
 async def follow(request: web.Request) -> web.Response:
     """Follow a hashtag: its public posts come to the home timeline (idempotent)."""
     account = await require_account(request, "write:follows")
@@ -46,6 +49,7 @@ async def follow(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/tags/{name}/unfollow")
+@endpoint()
 async def unfollow(request: web.Request) -> web.Response:
     """Stop following a hashtag (idempotent)."""
     account = await require_account(request, "write:follows")
@@ -54,6 +58,7 @@ async def unfollow(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/followed_tags")
+@endpoint(params=PAGE, returns=list)
 async def followed(request: web.Request) -> web.Response:
     """The hashtags the caller follows (paginated: limit 100, at most 200)."""
     account = await require_account(request, "read:follows")
@@ -63,6 +68,7 @@ async def followed(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/featured_tags")
+@endpoint(returns=list)
 async def featured(request: web.Request) -> web.Response:
     """The hashtags the caller features on their profile."""
     account = await require_account(request, "read:accounts")
@@ -73,6 +79,7 @@ async def featured(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/featured_tags")
+@endpoint(params={"name": required(str)})
 async def feature(request: web.Request) -> web.Response:
     """Feature a hashtag (`name`) on the caller's profile (up to 10)."""
     account = await require_account(request, "write:accounts")
@@ -82,6 +89,7 @@ async def feature(request: web.Request) -> web.Response:
 
 
 @routes.delete("/api/v1/featured_tags/{id:\\d+}")
+@endpoint()
 async def unfeature(request: web.Request) -> web.Response:
     """Stop featuring a hashtag; answers {}."""
     account = await require_account(request, "write:accounts")
@@ -90,6 +98,7 @@ async def unfeature(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/featured_tags/suggestions")
+@endpoint(returns=list)
 async def suggestions(request: web.Request) -> web.Response:
     """Hashtags the caller used most lately and does not feature yet."""
     account = await require_account(request, "read:accounts")
@@ -97,6 +106,7 @@ async def suggestions(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/accounts/{id}/featured_tags")
+@endpoint(returns=list)
 async def account_featured(request: web.Request) -> web.Response:
     """The hashtags an account features on its profile."""
     account = await accounts.get_account(request.match_info["id"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from federation.as2 import ordered_collection, ordered_collection_page, page_url
+from federation.as2 import AS2_MEDIA_TYPE, ordered_collection, ordered_collection_page, page_url
 
 from ..activitypub import takes as federated
 from ..errors import NotFound
@@ -14,6 +14,7 @@ from ..models import Account, Status, Take, TakeTemplate, parse_id, row_id
 from ..services import take_templates, takes
 from .activitypub import _as2, _authorized, _local, wants_as2
 from .auth import optional_account, require_account
+from .endpoint import PAGE, endpoint, required
 from .entities.takes import take_entities, template_entities
 from .keys import NODE
 from .pagination import paged_response, requested_page
@@ -25,6 +26,7 @@ COLLECTION_PAGE = 50
 
 
 @routes.get(BASE)
+@endpoint(params={"local": bool, "limit": int, "offset": int}, returns=list)
 async def popular(request: web.Request) -> web.Response:
     """Templates by how often they were used (`local=true`: only this server's), paged with `offset`."""
     params = await read_params(request)
@@ -34,6 +36,7 @@ async def popular(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/lookup")
+@endpoint(params={"uri": required(str)})
 async def lookup(request: web.Request) -> web.Response:
     """A template by its ActivityPub IRI (`uri`), fetched from its server if this one does not know it."""
     await require_account(request, "read")
@@ -44,6 +47,7 @@ async def lookup(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/{id}")
+@endpoint()
 async def show(request: web.Request) -> web.Response:
     """One template: segments, overlays, sound, effects, author and usage count."""
     template = await take_templates.find(request.match_info["id"])
@@ -51,6 +55,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/{id}/takes")
+@endpoint(params=PAGE, returns=list)
 async def template_takes(request: web.Request) -> web.Response:
     """Takes made from the template that this server holds, newest first."""
     viewer = await optional_account(request)
@@ -76,6 +81,7 @@ async def _local_template(request: web.Request) -> tuple[TakeTemplate, Account]:
 
 
 @routes.get(r"/users/{username}/statuses/{status_id:\d+}/template")
+@endpoint(ok=(200, 302), returns=(AS2_MEDIA_TYPE, "text/html"))
 async def template_document(request: web.Request) -> web.StreamResponse:
     """The TakeTemplate published from this Take (AS2), or its page for browsers."""
     template, account = await _local_template(request)
@@ -86,6 +92,7 @@ async def template_document(request: web.Request) -> web.StreamResponse:
 
 
 @routes.get(r"/users/{username}/statuses/{status_id:\d+}/template/usages")
+@endpoint(params={"max_id": str, "page": str}, returns=AS2_MEDIA_TYPE)
 async def usages_collection(request: web.Request) -> web.Response:
     """Takes made from the template (OrderedCollection of Take IRIs, paged with `page=true` and `max_id`)."""
     await _authorized(request)

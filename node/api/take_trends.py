@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from federation.as2 import ordered_collection, ordered_collection_page, page_url
+from federation.as2 import AS2_MEDIA_TYPE, ordered_collection, ordered_collection_page, page_url
 
 from ..activitypub import takes as federated
 from ..errors import NotFound
@@ -14,6 +14,7 @@ from ..models import Account, Status, Take, TakeTrend, parse_id, row_id
 from ..services import take_trends, takes
 from .activitypub import _as2, _authorized, _local, wants_as2
 from .auth import optional_account, require_account
+from .endpoint import PAGE, endpoint, required
 from .entities.takes import participation_entity, take_entities, trend_entities
 from .keys import NODE
 from .pagination import paged_response, requested_page
@@ -25,6 +26,7 @@ COLLECTION_PAGE = 50
 
 
 @routes.get(BASE)
+@endpoint(params={"window": int, "limit": int, "offset": int}, returns=list)
 async def trending(request: web.Request) -> web.Response:
     """Trending trends, ranked by growth: participants per hour in the last `window` hours (default
     `takes.trend_window_hours`) against the window before; each carries its `growth`."""
@@ -37,6 +39,7 @@ async def trending(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/lookup")
+@endpoint(params={"uri": required(str)})
 async def lookup(request: web.Request) -> web.Response:
     """A trend by its ActivityPub IRI (`uri`), fetched from its origin server if this one does not know it."""
     await require_account(request, "read")
@@ -48,6 +51,7 @@ async def lookup(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/{id}")
+@endpoint()
 async def show(request: web.Request) -> web.Response:
     """One trend, with its originator, deep link to the originating Take, and growth."""
     node = request.app[NODE]
@@ -57,6 +61,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/{id}/takes")
+@endpoint(params=PAGE, returns=list)
 async def trend_takes(request: web.Request) -> web.Response:
     """The trend's Takes that this server holds and has verified (the origin's and participants'), newest first."""
     viewer = await optional_account(request)
@@ -67,6 +72,7 @@ async def trend_takes(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/{id}/participants")
+@endpoint(params=PAGE, returns=list)
 async def participants(request: web.Request) -> web.Response:
     """The authoritative participant list of one of this server's trends (accepted Takes by IRI)."""
     params = await read_params(request)
@@ -94,6 +100,7 @@ async def _local_trend(request: web.Request) -> tuple[TakeTrend, Account, Status
 
 
 @routes.get(r"/users/{username}/statuses/{status_id:\d+}/trend")
+@endpoint(ok=(200, 302), returns=(AS2_MEDIA_TYPE, "text/html"))
 async def trend_document(request: web.Request) -> web.StreamResponse:
     """The Trend this Take started (AS2: name, hashtag, originTake, attributedTo, participants), or its page."""
     trend, account, _ = await _local_trend(request)
@@ -104,6 +111,7 @@ async def trend_document(request: web.Request) -> web.StreamResponse:
 
 
 @routes.get(r"/users/{username}/statuses/{status_id:\d+}/trend/participants")
+@endpoint(params={"item": str, "max_id": str, "page": str}, returns=AS2_MEDIA_TYPE)
 async def participants_collection(request: web.Request) -> web.Response:
     """The trend's authoritative participant collection (OrderedCollection of Take IRIs, paged with
     `page=true` and `max_id`); `item=<Take IRI>` answers a page holding just that Take if it is listed."""

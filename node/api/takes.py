@@ -14,6 +14,7 @@ from ..errors import NotFound, ValidationFailed
 from ..services import statuses, take_templates, takes, visibility
 from .auth import current_grant, optional_account, require_account, require_user, viewer_key
 from .bodies import accepts_upload
+from .endpoint import FILE, ID, OBJECT, PAGE, endpoint
 from .entities.takes import take_entities, take_entity, template_entity
 from .keys import NODE
 from .pagination import paged_response, requested_page
@@ -21,6 +22,8 @@ from .params import Params, read_params
 
 routes = web.RouteTableDef()
 BASE = "/api/v1/takes"
+SOUND = {"title": str, "author": str, "url": str}
+STEP = {"text": str, "media_id": ID, "at": float}  # a Behind-the-Take step
 
 
 def _sound(params: Params) -> dict[str, Any] | None:
@@ -71,6 +74,10 @@ def _draft(params: Params, default_visibility: str) -> takes.TakeDraft:
 
 @routes.post(BASE)
 @accepts_upload(lambda config: config.takes.max_mb)
+@endpoint(params={"caption": str, "status": str, "visibility": str, "spoiler_text": str, "sensitive": bool,
+                  "language": str, "video": FILE, "media_id": ID, "sound": SOUND, "place_id": ID, "location": OBJECT,
+                  "template_id": ID, "trend": {"name": str, "hashtag": str}, "trend_id": ID, "trend_uri": str,
+                  "steps": [STEP]})
 async def create(request: web.Request) -> web.Response:
     """Post a Take: `video` (multipart) or `media_id`, `caption`, `visibility`, `sound[title|author|url]`,
     `place_id` or `location[...]`, `template_id`, `trend[name]` + `trend[hashtag]` to start a trend, or
@@ -86,6 +93,7 @@ async def create(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE)
+@endpoint(params={**PAGE, "feed": ('following', 'local', 'public', 'trending'), "offset": int}, returns=list)
 async def feed(request: web.Request) -> web.Response:
     """The Takes feed: `feed=following|local|public|trending` (default local), newest first (trending: by
     engagement, paged with `offset`)."""
@@ -101,6 +109,7 @@ async def feed(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/{id}")
+@endpoint()
 async def show(request: web.Request) -> web.Response:
     """One Take (404 when unknown or not visible to the caller)."""
     viewer = await optional_account(request)
@@ -109,6 +118,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 @routes.put(BASE + "/{id}")
+@endpoint(params={"caption": str, "status": str, "spoiler_text": str, "sensitive": bool, "sound": SOUND})
 async def edit(request: web.Request) -> web.Response:
     """Edit one's Take: `caption`, `spoiler_text`, `sensitive`, `sound[...]` (federates as an Update)."""
     account = await require_account(request, "write:statuses")
@@ -123,6 +133,7 @@ async def edit(request: web.Request) -> web.Response:
 
 
 @routes.delete(BASE + "/{id}")
+@endpoint()
 async def delete(request: web.Request) -> web.Response:
     """Delete one's Take (it leaves its trend: the origin is sent a Remove); answers the Take as it was."""
     account = await require_account(request, "write:statuses")
@@ -134,6 +145,7 @@ async def delete(request: web.Request) -> web.Response:
 
 
 @routes.post(BASE + "/{id}/view")
+@endpoint()
 async def view(request: web.Request) -> web.Response:
     """Count a view of a Take, once per viewer (token, session or browser); answers the `views_count`."""
     viewer = await optional_account(request)
@@ -142,6 +154,7 @@ async def view(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/{id}/behind_the_take")
+@endpoint()
 async def behind_the_take(request: web.Request) -> web.Response:
     """A Take's Behind-the-Take: its ordered steps (text, media, time into the video), or 404 if none."""
     viewer = await optional_account(request)
@@ -153,6 +166,7 @@ async def behind_the_take(request: web.Request) -> web.Response:
 
 
 @routes.put(BASE + "/{id}/behind_the_take")
+@endpoint(params={"steps": [STEP]})
 async def set_behind_the_take(request: web.Request) -> web.Response:
     """Replace the Behind-the-Take steps: `steps[][text|media_id|at]` (an empty list removes them)."""
     account = await require_account(request, "write:statuses")
@@ -164,6 +178,7 @@ async def set_behind_the_take(request: web.Request) -> web.Response:
 
 
 @routes.post(BASE + "/{id}/template")
+@endpoint(params={"name": str, "segments": [OBJECT], "overlays": [OBJECT], "sound": OBJECT, "effects": OBJECT})
 async def publish_template(request: web.Request) -> web.Response:
     """Publish one's Take as a reusable template: `name`, `segments` (JSON list of {start, end, ...}),
     `overlays` (JSON list), `sound` (JSON object), `effects` (JSON object). Again: updates it."""
@@ -178,6 +193,7 @@ async def publish_template(request: web.Request) -> web.Response:
 
 
 @routes.post(BASE + "/{id}/verify")
+@endpoint()
 async def verify(request: web.Request) -> web.Response:
     """Check the Take's trend claim against the trend's origin now; answers the Take."""
     viewer = await require_account(request, "read:statuses")

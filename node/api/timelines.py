@@ -8,6 +8,7 @@ from aiohttp import web
 from ..models import Account, Status
 from ..services import timelines
 from .auth import optional_account, require_account
+from .endpoint import PAGE, endpoint
 from .entities.filters import filtered
 from .entities.statuses import status_entities
 from .keys import NODE
@@ -31,6 +32,7 @@ def _where(params: Params) -> dict[str, bool]:
 
 
 @routes.get("/api/v1/timelines/home")
+@endpoint(params=PAGE, returns=list)
 async def home(request: web.Request) -> web.Response:
     """The caller's home timeline: own statuses and those of followed accounts (paginated)."""
     viewer = await require_account(request, "read:statuses")
@@ -39,6 +41,7 @@ async def home(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/timelines/public")
+@endpoint(params={**PAGE, "local": bool, "remote": bool, "only_media": bool}, returns=list)
 async def public(request: web.Request) -> web.Response:
     """Public statuses, optionally only local, only remote or only with media (paginated)."""
     viewer = await optional_account(request)
@@ -48,6 +51,7 @@ async def public(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/timelines/tag/{hashtag}")
+@endpoint(params={**PAGE, "local": bool, "remote": bool, "only_media": bool, "any": [str], "all": [str], "none": [str]}, returns=list)
 async def hashtag(request: web.Request) -> web.Response:
     """Public statuses with a hashtag, with any[], all[] and none[] refinements (paginated)."""
     viewer = await optional_account(request)
@@ -59,6 +63,7 @@ async def hashtag(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/accounts/{id}/statuses")
+@endpoint(params={**PAGE, "only_media": bool, "exclude_replies": bool, "exclude_reblogs": bool, "pinned": bool, "tagged": str}, returns=list)
 async def account_statuses(request: web.Request) -> web.Response:
     """An account's statuses as the caller may see them, with profile filters (paginated)."""
     viewer = await optional_account(request)
@@ -71,6 +76,7 @@ async def account_statuses(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/bookmarks")
+@endpoint(params=PAGE, returns=list)
 async def bookmarks(request: web.Request) -> web.Response:
     """The caller's bookmarked statuses, newest bookmark first (paginated)."""
     viewer = await require_account(request, "read:bookmarks")
@@ -79,6 +85,7 @@ async def bookmarks(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/favourites")
+@endpoint(params=PAGE, returns=list)
 async def favourites(request: web.Request) -> web.Response:
     """The caller's favourited statuses, newest favourite first (paginated)."""
     viewer = await require_account(request, "read:favourites")

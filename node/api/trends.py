@@ -10,6 +10,7 @@ from ..models import Tag
 from ..search import trends
 from ..services import hashtags, status_trends, visibility
 from .auth import optional_account
+from .endpoint import endpoint
 from .entities.cards import card_entity
 from .entities.filters import filtered
 from .entities.statuses import status_entities
@@ -23,6 +24,7 @@ routes = web.RouteTableDef()
 
 @routes.get("/api/v1/trends/tags")
 @routes.get("/api/v1/trends")
+@endpoint(params={"limit": int, "offset": int, "window_hours": int}, returns=list)
 async def trending_tags(request: web.Request) -> web.Response:
     """Hashtags used more and by more people lately: Tag entities with a 7-day history and a growth rate."""
     node = request.app[NODE]
@@ -41,6 +43,7 @@ async def trending_tags(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/trends/tags/{name}/related")
+@endpoint(params={"limit": int}, returns=list)
 async def related_tags(request: web.Request) -> web.Response:
     """Hashtags that appear on the same posts as this one, most shared first (each with `shared`)."""
     node = request.app[NODE]
@@ -57,6 +60,7 @@ async def related_tags(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/trends/links")
+@endpoint(params={"limit": int, "offset": int}, returns=list)
 async def trending_links(request: web.Request) -> web.Response:
     """Links shared by the most accounts in public posts over the last day: PreviewCard entities with a
     7-day `history` (day, accounts, uses), paged by `offset` (limit 10, at most 20)."""
@@ -72,6 +76,7 @@ async def trending_links(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/trends/statuses")
+@endpoint(params={"limit": int, "offset": int}, returns=list)
 async def trending_statuses(request: web.Request) -> web.Response:
     """Public statuses with the most favourites, reblogs and replies lately, decaying with age; the viewer's
     blocks, mutes and public-context filters apply. Paged by `offset` (limit 20, at most 40)."""

@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
                 ('uri', fields.CharField(null=True, max_length=1024)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'blocks', 'app': 'models', 'unique_together': (('account', 'target_account'),), 'indexes': [Index(fields=['target_account', 'account'])], 'pk_attr': 'id'},
+            options={'table': 'blocks', 'app': 'models', 'unique_together': (('account', 'target_account'),), 'indexes': [Index(fields=['target_account_id', 'account_id'], name='idx_blocks_target__3fa66e')], 'pk_attr': 'id'},
             bases=['Entity'],
         ),
         ops.CreateModel(
@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
                 ('uri', fields.CharField(null=True, max_length=1024)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'follows', 'app': 'models', 'unique_together': (('account', 'target_account'),), 'indexes': [Index(fields=['target_account', 'account'])], 'pk_attr': 'id'},
+            options={'table': 'follows', 'app': 'models', 'unique_together': (('account', 'target_account'),), 'indexes': [Index(fields=['target_account_id', 'account_id'], name='idx_follows_target__e622f1')], 'pk_attr': 'id'},
             bases=['Entity'],
         ),
         ops.CreateModel(
@@ -146,7 +146,7 @@ class Migration(migrations.Migration):
                 ('reblogs_count', fields.IntField(default=0)),
                 ('favourites_count', fields.IntField(default=0)),
             ],
-            options={'table': 'statuses', 'app': 'models', 'indexes': [Index(fields=['account', 'id']), Index(fields=['in_reply_to', 'id']), Index(fields=['reblog_of', 'account'])], 'pk_attr': 'id'},
+            options={'table': 'statuses', 'app': 'models', 'indexes': [Index(fields=['account_id', 'id'], name='idx_statuses_account_0b104a'), Index(fields=['in_reply_to_id', 'id'], name='idx_statuses_in_repl_684a3d'), Index(fields=['reblog_of_id', 'account_id'], name='idx_statuses_reblog__5feaee')], 'pk_attr': 'id'},
             bases=['Entity'],
         ),
         ops.CreateModel(
@@ -157,7 +157,7 @@ class Migration(migrations.Migration):
                 ('status', fields.ForeignKeyField('models.Status', source_field='status_id', db_constraint=True, to_field='id', related_name='bookmarks', on_delete=OnDelete.CASCADE)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'bookmarks', 'app': 'models', 'unique_together': (('account', 'status'),), 'indexes': [Index(fields=['account', 'id'])], 'pk_attr': 'id'},
+            options={'table': 'bookmarks', 'app': 'models', 'unique_together': (('account', 'status'),), 'indexes': [Index(fields=['account_id', 'id'], name='idx_bookmarks_account_cd5eee')], 'pk_attr': 'id'},
             bases=['Entity'],
         ),
         ops.CreateModel(
@@ -169,7 +169,7 @@ class Migration(migrations.Migration):
                 ('uri', fields.CharField(null=True, max_length=1024)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'favourites', 'app': 'models', 'unique_together': (('account', 'status'),), 'indexes': [Index(fields=['account', 'id'])], 'pk_attr': 'id'},
+            options={'table': 'favourites', 'app': 'models', 'unique_together': (('account', 'status'),), 'indexes': [Index(fields=['account_id', 'id'], name='idx_favourites_account_24ef35')], 'pk_attr': 'id'},
             bases=['Entity'],
         ),
         ops.CreateModel(
@@ -204,7 +204,7 @@ class Migration(migrations.Migration):
                 ('status', fields.ForeignKeyField('models.Status', source_field='status_id', db_constraint=True, to_field='id', related_name='mentions', on_delete=OnDelete.CASCADE)),
                 ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='mentioned_in', on_delete=OnDelete.CASCADE)),
             ],
-            options={'table': 'mentions', 'app': 'models', 'unique_together': (('status', 'account'),), 'indexes': [Index(fields=['account', 'status'])], 'pk_attr': 'id'},
+            options={'table': 'mentions', 'app': 'models', 'unique_together': (('status', 'account'),), 'indexes': [Index(fields=['account_id', 'status_id'], name='idx_mentions_account_fab918')], 'pk_attr': 'id'},
             bases=['Entity'],
         ),
         ops.CreateModel(
@@ -217,7 +217,7 @@ class Migration(migrations.Migration):
                 ('status', fields.ForeignKeyField('models.Status', source_field='status_id', null=True, db_constraint=True, to_field='id', related_name='notifications', on_delete=OnDelete.CASCADE)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'notifications', 'app': 'models', 'indexes': [Index(fields=['account', 'id'])], 'pk_attr': 'id'},
+            options={'table': 'notifications', 'app': 'models', 'indexes': [Index(fields=['account_id', 'id'], name='idx_notificatio_account_d70b56')], 'pk_attr': 'id'},
             bases=['Entity'],
         ),
         ops.CreateModel(
@@ -283,7 +283,7 @@ class Migration(migrations.Migration):
                 ('status', fields.ForeignKeyField('models.Status', source_field='status_id', db_constraint=True, to_field='id', related_name='status_tags', on_delete=OnDelete.CASCADE)),
                 ('tag', fields.ForeignKeyField('models.Tag', source_field='tag_id', db_constraint=True, to_field='id', related_name='status_tags', on_delete=OnDelete.CASCADE)),
             ],
-            options={'table': 'status_tags', 'app': 'models', 'unique_together': (('status', 'tag'),), 'indexes': [Index(fields=['tag', 'status'])], 'pk_attr': 'id'},
+            options={'table': 'status_tags', 'app': 'models', 'unique_together': (('status', 'tag'),), 'indexes': [Index(fields=['tag_id', 'status_id'], name='idx_status_tags_tag_3da885')], 'pk_attr': 'id'},
             bases=['Entity'],
         ),
         ops.CreateModel(

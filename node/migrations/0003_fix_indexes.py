@@ -1,22 +1,23 @@
 """Indexes in 0001 named relation fields ("account") instead of their columns ("account_id"); SQLite took the
-unknown names as string constants, so those indexes indexed nothing. Replace them with real ones."""
+unknown names as string constants, so those indexes indexed nothing (PostgreSQL refused them). 0001 now
+creates them on their columns under the names the old ones had; replace them with the indexes meant."""
 
 from tortoise import migrations
 from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
 
-# (model, columns as wrongly written, columns as meant)
+# (model, the old index's name, columns as meant)
 FIXES = [
-    ("Block", ["target_account", "account"], ["target_account_id", "account_id"]),
-    ("Follow", ["target_account", "account"], ["target_account_id", "account_id"]),
-    ("Bookmark", ["account", "id"], ["account_id", "id"]),
-    ("Favourite", ["account", "id"], ["account_id", "id"]),
-    ("Notification", ["account", "id"], ["account_id", "id"]),
-    ("Status", ["account", "id"], ["account_id", "id"]),
-    ("Status", ["in_reply_to", "id"], ["in_reply_to_id", "id"]),
-    ("Status", ["reblog_of", "account"], ["reblog_of_id", "account_id"]),
-    ("StatusTag", ["tag", "status"], ["tag_id", "status_id"]),
-    ("Mention", ["account", "status"], ["account_id", "status_id"]),
+    ("Block", "idx_blocks_target__3fa66e", ["target_account_id", "account_id"]),
+    ("Follow", "idx_follows_target__e622f1", ["target_account_id", "account_id"]),
+    ("Bookmark", "idx_bookmarks_account_cd5eee", ["account_id", "id"]),
+    ("Favourite", "idx_favourites_account_24ef35", ["account_id", "id"]),
+    ("Notification", "idx_notificatio_account_d70b56", ["account_id", "id"]),
+    ("Status", "idx_statuses_account_0b104a", ["account_id", "id"]),
+    ("Status", "idx_statuses_in_repl_684a3d", ["in_reply_to_id", "id"]),
+    ("Status", "idx_statuses_reblog__5feaee", ["reblog_of_id", "account_id"]),
+    ("StatusTag", "idx_status_tags_tag_3da885", ["tag_id", "status_id"]),
+    ("Mention", "idx_mentions_account_fab918", ["account_id", "status_id"]),
 ]
 
 
@@ -27,7 +28,7 @@ class Migration(migrations.Migration):
 
     operations = [
         operation
-        for model, wrong, right in FIXES
-        for operation in (ops.RemoveIndex(model_name=model, name=None, fields=wrong),
+        for model, old, right in FIXES
+        for operation in (ops.RemoveIndex(model_name=model, name=old),
                           ops.AddIndex(model_name=model, index=Index(fields=right)))
     ]

@@ -21,6 +21,7 @@ class Account(Entity):
     locked = fields.BooleanField(default=False)
     bot = fields.BooleanField(default=False)
     discoverable = fields.BooleanField(default=True)
+    hide_collections = fields.BooleanField(default=False)  # followers/following lists shown to nobody else
     created_at = fields.DatetimeField(auto_now_add=True)
     # ActivityPub identity; local accounts derive these from the node's base URL.
     uri = fields.CharField(max_length=1024, null=True, unique=True)
@@ -39,6 +40,9 @@ class Account(Entity):
     suspended_at = fields.DatetimeField(null=True)
     silenced_at = fields.DatetimeField(null=True)  # an admin limited it: out of public timelines and trends
     sensitized_at = fields.DatetimeField(null=True)  # an admin marked its media sensitive
+    # Mastodon's CustomEmoji entities used in display_name and note, kept with the text they render
+    # (account entities are built without a query); nullable for the same reason as also_known_as.
+    emojis_json = fields.JSONField(null=True)
     # Account migration: the actors this account says it also is (a move's target must list its origin
     # here), and the account it moved to with when.
     also_known_as = fields.JSONField(null=True)  # nullable: SQLite cannot add a NOT NULL JSON column to rows
@@ -74,6 +78,12 @@ class User(Entity):
     sign_up_reason = fields.CharField(max_length=1000, default="")  # why they want to join (approval mode)
     sign_up_ip = fields.CharField(max_length=45, default="")
     email_confirmed = fields.BooleanField(default=True)  # false from a sign-up with mail on until its link is followed
+    unconfirmed_email = fields.CharField(max_length=254, null=True)  # a new address waiting for its mailed link
+    # Two-factor sign-in (TOTP): the secret is set when setting up starts and counts once otp_enabled_at is set.
+    otp_secret = fields.CharField(max_length=64, null=True)
+    otp_enabled_at = fields.DatetimeField(null=True)
+    otp_recovery_hashes = fields.JSONField(null=True)  # argon2 hashes of the unused one-time recovery codes
+    otp_last_step = fields.BigIntField(null=True)  # the last TOTP time step accepted, so a code works once
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -63,7 +63,8 @@ class ChannelJob(Entity):
 
     account = fields.ForeignKeyField("models.Account", related_name="channel_jobs", on_delete=fields.CASCADE)
     channel = fields.CharField(max_length=8)  # push | email
-    kind = fields.CharField(max_length=16, default="notification")  # notification | summary | digest
+    # notification | summary | digest | confirm | reset | archive | signup_attempt
+    kind = fields.CharField(max_length=16, default="notification")
     subscription = fields.ForeignKeyField(
         "models.PushSubscription", related_name="jobs", null=True, on_delete=fields.CASCADE
     )

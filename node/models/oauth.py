@@ -31,6 +31,10 @@ class OAuthCode(Entity):
     code_challenge = fields.CharField(max_length=128, default="")
     code_challenge_method = fields.CharField(max_length=8, default="")
     expires_at = fields.DatetimeField()
+    # Kept after its exchange (until it expires) with the token it gave: a second exchange of the same code
+    # is refused and revokes that token (RFC 6749 4.1.2: the code may have been stolen).
+    used_at = fields.DatetimeField(null=True)
+    token = fields.ForeignKeyField("models.OAuthToken", related_name="codes", null=True, on_delete=fields.SET_NULL)
 
     class Meta:
         table = "oauth_codes"
@@ -50,6 +54,18 @@ class OAuthToken(Entity):
         table = "oauth_tokens"
 
 
+class SignUpDecoy(Entity):
+    """The token answered to an API sign-up with an address that already has an account (mail on): it
+    looks and behaves like a new account's token waiting for its address to be confirmed, so the answer
+    does not tell whether the address is registered. It opens nothing; retention prunes it."""
+
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "sign_up_decoys"
+
+
 class WebSession(Entity):
     """A browser sign-in: the cookie holds the secret, the row holds its hash and the CSRF token."""
 
@@ -58,6 +74,12 @@ class WebSession(Entity):
     csrf_token = fields.CharField(max_length=64)
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField()
+    # What the settings page lists: the browser and address it signed in from, and when it was last used.
+    user_agent = fields.CharField(max_length=255, default="")
+    ip = fields.CharField(max_length=45, default="")
+    last_used_at = fields.DatetimeField(null=True)
+    # The password was right but the two-factor code is still due: the cookie signs nobody in yet.
+    second_factor_pending = fields.BooleanField(default=False)
 
     class Meta:
         table = "web_sessions"

@@ -92,3 +92,34 @@ class StatusPin(Entity):
     class Meta:
         table = "status_pins"
         unique_together = (("account", "status"),)
+
+
+class StatusQuote(Entity):
+    """A post quoting another (Mastodon 4.5 quotes, FEP-044f, and the older quoteUri / _misskey_quote /
+    FEP-e232 link shapes), with whether the quoted author approved it"""
+
+    status = fields.OneToOneField("models.Status", related_name="quote", on_delete=fields.CASCADE)
+    quoted_status = fields.ForeignKeyField("models.Status", related_name="quoted_by", null=True,
+                                           on_delete=fields.SET_NULL)
+    quoted_uri = fields.CharField(max_length=1024)
+    state = fields.CharField(max_length=16, default="pending")  # accepted | pending | rejected | revoked
+    approval_uri = fields.CharField(max_length=1024, default="")  # the QuoteAuthorization, FEP-044f
+    legacy = fields.BooleanField(default=False)  # a shape with no approval (quoteUri, _misskey_quote, a Link tag)
+
+    class Meta:
+        table = "status_quotes"
+        indexes = (("quoted_status_id",),)
+
+
+class QuoteApproval(Entity):
+    """Our author's approval of another server's post quoting one of our posts (FEP-044f's
+    QuoteAuthorization, served at its own URL and checked by every server that shows the quote)"""
+
+    status = fields.ForeignKeyField("models.Status", related_name="quote_approvals", on_delete=fields.CASCADE)
+    quoting_uri = fields.CharField(max_length=1024)
+    requester = fields.ForeignKeyField("models.Account", related_name="quote_approvals", on_delete=fields.CASCADE)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "quote_approvals"
+        unique_together = (("status", "quoting_uri"),)

@@ -4,7 +4,7 @@ signed links (links.py); the mails themselves are persisted jobs the mail worker
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
@@ -31,11 +31,37 @@ async def signed_up(node: Node, user: User, now: datetime | None = None) -> bool
     return True
 
 
+SIGN_UP_NOTICE_EVERY = timedelta(hours=1)  # a stranger retrying sign-ups cannot flood the owner's inbox
+
+
+async def sign_up_attempted(node: Node, email: str, now: datetime | None = None) -> None:
+    """Someone signed up with an address that already has an account: tell its owner by mail (at most
+    once an hour), while the sign-up itself answers as for a new address."""
+    if not mail_enabled(node):
+        return
+    owner = await User.filter(email=email.strip().lower()).first()
+    if owner is None:
+        return
+    now = now or datetime.now(UTC)
+    if await ChannelJob.filter(account_id=owner.account_id, kind="signup_attempt",
+                               created_at__gt=now - SIGN_UP_NOTICE_EVERY).exists():
+        return
+    await ChannelJob.create(account_id=owner.account_id, channel="email", kind="signup_attempt", due_at=now,
+                            created_at=now)
+
+
 async def confirm(node: Node, token: str, now: datetime | None = None) -> User:
     claims = links.verify(channels_of(node).link_secret, "confirm", token, now or datetime.now(UTC))
-    user = await User.filter(id=claims.get("u"), email=claims.get("e")).select_related("account").first()
-    if user is None:
+    user = await User.filter(id=claims.get("u")).select_related("account").first()
+    if user is None or not claims.get("e") or claims.get("e") not in (user.email, user.unconfirmed_email):
         raise BadRequest("This link is not valid")
+    if claims.get("e") == user.unconfirmed_email:  # a changed address, proven: it replaces the old one
+        if await User.filter(email=user.unconfirmed_email).exclude(id=user.id).exists():
+            raise BadRequest("That email address was registered by someone else meanwhile")
+        await User.filter(id=user.id).update(email=user.unconfirmed_email, unconfirmed_email=None,
+                                             email_confirmed=True)
+        user.email, user.unconfirmed_email, user.email_confirmed = user.unconfirmed_email, None, True
+        return user
     if not user.email_confirmed:
         await User.filter(id=user.id).update(email_confirmed=True)
         user.email_confirmed = True

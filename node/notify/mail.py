@@ -68,11 +68,12 @@ def unsubscribe_url(node: Node, account_id: int, kind: str) -> str:
 
 
 def confirm_url(node: Node, user: User, issued: datetime) -> str:
+    """The link that proves an address: the sign-up's, or a new one waiting to replace it."""
     token = links.sign(
         channels_of(node).link_secret,
         "confirm",
         u=user.id,
-        e=user.email,
+        e=user.unconfirmed_email or user.email,
         exp=int((issued + CONFIRM_FOR).timestamp()),
     )
     return f"{node.base_url}/auth/confirm?token={token}"
@@ -97,10 +98,19 @@ async def compose(node: Node, job: ChannelJob) -> Mail | None:
         return None
     if job.kind == "confirm":
         text, html = render(node, "confirm", account=account, url=confirm_url(node, user, job.created_at))
-        return Mail(user.email, f"Confirm your email address for {node.config.node.name}", text, html)
+        subject = f"Confirm your email address for {node.config.node.name}"
+        return Mail(user.unconfirmed_email or user.email, subject, text, html)
     if job.kind == "reset":
         text, html = render(node, "reset", account=account, url=reset_url(node, user, job.created_at))
         return Mail(user.email, f"Reset your password on {node.config.node.name}", text, html)
+    if job.kind == "archive":
+        text, html = render(node, "archive", account=account, url=f"{node.base_url}/settings/export")
+        return Mail(user.email, f"Your archive from {node.config.node.name} is ready", text, html)
+    if job.kind == "signup_attempt":
+        text, html = render(node, "signup_attempt", account=account, signin_url=f"{node.base_url}/login",
+                            reset_url=f"{node.base_url}/auth/password")
+        return Mail(user.email, f"Someone tried to sign up on {node.config.node.name} with your address", text,
+                    html)
     lines = await messages.lines(node, job.notification_ids)
     if not lines:
         return None

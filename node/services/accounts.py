@@ -14,6 +14,12 @@ from ..models import Account, Follow, User, row_id
 from ..runtime import Node
 from . import auth
 
+
+class EmailTaken(ValidationFailed):
+    """The address already has an account. Sign-up turns this into the answer a fresh sign-up gets when
+    mail is on (node/services/registrations.py), so that sign-up does not tell who is registered."""
+
+
 USERNAME = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 MIN_PASSWORD = 8
@@ -23,7 +29,8 @@ RESERVED = {"admin", "api", "about", "static", "media", "oauth", "users", "tags"
 
 async def create_local_account(node: Node, username: str, email: str, password: str, *, admin: bool = False,
                                approved: bool = True, display_name: str = "") -> User:
-    """Validate, hash, make the account's RSA key pair and store account + user in one transaction."""
+    """Validate, hash, make the account's RSA key pair and store account + user in one transaction.
+    EmailTaken comes after every other check, so a caller hiding it has the others' answers already."""
     if not USERNAME.match(username or ""):
         raise ValidationFailed("Username must be 1-30 letters, digits or underscores")
     if username.lower() in RESERVED:
@@ -38,7 +45,7 @@ async def create_local_account(node: Node, username: str, email: str, password: 
     if await Account.filter(username__iexact=username, domain="").exists():
         raise ValidationFailed(f"The username {username} is taken")
     if await User.filter(email=email).exists():
-        raise ValidationFailed("That email address is already registered")
+        raise EmailTaken("That email address is already registered")
     await node.plugins.ensure_allowed("may_register", username=username, email=email)
     password_hash = await auth.hash_password(node, password)
     private_pem, public_pem = await node.run_blocking(generate_rsa_keypair)

@@ -8,18 +8,23 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from tortoise.connection import get_connection
 
+from .. import db
 from ..errors import TooManyRequests, Unauthorized
 from ..models import Account, OAuthApp, OAuthToken, User, WebSession
 from ..runtime import Node
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 SESSION_DAYS = 30
+_HASHERS = {"recommended": PasswordHasher(),  # argon2id with the library's current recommended parameters
+            "cheapest": PasswordHasher.from_parameters(profiles.CHEAPEST)}  # test suites only (config.py)
 # A hash to verify against when the user does not exist, so timing does not reveal which names exist.
-_DUMMY_HASH = _hasher.hash("not a real password")
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _hasher(node: Node) -> PasswordHasher:
+    return _HASHERS[node.config.limits.password_hashing]
 
 
 def digest(secret: str) -> str:
@@ -31,13 +36,18 @@ def new_secret() -> str:
 
 
 async def hash_password(node: Node, password: str) -> str:
-    return await node.run_blocking(_hasher.hash, password)
+    return await node.run_blocking(_hasher(node).hash, password)
 
 
 async def check_password(node: Node, password_hash: str | None, password: str) -> bool:
+    hasher = _hasher(node)
+
     def verify() -> bool:
+        profile = node.config.limits.password_hashing
+        dummy = _DUMMY_HASHES.get(profile) or _DUMMY_HASHES.setdefault(profile, hasher.hash("not a password"))
         try:
-            return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+            # A hash made with other parameters still verifies: argon2 reads them from the hash itself.
+            return hasher.verify(password_hash or dummy, password) and password_hash is not None
         except (VerificationError, InvalidHashError):
             return False
 
@@ -140,7 +150,7 @@ async def grant_for_token(token: str) -> Grant | None:
                       "FROM oauth_tokens t LEFT JOIN users u ON u.id = t.user_id "
                       "LEFT JOIN accounts a ON a.id = u.account_id "
                       "WHERE t.token_hash = ? AND t.revoked_at IS NULL")
-    rows = await get_connection("default").execute_query_dict(_GRANT_SQL, [digest(token)])
+    rows = await db.query(_GRANT_SQL, [digest(token)])
     if not rows:
         return None
     row = rows[0]
@@ -162,18 +172,44 @@ async def revoke_token(token: str) -> None:
     await OAuthToken.filter(token_hash=digest(token)).update(revoked_at=datetime.now(UTC))
 
 
-async def start_session(user: User) -> tuple[str, WebSession]:
+SECOND_FACTOR_MINUTES = 10  # how long a right password waits for its two-factor code
+_TOUCH_EVERY = timedelta(minutes=5)  # last_used_at is only this precise, so most page views write nothing
+
+
+async def start_session(user: User, *, user_agent: str = "", ip: str = "", pending: bool = False) -> tuple[str, WebSession]:
+    """A browser sign-in. `pending`: the password was right but the two-factor code is still due, so the
+    cookie signs nobody in until `complete_second_factor`."""
     secret = new_secret()
+    now = datetime.now(UTC)
+    lifetime = timedelta(minutes=SECOND_FACTOR_MINUTES) if pending else timedelta(days=SESSION_DAYS)
     session = await WebSession.create(session_hash=digest(secret), user=user, csrf_token=new_secret(),
-                                      expires_at=datetime.now(UTC) + timedelta(days=SESSION_DAYS))
+                                      expires_at=now + lifetime, user_agent=user_agent[:255], ip=ip[:45],
+                                      last_used_at=now, second_factor_pending=pending)
     return secret, session
+
+
+async def pending_session(secret: str) -> WebSession | None:
+    """The sign-in waiting for its two-factor code under this cookie, if it has not expired."""
+    session = await WebSession.filter(session_hash=digest(secret), second_factor_pending=True).select_related(
+        "user", "user__account").first()
+    return session if session is not None and session.expires_at >= datetime.now(UTC) else None
+
+
+async def complete_second_factor(session: WebSession) -> None:
+    session.second_factor_pending = False
+    session.expires_at = datetime.now(UTC) + timedelta(days=SESSION_DAYS)
+    await WebSession.filter(id=session.id).update(second_factor_pending=False, expires_at=session.expires_at)
 
 
 async def session_for_cookie(secret: str) -> WebSession | None:
     session = await WebSession.filter(session_hash=digest(secret)).select_related("user", "user__account").first()
-    if session is None or session.expires_at < datetime.now(UTC) or session.user.account.suspended_at or (
-            session.user.disabled):
+    now = datetime.now(UTC)
+    if session is None or session.expires_at < now or session.second_factor_pending or (
+            session.user.account.suspended_at or session.user.disabled):
         return None
+    if session.last_used_at is None or now - session.last_used_at > _TOUCH_EVERY:
+        session.last_used_at = now
+        await WebSession.filter(id=session.id).update(last_used_at=now)
     return session
 
 

@@ -263,10 +263,10 @@ async def _write_with_orm(draft: Draft, status: Status | None) -> Notification |
         candidates = groups.candidate_keys(group_prefix, draft.at or now)
         found = (
             await Notification.filter(account_id=recipient.id, group_key__in=candidates)
+            .limit(1)
             .values_list("group_key", flat=True)
-            .first()
         )
-        key = found or candidates[0]
+        key = found[0] if found else candidates[0]
     notification = await Notification.create(
         account_id=recipient.id,
         from_account_id=sender.id,

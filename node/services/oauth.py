@@ -266,14 +266,17 @@ def _grant_scope(requested: str | None, app: OAuthApp) -> str:
         raise OAuthError("invalid_scope") from None
 
 
-async def exchange_code(app: OAuthApp, code: str | None, redirect_uri: str | None,
+async def exchange_code(node: Node, app: OAuthApp, code: str | None, redirect_uri: str | None,
                         code_verifier: str | None) -> IssuedToken:
     """authorization_code grant: the code must be this app's, unexpired, unused, for this redirect URI,
-    and (with PKCE) answered by the right verifier."""
+    and (with PKCE) answered by the right verifier. A used code is refused and revokes its token."""
     if not code:
         raise OAuthError("invalid_request", "Missing parameter: code")
     row = await OAuthCode.filter(code_hash=auth.digest(code), app_id=app.id).select_related(
         "user", "user__account").first()
+    if row is not None and row.used_at is not None:
+        await _revoke_issued(node, row)
+        raise OAuthError("invalid_grant")
     if row is None or row.expires_at < datetime.now(UTC):
         raise OAuthError("invalid_grant")
     if not hmac.compare_digest(row.redirect_uri, redirect_uri or ""):
@@ -283,10 +286,25 @@ async def exchange_code(app: OAuthApp, code: str | None, redirect_uri: str | Non
     if row.user.account.suspended_at is not None or not row.user.approved or row.user.disabled:
         raise OAuthError("invalid_grant")
     async with in_transaction():
-        # The delete is the claim: of two concurrent exchanges only one removes the row.
-        if not await OAuthCode.filter(id=row.id).delete():
+        # Marking it used is the claim: of two concurrent exchanges only one updates the row. The code is
+        # kept (retention prunes it once expired) so that a replay can revoke what it gave.
+        if not await OAuthCode.filter(id=row.id, used_at=None).update(used_at=datetime.now(UTC)):
             raise OAuthError("invalid_grant")
-        return await issue_for(row.user, app, row.scopes)
+        issued = await issue_for(row.user, app, row.scopes)
+        token = await OAuthToken.get(token_hash=auth.digest(issued.access_token))
+        await OAuthCode.filter(id=row.id).update(token_id=token.id)
+    return issued
+
+
+async def _revoke_issued(node: Node, code: OAuthCode) -> None:
+    """RFC 6749 4.1.2: a code used twice may have been stolen, so the token its first use gave is revoked
+    (and its open streams close)."""
+    if code.token_id is None:
+        return
+    token = await OAuthToken.filter(id=code.token_id, revoked_at=None).first()
+    if token is not None:
+        await OAuthToken.filter(id=token.id).update(revoked_at=datetime.now(UTC))
+        await node.bus.publish("token.revoked", token_hash=token.token_hash)
 
 
 async def password_grant(node: Node, app: OAuthApp, username: str | None, password: str | None,
@@ -299,6 +317,10 @@ async def password_grant(node: Node, app: OAuthApp, username: str | None, passwo
         user = await auth.authenticate_password(node, username, password, client_ip=client_ip)
     except Unauthorized:
         raise OAuthError("invalid_grant") from None
+    if user.otp_enabled_at is not None:
+        # As Mastodon: a password alone never signs in a two-factor account; apps use the browser flow.
+        raise OAuthError("invalid_grant", "This account uses two-factor sign-in: sign in through the "
+                                          "browser (authorization code grant) instead")
     return await issue_for(user, app, granted)
 
 

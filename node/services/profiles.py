@@ -14,7 +14,7 @@ from aiohttp.web_request import FileField
 from ..errors import ValidationFailed
 from ..models import Account, User
 from ..runtime import Node
-from . import content, media
+from . import content, emoji, media
 
 MAX_DISPLAY_NAME = 30
 MAX_NOTE = 500
@@ -33,6 +33,7 @@ class ProfileChanges:
     locked: bool | None = None
     bot: bool | None = None
     discoverable: bool | None = None
+    hide_collections: bool | None = None  # followers and following shown to nobody else
     fields: list[dict[str, str]] | None = None
     privacy: str | None = None
     sensitive: bool | None = None  # mark new posts sensitive by default
@@ -84,7 +85,7 @@ async def update_profile(node: Node, user: User, changes: ProfileChanges) -> Acc
     if changes.note is not None:
         account.note_source = changes.note
         account.note = (await content.render(node, changes.note)).html if changes.note.strip() else ""
-    for flag in ("locked", "bot", "discoverable"):
+    for flag in ("locked", "bot", "discoverable", "hide_collections"):
         if (value := getattr(changes, flag)) is not None:
             setattr(account, flag, value)
     if changes.fields is not None:
@@ -93,6 +94,7 @@ async def update_profile(node: Node, user: User, changes: ProfileChanges) -> Acc
         account.avatar = avatar
     if header:
         account.header = header
+    account.emojis_json = await emoji.account_emojis(node, account)
     await account.save()
     user_fields = []
     if changes.privacy is not None:

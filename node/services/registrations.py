@@ -2,19 +2,27 @@
 
 "open" makes a working account; "approval" makes one that cannot sign in until an admin approves it;
 "closed" refuses. Validation reports every problem at once, with Mastodon's per-field error details.
+
+With mail on, a sign-up never tells whether its address is registered: a taken address gets the answer a
+new one gets (a token that waits for the address to be confirmed, see SignUpDecoy) and its owner a mail.
+With mail off a node cannot prove who owns an address, so a taken one is reported (ERR_TAKEN).
 """
 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
+from federation.signatures import generate_rsa_keypair
+
 from ..errors import Forbidden, ValidationFailed
-from ..models import Account, OAuthApp, User
+from ..models import Account, OAuthApp, SignUpDecoy, User
 from ..notify import account_mail
+from ..notify.dispatcher import mail_enabled
 from ..runtime import Node
-from . import account_moderation, accounts, oauth
+from . import account_moderation, accounts, auth, oauth
 
 USERNAME_MAX = 30
 PASSWORD_MAX = 72  # as Mastodon (bcrypt's limit there; kept so clients see the same rule)
@@ -54,7 +62,7 @@ class SignUp:
     ip: str | None = None  # where the sign-up came from, for the admins' IP blocks
 
 
-async def _problems(signup: SignUp) -> dict[str, list[tuple[str, str]]]:
+async def _problems(signup: SignUp, *, hide_taken_email: bool) -> dict[str, list[tuple[str, str]]]:
     problems: dict[str, list[tuple[str, str]]] = {}
 
     def add(name: str, code: str, text: str | None = None) -> None:
@@ -75,7 +83,7 @@ async def _problems(signup: SignUp) -> dict[str, list[tuple[str, str]]]:
         add("email", "ERR_BLANK")
     elif not accounts.EMAIL.match(email) or len(email) > 254:
         add("email", "ERR_INVALID")
-    elif await User.filter(email=email).exists():
+    elif not hide_taken_email and await User.filter(email=email).exists():
         add("email", "ERR_TAKEN")
     if not signup.password:
         add("password", "ERR_BLANK")
@@ -109,14 +117,38 @@ async def register(node: Node, app: OAuthApp | None, signup: SignUp) -> oauth.Is
     """Create the account and a token for it with the app's scopes, as Mastodon's AppSignUpService."""
     if node.config.node.registrations == "closed":
         raise Forbidden("This action is not allowed")
-    if problems := await _problems(signup):
+    mail_on = mail_enabled(node)
+    if problems := await _problems(signup, hide_taken_email=mail_on):
         raise RegistrationInvalid(problems)
     approved = await admission(node, signup.email, signup.ip)
-    user = await accounts.create_local_account(node, signup.username.strip(), signup.email, signup.password,
-                                               approved=approved)
+    scope = app.scopes if app is not None else "read write follow push"
+    try:
+        user = await accounts.create_local_account(node, signup.username.strip(), signup.email, signup.password,
+                                                   approved=approved)
+    except accounts.EmailTaken:
+        if not mail_on:
+            raise
+        return await _decoy(node, signup, scope)
     user.locale = signup.locale.replace("_", "-")[:16]
     user.sign_up_reason, user.sign_up_ip = signup.reason.strip(), (signup.ip or "")[:45]
     await user.save(update_fields=["locale", "sign_up_reason", "sign_up_ip"])
     await account_mail.signed_up(node, user)
-    scope = app.scopes if app is not None else "read write follow push"
     return await oauth.issue_for(user, app, scope)
+
+
+async def taken_address(node: Node, email: str, password: str) -> None:
+    """A sign-up (API or web) came with an address that already has an account, mail on: its owner is told
+    by mail. The new account's password hash and key pair are made all the same, so that the answer takes
+    as long as a real sign-up's and the timing tells nothing either."""
+    await auth.hash_password(node, password)
+    await node.run_blocking(generate_rsa_keypair)
+    await account_mail.sign_up_attempted(node, email)
+
+
+async def _decoy(node: Node, signup: SignUp, scope: str) -> oauth.IssuedToken:
+    """The answer to a sign-up with a registered address: the caller gets a token shaped and behaving as a
+    new, unconfirmed account's (every use is 403 until a confirmation that never comes)."""
+    await taken_address(node, signup.email, signup.password)
+    token = auth.new_secret()
+    await SignUpDecoy.create(token_hash=auth.digest(token))
+    return oauth.IssuedToken(access_token=token, scope=scope, created_at=int(time.time()))

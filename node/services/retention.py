@@ -24,12 +24,14 @@ from ..models import (
     OAuthCode,
     OAuthToken,
     OutboxActivity,
+    SignUpDecoy,
     WebSession,
 )
 from ..runtime import Node
 
 CHUNK = 2000  # rows deleted per statement, so a large backlog never holds the write lock for long
 IDEMPOTENCY = timedelta(hours=1)
+DECOY_FOR = timedelta(days=7)  # node/notify/mail.py CONFIRM_FOR
 
 
 async def _delete_in_chunks(query: QuerySet) -> int:
@@ -61,6 +63,8 @@ async def run_once(node: Node, now: datetime | None = None) -> dict[str, int]:
         "revoked tokens": await _delete_in_chunks(OAuthToken.filter(revoked_at__lt=revoked)),
         "authorization codes": await _delete_in_chunks(OAuthCode.filter(expires_at__lt=now)),
         "web sessions": await _delete_in_chunks(WebSession.filter(expires_at__lt=now)),
+        # as long as a real sign-up's confirmation link would have worked
+        "sign-up decoys": await _delete_in_chunks(SignUpDecoy.filter(created_at__lt=now - DECOY_FOR)),
         "idempotency keys": await _delete_in_chunks(IdempotencyKey.filter(created_at__lt=now - IDEMPOTENCY)),
     }
     return removed

@@ -56,6 +56,7 @@ class Draft:
     place_id: object = None  # extension: tag the post with a known place ...
     location: object = None  # ... or with a new one, the raw `location[name|lat|lon]` mapping
     scheduled_status_id: int | None = None  # publishing a scheduled status: the media it holds are usable
+    quoted_status_id: int | None = None  # Mastodon 4.5: the post this one quotes
 
 
 @dataclass

@@ -18,7 +18,8 @@ from aiohttp import web
 
 from federation import jsondoc
 
-from ..api.auth import SESSION_COOKIE
+from ..api.auth import SESSION_COOKIE, token_grant
+from ..api.endpoint import ID, endpoint
 from ..api.keys import NODE
 from ..errors import BadRequest, DomainError, Unauthorized
 from ..runtime import Node
@@ -60,7 +61,7 @@ async def authenticate(request: web.Request, *, websocket: bool) -> tuple[auth.G
         header.removeprefix("Bearer ").strip() if header else (request.query.get("access_token") or protocol)
     )
     if token:
-        grant = await auth.grant_for_token(token)
+        grant = await token_grant(node, token)
         if grant is None or grant.user is None:
             raise Unauthorized("Invalid access token")
     else:
@@ -93,6 +94,7 @@ def _watch_token(node: Node, outbox: Outbox, token_hash: str | None) -> Subscrip
 
 
 @routes.get("/api/v1/streaming/health")
+@endpoint()
 async def health(_request: web.Request) -> web.Response:
     """Whether the streaming API is up: the text OK."""
     return web.Response(text="OK", content_type="text/plain")
@@ -166,6 +168,7 @@ class _Session:
 
 @routes.get("/api/v1/streaming")
 @routes.get("/api/v1/streaming/")
+@endpoint(params={"stream": str, "tag": str, "list": ID, "access_token": str}, ok=101, returns=None)
 async def websocket(request: web.Request) -> web.StreamResponse:
     """The WebSocket streaming API: {"type": "subscribe"|"unsubscribe", "stream": ..., "tag"|"list": ...}.
 
@@ -217,6 +220,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
 
 
 @routes.get("/api/v1/streaming/{path:.+}")
+@endpoint(params={"tag": str, "list": ID, "only_media": bool, "access_token": str}, returns="text/event-stream")
 async def server_sent_events(request: web.Request) -> web.StreamResponse:
     """Server-sent events for one stream: /user, /user/notification, /public (also /local, /remote,
     ?only_media=true), /hashtag?tag= (also /local), /list?list=, /direct.

@@ -50,6 +50,11 @@ def token_channel(token_hash: str) -> str:
     return f"timeline:access_token:{token_hash}"
 
 
+# Announcements go to every local user's `user` stream; one channel all of them listen on, so publishing
+# one costs one message however many people are signed in.
+ANNOUNCEMENTS_CHANNEL = "timeline:announcements"
+
+
 def list_channel(list_id: int | str) -> str:
     return f"timeline:list:{list_id}"
 
@@ -133,7 +138,7 @@ async def resolve(
     if account_id is None:
         raise Unauthorized("This stream requires an authenticated user")
     if name == "user":
-        channels = [user_channel(account_id)]
+        channels = [user_channel(account_id), ANNOUNCEMENTS_CHANNEL]
         if grant.allows("read:notifications"):  # the user stream carries notifications only with that scope
             channels.append(notifications_channel(account_id))
         return Stream(["user"], tuple(channels))

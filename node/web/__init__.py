@@ -5,7 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import (
+    about,
+    account_data,
     actions,
+    admin,
+    admin_content,
     authorize,
     installable,
     mail_links,
@@ -14,6 +18,8 @@ from . import (
     pages,
     search,
     settings,
+    settings_account,
+    settings_two_factor,
     signin,
     stories,
     takes,
@@ -29,6 +35,6 @@ def setup(app: web.Application, *, messages_enabled: bool = False) -> None:
     if messages_enabled:
         app.router.add_routes(messages.routes)
     setup_error_pages(app)
-    for module in (signin, mail_links, authorize, settings, actions, search, installable, notifications, pages, takes,
-                   stories):
+    for module in (signin, mail_links, authorize, settings, settings_account, settings_two_factor, account_data, actions,
+                   search, installable, notifications, pages, takes, stories, about, admin, admin_content):
         app.router.add_routes(module.routes)

@@ -8,7 +8,7 @@ from aiohttp.web_request import FileField
 
 from ..api.bodies import accepts_upload
 from ..api.keys import NODE
-from ..api.params import Params
+from ..api.params import Params, read_form
 from ..errors import DomainError
 from ..models import parse_id
 from ..services import accounts, interactions, media, polls, relationships, statuses
@@ -91,7 +91,7 @@ async def vote(request: web.Request) -> web.StreamResponse:
     """Vote in a poll from a plain form."""
     await check_csrf(request)
     me = await require_viewer(request)
-    form = await request.post()
+    form = await read_form(request)
     choices = Params.from_pairs(form.items()).ids("choices")
     await polls.vote(request.app[NODE], me, request.match_info["poll_id"], choices)
     return back(dict(form), "/")

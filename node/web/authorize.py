@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 from yarl import URL
 
+from ..api.endpoint import endpoint
 from ..errors import DomainError
 from ..services import oauth
 from .session import check_csrf, current_session, page, redirect, require_viewer
@@ -58,6 +59,7 @@ async def _error_page(request: web.Request, exc: DomainError) -> web.Response:
 
 
 @routes.get("/oauth/authorize")
+@endpoint(params={**{name: str for name in FIELDS}, "force_login": bool}, ok=(200, 303), returns="text/html")
 async def consent(request: web.Request) -> web.StreamResponse:
     """Ask the signed-in person to approve an app (sign in first); Mastodon's authorize page."""
     values = {name: request.query.get(name, "") for name in FIELDS}
@@ -75,6 +77,7 @@ async def consent(request: web.Request) -> web.StreamResponse:
 
 
 @routes.post("/oauth/authorize")
+@endpoint(params={**{name: str for name in FIELDS}, "decision": str, "csrf_token": str}, ok=(200, 302), returns="text/html")
 async def decide(request: web.Request) -> web.StreamResponse:
     """Approve (redirect with a code, or show it for oob) or deny (redirect with access_denied)."""
     try:

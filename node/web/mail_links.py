@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..api.keys import NODE
+from ..api.params import read_form
 from ..errors import DomainError
 from ..notify import account_mail, links
 from ..notify.state import of as channels_of
@@ -41,7 +42,7 @@ async def _peek(request: web.Request, token: str) -> str:
 @routes.post("/unsubscribe")
 async def unsubscribe(request: web.Request) -> web.Response:
     """Unsubscribe: the signed token is the whole authority (mail clients send no cookies and no CSRF token)."""
-    form = await request.post()
+    form = await read_form(request)
     token = request.query.get("token") or str(form.get("token", ""))
     try:
         kind = await account_mail.unsubscribe(request.app[NODE], token)

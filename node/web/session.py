@@ -17,6 +17,7 @@ from aiohttp import web
 from ..api.auth import PRE_SESSION_COOKIE, SESSION_COOKIE
 from ..api.entities.accounts import account_entity
 from ..api.keys import NODE
+from ..api.params import read_form
 from ..errors import Forbidden
 from ..models import Account, WebSession
 from ..services import auth, notifications
@@ -60,7 +61,7 @@ async def csrf_token(request: web.Request) -> str:
 
 async def check_csrf(request: web.Request) -> dict[str, Any]:
     """The posted form, once its csrf_token matches; 403 otherwise."""
-    form = await request.post()
+    form = await read_form(request)
     sent = form.get("csrf_token")
     session = await current_session(request)
     expected = session.csrf_token if session else request.cookies.get(PRE_SESSION_COOKIE)
@@ -90,6 +91,7 @@ async def page(request: web.Request, template: str, http_status: int = 200, **co
         "me_entity": account_entity(node, account) if account else None,
         "unread_notifications": await notifications.unread_groups_count(account) if account else 0,
         "default_visibility": session.user.default_visibility if session else "public",
+        "is_admin": bool(session and session.user.admin),
         "request_path": request.path,
         "request_path_qs": request.path_qs,
         "pages": request.app[THEME].pages,

@@ -1,4 +1,6 @@
-"""/settings/profile: the signed-in person edits their display name, bio, fields, avatar and header.
+"""/settings: the list of settings sections (the side menu every settings page shares on a desktop).
+/settings/privacy: locked account, discoverable, hidden follows and followers.
+/settings/profile: the signed-in person edits their display name, bio, fields, avatar and header.
 /settings/preferences: their posting defaults and reading preferences (what /api/v1/preferences answers).
 /settings/notifications: what reaches them by push and mail, quiet hours and the digest, and push on this
 browser (the page's script subscribes through the service worker)."""
@@ -23,6 +25,44 @@ from ..services import profiles
 from .session import check_csrf, current_session, page, redirect, require_viewer
 
 routes = web.RouteTableDef()
+
+
+@routes.get("/settings")
+async def index(request: web.Request) -> web.Response:
+    """Every settings section, as a list (what a phone shows; desktops also get it as a side menu)."""
+    await require_viewer(request)
+    return await page(request, "settings_index.html")
+
+
+async def _privacy_form(request: web.Request, http_status: int = 200, **context: object) -> web.Response:
+    await require_viewer(request)
+    session = await current_session(request)
+    assert session is not None
+    context.setdefault("error", None)
+    return await page(request, "settings_privacy.html", http_status=http_status, user=session.user,
+                      account=session.user.account, saved=request.query.get("saved") == "1", **context)
+
+
+@routes.get("/settings/privacy")
+async def privacy_page(request: web.Request) -> web.Response:
+    """Who may follow without asking, whether the account is suggested, and whether its lists are shown."""
+    return await _privacy_form(request)
+
+
+@routes.post("/settings/privacy")
+async def save_privacy(request: web.Request) -> web.StreamResponse:
+    """Save the three switches (an unticked box is off)."""
+    form = await check_csrf(request)
+    await require_viewer(request)
+    session = await current_session(request)
+    assert session is not None
+    changes = profiles.ProfileChanges(locked=form.get("locked") == "1", discoverable=form.get("discoverable") == "1",
+                                      hide_collections=form.get("hide_collections") == "1")
+    try:
+        await profiles.update_profile(request.app[NODE], session.user, changes)
+    except DomainError as exc:
+        return await _privacy_form(request, http_status=exc.status, error=exc.message)
+    return redirect("/settings/privacy?saved=1")
 
 
 async def _form(request: web.Request, http_status: int = 200, **context: object) -> web.Response:

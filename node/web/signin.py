@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from aiohttp import web
 
 from ..api.auth import SESSION_COOKIE
@@ -10,7 +12,7 @@ from ..api.ratelimits import client_ip
 from ..errors import DomainError, TooManyRequests, Unauthorized
 from ..notify import account_mail
 from ..notify.dispatcher import mail_enabled
-from ..services import accounts, auth, registrations
+from ..services import accounts, auth, registrations, two_factor
 from .session import check_csrf, current_session, page, redirect, safe_next
 
 routes = web.RouteTableDef()
@@ -51,8 +53,36 @@ async def login(request: web.Request) -> web.StreamResponse:
         return response
     if previous := request.cookies.get(SESSION_COOKIE):  # switching accounts: the old session ends here
         await auth.end_session(previous)
-    secret, _ = await auth.start_session(user)
+    if two_factor.enabled(user):  # the password was right; the cookie waits for the code
+        secret, _ = await auth.start_session(user, pending=True, **_device(request))
+        response = await page(request, "login_code.html", next=target, error=None)
+        return _signed_in(response, secret, days=1)
+    secret, _ = await auth.start_session(user, **_device(request))
     return _signed_in(redirect(target), secret)
+
+
+def _device(request: web.Request) -> dict[str, str]:
+    """What the sessions list shows of where a sign-in came from."""
+    return {"user_agent": request.headers.get("User-Agent", ""), "ip": client_ip(request) or ""}
+
+
+@routes.post("/login/code")
+async def login_code(request: web.Request) -> web.StreamResponse:
+    """The second step: a code from the authenticator app, or a recovery code, finishes the sign-in."""
+    form = await check_csrf(request)
+    target = safe_next(str(form.get("next", "")))
+    pending = await auth.pending_session(request.cookies.get(SESSION_COOKIE, ""))
+    if pending is None:  # expired or never started: back to the password
+        raise web.HTTPSeeOther("/login?" + urlencode({"next": target}))
+    try:
+        await two_factor.verify(request.app[NODE], pending.user, str(form.get("code", "")))
+    except (Unauthorized, TooManyRequests) as exc:
+        response = await page(request, "login_code.html", http_status=exc.status, next=target, error=exc.message)
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    await auth.complete_second_factor(pending)
+    return _signed_in(redirect(target), request.cookies[SESSION_COOKIE])
 
 
 @routes.post("/logout")
@@ -92,6 +122,14 @@ async def signup(request: web.Request) -> web.StreamResponse:
             approved=approved, display_name=values["display_name"])
         user.sign_up_ip = (request.remote or "")[:45]
         await user.save(update_fields=["sign_up_ip"])
+    except accounts.EmailTaken as exc:
+        if not mail_enabled(node):  # nothing can prove who owns the address: say it is taken
+            return await page(request, "signup.html", http_status=exc.status, mode=mode, values=values,
+                              error=exc.message, waiting=False)
+        # The page a new address gets; the address's owner is told by mail instead.
+        await registrations.taken_address(node, values["email"], str(form.get("password", "")))
+        return await page(request, "signup.html", mode=mode, values={}, error=None, waiting=False,
+                          confirm_email=values["email"].lower())
     except DomainError as exc:
         return await page(request, "signup.html", http_status=exc.status, mode=mode, values=values,
                           error=exc.message, waiting=False)
@@ -100,5 +138,5 @@ async def signup(request: web.Request) -> web.StreamResponse:
                           confirm_email=user.email)
     if not user.approved:
         return await page(request, "signup.html", mode=mode, values={}, error=None, waiting=True)
-    secret, _ = await auth.start_session(user)
+    secret, _ = await auth.start_session(user, **_device(request))
     return _signed_in(redirect("/"), secret)

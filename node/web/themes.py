@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import mimetypes
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from aiohttp import web
+from markupsafe import Markup, escape
 
 THEMES_DIR = Path(__file__).resolve().parents[2] / "themes"
 FALLBACK = "vignette"
@@ -70,6 +72,30 @@ def compact(number: int | None) -> str:
     return f"{number / 1_000_000:.1f}".rstrip("0").rstrip(".") + "M"
 
 
+_TAG = re.compile(r"(<[^>]*>)")
+_SHORTCODE = re.compile(r"(?<![A-Za-z0-9_:]):([A-Za-z0-9_]{2,64}):(?![A-Za-z0-9_:])")
+
+
+def emojify(text: Any, emojis: Any) -> Markup:
+    """`:shortcode:` as the emoji's picture (alt and title keep the shortcode, as Mastodon's web does). Markup
+    (content marked |safe) is HTML and only its text between tags changes; anything else is escaped first."""
+    html = str(text) if isinstance(text, Markup) else str(escape(text or ""))
+    urls = {e.get("shortcode"): e.get("url") for e in emojis or () if isinstance(e, dict)}
+    if not urls:
+        return Markup(html)
+
+    def picture(match: re.Match[str]) -> str:
+        url = urls.get(match.group(1))
+        if not url:
+            return match.group(0)
+        code = f":{match.group(1)}:"
+        return (f'<img class="custom-emoji" src="{escape(url)}" alt="{code}" title="{code}" width="20" height="20" '
+                f'draggable="false">')
+
+    parts = _TAG.split(html)
+    return Markup("".join(part if part.startswith("<") else _SHORTCODE.sub(picture, part) for part in parts))
+
+
 def make_environment(theme: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in theme_dirs(theme, "templates")]),
@@ -79,6 +105,7 @@ def make_environment(theme: str) -> jinja2.Environment:
     )
     env.filters["ago"] = ago
     env.filters["compact"] = compact
+    env.filters["emojify"] = emojify
     env.globals["theme"] = theme
     return env
 

@@ -73,17 +73,14 @@ async def parse_outgoing(api: NodeApi, items: list[dict[str, Any]]) -> list[Outg
         raise BadRequest("device[] is missing")
     if len(items) > MAX_ITEMS:
         raise Invalid(f"at most {MAX_ITEMS} devices per delivery")
-    accounts: dict[str, AccountInfo] = {}
+    if not all(isinstance(item, dict) for item in items):
+        raise BadRequest("each device[] needs account_id, device_id, type and body")
+    accounts = await api.get_accounts(str(item.get("account_id") or "") for item in items)
     parsed = []
     for item in items:
-        if not isinstance(item, dict):
-            raise BadRequest("each device[] needs account_id, device_id, type and body")
         account_id = str(item.get("account_id") or "")
         if account_id not in accounts:
-            found = await api.get_account(account_id) if account_id.isdigit() else None
-            if found is None:
-                raise NotFound(f"No account {account_id}")
-            accounts[account_id] = found
+            raise NotFound(f"No account {account_id}")
         device_id = item.get("device_id")
         if not isinstance(device_id, str) or not DEVICE_ID.match(device_id):
             raise Invalid("device_id must be 1-64 letters, digits, - or _")
@@ -112,13 +109,14 @@ async def send(api: NodeApi, sender: AccountInfo, device: Device, items: list[di
     expires_at = check_expiry(expires_in, now)
     outgoing = await parse_outgoing(api, items)
     local = [o for o in outgoing if o.account.local]
-    targets = {(d.account_id, d.device_id): d for d in await Device.filter(
-        account_id__in=list({o.account.id for o in local}), local=True)} if local else {}
+    targets = {(account_id, device_id): row_id for row_id, account_id, device_id in await Device.filter(
+        account_id__in=list({o.account.id for o in local}), local=True).values_list("id", "account_id", "device_id")
+               } if local else {}
     for o in local:
         if (o.account.id, o.device_id) not in targets:
             raise NotFound(f"No device {o.device_id} for account {o.account.id}")
     sender_uri = account_uri(api, sender)
-    rows = [Envelope(device=targets[(o.account.id, o.device_id)], from_account_id=sender.id,
+    rows = [Envelope(device_id=targets[(o.account.id, o.device_id)], from_account_id=sender.id,
                      from_device_id=device.device_id, type=o.type, body=o.body, digest=o.digest,
                      message_uri=message_uri(sender_uri, device.device_id, o.message_id), expires_at=expires_at)
             for o in local]

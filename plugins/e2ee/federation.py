@@ -203,11 +203,9 @@ async def on_encrypted(api: NodeApi, activity: Any) -> int:
 async def group_update(api: NodeApi, group: Group) -> dict[str, Any]:
     owner = await api.get_account(group.owner_id)
     assert owner is not None
-    members = []
-    for member in await groups.members_of(group):
-        account = await api.get_account(member.account_id)
-        if account is not None:
-            members.append(keys.account_uri(api, account))
+    rows = await groups.members_of(group)
+    accounts = await api.get_accounts(m.account_id for m in rows)
+    members = [keys.account_uri(api, a) for m in rows if (a := accounts.get(str(m.account_id))) is not None]
     actor = keys.account_uri(api, owner)
     return {"@context": CONTEXT, "id": f"{group.uri}#updates/{uuid.uuid4().hex}", "type": "Update", "actor": actor,
             "to": members, "object": {"type": "EncryptedGroup", "id": group.uri, "attributedTo": actor,
@@ -225,7 +223,7 @@ def leave_activity(api: NodeApi, account: AccountInfo, group: Group) -> dict[str
 async def group_message(api: NodeApi, sender: AccountInfo, device_id: str, group: Group, uri: str, body: str,
                         account_ids: list[int], expires_at: datetime | None, *, notify: bool = False) -> dict[str, Any]:
     actor = keys.account_uri(api, sender)
-    to = [a.uri for a in [await api.get_account(i) for i in account_ids] if a is not None and a.uri]
+    to = [a.uri for a in (await api.get_accounts(account_ids)).values() if a.uri]
     obj: dict[str, Any] = {"type": "EncryptedGroupMessage", "id": uri, "context": group.uri, "epoch": group.epoch,
                            "attributedTo": {"type": "Device", "deviceId": device_id, "attributedTo": actor},
                            "messageType": envelopes.MEGOLM, "cipherText": body}

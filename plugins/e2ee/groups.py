@@ -27,11 +27,10 @@ async def members_of(group: Group) -> list[GroupMember]:
 
 
 async def group_entity(api: NodeApi, group: Group) -> dict[str, Any]:
-    members = []
-    for member in await members_of(group):
-        account = await api.get_account(member.account_id)
-        members.append({"account_id": str(member.account_id), "acct": account.acct if account else None,
-                        "joined_epoch": member.joined_epoch})
+    rows = await members_of(group)
+    accounts = await api.get_accounts(m.account_id for m in rows)
+    members = [{"account_id": str(m.account_id), "acct": a.acct if (a := accounts.get(str(m.account_id))) else None,
+                "joined_epoch": m.joined_epoch} for m in rows]
     return {"id": str(group.id), "uri": group.uri, "name": group.name, "owner_id": str(group.owner_id),
             "epoch": group.epoch, "local": group.local,
             "rotation": {"messages": group.rotate_after_messages, "seconds": group.rotate_after_seconds},
@@ -51,13 +50,12 @@ def _int(value: Any, name: str, low: int, high: int, default: int) -> int:
 
 
 async def _accounts(api: NodeApi, ids: list[Any]) -> list[AccountInfo]:
-    found = []
-    for value in dict.fromkeys(str(i) for i in ids):
-        account = await api.get_account(value) if value.isdigit() else None
-        if account is None:
+    wanted = list(dict.fromkeys(str(i) for i in ids))
+    found = await api.get_accounts(wanted)
+    for value in wanted:
+        if value not in found:
             raise NotFound(f"No account {value}")
-        found.append(account)
-    return found
+    return [found[value] for value in wanted]
 
 
 async def create(api: NodeApi, owner: AccountInfo, name: Any, member_ids: list[Any], *,
@@ -163,8 +161,9 @@ async def send(api: NodeApi, sender: AccountInfo, device: Device, group: Group, 
     for account_id, inbox in inboxes.items():
         by_inbox[inbox].append(account_id)
     local_ids = [i for i in member_ids if i not in inboxes]
-    devices = [d for d in await Device.filter(account_id__in=local_ids, local=True) if d.id != device.id]
-    rows = [Envelope(device=d, message_uri=uri, from_account_id=sender.id, from_device_id=device.device_id,
+    devices = [i for i in await Device.filter(account_id__in=local_ids, local=True).values_list("id", flat=True)
+               if i != device.id]
+    rows = [Envelope(device_id=d, message_uri=uri, from_account_id=sender.id, from_device_id=device.device_id,
                      type=MEGOLM, body=body, group_id=group.id, expires_at=expires_at) for d in devices]
     from .federation import group_message
 
@@ -175,7 +174,7 @@ async def send(api: NodeApi, sender: AccountInfo, device: Device, group: Group, 
                                            notify=notify)
             await SentBatch.create(activity_uri=activity["id"], expires_at=expires_at)
             await api.deliver(sender.id, activity, [inbox])
-    streaming.hub_of(api).notify_devices({d.id for d in devices})
+    streaming.hub_of(api).notify_devices(set(devices))
     if notify:
         await notify_new_message(api, set(local_ids), sender.id)
     return uri

@@ -8,8 +8,9 @@ import random
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
+from tortoise.functions import Min
 from tortoise.transactions import in_transaction
 
 from node.plugin_api import AccountInfo, NodeApi
@@ -22,6 +23,8 @@ DEVICE_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 MAX_KEYS_PER_UPLOAD = 100
 MAX_STORED_KEYS = 200
 REMOTE_CACHE = timedelta(minutes=5)  # remote device lists are refetched after this (or when announced)
+MAX_PER_REQUEST = 2000  # accounts per query, devices per claim: a 1,500-member group in one or two calls
+CHUNK = 500  # ids per IN (...) list, under every driver's bound-parameter limit
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,51 @@ async def claim_local(device: Device) -> OneTimeKey | None:
     return await OneTimeKey.filter(device=device, fallback=True).first()
 
 
+class ClaimedKey(NamedTuple):
+    id: int
+    device_id: int
+    key_id: str
+    key: str
+    signature: str
+    fallback: bool
+
+
+class _Raced(Exception):
+    """Another claimant took one of the keys picked for a batch claim (rolls the batch back)."""
+
+
+async def claim_local_many(device_ids: list[int]) -> dict[int, ClaimedKey]:
+    """`claim_local` for many devices (by row id) in a few statements, since a group key share claims
+    thousands at once: the lowest unclaimed key of each device, deleted in one statement. If that statement
+    removed fewer rows than it picked, someone claimed concurrently: the batch rolls back and each of its
+    devices claims on its own. Devices with no one-time key left get their fallback key."""
+    claimed: dict[int, ClaimedKey] = {}
+    for start in range(0, len(device_ids), CHUNK):
+        part = device_ids[start:start + CHUNK]
+        firsts = await (OneTimeKey.filter(device_id__in=part, fallback=False).annotate(first=Min("id"))
+                        .group_by("device_id").values_list("first", flat=True))
+        picked = [ClaimedKey(*row) for row in
+                  await OneTimeKey.filter(id__in=list(firsts)).values_list(*ClaimedKey._fields)]
+        try:
+            if len(picked) != len(firsts):  # claimed by someone else between the two reads
+                raise _Raced
+            async with in_transaction():
+                if await OneTimeKey.filter(id__in=[k.id for k in picked]).delete() != len(picked):
+                    raise _Raced
+        except _Raced:
+            for device in await Device.filter(id__in=part):
+                if (key := await claim_local(device)) is not None:
+                    claimed[device.id] = ClaimedKey(*(getattr(key, f) for f in ClaimedKey._fields))
+            continue
+        claimed.update({k.device_id: k for k in picked})
+    without = [i for i in device_ids if i not in claimed]
+    for start in range(0, len(without), CHUNK):
+        for row in await OneTimeKey.filter(device_id__in=without[start:start + CHUNK],
+                                           fallback=True).values_list(*ClaimedKey._fields):
+            claimed.setdefault(row[1], ClaimedKey(*row))
+    return claimed
+
+
 def claim_document(device: Device, key: OneTimeKey) -> dict[str, Any]:
     """A claimed key as the `claim` endpoint answers a remote server (Mastodon's Curve25519Key shape)."""
     return {"type": "Curve25519Key", "keyId": key.key_id, "publicKeyBase64": key.key, "deviceId": device.device_id,
@@ -201,6 +249,35 @@ async def claim(api: NodeApi, account_id: Any, device_id: Any) -> dict[str, Any]
             "fallback": bool(doc.get("fallback"))}
 
 
+async def claim_many(api: NodeApi, wanted: list[tuple[Any, Any]]) -> list[dict[str, Any]]:
+    """`claim` for many (account id, device id) pairs, in their order; local devices in a few statements,
+    remote ones through their servers. Pairs naming nothing are left out."""
+    if len(wanted) > MAX_PER_REQUEST:
+        raise Invalid(f"at most {MAX_PER_REQUEST} devices per claim")
+    accounts = await api.get_accounts(str(a) for a, d in wanted if isinstance(d, str))
+    pairs = [(accounts[str(a)], d) for a, d in wanted if isinstance(d, str) and str(a) in accounts]
+    local_ids = list({account.id for account, _ in pairs if account.local})
+    devices: dict[tuple[int, str], int] = {}
+    for start in range(0, len(local_ids), CHUNK):
+        for row_id, account_id, device_id in await Device.filter(
+                account_id__in=local_ids[start:start + CHUNK], local=True).values_list("id", "account_id", "device_id"):
+            devices[(account_id, device_id)] = row_id
+    asked = {devices[(a.id, d)] for a, d in pairs if a.local and (a.id, d) in devices}
+    keys = await claim_local_many(sorted(asked))
+    results = []
+    for account, device_id in pairs:
+        if not account.local:
+            if (found := await claim(api, account.id, device_id)) is not None:
+                results.append(found)
+            continue
+        row_id = devices.get((account.id, device_id))
+        key = keys.pop(row_id, None) if row_id is not None else None
+        if key is not None:
+            results.append({"account_id": str(account.id), "device_id": device_id, "key_id": key.key_id,
+                            "key": key.key, "signature": key.signature, "fallback": key.fallback})
+    return results
+
+
 # ---- queries -----------------------------------------------------------------------------------------------
 
 
@@ -216,6 +293,26 @@ async def devices_of(api: NodeApi, account: AccountInfo) -> list[Device]:
     if account.local:
         return await Device.filter(account_id=account.id, local=True).order_by("id")
     return await remote_devices(api, account)
+
+
+async def devices_of_many(api: NodeApi, accounts: list[AccountInfo]) -> dict[int, list[Device]]:
+    """`devices_of` for many accounts: local devices and fresh cached remote ones in one query per chunk;
+    only remote accounts whose cache is stale (or empty) are refetched."""
+    if len(accounts) > MAX_PER_REQUEST:
+        raise Invalid(f"at most {MAX_PER_REQUEST} accounts per query")
+    local = {a.id: a.local for a in accounts}
+    found: dict[int, list[Device]] = {a.id: [] for a in accounts}
+    ids = list(found)
+    for start in range(0, len(ids), CHUNK):
+        for row in await Device.filter(account_id__in=ids[start:start + CHUNK]).order_by("id"):
+            if row.local == local[row.account_id]:  # type: ignore[attr-defined]
+                found[row.account_id].append(row)  # type: ignore[attr-defined]
+    stale_before = datetime.now(UTC) - REMOTE_CACHE
+    for account in accounts:
+        cached = found[account.id]
+        if not account.local and not (cached and min(d.updated_at for d in cached) > stale_before):
+            found[account.id] = await remote_devices(api, account)
+    return found
 
 
 async def remote_devices(api: NodeApi, account: AccountInfo, *, refresh: bool = False) -> list[Device]:

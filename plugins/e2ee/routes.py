@@ -5,6 +5,7 @@ Handlers are thin: parse, call keys/envelopes/groups, serialise."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -14,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from federation import jsondoc
-from node.plugin_api import NodeApi, parse_id
+from node.plugin_api import ID, OBJECT, PAGE, NodeApi, endpoint, parse_id, read_form, required
 
 from . import envelopes, federation, groups, keys, streaming
 from .errors import BadRequest, E2EEError
@@ -73,7 +74,7 @@ async def params(request: web.Request) -> dict[str, Any]:
                 raise BadRequest("The body must be a JSON object")
             data.update(body)
         else:
-            form = await request.post()
+            form = await read_form(request)
             for key, value in form.items():
                 if isinstance(value, str):
                     parts = [a or b for a, b in _KEY.findall(key)] or [key]
@@ -110,9 +111,7 @@ def guarded(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> 
         except E2EEError as exc:
             return web.json_response({"error": exc.message}, status=exc.status)
 
-    run.__doc__ = handler.__doc__
-    run.__name__ = handler.__name__
-    return run
+    return functools.wraps(handler)(run)
 
 
 def make_routes(api: NodeApi) -> web.RouteTableDef:
@@ -124,6 +123,7 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
 
     @routes.post("/api/v1/crypto/keys/upload")
     @guarded
+    @endpoint(params={"device": OBJECT, "one_time_keys": [OBJECT], "fallback_key": OBJECT})
     async def upload_keys(request: web.Request) -> web.Response:
         """Register this token's device (keys, signature, algorithms) and upload one-time and fallback keys."""
         account = await api.authenticate(request, SCOPE)
@@ -141,36 +141,32 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
 
     @routes.post("/api/v1/crypto/keys/query")
     @guarded
+    @endpoint(params={"id": [ID]}, returns=list)
     async def query_keys(request: web.Request) -> web.Response:
         """The devices (and public keys) of the given accounts, local or remote."""
         await api.authenticate(request, SCOPE)
         data = await params(request)
-        results = []
-        for value in _list(data.get("id")):
-            account = await api.get_account(value) if str(value).isdigit() else None
-            if account is None:
-                continue
-            devices = await keys.devices_of(api, account)
-            results.append({"account_id": str(account.id), "account_uri": keys.account_uri(api, account),
-                            "devices": [keys.device_entity(d) for d in devices]})
-        return web.json_response(results)
+        accounts = await api.get_accounts(str(v) for v in _list(data.get("id")))
+        found = await keys.devices_of_many(api, list(accounts.values()))
+        return web.json_response([
+            {"account_id": str(account.id), "account_uri": keys.account_uri(api, account),
+             "devices": [keys.device_entity(d) for d in found[account.id]]}
+            for account in {a.id: a for a in accounts.values()}.values()])
 
     @routes.post("/api/v1/crypto/keys/claim")
     @guarded
+    @endpoint(params={"device": [{"account_id": ID, "device_id": str}]}, returns=list)
     async def claim_keys(request: web.Request) -> web.Response:
         """Claim one one-time key (else the fallback key) of each given device; each key is handed out once."""
         await api.authenticate(request, SCOPE)
         data = await params(request)
-        results = []
-        for item in _list(data.get("device")):
-            if isinstance(item, dict):
-                found = await keys.claim(api, item.get("account_id"), item.get("device_id"))
-                if found is not None:
-                    results.append(found)
-        return web.json_response(results)
+        wanted = [(item.get("account_id"), item.get("device_id")) for item in _list(data.get("device"))
+                  if isinstance(item, dict)]
+        return web.json_response(await keys.claim_many(api, wanted))
 
     @routes.get("/api/v1/crypto/keys/count")
     @guarded
+    @endpoint(errors=(404,))
     async def count_keys(request: web.Request) -> web.Response:
         """How many one-time keys this device has left, and whether it has a fallback key."""
         _, device = await me_and_device(request)
@@ -178,6 +174,7 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
 
     @routes.delete("/api/v1/crypto/devices/current")
     @guarded
+    @endpoint(errors=(404,))
     async def remove_device(request: web.Request) -> web.Response:
         """Remove this token's device, its keys and its queue; other servers hear of the new device list."""
         account = await api.authenticate(request, SCOPE)
@@ -187,6 +184,7 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
 
     @routes.post("/api/v1/crypto/deliveries")
     @guarded
+    @endpoint(params={"device": [OBJECT], "expires_in": int})
     async def deliveries(request: web.Request) -> web.Response:
         """Queue Olm ciphertexts for devices (local or remote), optionally disappearing after expires_in seconds."""
         account, device = await me_and_device(request)
@@ -196,6 +194,7 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
 
     @routes.get("/api/v1/crypto/encrypted_messages")
     @guarded
+    @endpoint(params=PAGE, returns=list)
     async def encrypted_messages(request: web.Request) -> web.Response:
         """This device's queued ciphertexts, newest first (min_id pages forward from a cursor)."""
         _, device = await me_and_device(request)
@@ -220,6 +219,7 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
 
     @routes.post("/api/v1/crypto/encrypted_messages/clear")
     @guarded
+    @endpoint(params={"up_to_id": required(ID)})
     async def clear_messages(request: web.Request) -> web.Response:
         """Acknowledge this device's queue up to up_to_id: those ciphertexts are deleted."""
         _, device = await me_and_device(request)
@@ -233,6 +233,7 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
 
     @routes.post("/api/v1/crypto/groups")
     @guarded
+    @endpoint(params={"name": str, "account_ids": [ID], "rotate_after_messages": int, "rotate_after_seconds": int})
     async def create_group(request: web.Request) -> web.Response:
         """Create an encrypted group of up to 1,500 members on any servers, with its key-rotation policy."""
         account = await api.authenticate(request, SCOPE)
@@ -244,6 +245,7 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
 
     @routes.get("/api/v1/crypto/groups")
     @guarded
+    @endpoint(returns=list)
     async def list_groups(request: web.Request) -> web.Response:
         """The groups this account belongs to."""
         account = await api.authenticate(request, SCOPE)
@@ -253,6 +255,7 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
 
     @routes.get(r"/api/v1/crypto/groups/{id:\d+}")
     @guarded
+    @endpoint()
     async def show_group(request: web.Request) -> web.Response:
         """One group: members, epoch (rotate when it moves) and rotation policy."""
         account = await api.authenticate(request, SCOPE)
@@ -261,6 +264,7 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
 
     @routes.post(r"/api/v1/crypto/groups/{id:\d+}/members")
     @guarded
+    @endpoint(params={"account_ids": [ID]})
     async def add_members(request: web.Request) -> web.Response:
         """Add members (the owner only); they can read from the next key the senders share."""
         account = await api.authenticate(request, SCOPE)
@@ -271,6 +275,7 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
 
     @routes.delete(r"/api/v1/crypto/groups/{id:\d+}/members/{account_id:\d+}")
     @guarded
+    @endpoint()
     async def remove_member(request: web.Request) -> web.Response:
         """Remove a member (the owner) or leave (yourself); the epoch moves on and senders rotate."""
         account = await api.authenticate(request, SCOPE)
@@ -282,6 +287,8 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
 
     @routes.post(r"/api/v1/crypto/groups/{id:\d+}/messages")
     @guarded
+    @endpoint(params={"body": str, "epoch": int, "message_id": str, "expires_in": int, "notify": bool},
+              errors=(409,))
     async def group_message(request: web.Request) -> web.Response:
         """Send one Megolm ciphertext to the group; the node fans it out (409 when the key must rotate)."""
         account, device = await me_and_device(request)
@@ -304,6 +311,7 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
 
     @routes.post("/api/v1/crypto/typing")
     @guarded
+    @endpoint(params={"account_id": ID, "conversation_id": str, "typing": bool})
     async def post_typing(request: web.Request) -> web.Response:
         """Tell an account you are typing in a conversation (ephemeral, unencrypted, never stored by them)."""
         account = await api.authenticate(request, SCOPE)
@@ -311,6 +319,7 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
         return web.json_response({})
 
     @routes.get("/api/v1/crypto/stream")
+    @endpoint(ok=101, returns=None)
     async def stream(request: web.Request) -> web.StreamResponse:
         """WebSocket: pushes encrypted_message (new ciphertext queued), e2ee.typing, e2ee.group, e2ee.devices."""
         origin = request.headers.get("Origin")
@@ -342,6 +351,7 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
     # ---- server to server --------------------------------------------------------------------------------
 
     @routes.get("/users/{username}/collections/devices")
+    @endpoint(returns="application/activity+json")
     async def devices_collection(request: web.Request) -> web.Response:
         """An account's devices (public keys only), as Mastodon publishes them, with signed device objects."""
         account = await api.find_local_account(request.match_info["username"])
@@ -352,6 +362,7 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
                                  content_type="application/activity+json")
 
     @routes.post("/users/{username}/claim")
+    @endpoint(raw_body="application/activity+json", returns="application/activity+json")
     async def claim_for_server(request: web.Request) -> web.Response:
         """Another server claims a one-time key of one of this account's devices (signed requests only)."""
         body = await request.read()

@@ -46,7 +46,8 @@ async def test_main_pages_run_under_the_policy_without_a_violation(serve, browse
 
     await sign_in(page, base, "alice")
     for path in ("/", "/explore", "/@maya", f"/@maya/{sunset.id}", "/notifications", "/search?q=coast",
-                 "/compose", "/settings/profile", "/settings/preferences", "/settings/notifications",
+                 "/compose", "/settings", "/settings/two-factor", "/settings/sessions", "/settings/profile",
+                 "/settings/preferences", "/settings/notifications",
                  "/bookmarks", "/takes", "/takes/new"):
         await _visit(page, base + path, problems)
 

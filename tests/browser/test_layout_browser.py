@@ -12,7 +12,7 @@ from test_browser_ui import sign_in
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 SIGNED_IN_PLACES = ["/", "/search", "/explore", "/takes", "/compose", "/notifications", "/bookmarks", "/@alice",
-                    "/settings/profile"]
+                    "/settings"]
 MAYAS_PLACES = [p if p != "/@alice" else "/@maya" for p in SIGNED_IN_PLACES]
 SIGNED_OUT_PLACES = ["/explore", "/search", "/takes", "/login"]
 
@@ -84,8 +84,9 @@ async def test_every_page_fits_and_every_place_is_reachable(serve, browser, them
     take, template = made["take"], made["template"]
     signed_in_paths = [
         "/", "/explore", "/tags/goldenhour", "/bookmarks", "/compose", "/@maya", "/@alice",
-        f"/@maya/{seeded['sunset'].id}", "/search", "/search?q=maya", "/settings/profile", "/settings/preferences",
-        "/settings/notifications", "/notifications", "/takes", "/takes?feed=local", f"/takes/{take.status_id}",
+        f"/@maya/{seeded['sunset'].id}", "/search", "/search?q=maya", "/settings", "/settings/profile", "/settings/preferences",
+        "/settings/notifications", "/settings/privacy", "/settings/account", "/settings/two-factor",
+        "/settings/sessions", "/settings/delete", "/notifications", "/takes", "/takes?feed=local", f"/takes/{take.status_id}",
         f"/takes/trends/{take.trend_id}", f"/takes/templates/{template.id}", "/takes/new",
         f"/takes/new?template_id={template.id}", "/stories/new", "/stories/archive", "/stories/close-friends",
         f"/stories/watch/{told['story'].account_id}", f"/highlights/{told['highlight'].id}"]
@@ -93,7 +94,7 @@ async def test_every_page_fits_and_every_place_is_reachable(serve, browser, them
     author_paths = [f"/stories/{told['story'].id}/viewers", f"/stories/{told['story'].id}/insights", "/stories/archive",
                     "/@maya"]
     signed_out_paths = ["/", "/explore", "/@maya", f"/@maya/{seeded['sunset'].id}", "/search", "/takes",
-                        f"/takes/{take.status_id}", "/login", "/signup", "/auth/password"]
+                        f"/takes/{take.status_id}", "/login", "/signup", "/auth/password", "/about", "/privacy-policy"]
     for size, name in ((PHONE, "phone"), (DESKTOP, "desktop")):
         context = await browser.new_context(viewport=size)
         page = await context.new_page()
@@ -125,8 +126,8 @@ async def test_the_phone_sheet_opens_without_js_and_leads_everywhere_at_360(serv
     await _place(page, "/bookmarks").click()
     await page.wait_for_url(base + "/bookmarks")
     await page.locator("[data-sheet]:visible").click()
-    await _place(page, "/settings/profile").click()
-    await page.wait_for_url(base + "/settings/profile")
+    await _place(page, "/settings").click()
+    await page.wait_for_url(base + "/settings")
     await _place(page, "/search").click()  # search is its own screen on a phone
     await page.wait_for_url(base + "/search")
     assert await page.locator("main input[type=search]").is_visible()
@@ -140,4 +141,46 @@ async def test_the_phone_sheet_opens_without_js_and_leads_everywhere_at_360(serv
     await page.locator("[data-sheet]:visible").click()
     await _place(page, "/bookmarks").click()
     await page.wait_for_url(base + "/bookmarks")
+    await context.close()
+
+
+ADMIN_PAGES = ["/admin/accounts?status=pending", "/admin/accounts", "/admin/accounts?status=suspended",
+               "/admin/rules", "/admin/announcements", "/admin/documents", "/admin/blocks", "/about", "/terms"]
+
+
+@pytest.mark.parametrize("theme", ["vignette", "socialink"])
+async def test_the_admin_area_fits_a_phone_and_approves_a_sign_up(serve, browser, theme):
+    from support import create_user
+
+    from node.models import IpBlock, User
+    from node.services import account_moderation, announcements, instance_info
+
+    client = await serve(theme)
+    node = client.node
+    await seed(node)
+    await create_user(node, "root", admin=True)
+    waiting, _ = await create_user(node, "newcomer_with_a_long_name")
+    with node.db:
+        await User.filter(id=waiting.id).update(approved=False, sign_up_reason="I photograph mountain huts " * 4)
+        await instance_info.add_rule(instance_info.RuleSpec(text="No harassment of any kind, anywhere, ever",
+                                                            hint="This includes direct messages."))
+        await announcements.create(node, announcements.AnnouncementSpec(text="Maintenance on Sunday 02:00 UTC"))
+        await instance_info.publish_terms(node, "# Terms\n\nBe excellent to each other.")
+        await account_moderation.block_email("someone.with.a.long.address+spam@example.com", None)
+        await IpBlock.create(ip="2001:db8:abcd:0012:0000:0000:0000:0000/64", severity="sign_up_requires_approval",
+                             comment="A noisy range of addresses that signed up many times in one hour")
+    base = str(client.make_url("")).rstrip("/")
+    context = await browser.new_context(viewport=PHONE)
+    page = await context.new_page()
+    await sign_in(page, base, "root")
+    checked = await _check_pages(page, base, ADMIN_PAGES, [*(p.replace("alice", "root") for p in SIGNED_IN_PLACES), "/admin"], True, f"{theme} phone")
+    assert checked == len(ADMIN_PAGES)
+    await page.goto(base + "/admin")
+    await page.wait_for_url(base + "/admin/accounts?status=pending")
+    await page.screenshot(path=shot_path(f"{theme}-phone-admin.png"))
+    await page.locator('form[action$="/approve"] button').click()
+    await page.wait_for_url("**/admin/accounts?status=pending&done=*")
+    assert "Done: approve" in await page.locator(".flash.ok").inner_text()
+    with node.db:
+        assert (await User.get(id=waiting.id)).approved
     await context.close()

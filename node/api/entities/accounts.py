@@ -42,7 +42,7 @@ def account_entity(node: Node, account: Account, *, source: bool = False) -> dic
         "header_static": header,
         "locked": account.locked,
         "fields": fields,
-        "emojis": [],
+        "emojis": account.emojis_json or [],
         "bot": account.bot,
         "group": False,
         "discoverable": account.discoverable,
@@ -66,7 +66,7 @@ def account_entity(node: Node, account: Account, *, source: bool = False) -> dic
             "fields": [{"name": f.get("name", ""), "value": f.get("value", ""), "verified_at": None}
                        for f in account.fields_json or []],
             "follow_requests_count": 0,
-            "hide_collections": False,
+            "hide_collections": account.hide_collections,
             "discoverable": account.discoverable,
             "indexable": account.discoverable,
         }

@@ -43,15 +43,18 @@ def v1_filter_entity(row: FilterKeyword) -> dict[str, Any]:
     }
 
 
-def apply(matcher: filters.Matcher, entity: dict[str, Any]) -> bool:
-    """Set `filtered` on a status entity (and its reblogged status); False when a hide filter matches."""
+def apply(matcher: filters.Matcher, entity: dict[str, Any], rendered_filters: dict[int, dict] | None = None) -> bool:
+    """Set `filtered` on a status entity (and its reblogged status); False when a hide filter matches.
+    `rendered_filters` keeps each Filter entity made once for a whole page (a filter matching many of its
+    statuses would otherwise be rendered for each)."""
     target = entity.get("reblog") or entity
     hide, results = matcher.match(int(target["id"]), filters.searchable_text(target))
     if hide:
         return False
+    memo = {} if rendered_filters is None else rendered_filters
     rendered = [
         {
-            "filter": filter_entity(f),
+            "filter": memo[f.id] if f.id in memo else memo.setdefault(f.id, filter_entity(f)),
             "keyword_matches": words,
             "status_matches": ids and [str(i) for i in ids],
         }
@@ -70,7 +73,8 @@ async def filtered(
     matcher = await filters.matcher(node, viewer, context)
     if matcher is None:
         return entities
-    return [e for e in entities if apply(matcher, e)]
+    memo: dict[int, dict] = {}
+    return [e for e in entities if apply(matcher, e, memo)]
 
 
 async def filtered_notifications(
@@ -80,4 +84,5 @@ async def filtered_notifications(
     matcher = await filters.matcher(node, viewer, "notifications")
     if matcher is None:
         return entities
-    return [n for n in entities if not n.get("status") or apply(matcher, n["status"])]
+    memo: dict[int, dict] = {}
+    return [n for n in entities if not n.get("status") or apply(matcher, n["status"], memo)]

@@ -19,6 +19,7 @@ from ...errors import NotFound
 from ...models import (
     Account,
     Bookmark,
+    CustomEmoji,
     Favourite,
     MediaAttachment,
     Mention,
@@ -31,13 +32,15 @@ from ...models import (
     StatusCard,
     StatusEdit,
     StatusPin,
+    StatusQuote,
     StatusTag,
 )
 from ...runtime import Node
+from ...services import emoji as emoji_service
 from ...services import media as media_service
 from ...services import places as place_service
 from ...services import polls as poll_service
-from ...services.visibility import attach_originals
+from ...services.visibility import attach_originals, visible
 from .accounts import account_entity
 from .cards import card_entity
 from .common import iso
@@ -81,7 +84,8 @@ def media_entity(node: Node, media: MediaAttachment) -> dict[str, Any]:
     }
 
 
-def poll_entity(poll: Poll, viewer: Account | None, author_id: int, own_votes: Sequence[int] = ()) -> dict[str, Any]:
+def poll_entity(poll: Poll, viewer: Account | None, author_id: int, own_votes: Sequence[int] = (),
+                emojis: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     ended = poll_service.expired(poll)
     is_author = viewer is not None and viewer.id == author_id
     show_totals = not poll.hide_totals or ended or is_author
@@ -94,7 +98,7 @@ def poll_entity(poll: Poll, viewer: Account | None, author_id: int, own_votes: S
         "voters_count": poll.voters_count,
         "options": [{"title": title, "votes_count": poll.cached_tallies[i] if show_totals else None}
                     for i, title in enumerate(poll.options)],
-        "emojis": [],
+        "emojis": list(emojis),
     }
     if viewer is not None:
         entity["voted"] = is_author or bool(own_votes)
@@ -117,6 +121,7 @@ class _Parts:
     reblogged: set[int] = field(default_factory=set)
     bookmarked: set[int] = field(default_factory=set)
     pinned: set[int] = field(default_factory=set)
+    quotes: list[StatusQuote] = field(default_factory=list)
 
 
 async def _parts_with_orm(ids: list[int], viewer_id: int | None, flags: bool) -> _Parts:
@@ -134,6 +139,7 @@ async def _parts_with_orm(ids: list[int], viewer_id: int | None, flags: bool) ->
             "status_id", "account_id", "account__username", "account__domain", "account__url"):
         parts.mentions[status_id].append(tuple(mention))  # type: ignore[arg-type]
     parts.places = await place_service.places_of(ids)
+    parts.quotes = await StatusQuote.filter(status_id__in=ids)
     parts.cards = {row.status_id: row.card for row in await StatusCard.filter(
         status_id__in=ids, card__state="fetched").select_related("card")}  # type: ignore[misc]
     if flags and viewer_id is not None:
@@ -160,6 +166,7 @@ _SQL = {
     "places": "SELECT sp.status_id, sp.place_id FROM status_places sp WHERE sp.status_id IN ({marks})",
     "cards": "SELECT sc.status_id AS card_of, c.* FROM status_cards sc JOIN preview_cards c ON c.id = sc.card_id "
              "WHERE c.state = 'fetched' AND sc.status_id IN ({marks})",
+    "quotes": "SELECT * FROM status_quotes WHERE status_id IN ({marks})",
     "flags": "SELECT 'f', status_id FROM favourites WHERE account_id = ? AND status_id IN ({marks}) UNION ALL "
              "SELECT 'r', reblog_of_id FROM statuses WHERE account_id = ? AND reblog_of_id IN ({marks}) UNION ALL "
              "SELECT 'b', status_id FROM bookmarks WHERE account_id = ? AND status_id IN ({marks}) UNION ALL "
@@ -191,6 +198,7 @@ def _read_parts(connection: sqlite3.Connection, ids: list[int], viewer_id: int |
         found = {row["id"]: Place._init_from_db(**dict(row)) for row in connection.execute(
             f"SELECT * FROM places WHERE id IN ({','.join('?' * len(links))})", list(links.values()))}
         parts.places = {status_id: found[place_id] for status_id, place_id in links.items() if place_id in found}
+    parts.quotes = [StatusQuote._init_from_db(**dict(row)) for row in rows("quotes", ids)]
     for row in rows("cards", ids):
         values = dict(row)
         parts.cards[values.pop("card_of")] = PreviewCard._init_from_db(**values)
@@ -208,8 +216,77 @@ async def _parts(ids: list[int], viewer_id: int | None, *, flags: bool) -> _Part
     return await db.read(lambda connection: _read_parts(connection, ids, viewer_id, flags))
 
 
+async def _emojis(node: Node, statuses: dict[int, Status], accounts: dict[int, Account], polls: dict[int, Poll]
+                  ) -> tuple[dict[int, list[dict[str, Any]]], dict[int, list[dict[str, Any]]]]:
+    """The custom emoji of each status (its text, warning and poll options, as Mastodon counts them) and of
+    each poll's options, read from the author's server's emoji in one query for the page."""
+    used: dict[int, tuple[str, list[str], list[str]]] = {}
+    for status in statuses.values():
+        if status.account_id not in accounts or status.reblog_of_id is not None:
+            continue
+        options = polls[status.id].options if status.id in polls else []
+        codes = emoji_service.shortcodes_in(status.spoiler_text, status.content, *options)
+        if codes:
+            used[status.id] = (accounts[status.account_id].domain, codes, emoji_service.shortcodes_in(*options))
+    if not used:
+        return {}, {}
+    rows = await CustomEmoji.filter(domain__in={d for d, _, _ in used.values()},
+                                    shortcode__in={c for _, codes, _ in used.values() for c in codes},
+                                    disabled=False).exclude(image_path="")
+    found = {(row.domain, row.shortcode): emoji_service.entity(node, row) for row in rows}
+    for_status, for_poll = {}, {}
+    for status_id, (domain, codes, option_codes) in used.items():
+        for_status[status_id] = [found[(domain, c)] for c in codes if (domain, c) in found]
+        for_poll[status_id] = [found[(domain, c)] for c in option_codes if (domain, c) in found]
+    return for_status, for_poll
+
+
+def quote_approval(status: Status, viewer: Account | None) -> dict[str, Any]:
+    """Mastodon 4.5's quote_approval: our public and unlisted posts may be quoted by anyone (we approve at
+    once), others' only through a QuoteRequest their author answers; nothing else may be quoted."""
+    open_to_all = status.visibility in ("public", "unlisted") and status.reblog_of_id is None
+    if viewer is None:
+        current = "unknown"
+    elif viewer.id == status.account_id:
+        current = "automatic"
+    elif not open_to_all:
+        current = "denied"
+    else:
+        current = "automatic" if status.local else "manual"
+    return {"automatic": ["public"] if open_to_all and status.local else [], "manual": [], "current_user": current}
+
+
+async def _quotes(node: Node, rows: list[StatusQuote], viewer: Account | None, shallow: bool
+                  ) -> dict[int, dict[str, Any]]:
+    """Mastodon 4.5's `quote` of each quoting status: its state and the quoted Status (a ShallowQuote, the
+    quoted id only, inside a quoted status, as Mastodon nests them one level)."""
+    if not rows:
+        return {}
+    shown: dict[str, dict[str, Any]] = {}
+    seen: set[int] = set()
+    if not shallow:
+        wanted = [r.quoted_status_id for r in rows if r.state == "accepted" and r.quoted_status_id is not None]
+        allowed = await visible(viewer, await Status.filter(id__in=wanted)) if wanted else []
+        seen = {s.id for s in allowed}
+        shown = {e["id"]: e for e in await status_entities(node, allowed, viewer, shallow_quotes=True)}
+    result: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        state = row.state
+        if state == "accepted" and row.quoted_status_id is None:
+            state = "deleted"
+        elif state == "accepted" and not shallow and row.quoted_status_id not in seen:
+            state = "unauthorized"
+        quoted_id = str(row.quoted_status_id) if state == "accepted" else None
+        if shallow:
+            result[row.status_id] = {"state": state, "quoted_status_id": quoted_id}  # type: ignore[index]
+        else:
+            result[row.status_id] = {"state": state, "quoted_status": shown.get(quoted_id or "")}  # type: ignore[index]
+    return result
+
+
 async def status_entities(node: Node, statuses: Sequence[Status], viewer: Account | None, *,
-                          source: bool = False, fresh: bool = False) -> list[dict[str, Any]]:
+                          source: bool = False, fresh: bool = False,
+                          shallow_quotes: bool = False) -> list[dict[str, Any]]:
     """Mastodon's Status for each status, in order; `source` adds `text` (delete and redraft); `fresh`
     says the statuses were just made, so nobody has favourited, reblogged or bookmarked them yet."""
     if not statuses:
@@ -228,7 +305,10 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
     statuses = [s for s in statuses if s.account_id in accounts and (
         s.reblog_of_id is None or getattr(everything.get(s.reblog_of_id), "account_id", None) in accounts)]
     parts = await _parts(ids, viewer.id if viewer is not None else None, flags=not fresh)
-    polls = {status_id: poll_entity(poll, viewer, everything[status_id].account_id, parts.votes.get(poll.id, ()))
+    emojis, poll_emojis = await _emojis(node, everything, accounts, parts.polls)
+    quoting = await _quotes(node, parts.quotes, viewer, shallow_quotes)
+    polls = {status_id: poll_entity(poll, viewer, everything[status_id].account_id, parts.votes.get(poll.id, ()),
+                                    poll_emojis.get(status_id, ()))
              for status_id, poll in parts.polls.items()}
     mentions = {status_id: [{"id": str(account_id), "username": username, "url": url or node.urls.profile(username),
                              "acct": f"{username}@{domain}" if domain else username}
@@ -279,7 +359,9 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
             "media_attachments": [media_entity(node, m) for m in media.get(status.id, [])],
             "mentions": mentions.get(status.id, []),
             "tags": [{"name": name, "url": node.urls.tag(name)} for name in tags.get(status.id, [])],
-            "emojis": [],
+            "emojis": emojis.get(status.id, []),
+            "quote": quoting.get(status.id),
+            "quote_approval": quote_approval(status, viewer),
             "card": card_entity(node, cards[status.id]) if status.id in cards else None,
             "poll": polls.get(status.id),
             "place": place_entity(places[status.id]) if status.id in places else None,  # extension

@@ -27,7 +27,24 @@ from .messages import Message, dm_conversation, dm_participants
 ONE_TIME_KEYS = 20
 PAGE = 80
 MAX_DELIVERY = 2000
+# The node reads JSON bodies of up to 1 MiB: a delivery request stays under it (ciphertext plus ~200 bytes of
+# JSON around each envelope), so a key share with thousands of devices goes out in several requests.
+DELIVERY_BYTES = 900 * 1024
 NOTIFYING = ("text",)  # the kinds a recipient is notified of; receipts, keys, edits and timers are silent
+
+
+def delivery_batches(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Envelopes split into requests of at most MAX_DELIVERY items and DELIVERY_BYTES."""
+    batches: list[list[dict[str, Any]]] = []
+    size = 0
+    for item in items:
+        weight = len(item["body"]) + 200
+        if not batches or len(batches[-1]) == MAX_DELIVERY or size + weight > DELIVERY_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(item)
+        size += weight
+    return batches
 
 
 class Refused(Exception):
@@ -228,8 +245,8 @@ class E2EEClient:
                           "message_id": f"{inner['id'][:40]}-{len(items)}"})
             if inner["type"] in NOTIFYING and d.account_id != self.my_id:
                 items[-1]["notify"] = True  # "New message from ..." for them (the node never sees the text)
-        for start in range(0, len(items), MAX_DELIVERY):
-            await self.api.deliver(items[start:start + MAX_DELIVERY], expires_in)
+        for batch in delivery_batches(items):
+            await self.api.deliver(batch, expires_in)
         return {(i["account_id"], i["device_id"]) for i in items}
 
     async def send(self, account_id: str, kind: str = "text", **content: Any) -> str:

@@ -14,6 +14,9 @@ import { Vault } from "./vault.js";
 export const ONE_TIME_KEYS = 20;
 const PAGE = 80;
 const MAX_DELIVERY = 2000;
+// The node reads JSON bodies of up to 1 MiB: each delivery request stays under it (ciphertext plus ~200
+// bytes of JSON per envelope), so a key share with many devices goes out in several requests.
+const DELIVERY_BYTES = 900 * 1024;
 const NOTIFYING = ["text"]; // the kinds a recipient is notified of (as plugins/e2ee/client/client.py)
 
 let olmReady = null;
@@ -365,9 +368,16 @@ export class Device {
       if (NOTIFYING.includes(inner.type) && d.accountId !== this.myId) item.notify = true;
       items.push(item);
     }
-    for (let start = 0; start < items.length; start += MAX_DELIVERY) {
-      await this.api.deliver(items.slice(start, start + MAX_DELIVERY), expiresIn);
+    let batch = [], size = 0;
+    for (const item of items) {
+      const weight = item.body.length + 200;
+      if (batch.length && (batch.length === MAX_DELIVERY || size + weight > DELIVERY_BYTES)) {
+        await this.api.deliver(batch, expiresIn);
+        batch = []; size = 0;
+      }
+      batch.push(item); size += weight;
     }
+    if (batch.length) await this.api.deliver(batch, expiresIn);
     return new Set(items.map((i) => this.key(i.account_id, i.device_id)));
   }
 
