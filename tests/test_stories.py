@@ -293,3 +293,8 @@ async def test_bad_input_is_refused_and_writes_nothing(node_client, node_of):
         assert not await Notification.exists()
     code, _ = await call(node_client, "POST", "/api/v1/stories", None, json={"media_id": media_id})
     assert code == 401
+    # ids that cannot be ids name no account: 404 like the other account routes, never an empty list
+    for bad in ("abc", "12abc", "-1", "9223372036854775808"):
+        for route in ("stories", "highlights"):
+            code, err = await call(node_client, "GET", f"/api/v1/accounts/{bad}/{route}", alice)
+            assert code == 404 and "error" in err, (bad, route, code, err)

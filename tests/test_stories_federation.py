@@ -17,7 +17,7 @@ from streaming_support import Socket
 
 from federation.client import HttpStatusError
 from node.activitypub import delivery
-from node.models import Account, InboxActivity, StickerAnswer, Story, StorySticker
+from node.models import Account, InboxActivity, OutboxActivity, StickerAnswer, Story, StorySticker
 from node.services.stories import answers as story_answers
 from node.services.stories import posting
 
@@ -246,6 +246,9 @@ async def test_three_nodes_stories(cluster):
     assert await tray(b, bob) == [] and await tray(c, carol) == []
     with a.db():
         assert await posting.expire(a.node) == 2
+        # a Delete follows each story where it went: the followers' one, and the close-friends one per server
+        assert await OutboxActivity.filter(uri=f"{public['uri']}#delete").exists()
+        assert await OutboxActivity.filter(uri__startswith=f"{secret['uri']}#delete-").count() >= 1
     await settle([a, b, c])
     code, archive = await a.call("GET", "/api/v1/stories/archive", alice)
     assert {s["uri"] for s in archive} == {public["uri"], secret["uri"]} and all(s["expired"] for s in archive)

@@ -284,7 +284,10 @@ async def send_delete(node: Node, story: Story) -> None:
     """A Delete wherever the story went (Entativa and Pixelfed read the same shape)."""
     sent = await Delivery.filter(activity__uri__in=[f"{story.uri}#create", f"{story.uri}#add"]).values_list(
         "inbox_url", flat=True)
-    per_host = await Delivery.filter(activity__uri__startswith=f"{story.uri}#create-").values_list(
+    # a range on the unique uri index, not LIKE 'prefix%' (which SQLite cannot answer from that index):
+    # the expiry sweep asks this of every expiring story
+    prefix = f"{story.uri}#create-"
+    per_host = await Delivery.filter(activity__uri__gte=prefix, activity__uri__lt=prefix + "\U0010ffff").values_list(
         "inbox_url", "activity__uri")
     author = await Account.filter(id=story.account_id).first()
     if author is None:

@@ -10,6 +10,7 @@ from .endpoint import ID, endpoint
 from .entities.accounts import account_entity
 from .keys import NODE
 from .params import read_params
+from .responses import json_response
 
 routes = web.RouteTableDef()
 BASE = "/api/v1/close_friends"
@@ -21,7 +22,7 @@ async def listed(request: web.Request) -> web.Response:
     """My close friends (accounts), in the order I added them."""
     account = await require_account(request, "read:accounts")
     node = request.app[NODE]
-    return web.json_response([account_entity(node, a) for a in await audience.close_friends(account)])
+    return json_response([account_entity(node, a) for a in await audience.close_friends(account)])
 
 
 @routes.post(BASE)
@@ -32,7 +33,7 @@ async def add(request: web.Request) -> web.Response:
     params = await read_params(request)
     node = request.app[NODE]
     friends = await audience.add_close_friends(node, account, params.ids("account_ids"))
-    return web.json_response([account_entity(node, a) for a in friends])
+    return json_response([account_entity(node, a) for a in friends])
 
 
 @routes.delete(BASE + "/{account_id}")
@@ -41,4 +42,4 @@ async def remove(request: web.Request) -> web.Response:
     """Take an account off my close friends (404 if it was not on the list)."""
     account = await require_account(request, "write:accounts")
     await audience.remove_close_friend(account, request.match_info["account_id"])
-    return web.json_response({})
+    return json_response({})

@@ -13,6 +13,7 @@ from .endpoint import ID, endpoint
 from .entities.stories import highlight_entities
 from .keys import NODE
 from .params import Params, read_params
+from .responses import json_response
 
 routes = web.RouteTableDef()
 BASE = "/api/v1/highlights"
@@ -29,7 +30,7 @@ async def mine(request: web.Request) -> web.Response:
     """My highlights with their stories."""
     account = await require_account(request, "read:statuses")
     node = request.app[NODE]
-    return web.json_response(await highlight_entities(node, await highlights.of_account(account, account), account))
+    return json_response(await highlight_entities(node, await highlights.of_account(account, account), account))
 
 
 @routes.post(BASE)
@@ -41,7 +42,7 @@ async def create(request: web.Request) -> web.Response:
     params = await read_params(request)
     node = request.app[NODE]
     made = await highlights.create(node, account, params.str("title"), params.ids("story_ids"), _cover(params))
-    return web.json_response((await highlight_entities(node, [await highlights.one(account, made.id)], account))[0])
+    return json_response((await highlight_entities(node, [await highlights.one(account, made.id)], account))[0])
 
 
 @routes.get(ONE)
@@ -50,7 +51,7 @@ async def show(request: web.Request) -> web.Response:
     """One highlight (public, as the profile is; close-friends stories only for close friends)."""
     viewer = await optional_account(request)
     node = request.app[NODE]
-    return web.json_response((await highlight_entities(node, [await highlights.one(viewer, request.match_info["id"])],
+    return json_response((await highlight_entities(node, [await highlights.one(viewer, request.match_info["id"])],
                                                        viewer))[0])
 
 
@@ -64,7 +65,7 @@ async def update(request: web.Request) -> web.Response:
     story_ids = params.ids("story_ids") if "story_ids" in params or "story_ids[]" in params.data else None
     made = await highlights.update(node, account, request.match_info["id"], params.str("title"), story_ids,
                                    _cover(params))
-    return web.json_response((await highlight_entities(node, [await highlights.one(account, made.id)], account))[0])
+    return json_response((await highlight_entities(node, [await highlights.one(account, made.id)], account))[0])
 
 
 @routes.delete(ONE)
@@ -73,7 +74,7 @@ async def delete(request: web.Request) -> web.Response:
     """Delete my highlight (its stories stay in my archive)."""
     account = await require_account(request, "write:statuses")
     await highlights.delete(request.app[NODE], account, request.match_info["id"])
-    return web.json_response({})
+    return json_response({})
 
 
 @routes.get("/api/v1/accounts/{id}/highlights")
@@ -84,5 +85,5 @@ async def of_account(request: web.Request) -> web.Response:
     node = request.app[NODE]
     target = await accounts.get_account(request.match_info["id"])
     if not target.local:
-        return web.json_response(await federated.remote_highlights(node, target))
-    return web.json_response(await highlight_entities(node, await highlights.of_account(viewer, target), viewer))
+        return json_response(await federated.remote_highlights(node, target))
+    return json_response(await highlight_entities(node, await highlights.of_account(viewer, target), viewer))

@@ -24,6 +24,7 @@ from .entities.stories import (
 from .keys import NODE
 from .pagination import paged_response, requested_page
 from .params import Params, read_params
+from .responses import json_response
 
 routes = web.RouteTableDef()
 BASE = "/api/v1/stories"
@@ -56,7 +57,7 @@ def _duration(params: Params) -> float | None:
 
 
 async def _one(request: web.Request, story: Any, viewer: Any) -> web.Response:
-    return web.json_response((await story_entities(request.app[NODE], [story], viewer))[0])
+    return json_response((await story_entities(request.app[NODE], [story], viewer))[0])
 
 
 @routes.post(BASE)
@@ -86,7 +87,8 @@ async def tray_of(request: web.Request) -> web.Response:
     with active stories I may see; mine first, then unseen before seen, then most recent first."""
     account = await require_account(request, "read:statuses")
     node = request.app[NODE]
-    return web.json_response(await tray_entities(node, await tray.tray(node, account), account))
+    entries, extras = await tray.tray_with_extras(node, account)
+    return json_response(await tray_entities(node, entries, account, extras))
 
 
 @routes.get(BASE + "/archive")
@@ -106,7 +108,7 @@ async def of_account(request: web.Request) -> web.Response:
     viewer = await require_account(request, "read:statuses")
     node = request.app[NODE]
     target = await accounts.get_account(request.match_info["id"])
-    return web.json_response(await story_entities(node, await tray.account_stories(node, viewer, target.id), viewer))
+    return json_response(await story_entities(node, await tray.account_stories(node, viewer, target.id), viewer))
 
 
 @routes.get(ONE)
@@ -127,7 +129,7 @@ async def delete(request: web.Request) -> web.Response:
     story = await audience.own_story(account, request.match_info["id"])
     entity = (await story_entities(node, [story], account))[0]
     await posting.delete_story(node, story)
-    return web.json_response(entity)
+    return json_response(entity)
 
 
 @routes.post(ONE + "/view")
@@ -141,7 +143,7 @@ async def view(request: web.Request) -> web.Response:
     story = await audience.visible_story(node, viewer, request.match_info["id"])
     action = params.str("action", choices=viewing.ACTIONS)
     await viewing.record_view(node, viewer, story, action, params.bool("completed"))
-    return web.json_response({"id": str(story.id), "seen": True})
+    return json_response({"id": str(story.id), "seen": True})
 
 
 @routes.get(ONE + "/viewers")
@@ -151,7 +153,7 @@ async def viewers(request: web.Request) -> web.Response:
     account = await require_account(request, "read:statuses")
     node = request.app[NODE]
     story = await audience.own_story(account, request.match_info["id"])
-    return web.json_response([viewer_entity(node, a, v) for a, v in await viewing.viewers(story)])
+    return json_response([viewer_entity(node, a, v) for a, v in await viewing.viewers(story)])
 
 
 @routes.post(ONE + "/reply")
@@ -163,7 +165,7 @@ async def reply(request: web.Request) -> web.Response:
     node = request.app[NODE]
     story = await audience.visible_story(node, viewer, request.match_info["id"])
     response = await viewing.reply(node, viewer, story, params.str("status", required=True))
-    return web.json_response({"id": str(response.id), "story_id": str(story.id), "status_id": str(response.status_id)})
+    return json_response({"id": str(response.id), "story_id": str(story.id), "status_id": str(response.status_id)})
 
 
 @routes.post(ONE + "/react")
@@ -175,7 +177,7 @@ async def react(request: web.Request) -> web.Response:
     node = request.app[NODE]
     story = await audience.visible_story(node, viewer, request.match_info["id"])
     response = await viewing.react(node, viewer, story, params.str("emoji", required=True))
-    return web.json_response({"id": str(response.id), "story_id": str(story.id), "emoji": response.emoji})
+    return json_response({"id": str(response.id), "story_id": str(story.id), "emoji": response.emoji})
 
 
 @routes.post(ONE + r"/stickers/{sticker_id:\d+}/answer")
@@ -194,7 +196,7 @@ async def answer(request: web.Request) -> web.Response:
                                 subscribe=params.raw("subscribe"), story_id=params.raw("story_id"))
     await answers.answer(node, viewer, story, sticker, given)
     entity = (await story_entities(node, [story], viewer))[0]
-    return web.json_response(next(s for s in entity["stickers"] if s["id"] == str(sticker.id)))
+    return json_response(next(s for s in entity["stickers"] if s["id"] == str(sticker.id)))
 
 
 @routes.get(ONE + r"/stickers/{sticker_id:\d+}/results")
@@ -210,8 +212,8 @@ async def results(request: web.Request) -> web.Response:
     story = await audience.visible_story(node, viewer, request.match_info["id"])
     sticker = await answers.sticker_of(story, request.match_info["sticker_id"])
     if not story.local:
-        return web.json_response(await federated.remote_results(node, viewer, story, sticker))
-    return web.json_response(await results_entity(node, sticker, await answers.results(story, sticker, viewer)))
+        return json_response(await federated.remote_results(node, viewer, story, sticker))
+    return json_response(await results_entity(node, sticker, await answers.results(story, sticker, viewer)))
 
 
 @routes.get(ONE + "/insights")
@@ -222,4 +224,4 @@ async def insights(request: web.Request) -> web.Response:
     account = await require_account(request, "read:statuses")
     node = request.app[NODE]
     story = await audience.own_story(account, request.match_info["id"])
-    return web.json_response(await insights_entity(node, story, await viewing.insights(node, story)))
+    return json_response(await insights_entity(node, story, await viewing.insights(node, story)))

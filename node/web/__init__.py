@@ -21,6 +21,7 @@ from . import (
     settings_account,
     settings_two_factor,
     signin,
+    stories,
     takes,
 )
 from .errors import setup_error_pages
@@ -35,5 +36,5 @@ def setup(app: web.Application, *, messages_enabled: bool = False) -> None:
         app.router.add_routes(messages.routes)
     setup_error_pages(app)
     for module in (signin, mail_links, authorize, settings, settings_account, settings_two_factor, account_data, actions,
-                   search, installable, notifications, pages, takes, about, admin, admin_content):
+                   search, installable, notifications, pages, takes, stories, about, admin, admin_content):
         app.router.add_routes(module.routes)

@@ -18,6 +18,7 @@ from ..services import accounts, statuses, timelines, visibility
 from ..services.paging import Page
 from .render import status_views
 from .session import page, require_viewer, viewer
+from .stories import profile_highlights, tray_views
 
 routes = web.RouteTableDef()
 PAGE_SIZE = 20
@@ -49,7 +50,7 @@ async def home(request: web.Request) -> web.Response:
         rows, keys = await timelines.public(None, _page(request), local=True)
         return await _timeline(request, rows, keys, "landing.html")
     rows, keys = await timelines.home(me, _page(request))
-    return await _timeline(request, rows, keys, "home.html")
+    return await _timeline(request, rows, keys, "home.html", tray=await tray_views(request, me))
 
 
 @routes.get("/explore")
@@ -103,7 +104,7 @@ async def profile(request: web.Request) -> web.Response:
     entity = account_entity(node, account)
     return await page(request, "profile.html", account=entity, relationship=relationship,
                       statuses=await status_views(request, rows, me), older=_older(request, keys),
-                      alternate=account.uri)
+                      alternate=account.uri, highlights=await profile_highlights(request, me, account))
 
 
 @routes.get(r"/@{acct:[^/]+}/{status_id:\d+}")

@@ -125,3 +125,29 @@ async def seed_takes(node: Node, people: dict[str, object]) -> dict[str, object]
             trend_id=first.trend_id))
     await node.settle()
     return {"take": first, "joined": second, "template": template}
+
+
+async def seed_stories(node: Node, people: dict[str, object]) -> dict[str, object]:
+    """Stories for the pages: Maya's story with a poll and a text overlay (seen by Alice, who answered),
+    Theo's close-friends story (Alice is on his list), and Maya's highlight of her story. Needs seed()."""
+    from node.services.stories import answers, audience, highlights, posting, viewing
+
+    where = {"x": 0.5, "y": 0.6, "width": 0.6, "height": 0.2, "rotation": 0}
+    with node.db:
+        maya, theo, alice = (people[n].account for n in ("maya", "theo", "alice"))  # type: ignore[attr-defined]
+        await relationships.follow(node, theo, maya)
+        picture = await media.upload_media(node, maya, upload(photo("sunset", (540, 960))))
+        story = await posting.create_story(node, maya, posting.StoryDraft(
+            media_id=picture.id, duration=15, overlays=[{"text": "Ridge run", "color": "#ffffff", "position": where}],
+            stickers=[{"type": "poll", "position": where, "question": "Sunrise or sunset?",
+                       "options": ["Sunrise", "Sunset"]}]))
+        await audience.add_close_friends(node, theo, [alice.id])
+        picture = await media.upload_media(node, theo, upload(photo("sea", (540, 960))))
+        close = await posting.create_story(node, theo, posting.StoryDraft(media_id=picture.id, duration=15,
+                                                                          audience="close_friends"))
+        await viewing.record_view(node, alice, story, "next", True)
+        sticker = (await story.stickers.all())[0]
+        await answers.answer(node, alice, story, sticker, answers.AnswerInput(choice=1))
+        highlight = await highlights.create(node, maya, "Ridges", [story.id], None)
+    await node.settle()
+    return {"story": story, "close": close, "highlight": highlight}

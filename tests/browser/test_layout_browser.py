@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import pytest
 from conftest import shot_path
-from seed import seed, seed_takes
+from seed import seed, seed_stories, seed_takes
 from test_browser_ui import sign_in
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 SIGNED_IN_PLACES = ["/", "/search", "/explore", "/takes", "/compose", "/notifications", "/bookmarks", "/@alice",
                     "/settings"]
+MAYAS_PLACES = [p if p != "/@alice" else "/@maya" for p in SIGNED_IN_PLACES]
 SIGNED_OUT_PLACES = ["/explore", "/search", "/takes", "/login"]
 
 # what sticks out past the right edge, to name the culprit when a page scrolls sideways
@@ -65,7 +66,8 @@ async def _check_pages(page, base: str, paths: list[str], places: list[str], sig
         assert response is not None and response.status == 200, (path, response and response.status)
         overflow = await page.evaluate(OVERFLOW)
         assert overflow is None, f"{label} {path} scrolls sideways: {overflow}"
-        if not path.startswith(("/login", "/signup", "/auth/", "/oauth/")):  # sign-in pages have no nav
+        # sign-in pages and the full-screen story viewer have no nav
+        if not path.startswith(("/login", "/signup", "/auth/", "/oauth/", "/stories/watch/", "/highlights/")):
             await _reachable(page, places, signed_in)
         checked += 1
     return checked
@@ -77,6 +79,7 @@ async def test_every_page_fits_and_every_place_is_reachable(serve, browser, them
     node = client.node
     seeded = await seed(node)
     made = await seed_takes(node, seeded["people"])
+    told = await seed_stories(node, seeded["people"])
     base = str(client.make_url("")).rstrip("/")
     take, template = made["take"], made["template"]
     signed_in_paths = [
@@ -85,7 +88,11 @@ async def test_every_page_fits_and_every_place_is_reachable(serve, browser, them
         "/settings/notifications", "/settings/privacy", "/settings/account", "/settings/two-factor",
         "/settings/sessions", "/settings/delete", "/notifications", "/takes", "/takes?feed=local", f"/takes/{take.status_id}",
         f"/takes/trends/{take.trend_id}", f"/takes/templates/{template.id}", "/takes/new",
-        f"/takes/new?template_id={template.id}"]
+        f"/takes/new?template_id={template.id}", "/stories/new", "/stories/archive", "/stories/close-friends",
+        f"/stories/watch/{told['story'].account_id}", f"/highlights/{told['highlight'].id}"]
+    # Maya's own pages: her viewers, insights and archive (signed in as her, after Alice's round)
+    author_paths = [f"/stories/{told['story'].id}/viewers", f"/stories/{told['story'].id}/insights", "/stories/archive",
+                    "/@maya"]
     signed_out_paths = ["/", "/explore", "/@maya", f"/@maya/{seeded['sunset'].id}", "/search", "/takes",
                         f"/takes/{take.status_id}", "/login", "/signup", "/auth/password", "/about", "/privacy-policy"]
     for size, name in ((PHONE, "phone"), (DESKTOP, "desktop")):
@@ -95,6 +102,11 @@ async def test_every_page_fits_and_every_place_is_reachable(serve, browser, them
         await sign_in(page, base, "alice")
         checked += await _check_pages(page, base, signed_in_paths, SIGNED_IN_PLACES, True, f"{theme} {name}")
         assert checked == len(signed_in_paths) + len(signed_out_paths)
+        await context.close()
+        context = await browser.new_context(viewport=size)
+        page = await context.new_page()
+        await sign_in(page, base, "maya")
+        assert await _check_pages(page, base, author_paths, MAYAS_PLACES, True, f"{theme} {name}") == 4
         await context.close()
 
 

@@ -13,16 +13,19 @@ from typing import Any
 
 from ...models import Account, StickerAnswer, Story, StorySticker, StoryView
 from ...runtime import Node
+from ...services.stories import answers as sticker_answers
 from ...services.stories import highlights as highlight_service
 from ...services.stories import stickers as sticker_rules
 from ...services.stories import tray as tray_service
 from ...services.stories import viewing
+from ...urls import Urls
 from .accounts import account_entity
 from .common import iso
 
 
-def media_entity(node: Node, story: Story) -> dict[str, Any]:
-    url = node.urls.media(story.file_path) if story.file_path else story.remote_url
+def media_entity(node: Node, story: Story, urls: Urls | None = None) -> dict[str, Any]:
+    urls = urls or node.urls
+    url = urls.media(story.file_path) if story.file_path else story.remote_url
     original: dict[str, Any] = {}
     if story.width and story.height:
         original = {"width": story.width, "height": story.height, "size": f"{story.width}x{story.height}",
@@ -30,7 +33,7 @@ def media_entity(node: Node, story: Story) -> dict[str, Any]:
     if story.media_type == "video":
         original["duration"] = story.duration
     return {"id": str(story.id), "type": story.media_type, "url": url,
-            "preview_url": node.urls.media(story.preview_path) if story.preview_path else url,
+            "preview_url": urls.media(story.preview_path) if story.preview_path else url,
             "remote_url": story.remote_url or None, "meta": {"original": original} if original else {},
             "description": story.description or None, "blurhash": story.blurhash}
 
@@ -68,20 +71,25 @@ def sticker_entity(sticker: StorySticker, story: Story, viewer: Account | None, 
 
 async def story_entities(node: Node, stories: Sequence[Story], viewer: Account | None, *,
                          accounts: dict[int, dict[str, Any]] | None = None,
-                         seen: set[int] | None = None) -> list[dict[str, Any]]:
-    """Story entities; `accounts` (rendered, by id) and `seen` when the caller has read them already."""
+                         seen: set[int] | None = None,
+                         extras: tray_service.Extras | None = None) -> list[dict[str, Any]]:
+    """Story entities; `accounts` (rendered, by id), `seen`, and `extras` (the stories' stickers and the
+    viewer's answers to them) when the caller has read them already."""
     if not stories:
         return []
     ids = [s.id for s in stories]
     if accounts is None:
         accounts = {a.id: account_entity(node, a) for a in await Account.filter(id__in={s.account_id for s in stories})}
-    all_stickers = await StorySticker.filter(story_id__in=ids).order_by("story_id", "position")
+    all_stickers = extras.stickers if extras is not None else await StorySticker.filter(
+        story_id__in=ids).order_by("story_id", "position")
     by_story: dict[int, list[StorySticker]] = {}
     for sticker in all_stickers:
         by_story.setdefault(sticker.story_id, []).append(sticker)
     mine: dict[int, StickerAnswer] = {}
     if viewer is not None:
-        if all_stickers:
+        if extras is not None:
+            mine = extras.answers
+        elif all_stickers:
             mine = {a.sticker_id: a for a in await StickerAnswer.filter(
                 account_id=viewer.id, sticker_id__in=[s.id for s in all_stickers])}
         if seen is None:
@@ -95,27 +103,21 @@ async def story_entities(node: Node, stories: Sequence[Story], viewer: Account |
     readable = [s for s in readable if story_of[s.story_id].local and sticker_rules.may_see_results(
         s, viewer is not None and viewer.id == story_of[s.story_id].account_id, s.id in mine)
         and s.kind not in ("question", "add_yours")]
-    tallies: dict[int, list[StickerAnswer]] = {}
-    if readable:
-        for answer in await StickerAnswer.filter(sticker_id__in=[s.id for s in readable]):
-            tallies.setdefault(answer.sticker_id, []).append(answer)
-    readable_ids = {s.id for s in readable}
+    counted = await sticker_answers.tallies(readable)
     result = []
+    urls, now = node.urls, node.clock.now()  # once, not per story: a tray renders hundreds
     for story in stories:
         stickers_shown = []
         for sticker in by_story.get(story.id, []):
-            results = None
-            if sticker.id in readable_ids:
-                answers = tallies.get(sticker.id, [])
-                results = sticker_rules.tally(sticker, answers, subscribers=len(answers))
+            results = counted.get(sticker.id)
             stickers_shown.append(sticker_entity(sticker, story, viewer, mine.get(sticker.id), results))
         entity: dict[str, Any] = {
             "id": str(story.id), "uri": story.uri, "url": story.url or story.uri,
-            "account": accounts.get(story.account_id), "media_attachment": media_entity(node, story),
+            "account": accounts.get(story.account_id), "media_attachment": media_entity(node, story, urls),
             "duration": story.duration, "audience": story.audience, "overlays": story.overlays,
             "stickers": stickers_shown, "can_reply": story.can_reply, "can_react": story.can_react,
             "seen": story.id in seen, "created_at": iso(story.created_at), "expires_at": iso(story.expires_at),
-            "expired": story.expired or story.expires_at <= node.clock.now(),
+            "expired": story.expired or story.expires_at <= now,
             "add_yours": {"sticker_uri": story.add_yours_uri, "originator_uri": story.add_yours_author_uri}
             if story.add_yours_uri else None,
         }
@@ -125,11 +127,14 @@ async def story_entities(node: Node, stories: Sequence[Story], viewer: Account |
     return result
 
 
-async def tray_entities(node: Node, entries: Sequence[tray_service.TrayEntry], viewer: Account) -> list[dict[str, Any]]:
+async def tray_entities(node: Node, entries: Sequence[tray_service.TrayEntry], viewer: Account,
+                        extras: tray_service.Extras | None = None) -> list[dict[str, Any]]:
+    """The tray; `extras` when the tray's read fetched the stickers and answers along (SQLite)."""
     stories = [s for e in entries for s in e.stories]
     accounts = {e.account.id: account_entity(node, e.account) for e in entries}
     seen = {i for e in entries for i in (e.seen_ids or ())} if all(e.seen_ids is not None for e in entries) else None
-    rendered = {e["id"]: e for e in await story_entities(node, stories, viewer, accounts=accounts, seen=seen)}
+    rendered = {e["id"]: e for e in await story_entities(node, stories, viewer, accounts=accounts, seen=seen,
+                                                         extras=extras)}
     return [{"account": accounts[e.account.id], "stories": [rendered[str(s.id)] for s in e.stories],
              "seen": e.seen, "last_story_at": iso(e.last_story_at), "close_friends": e.close_friends}
             for e in entries]

@@ -9,10 +9,12 @@ show them and to refuse a second one, and sends each on to the author's node (`s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tortoise.functions import Avg, Count
 from tortoise.transactions import in_transaction
 
 from ... import effects
@@ -158,6 +160,27 @@ async def _subscription(node: Node, account: Account, story: Story, sticker: Sto
     return row
 
 
+async def tallies(chosen: Sequence[StorySticker]) -> dict[int, dict[str, Any]]:
+    """The stickers' result counts by SQL aggregates: a popular poll has thousands of answers, and every
+    answer's response shows the new counts, so reading them all each time made answering quadratic."""
+    ids = [s.id for s in chosen]
+    if not ids:
+        return {}
+    choices: dict[int, dict[int | None, int]] = {}
+    totals: dict[int, int] = {}
+    for sticker_id, choice, n in await StickerAnswer.filter(sticker_id__in=ids).annotate(n=Count("id")).group_by(
+            "sticker_id", "choice").values_list("sticker_id", "choice", "n"):
+        choices.setdefault(sticker_id, {})[choice] = n
+        totals[sticker_id] = totals.get(sticker_id, 0) + n
+    averages: dict[int, tuple[float | None, int]] = {}
+    if sliders := [s.id for s in chosen if s.kind == "slider"]:
+        for sticker_id, mean, n in await StickerAnswer.filter(sticker_id__in=sliders, value__isnull=False).annotate(
+                mean=Avg("value"), n=Count("id")).group_by("sticker_id").values_list("sticker_id", "mean", "n"):
+            averages[sticker_id] = (mean, n)
+    return {s.id: stickers.tally_counts(s, choices.get(s.id, {}), totals.get(s.id, 0), averages.get(s.id))
+            for s in chosen}
+
+
 async def results(story: Story, sticker: StorySticker, viewer: Account) -> dict[str, Any]:
     """A sticker's results as the viewer may read them (403 when they may not, yet)."""
     from ...errors import Forbidden
@@ -170,11 +193,10 @@ async def results(story: Story, sticker: StorySticker, viewer: Account) -> dict[
         if sticker.kind in ("question", "add_yours"):
             raise Forbidden("Only the story's author sees these answers")
         raise Forbidden("Answer first to see the results")
-    answers = await StickerAnswer.filter(sticker_id=sticker.id).order_by("id")
-    shown = stickers.tally(sticker, answers, subscribers=len(answers))
+    shown = (await tallies([sticker]))[sticker.id]
     shown["own_answer"] = stickers.own_answer(sticker, mine)
-    if is_author:
-        shown["answers"] = answers
+    if is_author:  # who said what: the author's alone
+        shown["answers"] = await StickerAnswer.filter(sticker_id=sticker.id).order_by("id")
     return shown
 
 

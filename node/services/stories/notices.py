@@ -29,12 +29,29 @@ async def _notify(node: Node, recipient_id: int, kind: str, sender_id: int, stor
 
 async def _listeners(node: Node, story: Story) -> list[Account]:
     """Local accounts with an open user stream who may see the story."""
-    ids = [story.account_id, *await Follow.filter(target_account_id=story.account_id).values_list(
-        "account_id", flat=True)]
-    listening = [i for i in ids if streaming.listening(node, streaming.user_channel(i))]
+    return (await _listeners_of(node, {story.account_id})).get(story.account_id, [])
+
+
+async def _listeners_of(node: Node, authors: set[int]) -> dict[int, list[Account]]:
+    """For each author, their local followers (and themselves) with an open user stream here, in a query
+    per few hundred authors: the expiry sweep tells the trays of thousands of stories at once. Nothing at
+    all is read when nobody is listening."""
+    if node.streams is None or not node.streams.active() or not authors:
+        return {}
+    wanted = list(authors)
+    pairs = [(a, a) for a in wanted]
+    for start in range(0, len(wanted), 500):
+        pairs += await Follow.filter(target_account_id__in=wanted[start:start + 500]).values_list(
+            "target_account_id", "account_id")
+    listening = {f for _, f in pairs if streaming.listening(node, streaming.user_channel(f))}
     if not listening:
-        return []
-    return list(await Account.filter(id__in=listening, domain=""))
+        return {}
+    found = {a.id: a for a in await Account.filter(id__in=list(listening), domain="")}
+    result: dict[int, list[Account]] = {}
+    for author, follower in pairs:
+        if follower in found:
+            result.setdefault(author, []).append(found[follower])
+    return result
 
 
 def subscribe(node: Node) -> None:
@@ -54,22 +71,24 @@ def subscribe(node: Node) -> None:
                 entity = (await story_entities(node, [story], viewer))[0]
                 await streaming.publish(node, streaming.user_channel(viewer.id), "entativa.story.update", entity)
 
-    async def gone(stories: list[Story]) -> None:
-        for story in stories:
-            for viewer in await _listeners(node, story):
-                await streaming.publish(node, streaming.user_channel(viewer.id), "entativa.story.delete", str(story.id))
+    async def gone(removed: list[tuple[int, int]]) -> None:
+        """Tell open trays that these (story id, author id) stories are gone."""
+        listeners = await _listeners_of(node, {author for _, author in removed})
+        for story_id, author in removed:
+            for viewer in listeners.get(author, ()):
+                await streaming.publish(node, streaming.user_channel(viewer.id), "entativa.story.delete", str(story_id))
 
     @bus.on("story.deleted")
     async def on_deleted(story: Story) -> None:
-        await gone([story])
+        await gone([(story.id, story.account_id)])
 
     @bus.on("story.removed")
-    async def on_removed(story: Story) -> None:
-        await gone([story])
+    async def on_removed(removed: list[tuple[int, int]]) -> None:
+        await gone(removed)
 
     @bus.on("story.expired")
     async def on_expired(stories: list[Story]) -> None:
-        await gone(stories)
+        await gone([(s.id, s.account_id) for s in stories])
 
     @bus.on("story.reacted")
     async def on_reacted(story: Story, response: StoryResponse) -> None:

@@ -215,20 +215,28 @@ def may_see_results(sticker: StorySticker, is_author: bool, answered: bool) -> b
 
 def tally(sticker: StorySticker, answers: list[StickerAnswer], subscribers: int = 0) -> dict[str, Any]:
     """The counts of a sticker's answers (without the viewer's own answer or who said what)."""
+    choices: dict[int | None, int] = {}
+    for answer in answers:
+        choices[answer.choice] = choices.get(answer.choice, 0) + 1
+    values = [a.value for a in answers if a.value is not None]
+    average = (sum(values) / len(values), len(values)) if values else None
+    return tally_counts(sticker, choices, len(answers), average)
+
+
+def tally_counts(sticker: StorySticker, choices: dict[int | None, int], total: int,
+                 average: tuple[float | None, int] | None) -> dict[str, Any]:
+    """The same counts from aggregates: answers per choice, how many in all, a slider's mean and count."""
     if sticker.kind in ("poll", "quiz"):
-        counts = [0] * len(sticker.data.get("options", []))
-        for answer in answers:
-            if answer.choice is not None and 0 <= answer.choice < len(counts):
-                counts[answer.choice] += 1
-        result: dict[str, Any] = {"options": [{"title": t, "votes_count": c}
-                                              for t, c in zip(sticker.data["options"], counts, strict=True)],
-                                  "answers_count": len(answers)}
+        options = sticker.data.get("options", [])
+        result: dict[str, Any] = {"options": [{"title": t, "votes_count": choices.get(i, 0)}
+                                              for i, t in enumerate(options)],
+                                  "answers_count": total}
         if sticker.kind == "quiz":
             result["correct_option"] = sticker.data.get("correct_option")
         return result
     if sticker.kind == "slider":
-        values = [a.value for a in answers if a.value is not None]
-        return {"average": round(sum(values) / len(values), 4) if values else None, "answers_count": len(values)}
+        mean, counted = average if average is not None else (None, 0)
+        return {"average": round(mean, 4) if counted and mean is not None else None, "answers_count": counted}
     if sticker.kind == "countdown":
-        return {"subscribers_count": subscribers}
-    return {"answers_count": len(answers)}
+        return {"subscribers_count": total}
+    return {"answers_count": total}

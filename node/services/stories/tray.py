@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ... import db
-from ...models import Account, Follow, Story, StoryView, parse_id
+from ...models import Account, Follow, StickerAnswer, Story, StorySticker, StoryView, parse_id
 from ...runtime import Node
 from ..paging import Page
 from . import audience
@@ -27,6 +27,15 @@ class TrayEntry:
     last_story_at: datetime
     close_friends: bool
     seen_ids: set[int] | None = None
+
+
+@dataclass
+class Extras:
+    """What the tray's one read also fetched for rendering: every shown story's stickers (in order) and the
+    viewer's own answers to them, so the entities need no further query for the common case."""
+
+    stickers: list[StorySticker]
+    answers: dict[int, StickerAnswer]
 
 
 async def seen_ids(viewer: Account, story_ids: list[int]) -> set[int]:
@@ -54,8 +63,13 @@ ORDER BY s.id
 """
 
 
+# The stickers of those stories, and my answers to them, in the same read (most stories have none).
+_STICKERS_SQL = "SELECT st.* FROM story_stickers st WHERE st.story_id IN ({}) ORDER BY st.story_id, st.position"
+_ANSWERS_SQL = "SELECT a.* FROM story_sticker_answers a WHERE a.account_id = ? AND a.sticker_id IN ({})"
+
+
 def _read_tray(connection: sqlite3.Connection, viewer: Account, now: datetime) -> tuple[list[Story], set[int],
-                                                                                         list[Account]]:
+                                                                                         list[Account], Extras]:
     params = {"me": viewer.id, "now": now.isoformat(sep=" "), "uri": viewer.uri or "-"}
     stories, seen = [], set()
     for row in connection.execute(_TRAY_SQL, params):
@@ -66,7 +80,13 @@ def _read_tray(connection: sqlite3.Connection, viewer: Account, now: datetime) -
     ids = list({s.account_id for s in stories})
     accounts = [db.from_row(Account, row) for row in connection.execute(
         f"SELECT * FROM accounts WHERE suspended_at IS NULL AND id IN ({','.join('?' * len(ids))})", ids)] if ids else []
-    return stories, seen, accounts
+    story_ids = [s.id for s in stories]
+    stickers = [db.from_row(StorySticker, row) for row in connection.execute(
+        _STICKERS_SQL.format(",".join("?" * len(story_ids))), story_ids)] if story_ids else []
+    sticker_ids = [s.id for s in stickers]
+    answers = {a.sticker_id: a for a in (db.from_row(StickerAnswer, row) for row in connection.execute(
+        _ANSWERS_SQL.format(",".join("?" * len(sticker_ids))), [viewer.id, *sticker_ids]))} if sticker_ids else {}
+    return stories, seen, accounts, Extras(stickers, answers)
 
 
 async def _tray_with_orm(viewer: Account, now: datetime) -> tuple[list[Story], set[int], list[Account]]:
@@ -79,14 +99,16 @@ async def _tray_with_orm(viewer: Account, now: datetime) -> tuple[list[Story], s
     return shown, seen, accounts
 
 
-async def tray(node: Node, viewer: Account) -> list[TrayEntry]:
+async def tray_with_extras(node: Node, viewer: Account) -> tuple[list[TrayEntry], Extras | None]:
+    """The tray, and on SQLite what its rendering needs read in the same round trip."""
     now = node.clock.now()
+    extras = None
     if db.is_sqlite(Story):
-        shown, seen, found = await db.read(lambda connection: _read_tray(connection, viewer, now))
+        shown, seen, found, extras = await db.read(lambda connection: _read_tray(connection, viewer, now))
     else:
         shown, seen, found = await _tray_with_orm(viewer, now)
     if not shown:
-        return []
+        return [], extras
     by_author: dict[int, list[Story]] = {}
     for story in shown:
         by_author.setdefault(story.account_id, []).append(story)
@@ -98,7 +120,11 @@ async def tray(node: Node, viewer: Account) -> list[TrayEntry]:
     entries.sort(key=lambda e: (e.account.id != viewer.id, e.seen, -e.last_story_at.timestamp()))
     for entry in entries:
         entry.seen_ids = {s.id for s in entry.stories if s.id in seen}
-    return entries
+    return entries, extras
+
+
+async def tray(node: Node, viewer: Account) -> list[TrayEntry]:
+    return (await tray_with_extras(node, viewer))[0]
 
 
 async def account_stories(node: Node, viewer: Account | None, account_id: int | str) -> list[Story]:
