@@ -93,6 +93,32 @@ async def open_database(database_url: str, apps: dict | None = None) -> Tortoise
     return ctx
 
 
+class _RowKeepingExecutor(MigrationExecutor):
+    """Migrations on a database that has rows. Tortoise adds a NOT NULL column without its default
+    (`fields.BooleanField(default=False)` becomes `ADD COLUMN ... NOT NULL`), which SQLite and PostgreSQL
+    refuse once the table has a row: every real node has. A constant Python default is written out as the
+    column's DEFAULT for that statement, so the rows there get it."""
+
+    def _schema_editor(self, atomic: bool = True, collect_sql: bool = False) -> Any:
+        editor = super()._schema_editor(atomic=atomic, collect_sql=collect_sql)
+        add_field = editor.add_field
+
+        async def add_field_keeping_rows(model: type[Model], field_name: str) -> None:
+            field = model._meta.fields_map[field_name]
+            constant = field.default is not None and not callable(field.default)
+            if field.null or field.has_db_default() or not constant:
+                return await add_field(model, field_name)
+            unset = field.db_default
+            field.db_default = field.default
+            try:
+                await add_field(model, field_name)
+            finally:
+                field.db_default = unset
+
+        editor.add_field = add_field_keeping_rows
+        return editor
+
+
 def _one_line(exc: BaseException) -> str:
     if isinstance(exc, MigrationError):
         return str(exc)
@@ -134,7 +160,7 @@ async def _open(ctx: TortoiseContext, database_url: str, apps: dict) -> None:
             await ctx.generate_schemas(safe=False)
             await MigrationExecutor(connection, apps).migrate(fake=True)
         else:  # an existing database, perhaps with a plugin enabled since: its migrations run on the rows there
-            await MigrationExecutor(connection, apps).migrate()
+            await _RowKeepingExecutor(connection, apps).migrate()
         await refresh_statistics()
 
 

@@ -56,14 +56,20 @@ async def test_old_database_upgrades_and_keeps_its_rows(tmp_path):
                "public_key_pem, private_key_pem, followers_count, following_count, statuses_count) "
                "VALUES (1, 'old', '', 'Old Timer', '', '', '', '', '[]', 0, 0, 1, ?, '', '', '', '', '', 0, 0, 0)",
                (now,))
+    # Every real node has a user: columns later migrations add to `users` (NOT NULL with a default) must
+    # reach this row too.
+    db.execute("INSERT INTO users (id, email, password_hash, admin, approved, locale, default_visibility, "
+               "created_at, account_id) VALUES (1, 'old@example.com', 'x', 0, 1, 'en', 'public', ?, 1)", (now,))
     db.commit()
     db.close()
     ctx = await open_database(f"sqlite://{path}")  # what `entativa init` does
     with ctx:
         rows = await ctx.db().execute_query_dict("SELECT username, display_name FROM accounts")
+        users = await ctx.db().execute_query_dict("SELECT email, disabled FROM users")
         applied = await ctx.db().execute_query_dict("SELECT name FROM tortoise_migrations")
     await close_database(ctx)
     assert rows == [{"username": "old", "display_name": "Old Timer"}]
+    assert users == [{"email": "old@example.com", "disabled": 0}]
     assert len(applied) > 1  # the later migrations ran
     fresh = tmp_path / "fresh.sqlite3"
     await close_database(await open_database(f"sqlite://{fresh}"))
