@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from federation_nodes import settle
 from test_federation_nodes import follow, post
 
 from node import effects
-from node.models import Account, Delivery, OutboxActivity, PendingEffect, Status
+from node.models import Account, Delivery, OutboxActivity, PendingEffect, Poll, Status
 from node.services import status_rows
 
 
@@ -93,3 +94,51 @@ async def test_an_effect_carried_out_twice_at_once_queues_its_activity_once(clus
     await settle([a, b])
     with b.db():
         assert await Status.filter(uri=status.uri).count() == 1
+
+
+@contextmanager
+def dies_after_commit(node):  # type: ignore[no-untyped-def]
+    """Nothing after a write's commit runs, as when the process is killed right then: neither the recorded
+    effects nor the in-memory event subscribers. A restart's `effects.replay` must still send everything."""
+    async def gone(*_args, **_kwargs) -> None:
+        return None
+
+    saved = effects.announce, node.bus.publish
+    effects.announce, node.bus.publish = gone, gone
+    try:
+        yield
+    finally:
+        effects.announce, node.bus.publish = saved
+
+
+async def test_votes_and_profile_updates_survive_a_crash_right_after_their_commit(cluster):
+    """A poll vote and a profile update are acknowledged, then the node dies before anything else runs: after
+    the restart's replay the vote reaches the poll's server and the Update the follower's, each once."""
+    a, b, alice_token, bob_token = await _pair(cluster)
+    await post(a, alice_token, status="Tea or coffee?", poll={"options": ["tea", "coffee"], "expires_in": 600})
+    await settle([a, b])
+    _, home = await b.call("GET", "/api/v1/timelines/home", bob_token)
+    poll_id = home[0]["poll"]["id"]
+    with dies_after_commit(b.node):
+        status, _ = await b.call("POST", f"/api/v1/polls/{poll_id}/votes", bob_token, json={"choices": [1]})
+        assert status == 200
+    with dies_after_commit(a.node):
+        status, _ = await a.call("PATCH", "/api/v1/accounts/update_credentials", alice_token,
+                                 json={"display_name": "Alice After"})
+        assert status == 200
+    await settle([a, b])
+    with a.db():
+        assert (await Poll.all().first()).voters_count == 0  # nothing left either node yet
+    with b.db():
+        assert (await Account.get(username="alice")).display_name != "Alice After"
+    for fed in (a, b):
+        with fed.db():
+            assert await effects.replay(fed.node) >= 1  # what the start-up does
+    await settle([a, b])
+    with a.db():
+        assert (await Poll.all().first()).voters_count == 1
+    with b.db():
+        assert (await Account.get(username="alice")).display_name == "Alice After"
+    for fed in (a, b):  # and a second replay finds nothing left to send again
+        with fed.db():
+            assert await effects.replay(fed.node) == 0

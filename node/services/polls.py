@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from .. import effects
 from ..errors import NotFound, ValidationFailed
 from ..models import Account, Poll, PollVote, Status, row_id
 from ..runtime import Node
@@ -127,9 +128,11 @@ async def vote(node: Node, account: Account, poll_id: int | str, choices: list[i
             tallies[choice] += 1
         await Poll.filter(id=poll.id).update(cached_tallies=tallies, votes_count=F("votes_count") + len(choices),
                                              voters_count=F("voters_count") + 1)
-    poll = await Poll.get(id=poll.id)
+        poll = await Poll.get(id=poll.id)
+        # The vote leaves the node (to the poll's server, or an Update to the voters' ones): stored with it.
+        effect = await effects.record(node, "poll.voted", poll=poll, account=account, choices=choices)
     poll.status = status
-    await node.bus.publish("poll.voted", poll=poll, account=account, choices=choices)
+    await effects.announce(node, "poll.voted", effect, poll=poll, account=account, choices=choices)
     return poll
 
 
@@ -139,10 +142,12 @@ async def close_expired(node: Node) -> int:
     ended = 0
     for poll in await Poll.filter(ended_notified=False, expires_at__lte=now).order_by("expires_at").limit(500):
         # Claiming the row first makes the announcement once-only even if two runs overlap.
-        claimed = await Poll.filter(id=poll.id, ended_notified=False).update(ended_notified=True)
+        async with in_transaction():
+            claimed = await Poll.filter(id=poll.id, ended_notified=False).update(ended_notified=True)
+            effect = await effects.record(node, "poll.ended", poll=poll) if claimed else None
         if claimed:
             ended += 1
-            await node.bus.publish("poll.ended", poll=poll)
+            await effects.announce(node, "poll.ended", effect, poll=poll)
     return ended
 
 

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp.web_request import FileField
+from tortoise.transactions import in_transaction
 
+from .. import effects
 from ..errors import ValidationFailed
 from ..models import Account, User
 from ..runtime import Node
@@ -95,7 +97,6 @@ async def update_profile(node: Node, user: User, changes: ProfileChanges) -> Acc
     if header:
         account.header = header
     account.emojis_json = await emoji.account_emojis(node, account)
-    await account.save()
     user_fields = []
     if changes.privacy is not None:
         user.default_visibility = changes.privacy
@@ -108,7 +109,10 @@ async def update_profile(node: Node, user: User, changes: ProfileChanges) -> Acc
         if (value := getattr(changes, setting)) is not None:
             setattr(user, column, value)
             user_fields.append(column)
-    if user_fields:
-        await user.save(update_fields=user_fields)
-    await node.bus.publish("account.updated", account=account)
+    async with in_transaction():  # the profile, and its Update for other servers, together
+        await account.save()
+        if user_fields:
+            await user.save(update_fields=user_fields)
+        effect = await effects.record(node, "account.updated", account=account)
+    await effects.announce(node, "account.updated", effect, account=account)
     return account

@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.expressions import F
+from tortoise.transactions import in_transaction
 
 from federation import jsondoc
 
+from .. import effects as pending_effects
 from ..errors import NotFound, ValidationFailed
 from ..models import Account, Take, TakeTemplate, row_id
 from ..runtime import Node
@@ -73,20 +75,22 @@ async def publish(node: Node, account: Account, status_id: int | str, *, name: s
         "effects": _json(effects, "effects", dict),
     }
     now = datetime.now(UTC)
-    template = await TakeTemplate.filter(take_id=take.id, local=True).first()
-    if template is None:
-        uri = f"{status.uri}/template"
-        template = await TakeTemplate.create(uri=uri, local=True, take_id=take.id, take_uri=take.uri,
-                                             usages_uri=f"{uri}/usages", account_id=account.id, created_at=now,
-                                             updated_at=now, **values)
-        template.url = f"{node.urls.base}/takes/templates/{template.id}"
-        await template.save(update_fields=["url"])
-    else:
-        for key, value in values.items():
-            setattr(template, key, value)
-        template.updated_at = now
-        await template.save()
-    await node.bus.publish("status.updated", status=status)  # the Take's object now carries the template
+    async with in_transaction():  # the template, and the Update that carries it, together
+        template = await TakeTemplate.filter(take_id=take.id, local=True).first()
+        if template is None:
+            uri = f"{status.uri}/template"
+            template = await TakeTemplate.create(uri=uri, local=True, take_id=take.id, take_uri=take.uri,
+                                                 usages_uri=f"{uri}/usages", account_id=account.id, created_at=now,
+                                                 updated_at=now, **values)
+            template.url = f"{node.urls.base}/takes/templates/{template.id}"
+            await template.save(update_fields=["url"])
+        else:
+            for key, value in values.items():
+                setattr(template, key, value)
+            template.updated_at = now
+            await template.save()
+        updated = await pending_effects.record(node, "status.updated", status=status)  # the Take now carries it
+    await pending_effects.announce(node, "status.updated", updated, status=status)
     await node.bus.publish("take.template_published", template=template)
     return template
 

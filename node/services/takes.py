@@ -19,12 +19,14 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Subquery
 from tortoise.transactions import in_transaction
 
+from .. import effects
 from ..errors import NotFound, ValidationFailed
 from ..models import (
     Account,
     BehindTheTakeStep,
     Follow,
     MediaAttachment,
+    PendingEffect,
     Status,
     Take,
     TakeTrend,
@@ -274,14 +276,20 @@ async def _store(node: Node, account: Account, draft: TakeDraft, application_id:
             take.btt_updated_at = status.created_at
             await take.save(update_fields=["btt_updated_at"])
         made["take"] = take
+        # Joining a trend and using a template send activities to their origins: stored with the Take.
+        if plan.joining is not None:
+            joined["trend"] = await effects.record(node, "take.joined_trend", take=take, trend=plan.joining)
+        if template is not None:
+            joined["template"] = await effects.record(node, "take.used_template", take=take, template=template)
 
+    joined: dict[str, PendingEffect | None] = {}
     await statuses.create_status(node, account, status_draft, application_id=application_id, extend=extend)
     take = made["take"]
     await node.bus.publish("take.created", take=take)
     if plan.joining is not None:
-        await node.bus.publish("take.joined_trend", take=take, trend=plan.joining)
+        await effects.announce(node, "take.joined_trend", joined.get("trend"), take=take, trend=plan.joining)
     if template is not None:
-        await node.bus.publish("take.used_template", take=take, template=template)
+        await effects.announce(node, "take.used_template", joined.get("template"), take=take, template=template)
     return take
 
 
@@ -343,8 +351,10 @@ async def set_steps(node: Node, account: Account, status_id: int | str, steps: l
         await write_steps(take, steps)
         take.btt_updated_at = now if steps else None
         await take.save(update_fields=["btt_updated_at"])
-    await node.bus.publish("status.updated", status=status)  # the Update carries the new steps
-    await node.bus.publish("take.updated", take=take)
+        updated = await effects.record(node, "status.updated", status=status)  # the Update carries the steps
+        changed = await effects.record(node, "take.updated", take=take)
+    await effects.announce(node, "status.updated", updated, status=status)
+    await effects.announce(node, "take.updated", changed, take=take)
     return take
 
 
