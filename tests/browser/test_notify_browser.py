@@ -188,11 +188,18 @@ async def test_settings_and_push_through_the_service_worker(
             "ServiceWorker.deliverPushMessage",
             {"origin": base, "registrationId": registration["registrationId"], "data": json.dumps(payload)},
         )
-        shown = await page.wait_for_function(
-            """async () => { const r = await navigator.serviceWorker.ready;
-                             const n = await r.getNotifications(); return n.length ? n[0].title + '|' + n[0].body : null; }"""
-        )
-        assert await shown.json_value() == "bob mentioned you|@alice trail run tomorrow?"
+        # wait_for_function would take the async function's Promise itself as truthy and stop at once, so
+        # the page is asked until the service worker has shown it (bounded).
+        shown = None
+        for _ in range(100):
+            shown = await page.evaluate(
+                """async () => { const r = await navigator.serviceWorker.ready;
+                                 const n = await r.getNotifications(); return n.length ? n[0].title + '|' + n[0].body : null; }"""
+            )
+            if shown:
+                break
+            await page.wait_for_timeout(100)
+        assert shown == "bob mentioned you|@alice trail run tomorrow?"
 
         # Turning push off removes the subscription.
         await page.click("[data-push-off]")
