@@ -15,6 +15,7 @@ from . import (
     search,
     settings,
     signin,
+    take_making,
     takes,
 )
 from .errors import setup_error_pages
@@ -28,5 +29,6 @@ def setup(app: web.Application, *, messages_enabled: bool = False) -> None:
     if messages_enabled:
         app.router.add_routes(messages.routes)
     setup_error_pages(app)
-    for module in (signin, mail_links, authorize, settings, actions, search, installable, notifications, pages, takes):
+    for module in (signin, mail_links, authorize, settings, actions, search, installable, notifications, pages, takes,
+                   take_making):
         app.router.add_routes(module.routes)

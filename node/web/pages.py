@@ -16,7 +16,7 @@ from ..api.params import Params
 from ..models import Status, row_id
 from ..services import accounts, statuses, timelines, visibility
 from ..services.paging import Page
-from .render import status_views
+from .render import shown_once, status_views
 from .session import page, require_viewer, viewer
 
 routes = web.RouteTableDef()
@@ -37,7 +37,7 @@ def _older(request: web.Request, keys: Sequence[int], size: int = PAGE_SIZE) -> 
 async def _timeline(request: web.Request, rows: list[Status], keys: list[int], template: str,
                     **context: Any) -> web.Response:
     me = await viewer(request)
-    return await page(request, template, statuses=await status_views(request, rows, me),
+    return await page(request, template, statuses=shown_once(await status_views(request, rows, me)),
                       older=_older(request, keys), **context)
 
 
@@ -98,12 +98,14 @@ async def profile(request: web.Request) -> web.Response:
         if not account.local:
             raise web.HTTPNotFound(reason="Record not found")
         return await actor_response(request, account)
-    rows, keys = await timelines.account_statuses(me, account.id, _page(request), exclude_replies=True)
+    # "Posts" leaves replies out as Mastodon's profile does; "Posts and replies" shows what the count counts
+    with_replies = request.query.get("with_replies") == "1"
+    rows, keys = await timelines.account_statuses(me, account.id, _page(request), exclude_replies=not with_replies)
     relationship = (await relationship_entities(me, [account.id]))[0] if me and me.id != account.id else None
     entity = account_entity(node, account)
     return await page(request, "profile.html", account=entity, relationship=relationship,
                       statuses=await status_views(request, rows, me), older=_older(request, keys),
-                      alternate=account.uri)
+                      alternate=account.uri, with_replies=with_replies)
 
 
 @routes.get(r"/@{acct:[^/]+}/{status_id:\d+}")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import mimetypes
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,25 @@ def compact(number: int | None) -> str:
     return f"{number / 1_000_000:.1f}".rstrip("0").rstrip(".") + "M"
 
 
+def counted(number: int | None, one: str, many: str | None = None) -> str:
+    """A count with its noun in the right form: "1 follower", "2 followers", "1 person", "3 people"."""
+    number = number or 0
+    return f"{compact(number)} {one if number == 1 else (many or one + 's')}"
+
+
+BLOCK_BREAK = re.compile(r"<(?:br|/p|/li|/h\d|/blockquote|/div)\s*/?>", re.IGNORECASE)
+TAG = re.compile(r"<[^>]+>")
+
+
+def plain(html: str | None) -> str:
+    """Post HTML as one line of text for snippets and titles: paragraphs and line breaks become spaces, so
+    "<p>#lighting</p><p>Sound: x</p>" reads "#lighting Sound: x", never "#lightingSound: x"."""
+    from markupsafe import Markup
+
+    text = TAG.sub("", BLOCK_BREAK.sub(" ", html or ""))
+    return " ".join(Markup(text).unescape().split())
+
+
 def make_environment(theme: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in theme_dirs(theme, "templates")]),
@@ -79,6 +99,8 @@ def make_environment(theme: str) -> jinja2.Environment:
     )
     env.filters["ago"] = ago
     env.filters["compact"] = compact
+    env.filters["counted"] = counted
+    env.filters["plain"] = plain
     env.globals["theme"] = theme
     return env
 

@@ -16,6 +16,9 @@
     });
     if (count !== undefined) {
       document.querySelectorAll(`[data-count="${kind}-${id}"]`).forEach((el) => { el.textContent = count; });
+      document.querySelectorAll(`[data-noun="${kind}-${id}"]`).forEach((el) => {
+        el.textContent = count === 1 ? el.dataset.one : el.dataset.many;
+      });
     }
   }
 
