@@ -7,6 +7,7 @@ from aiohttp import web
 from . import (
     actions,
     authorize,
+    compose,
     installable,
     mail_links,
     messages,
@@ -29,6 +30,6 @@ def setup(app: web.Application, *, messages_enabled: bool = False) -> None:
     if messages_enabled:
         app.router.add_routes(messages.routes)
     setup_error_pages(app)
-    for module in (signin, mail_links, authorize, settings, actions, search, installable, notifications, pages, takes,
+    for module in (signin, mail_links, authorize, settings, compose, actions, search, installable, notifications, pages, takes,
                    take_making):
         app.router.add_routes(module.routes)

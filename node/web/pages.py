@@ -81,13 +81,6 @@ async def bookmarks(request: web.Request) -> web.Response:
                            subheading="Only you can see what you saved.", empty="Nothing saved yet.")
 
 
-@routes.get("/compose")
-async def compose(request: web.Request) -> web.Response:
-    """The compose page."""
-    await require_viewer(request)
-    return await page(request, "compose.html", error=None)
-
-
 @routes.get(r"/@{acct:[^/]+}")
 async def profile(request: web.Request) -> web.Response:
     """A profile: header, avatar, bio, fields, counts, follow button and posts."""
