@@ -7,7 +7,7 @@ from aiohttp import web
 
 from ..api.keys import NODE
 from ..api.params import Params
-from ..services import accounts, interactions, polls, relationships, statuses
+from ..services import accounts, interactions, polls, relationships, statuses, tags
 from .session import back, check_csrf, require_viewer
 
 routes = web.RouteTableDef()
@@ -52,6 +52,18 @@ async def follow_action(request: web.Request) -> web.StreamResponse:
     else:
         await relationships.unfollow(node, me, target)
     return back(form, f"/@{target.acct()}")
+
+
+@routes.post(r"/web/tags/{name}/{action:follow|unfollow}")
+async def tag_follow_action(request: web.Request) -> web.StreamResponse:
+    """Follow or unfollow a hashtag (the empty feed's suggestions, a hashtag page)."""
+    form = await check_csrf(request)
+    me = await require_viewer(request)
+    if request.match_info["action"] == "follow":
+        await tags.follow(me, request.match_info["name"])
+    else:
+        await tags.unfollow(me, request.match_info["name"])
+    return back(form, "/")
 
 
 @routes.post(r"/web/polls/{poll_id:\d+}/votes")

@@ -10,11 +10,13 @@ from aiohttp import web
 
 from ..api.activitypub import actor_response, status_response, wants_as2
 from ..api.entities.accounts import account_entity, relationship_entities
+from ..api.entities.tags import tag_entities
 from ..api.keys import NODE
 from ..api.pagination import requested_page
 from ..api.params import Params
-from ..models import Status, row_id
-from ..services import accounts, statuses, timelines, visibility
+from ..models import Account, Status, row_id
+from ..search import trends
+from ..services import account_extras, accounts, statuses, timelines, visibility
 from ..services.paging import Page
 from .render import shown_once, status_views
 from .session import page, require_viewer, viewer
@@ -49,7 +51,18 @@ async def home(request: web.Request) -> web.Response:
         rows, keys = await timelines.public(None, _page(request), local=True)
         return await _timeline(request, rows, keys, "landing.html")
     rows, keys = await timelines.home(me, _page(request))
-    return await _timeline(request, rows, keys, "home.html")
+    if rows or request.query.get("max_id"):
+        return await _timeline(request, rows, keys, "home.html")
+    return await _timeline(request, rows, keys, "home.html", **await _starting_points(request, me))
+
+
+async def _starting_points(request: web.Request, me: Account) -> dict[str, Any]:
+    """For an empty home feed: people to follow (the suggestions API's) and hashtags in use this week."""
+    node = request.app[NODE]
+    people = await account_extras.suggestions(me, 6)
+    hot = await trends.trending(limit=8, offset=0, window_hours=168)
+    return {"suggested_people": [(account_entity(node, a), why) for a, why in people],
+            "suggested_tags": await tag_entities(node, [t.tag for t in hot], me)}
 
 
 @routes.get("/explore")
