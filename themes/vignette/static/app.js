@@ -72,21 +72,6 @@
     if (form) toggle(form);
   });
 
-  // Show chosen photos before posting.
-  document.addEventListener("change", (event) => {
-    const input = event.target;
-    if (!input.matches('.media-slot input[type="file"]')) return;
-    input.parentElement.querySelector("img.preview")?.remove();
-    const file = input.files && input.files[0];
-    if (file && file.type.startsWith("image/")) {
-      const img = document.createElement("img");
-      img.className = "preview";
-      img.alt = "";
-      img.src = URL.createObjectURL(file);
-      input.parentElement.prepend(img);
-    }
-  });
-
   // The phone navigation's "More" sheet: without JS it opens through #more (:target); with JS it toggles in
   // place, says so to screen readers, and closes on Escape, on "Close" or on a tap outside it.
   function sheet(open, toggle) {
