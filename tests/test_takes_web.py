@@ -32,7 +32,7 @@ async def test_pages_show_takes_trends_and_templates(node_client, node_of):
     assert trend.status == 200 and "Sunrise" in text and "#sunrise" in text and f"/takes/{origin['id']}" in text
     page = await node_client.get(f"/takes/templates/{template['id']}")
     text = await page.text()
-    assert page.status == 200 and "Sunrise cut" in text and "0.0s – 1.0s: go" in text
+    assert page.status == 200 and "Sunrise cut" in text and "0:00–0:01</span> go" in text
     for missing in ("/takes/123", "/takes/trends/9", "/takes/templates/9"):
         assert (await node_client.get(missing)).status == 404
 

@@ -11,6 +11,7 @@ from . import (
     admin,
     admin_content,
     authorize,
+    compose,
     installable,
     mail_links,
     messages,
@@ -22,6 +23,7 @@ from . import (
     settings_two_factor,
     signin,
     stories,
+    take_making,
     takes,
 )
 from .errors import setup_error_pages
@@ -35,6 +37,7 @@ def setup(app: web.Application, *, messages_enabled: bool = False) -> None:
     if messages_enabled:
         app.router.add_routes(messages.routes)
     setup_error_pages(app)
-    for module in (signin, mail_links, authorize, settings, settings_account, settings_two_factor, account_data, actions,
-                   search, installable, notifications, pages, takes, stories, about, admin, admin_content):
+    for module in (signin, mail_links, authorize, settings, settings_account, settings_two_factor, account_data, compose,
+                   actions, search, installable, notifications, pages, takes, take_making, stories, about, admin,
+                   admin_content):
         app.router.add_routes(module.routes)

@@ -1,48 +1,16 @@
-"""The forms behind the buttons, for browsers without JS: post, like, share, save, delete, follow, vote.
-Each checks the CSRF token, calls the same service as the API, and redirects back to where it came from."""
+"""The forms behind the buttons, for browsers without JS: like, share, save, delete, follow, vote (posting is
+node.web.compose). Each checks the CSRF token, calls the same service as the API, and redirects back to where it came from."""
 
 from __future__ import annotations
 
 from aiohttp import web
-from aiohttp.web_request import FileField
 
-from ..api.bodies import accepts_upload
 from ..api.keys import NODE
 from ..api.params import Params, read_form
-from ..errors import DomainError
-from ..models import parse_id
-from ..services import accounts, interactions, media, polls, relationships, statuses
-from .session import back, check_csrf, page, redirect, require_viewer
+from ..services import accounts, interactions, polls, relationships, statuses, tags
+from .session import back, check_csrf, require_viewer
 
 routes = web.RouteTableDef()
-MEDIA_SLOTS = 4
-
-
-@routes.post("/compose")
-@accepts_upload(lambda config: MEDIA_SLOTS * max(config.storage.max_image_mb, config.storage.max_video_mb))
-async def compose(request: web.Request) -> web.StreamResponse:
-    """Post a status (with up to four uploads and their alt text) from a page form."""
-    form = await check_csrf(request)
-    me = await require_viewer(request)
-    node = request.app[NODE]
-    reply_to = str(form.get("in_reply_to_id") or "")
-    try:
-        uploads = []
-        for slot in range(MEDIA_SLOTS):
-            upload = form.get(f"media_{slot}")
-            if isinstance(upload, FileField) and upload.filename:
-                uploads.append((upload, str(form.get(f"media_{slot}_description", ""))))
-        attached = [await media.upload_media(node, me, upload, description=text) for upload, text in uploads]
-        draft = statuses.Draft(
-            text=str(form.get("status", "")), spoiler_text=str(form.get("spoiler_text", "")),
-            sensitive=bool(form.get("spoiler_text")), visibility=str(form.get("visibility") or "public"),
-            media_ids=[m.id for m in attached], in_reply_to_id=parse_id(reply_to) if reply_to.isdigit() else None)
-        status = await statuses.create_status(node, me, draft)
-    except DomainError as exc:
-        return await page(request, "compose.html", http_status=exc.status, error=exc.message)
-    if form.get("back") == "/compose":  # from the compose page, show the new post; else back to the feed
-        return redirect(f"/@{me.username}/{status.id}")
-    return back(form, "/")
 
 
 @routes.post(r"/web/statuses/{status_id:\d+}/{action}")
@@ -84,6 +52,18 @@ async def follow_action(request: web.Request) -> web.StreamResponse:
     else:
         await relationships.unfollow(node, me, target)
     return back(form, f"/@{target.acct()}")
+
+
+@routes.post(r"/web/tags/{name}/{action:follow|unfollow}")
+async def tag_follow_action(request: web.Request) -> web.StreamResponse:
+    """Follow or unfollow a hashtag (the empty feed's suggestions, a hashtag page)."""
+    form = await check_csrf(request)
+    me = await require_viewer(request)
+    if request.match_info["action"] == "follow":
+        await tags.follow(me, request.match_info["name"])
+    else:
+        await tags.unfollow(me, request.match_info["name"])
+    return back(form, "/")
 
 
 @routes.post(r"/web/polls/{poll_id:\d+}/votes")

@@ -10,13 +10,15 @@ from aiohttp import web
 
 from ..api.activitypub import actor_response, status_response, wants_as2
 from ..api.entities.accounts import account_entity, relationship_entities
+from ..api.entities.tags import tag_entities
 from ..api.keys import NODE
 from ..api.pagination import requested_page
 from ..api.params import Params
-from ..models import Status, row_id
-from ..services import accounts, statuses, timelines, visibility
+from ..models import Account, Status, row_id
+from ..search import trends
+from ..services import account_extras, accounts, statuses, timelines, visibility
 from ..services.paging import Page
-from .render import status_views
+from .render import shown_once, status_views
 from .session import page, require_viewer, viewer
 from .stories import profile_highlights, tray_views
 
@@ -38,7 +40,7 @@ def _older(request: web.Request, keys: Sequence[int], size: int = PAGE_SIZE) -> 
 async def _timeline(request: web.Request, rows: list[Status], keys: list[int], template: str,
                     **context: Any) -> web.Response:
     me = await viewer(request)
-    return await page(request, template, statuses=await status_views(request, rows, me),
+    return await page(request, template, statuses=shown_once(await status_views(request, rows, me)),
                       older=_older(request, keys), **context)
 
 
@@ -50,7 +52,19 @@ async def home(request: web.Request) -> web.Response:
         rows, keys = await timelines.public(None, _page(request), local=True)
         return await _timeline(request, rows, keys, "landing.html")
     rows, keys = await timelines.home(me, _page(request))
-    return await _timeline(request, rows, keys, "home.html", tray=await tray_views(request, me))
+    tray = await tray_views(request, me)
+    if rows or request.query.get("max_id"):
+        return await _timeline(request, rows, keys, "home.html", tray=tray)
+    return await _timeline(request, rows, keys, "home.html", tray=tray, **await _starting_points(request, me))
+
+
+async def _starting_points(request: web.Request, me: Account) -> dict[str, Any]:
+    """For an empty home feed: people to follow (the suggestions API's) and hashtags in use this week."""
+    node = request.app[NODE]
+    people = await account_extras.suggestions(me, 6)
+    hot = await trends.trending(limit=8, offset=0, window_hours=168)
+    return {"suggested_people": [(account_entity(node, a), why) for a, why in people],
+            "suggested_tags": await tag_entities(node, [t.tag for t in hot], me)}
 
 
 @routes.get("/explore")
@@ -82,13 +96,6 @@ async def bookmarks(request: web.Request) -> web.Response:
                            subheading="Only you can see what you saved.", empty="Nothing saved yet.")
 
 
-@routes.get("/compose")
-async def compose(request: web.Request) -> web.Response:
-    """The compose page."""
-    await require_viewer(request)
-    return await page(request, "compose.html", error=None)
-
-
 @routes.get(r"/@{acct:[^/]+}")
 async def profile(request: web.Request) -> web.Response:
     """A profile: header, avatar, bio, fields, counts, follow button and posts."""
@@ -99,12 +106,15 @@ async def profile(request: web.Request) -> web.Response:
         if not account.local:
             raise web.HTTPNotFound(reason="Record not found")
         return await actor_response(request, account)
-    rows, keys = await timelines.account_statuses(me, account.id, _page(request), exclude_replies=True)
+    # "Posts" leaves replies out as Mastodon's profile does; "Posts and replies" shows what the count counts
+    with_replies = request.query.get("with_replies") == "1"
+    rows, keys = await timelines.account_statuses(me, account.id, _page(request), exclude_replies=not with_replies)
     relationship = (await relationship_entities(me, [account.id]))[0] if me and me.id != account.id else None
     entity = account_entity(node, account)
     return await page(request, "profile.html", account=entity, relationship=relationship,
                       statuses=await status_views(request, rows, me), older=_older(request, keys),
-                      alternate=account.uri, highlights=await profile_highlights(request, me, account))
+                      alternate=account.uri, highlights=await profile_highlights(request, me, account),
+                      with_replies=with_replies)
 
 
 @routes.get(r"/@{acct:[^/]+}/{status_id:\d+}")

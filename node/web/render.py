@@ -17,7 +17,33 @@ from ..services.paging import Page
 
 
 async def status_views(request: web.Request, rows: Sequence[Status], me: Account | None) -> list[dict[str, Any]]:
-    return await status_entities(request.app[NODE], list(rows), me)
+    """The API's entities, each reply also carrying `reply_to` ({id, acct}: whom it answers), so a page can
+    say "Replying to @x" as Mastodon does even when the reply does not mention them."""
+    views = await status_entities(request.app[NODE], list(rows), me)
+    wanted = {int(v["in_reply_to_account_id"]) for v in _originals(views) if v.get("in_reply_to_account_id")}
+    if wanted:
+        accounts = {str(a.id): a.acct() for a in await Account.filter(id__in=wanted)}
+        for view in _originals(views):
+            acct = accounts.get(view.get("in_reply_to_account_id") or "")
+            view["reply_to"] = {"id": view["in_reply_to_id"], "acct": acct} if acct else None
+    return views
+
+
+def _originals(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [v["reblog"] or v for v in views]
+
+
+def shown_once(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A feed shows each post once: a share of a post already on the page (or shared twice) is dropped,
+    the newest appearance kept, as Mastodon's home feed does."""
+    seen: set[str] = set()
+    kept = []
+    for view in views:
+        key = (view["reblog"] or view)["id"]
+        if key not in seen:
+            seen.add(key)
+            kept.append(view)
+    return kept
 
 
 async def notification_group_views(request: web.Request, me: Account, page: Page) -> tuple[list[dict[str, Any]], list[int]]:

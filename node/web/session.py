@@ -92,6 +92,7 @@ async def page(request: web.Request, template: str, http_status: int = 200, **co
         "unread_notifications": await notifications.unread_groups_count(account) if account else 0,
         "default_visibility": session.user.default_visibility if session else "public",
         "is_admin": bool(session and session.user.admin),
+        "default_language": session.user.locale if session else "en",
         "request_path": request.path,
         "request_path_qs": request.path_qs,
         "pages": request.app[THEME].pages,

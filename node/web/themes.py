@@ -96,6 +96,25 @@ def emojify(text: Any, emojis: Any) -> Markup:
     return Markup("".join(part if part.startswith("<") else _SHORTCODE.sub(picture, part) for part in parts))
 
 
+def counted(number: int | None, one: str, many: str | None = None) -> str:
+    """A count with its noun in the right form: "1 follower", "2 followers", "1 person", "3 people"."""
+    number = number or 0
+    return f"{compact(number)} {one if number == 1 else (many or one + 's')}"
+
+
+BLOCK_BREAK = re.compile(r"<(?:br|/p|/li|/h\d|/blockquote|/div)\s*/?>", re.IGNORECASE)
+TAG = re.compile(r"<[^>]+>")
+
+
+def plain(html: str | None) -> str:
+    """Post HTML as one line of text for snippets and titles: paragraphs and line breaks become spaces, so
+    "<p>#lighting</p><p>Sound: x</p>" reads "#lighting Sound: x", never "#lightingSound: x"."""
+    from markupsafe import Markup
+
+    text = TAG.sub("", BLOCK_BREAK.sub(" ", html or ""))
+    return " ".join(Markup(text).unescape().split())
+
+
 def make_environment(theme: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in theme_dirs(theme, "templates")]),
@@ -106,6 +125,8 @@ def make_environment(theme: str) -> jinja2.Environment:
     env.filters["ago"] = ago
     env.filters["compact"] = compact
     env.filters["emojify"] = emojify
+    env.filters["counted"] = counted
+    env.filters["plain"] = plain
     env.globals["theme"] = theme
     return env
 

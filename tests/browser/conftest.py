@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient, unused_port
 from node.api.keys import NODE
 from node.app import build_app
 
-SHOTS = Path("/tmp/entativa-shots")
+SHOTS = Path(os.environ.get("ENTATIVA_SHOTS", "/tmp/entativa-shots"))  # where screenshots go (README's come from there)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 

@@ -35,10 +35,9 @@ async def test_post_photo_like_without_reload_comment_and_profile(serve, browser
     picture = tmp_path / "hike.jpg"
     picture.write_bytes(photo("forest"))
     await page.fill(".feed-col > form.compose textarea[name=status]", "Summit selfie from the browser #trail")
-    await page.click(".feed-col > form.compose details.compose-more summary")
-    await page.set_input_files('input[name="media_0"]', str(picture))
-    await page.fill('input[name="media_0_description"]', "A green valley under the summit")
-    await page.click(".feed-col > form.compose .compose-actions button")
+    await page.set_input_files(".feed-col > form.compose input[data-media-input]", str(picture))
+    await page.locator('.feed-col > form.compose textarea[name^="media_description"]').fill("A green valley under the summit")
+    await page.click('.feed-col > form.compose button[type="submit"]')
     await page.wait_for_url(base + "/")
     post = page.locator("article.post", has_text="Summit selfie from the browser")
     await post.first.wait_for()

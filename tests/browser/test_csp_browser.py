@@ -60,8 +60,9 @@ async def test_main_pages_run_under_the_policy_without_a_violation(serve, browse
     await page.goto(base + "/compose")
     picture = tmp_path / "pick.jpg"
     picture.write_bytes(photo("forest", (200, 200)))
-    await page.set_input_files('input[name="media_0"]', str(picture))
-    await page.wait_for_function("() => document.querySelector('.media-slot img.preview')?.naturalWidth > 0")
+    await page.set_input_files("main input[data-media-input]", str(picture))  # a blob: preview, an XHR upload
+    await page.wait_for_function("() => document.querySelector('main .media-item img')?.naturalWidth > 0"
+                                 " && document.querySelector('main .media-item input[name=\"media_ids[]\"]')")
     problems.extend(f"compose: {v}" for v in await page.evaluate("window.__csp"))
 
     # The out-of-band OAuth code page selects its code on a click (once an inline onclick).

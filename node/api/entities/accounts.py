@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -22,11 +23,24 @@ def _image(node: Node, value: str, default: str) -> str:
     return value if value.startswith(("http://", "https://")) else node.urls.media(value)
 
 
+LINK_VALUE = re.compile(r"https?://[^\s<>\"']+")
+
+
+def field_value_html(value: str) -> str:
+    """A profile field's value as Mastodon renders it: a bare http(s) URL becomes a link (rel "me" so
+    the page it points at can verify it back, "nofollow noopener" as for any user-given link)."""
+    if not LINK_VALUE.fullmatch(value.strip()):
+        return html.escape(value)
+    url = html.escape(value.strip(), quote=True)
+    shown = html.escape(value.strip().split("://", 1)[1].rstrip("/"))
+    return f'<a href="{url}" rel="me nofollow noopener" target="_blank" translate="no">{shown}</a>'
+
+
 def account_entity(node: Node, account: Account, *, source: bool = False) -> dict[str, Any]:
     """Mastodon's Account; with `source`, the CredentialAccount extras for verify_credentials."""
     avatar = _image(node, account.avatar, DEFAULT_AVATAR)
     header = _image(node, account.header, DEFAULT_HEADER)
-    fields = [{"name": html.escape(f.get("name", "")), "value": html.escape(f.get("value", "")),
+    fields = [{"name": html.escape(f.get("name", "")), "value": field_value_html(f.get("value", "")),
                "verified_at": None} for f in account.fields_json or []]
     entity: dict[str, Any] = {
         "id": str(account.id),

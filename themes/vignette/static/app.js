@@ -16,6 +16,9 @@
     });
     if (count !== undefined) {
       document.querySelectorAll(`[data-count="${kind}-${id}"]`).forEach((el) => { el.textContent = count; });
+      document.querySelectorAll(`[data-noun="${kind}-${id}"]`).forEach((el) => {
+        el.textContent = count === 1 ? el.dataset.one : el.dataset.many;
+      });
     }
   }
 
@@ -67,21 +70,6 @@
     event.preventDefault();
     const form = media.closest(".post").querySelector('form.toggle[data-kind="favourite"][data-on="false"]');
     if (form) toggle(form);
-  });
-
-  // Show chosen photos before posting.
-  document.addEventListener("change", (event) => {
-    const input = event.target;
-    if (!input.matches('.media-slot input[type="file"]')) return;
-    input.parentElement.querySelector("img.preview")?.remove();
-    const file = input.files && input.files[0];
-    if (file && file.type.startsWith("image/")) {
-      const img = document.createElement("img");
-      img.className = "preview";
-      img.alt = "";
-      img.src = URL.createObjectURL(file);
-      input.parentElement.prepend(img);
-    }
   });
 
   // The phone navigation's "More" sheet: without JS it opens through #more (:target); with JS it toggles in

@@ -6,11 +6,18 @@
     let timer = null;
     return function (...args) { clearTimeout(timer); timer = setTimeout(() => fn.apply(this, args), ms); };
   }
-  function item(href, label, detail) {
+  function item(href, label, detail, picture) {
     const li = document.createElement("li");
     const a = document.createElement("a");
     a.href = href;
-    a.textContent = label;
+    if (picture) {  // an avatar for people, a round "#" for hashtags, so a match is recognised at a glance
+      const face = document.createElement(picture === "#" ? "span" : "img");
+      face.className = "suggest-face";
+      if (picture === "#") { face.textContent = "#"; face.setAttribute("aria-hidden", "true"); }
+      else { face.src = picture; face.alt = ""; face.width = face.height = 28; }
+      a.appendChild(face);
+    }
+    a.appendChild(document.createTextNode(label));
     if (detail) {
       const span = document.createElement("span");
       span.className = "muted";
@@ -23,7 +30,6 @@
   function attach(input) {
     const list = document.createElement("ul");
     list.className = "search-suggestions";
-    list.setAttribute("role", "listbox");
     list.hidden = true;
     input.insertAdjacentElement("afterend", list);
     let latest = 0;
@@ -40,8 +46,8 @@
       } catch (_) { return; }
       if (ticket !== latest) return; // an older answer arriving after a newer keystroke
       const items = [];
-      for (const a of body.accounts || []) items.push(item(a.url, a.display_name || a.username, "@" + a.acct));
-      for (const t of body.hashtags || []) items.push(item(t.url, "#" + t.name, ""));
+      for (const a of body.accounts || []) items.push(item("/@" + a.acct, a.display_name || a.username, "@" + a.acct, a.avatar));
+      for (const t of body.hashtags || []) items.push(item("/tags/" + encodeURIComponent(t.name), t.name, "", "#"));
       for (const p of body.places || []) items.push(item("/search?q=" + encodeURIComponent(p.name), p.name, p.locality));
       items.push(item("/search?q=" + encodeURIComponent(q), "Search for “" + q + "”", ""));
       list.replaceChildren(...items);
