@@ -10,7 +10,11 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import postgres_databases
 import pytest
+
+# The PostgreSQL run skips what would only repeat the SQLite run: these tests make their own.
+pytestmark = pytest.mark.skipif(bool(postgres_databases.CLUSTER), reason='SQLite nodes of its own (tests/test_postgres_move.py runs the CLI on PostgreSQL)')
 
 REPO = Path(__file__).resolve().parents[1]
 
