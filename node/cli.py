@@ -196,6 +196,8 @@ def cmd_migrate_to_postgres(config: Config, args: argparse.Namespace) -> None:
     apps = {**APPS, **load_plugins(config).tortoise_apps()}
 
     def progress(table: str, done: int, total: int) -> None:
+        if total == 0:  # an empty table: nothing to show
+            return
         width = 30
         filled = width * done // max(total, 1)
         end = "\n" if done == total else ""

@@ -62,7 +62,7 @@ def _converter(data_type: str) -> Callable[[Any], Any]:
     return lambda value: None if value is None else convert(value)
 
 
-def _dsn(url: str) -> str:
+def dsn(url: str) -> str:
     """tortoise's URL without its own query options (asyncpg would refuse them as server settings)."""
     return url.split("?", 1)[0].replace("postgres://", "postgresql://", 1)
 
@@ -72,7 +72,7 @@ async def copy_to_postgres(sqlite_url: str, postgres_url: str, apps: dict, progr
     """Copy the node at `sqlite_url` into the empty database at `postgres_url`; returns rows per table."""
     source_path = sqlite_url.removeprefix("sqlite://")
     try:
-        target = await asyncpg.connect(_dsn(postgres_url))
+        target = await asyncpg.connect(dsn(postgres_url))
     except (OSError, asyncpg.PostgresError) as exc:
         raise CopyError(f"cannot connect to {postgres_url.split('@')[-1]}: {exc}") from None
     try:

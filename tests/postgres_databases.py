@@ -81,6 +81,11 @@ def fresh_database(*, empty: bool = False) -> str:
     return _url(name)
 
 
+def storage_section() -> dict[str, str]:
+    """For tests that write their own node.toml: a fresh database on the PostgreSQL run, else nothing."""
+    return {"database": fresh_database()} if CLUSTER else {}
+
+
 def drop_databases() -> None:
     """Drop the databases made since the last call (a test's nodes are closed by then; FORCE ends any
     connection a test left open)."""

@@ -11,8 +11,12 @@ import time
 from pathlib import Path
 
 import aiohttp
+import postgres_databases
 import pytest
 from test_federation_processes import wait_up
+
+# The PostgreSQL run skips what would only repeat the SQLite run: these tests make their own.
+pytestmark = pytest.mark.skipif(bool(postgres_databases.CLUSTER), reason='SQLite nodes of its own (tests/test_postgres_move.py runs the CLI on PostgreSQL)')
 
 REPO = Path(__file__).resolve().parents[1]
 

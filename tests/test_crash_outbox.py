@@ -24,9 +24,14 @@ from collections import Counter
 from pathlib import Path
 
 import aiohttp
+import postgres_databases
+import pytest
 import tomli_w
 from aiohttp import web
 from test_federation_processes import PASSWORD, REPO, free_port, token, wait_up
+
+# The PostgreSQL run skips what would only repeat the SQLite run: these tests make their own.
+pytestmark = pytest.mark.skipif(bool(postgres_databases.CLUSTER), reason="reads SQLite files: SQLite's durability")
 
 KILLS = 3
 CLIENTS = 6

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import aiohttp
+import postgres_databases
 import tomli_w
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,7 +32,8 @@ def prepare(folder: Path, port: int) -> Path:
     config.write_text(tomli_w.dumps({
         "node": {"domain": f"127.0.0.1:{port}", "scheme": "http", "registrations": "open"},
         "server": {"host": "127.0.0.1", "port": port},
-        "storage": {"data_dir": "data"},
+        # On the PostgreSQL run, each node process gets a database of its own there.
+        "storage": {"data_dir": "data", **postgres_databases.storage_section()},
         "federation": {"enabled": True, "allow_private_addresses": True},
     }))
     run = [sys.executable, "-m", "node", "--config", str(config)]

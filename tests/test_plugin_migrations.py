@@ -11,10 +11,14 @@ import sys
 import textwrap
 from pathlib import Path
 
+import postgres_databases
 import pytest
 import tomli_w
 
 from node.plugins import BUNDLED_DIR, discover
+
+# The PostgreSQL run skips what would only repeat the SQLite run: these tests make their own.
+pytestmark = pytest.mark.skipif(bool(postgres_databases.CLUSTER), reason='SQLite files (tests/test_postgres_schema.py covers PostgreSQL)')
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED = sorted(

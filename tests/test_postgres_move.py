@@ -19,7 +19,7 @@ from support import REPO, write_config
 from node.api.keys import NODE
 from node.app import build_app
 from node.cli import main as cli_main
-from node.postgres_copy import _dsn
+from node.postgres_copy import dsn
 
 pytestmark = pytest.mark.skipif(not postgres_databases.CLUSTER, reason="needs the PostgreSQL run's cluster")
 
@@ -64,7 +64,7 @@ def sqlite_counts(path: Path) -> dict[str, int]:
 
 
 async def postgres_counts(url: str) -> dict[str, int]:
-    connection = await asyncpg.connect(_dsn(url))
+    connection = await asyncpg.connect(dsn(url))
     try:
         tables = [r["table_name"] for r in await connection.fetch(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
@@ -124,7 +124,7 @@ async def test_backup_on_postgres_is_a_pg_dump_that_restores(aiohttp_client, tmp
     assert dump.exists() and "node.pgdump" in backup.stdout
     restored = postgres_databases.fresh_database(empty=True)
     pg_restore = Path(postgres_databases.pg_tool("pg_restore"))
-    done = subprocess.run([str(pg_restore), "--no-owner", f"--dbname={_dsn(restored)}", str(dump)],
+    done = subprocess.run([str(pg_restore), "--no-owner", f"--dbname={dsn(restored)}", str(dump)],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     counts = await postgres_counts(restored)
