@@ -262,6 +262,8 @@ class SearchIndex:
         counts: dict[str, int] = {}
         sources = self.rebuildable()
         for kind in kinds if kinds is not None else list(sources):
+            if kind not in sources:  # re-registered without a database source since it was asked for
+                continue
             model, column = sources[kind]
             build = self.builder(kind)
             total = await model.all().count()
