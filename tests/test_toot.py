@@ -63,6 +63,7 @@ async def test_toot_schedules_a_post_and_manages_lists_and_tags(aiohttp_client, 
     base = str(client.make_url("/")).rstrip("/")
     _, token = await create_user(node, "tia")
     await create_user(node, "ben")
+    await node.search.drain()  # ben is in the index before toot looks him up (indexing follows the commit)
     await toot(tmp_path, "login_cli", "-i", base, "-e", "tia@example.com", stdin="correct horse battery\n")
 
     await toot(tmp_path, "post", "Later, from toot", "--scheduled-in", "10 minutes")
