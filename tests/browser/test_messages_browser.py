@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from conftest import CHROMIUM_ARGS, chromium_path, shot_path
 from e2ee_support import SCOPES, Capture, E2EECluster, crypto_user
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from node.services import auth
 from plugins.e2ee.client import E2EEClient, NodeClient
@@ -90,8 +91,17 @@ class Person:
         await self.page.click("[data-composer] button[type=submit]")
 
     async def open(self, title: str) -> None:
-        await (await self.until(".conversation-item", title)).locator("button.open").click()
-        await self.page.locator("[data-conversation]:not([hidden])").wait_for()
+        # The list re-renders live (a new message or key arriving over the stream replaces its items): a click
+        # that lands on an item just replaced is lost, so it is given again (bounded).
+        opened = self.page.locator("[data-conversation]:not([hidden])")
+        for _ in range(3):
+            await (await self.until(".conversation-item", title)).locator("button.open").click()
+            try:
+                await opened.wait_for(timeout=10_000)
+                return
+            except PlaywrightTimeout:
+                continue
+        await opened.wait_for()
 
 
 async def sign_in(browser: Any, cluster: E2EECluster, fed: Any, name: str, viewport: dict[str, int] = PHONE) -> Person:
