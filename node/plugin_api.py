@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
 
+from .api.bodies import accepts_upload  # noqa: F401 - a route that takes a body larger than 1 MiB
 from .api.endpoint import ANY, FILE, ID, OBJECT, PAGE, endpoint, required  # noqa: F401 - routes declare with these
 from .api.params import read_form  # noqa: F401 - a posted form, malformed ones a 400
 from .hookspecs import PROJECT
@@ -159,6 +160,10 @@ class NodeApi:
     def static_url(self, path: str) -> str:
         """The URL of a file in this plugin's static folder."""
         return self.url(f"plugins/{self.name}/static/{path.lstrip('/')}")
+
+    def now(self) -> datetime:
+        """The node's clock (UTC): what expiry compares against, so tests move it instead of sleeping."""
+        return self._running().clock.now()
 
     # ---- reading -------------------------------------------------------------------------------------------
 
@@ -312,6 +317,21 @@ class NodeApi:
             return response.status, response.json()
         except ValueError:
             return response.status, None
+
+    async def fetch_as(self, url: str, account_id: int, *, max_bytes: int,
+                       accept: str = "application/octet-stream") -> tuple[int, bytes]:
+        """GET `url` signed by local account `account_id` (the server checks who asks, e.g. a conversation
+        member), through the node's guarded client, reading at most `max_bytes` into memory; returns (status,
+        body). Raises federation.client.FetchError when unreachable or larger than the cap."""
+        from .activitypub import delivery, state
+
+        node = self._running()
+        signer = (await delivery.signing_keys(node, {account_id})).get(account_id)
+        if signer is None:
+            raise ValueError(f"account {account_id} is not a local account with a key")
+        response = await state.of(node).client.request("GET", url, headers={"Accept": accept}, sign_with=signer,
+                                                       max_bytes=max_bytes)
+        return response.status, response.body
 
     async def verify_request(self, request: Any, body: bytes) -> str | None:
         """The actor URI whose HTTP signature (cavage or RFC 9421) authenticates `request`, or None."""
