@@ -8,7 +8,8 @@ Everything here keeps its meaning across node versions; the models and services 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -318,20 +319,22 @@ class NodeApi:
         except ValueError:
             return response.status, None
 
-    async def fetch_as(self, url: str, account_id: int, *, max_bytes: int,
-                       accept: str = "application/octet-stream") -> tuple[int, bytes]:
-        """GET `url` signed by local account `account_id` (the server checks who asks, e.g. a conversation
-        member), through the node's guarded client, reading at most `max_bytes` into memory; returns (status,
-        body). Raises federation.client.FetchError when unreachable or larger than the cap."""
+    @asynccontextmanager
+    async def stream_as(self, url: str, account_id: int, *, max_bytes: int,
+                        accept: str = "application/octet-stream") -> AsyncIterator[Any]:
+        """GET `url` signed by local account `account_id` (the other server checks who asks, e.g. a
+        conversation member), through the node's guarded client, the body read piece by piece: use as
+        `async with api.stream_as(...) as r:` then `r.status` and `async for chunk in r.chunks()` (at most
+        `max_bytes`). Raises federation.client.FetchError when unreachable or larger than the cap."""
         from .activitypub import delivery, state
 
         node = self._running()
         signer = (await delivery.signing_keys(node, {account_id})).get(account_id)
         if signer is None:
             raise ValueError(f"account {account_id} is not a local account with a key")
-        response = await state.of(node).client.request("GET", url, headers={"Accept": accept}, sign_with=signer,
-                                                       max_bytes=max_bytes)
-        return response.status, response.body
+        async with state.of(node).client.stream_get(url, headers={"Accept": accept}, sign_with=signer,
+                                                    max_bytes=max_bytes) as response:
+            yield response
 
     async def verify_request(self, request: Any, body: bytes) -> str | None:
         """The actor URI whose HTTP signature (cavage or RFC 9421) authenticates `request`, or None."""

@@ -75,8 +75,12 @@ async def test_files_both_ways_decrypt_byte_identical_and_the_nodes_see_only_cip
         # bob reads his own upload from his own node too (his other devices do)
         assert await bob.download(back) == picture
 
-        # the blob lives only on the node of whoever sent it; no node stored or carried the plaintext
+        # the blob lives only on the node of whoever sent it; no node stored or carried the plaintext: not in
+        # what they stored, in any body the capture saw, nor in the streamed ciphertext the clients got
         assert len(blobs(a)) == 1 and len(blobs(b)) == 1
+        for client, message in ((bob, got), (alice, back), (alice, got)):
+            ciphertext = await client.api.download_attachment(message.content["file"]["url"])
+            assert marker not in ciphertext and sha(ciphertext) == message.content["file"]["hashes"]["sha256"]
         bodies = b"\n".join(cluster.capture.bodies)
         assert b"/api/v1/crypto/attachments" in bodies and len(bodies) > len(big)  # the capture saw the upload
         for fed in (a, b):
@@ -140,6 +144,25 @@ async def test_a_group_file_reaches_members_on_both_nodes_and_nobody_else(cluste
     status, _ = await a.call("GET", f"/api/v1/crypto/attachments/{blob_id}", dave_token)
     assert status == 404
     del carol
+
+
+async def test_a_relay_keeps_to_the_readers_limit(cluster):
+    """A node relays no more than it would accept itself: a blob over its attachment_max_bytes is a 502."""
+    a = await cluster.add_node("node-a")
+    b = await cluster.add_node("node-b", e2ee={"attachment_max_bytes": 1_000_000})
+    _, alice_token = await crypto_user(a, "alice")
+    _, bob_token = await crypto_user(b, "bob")
+    alice = await cluster.device(a, alice_token)
+    bob = await cluster.device(b, bob_token)
+    await alice.send_file(await account_id_on(alice, "bob@node-b.test"), os.urandom(1_500_000), "big.bin")
+    await cluster.settle()
+    [got] = await bob.receive()
+    status, body = await b.call("GET", "/api/v1/crypto/attachments/remote", bob_token,
+                                params={"url": got.content["file"]["url"]})
+    assert status == 502 and "cap" in body["error"]
+    status, body = await b.call("GET", "/api/v1/crypto/attachments/remote", bob_token,
+                                params={"url": "http://node-a.test/somewhere/else"})
+    assert status == 400 and "error" in body
 
 
 async def test_bad_uploads_answer_4xx_and_store_nothing(cluster):

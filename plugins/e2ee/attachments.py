@@ -116,9 +116,8 @@ async def upload(api: NodeApi, owner: AccountInfo, request: web.Request, *, acco
                 if size > limits.max_bytes:
                     raise TooLarge(f"an attachment may be at most {limits.max_bytes} bytes")
                 hasher.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())  # acknowledged means on disk
+                await api.run_blocking(out.write, chunk)  # a slow disk must not stall the event loop
+            await api.run_blocking(_sync, out)  # acknowledged means on disk
         if size == 0:
             raise Invalid("the attachment is empty")
         if base64.b64encode(hasher.digest()).decode().rstrip("=") != sha256:
@@ -133,6 +132,11 @@ async def upload(api: NodeApi, owner: AccountInfo, request: web.Request, *, acco
         return row
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _sync(out: Any) -> None:
+    out.flush()
+    os.fsync(out.fileno())
 
 
 async def may_read(attachment: Attachment, account: AccountInfo) -> bool:

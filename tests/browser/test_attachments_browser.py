@@ -111,7 +111,7 @@ async def test_pictures_and_5_mb_files_between_a_browser_and_a_python_client(nod
 
     # the nodes held and carried ciphertext only
     bodies = b"\n".join(cluster.capture.bodies)
-    assert b"/api/v1/crypto/attachments" in bodies and len(bodies) > 2 * BIG
+    assert b"/api/v1/crypto/attachments" in bodies and len(bodies) > 2 * BIG  # both 5 MB uploads
     for fed in (a, b):
         assert marker not in raw_bytes(tmp_path / fed.name)
     assert marker not in bodies

@@ -133,7 +133,13 @@ export async function prepare(csrf, file, target, expiresIn, onProgress = () => 
   onProgress("encrypting");
   const sealed = await encrypt(new Uint8Array(await file.arrayBuffer()));
   onProgress("uploading");
-  const stored = await upload(csrf, sealed.ciphertext, sealed.file.hashes.sha256, target, expiresIn);
+  let stored;
+  try {
+    stored = await upload(csrf, sealed.ciphertext, sealed.file.hashes.sha256, target, expiresIn);
+  } catch (error) {
+    if (content.thumbnail) await remove(csrf, { file: content.thumbnail.file }); // no orphan left in the quota
+    throw error;
+  }
   content.file = { ...sealed.file, url: stored.url };
   // what we sent shows from the file itself, not from a download of what we just uploaded
   shown.set(content.file.url, Promise.resolve(URL.createObjectURL(new Blob([file], { type: safeType(mimetype) }))));
