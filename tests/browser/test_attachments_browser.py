@@ -113,6 +113,21 @@ async def test_pictures_and_5_mb_files_between_a_browser_and_a_python_client(nod
     assert await alice.page.locator('.bubble.theirs img[alt="changed.png"][src]').count() == 0
     assert alice.errors == []
 
+    # "delete for everyone" of an attachment takes its blob off alice's node at once
+    archive_blob = blob_folder(a) / archive.content["file"]["url"].rsplit("/", 1)[1]
+    assert archive_blob.exists()
+    alice.page.once("dialog", lambda dialog: dialog.accept())
+    await (await alice.until(".bubble.mine", "archive.bin")).locator("button", has_text="Delete for everyone").click()
+    await alice.until(".bubble.mine.deleted", "This message was deleted")
+    await alice.page.wait_for_function("() => !document.querySelector('.bubble.mine.deleted [data-attachment]')")
+    for _ in range(100):
+        if not archive_blob.exists():
+            break
+        await alice.page.wait_for_timeout(50)  # the DELETE goes out beside the message
+    assert not archive_blob.exists()
+    await cluster.settle()
+    assert [m.type for m in await bob.receive()][-1:] == ["delete"]
+
     # with disappearing messages on, the blob is stored for that long only, and goes from disk with its message
     await alice.page.click("[data-details-toggle]")
     await alice.page.select_option("[data-timer]", "300")

@@ -213,6 +213,18 @@ export function view(messageId, a) {
   return box;
 }
 
+// A message that disappeared or was deleted: its decrypted bytes leave this page's memory too.
+export function forget(messageId, a) {
+  for (const f of [a.file, a.thumbnail && a.thumbnail.file]) {
+    if (!f || !shown.has(f.url)) continue;
+    shown.get(f.url).then((url) => URL.revokeObjectURL(url)).catch(() => {});
+    shown.delete(f.url);
+  }
+  const box = views.get(messageId);
+  if (box) box.replaceChildren();
+  views.delete(messageId);
+}
+
 // "Delete for everyone" of our own attachment: its blobs go from our node now, not at their expiry.
 export async function remove(csrf, a) {
   const prefix = `${location.origin}/e2ee/blobs/`;

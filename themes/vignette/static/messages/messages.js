@@ -124,6 +124,7 @@ async function apply(message) {
     if (message.type === "edit") { target.text = String(content.text ?? ""); target.edited = true; }
     else {
       if (target.attachment && message.mine) attachments.remove(csrf, target.attachment); // its keys go too
+      if (target.attachment) attachments.forget(target.id, target.attachment);
       target.text = ""; target.deleted = true; target.replyTo = null; target.attachment = null;
     }
   } else if (message.type === "receipt") {
@@ -542,6 +543,7 @@ function expire() {
   const now = Date.now();
   let changed = false;
   for (const c of Object.values(conversations())) {
+    for (const m of c.messages) if (m.attachment && m.expiresAt && m.expiresAt <= now) attachments.forget(m.id, m.attachment);
     const kept = c.messages.filter((m) => !m.expiresAt || m.expiresAt > now);
     if (kept.length !== c.messages.length) { c.messages = kept; changed = true; }
   }
