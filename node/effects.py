@@ -113,6 +113,39 @@ async def record(node: Node, name: str, **payload: Any) -> PendingEffect | None:
     return effect
 
 
+# Events a durable subscriber raises (a deleted status takes its Take with it): recorded in the subscriber's
+# transaction, so they commit or roll back with the work that caused them, and carried out after it.
+_follow_ups: contextvars.ContextVar[list[tuple[str, PendingEffect | None, dict[str, Any]]] | None] = (
+    contextvars.ContextVar("effect_follow_ups", default=None))
+
+
+async def follow_up(node: Node, name: str, **payload: Any) -> None:
+    """From inside a durable subscriber: raise event `name` as part of its transaction."""
+    pending = _follow_ups.get()
+    if pending is None:
+        raise RuntimeError(f"follow_up({name!r}) outside a durable subscriber")
+    pending.append((name, await record(node, name, **payload), payload))
+
+
+async def _run_durable(node: Node, name: str, payload: Mapping[str, Any]) -> list[tuple[str, PendingEffect | None, dict[str, Any]]]:
+    """Run the durable subscribers of `name` (inside the caller's transaction); returns their follow-ups."""
+    pending: list[tuple[str, PendingEffect | None, dict[str, Any]]] = []
+    token = _follow_ups.set(pending)
+    try:
+        for handler in node.bus.durable_handlers(name):
+            result = handler(**payload)
+            if inspect.isawaitable(result):
+                await result
+    finally:
+        _follow_ups.reset(token)
+    return pending
+
+
+async def _announce_all(node: Node, follow_ups: list[tuple[str, PendingEffect | None, dict[str, Any]]]) -> None:
+    for name, effect, payload in follow_ups:
+        await announce(node, name, effect, **payload)
+
+
 async def announce(node: Node, name: str, effect: PendingEffect | None, **payload: Any) -> None:
     """After the commit: carry out the recorded effect, then tell the in-memory subscribers."""
     if effect is None:
@@ -143,10 +176,7 @@ async def carry_out(node: Node, effect: PendingEffect) -> bool:
         async with in_transaction():
             if not await PendingEffect.filter(id=effect.id).delete():
                 return True  # carried out already (a replay and the request that recorded it raced)
-            for handler in node.bus.durable_handlers(effect.name):
-                result = handler(**payload)
-                if inspect.isawaitable(result):
-                    await result
+            follow_ups = await _run_durable(node, effect.name, payload)
     except Exception as exc:  # noqa: BLE001 - kept and retried; the write itself stands
         log.exception("durable subscriber failed on %s (effect %d kept for a retry)", effect.name, effect.id)
         attempts = effect.attempts + 1
@@ -159,6 +189,7 @@ async def carry_out(node: Node, effect: PendingEffect) -> bool:
     finally:
         for var, token in reversed(tokens):
             var.reset(token)
+    await _announce_all(node, follow_ups)
     return True
 
 
@@ -167,10 +198,7 @@ async def carry_out_unrecorded(node: Node, name: str, payload: Mapping[str, Any]
     subscribers in one transaction, and only if they fail store the effect, so it is retried like any other."""
     try:
         async with in_transaction():
-            for handler in node.bus.durable_handlers(name):
-                result = handler(**payload)
-                if inspect.isawaitable(result):
-                    await result
+            follow_ups = await _run_durable(node, name, payload)
     except Exception as exc:  # noqa: BLE001 - kept and retried; the write itself stands
         effect = new(name, payload)
         log.exception("durable subscriber failed on %s (kept as effect %d for a retry)", name, effect.id)
@@ -178,6 +206,8 @@ async def carry_out_unrecorded(node: Node, name: str, payload: Mapping[str, Any]
         effect.last_error = f"{type(exc).__name__}: {exc}"[:500]
         effect.next_attempt_at = datetime.now(UTC) + timedelta(seconds=backoff(1))
         await effect.save(force_create=True)
+        return
+    await _announce_all(node, follow_ups)
 
 
 async def run_due(node: Node, now: datetime | None = None, *, everything: bool = False) -> int:
