@@ -75,3 +75,46 @@ async def test_tray_follows_the_stream(serve, browser, theme):
     await page.locator(_ring(bob.account.id)).wait_for(state="detached")
     assert await page.locator(".story-tray a.story-ring.new").count() == 1  # "Your story" is still offered
     await _close(context, page)
+
+
+async def test_reply_to_and_share_a_question_answer(serve, browser):
+    client = await serve()
+    node = client.node
+    alice, alice_token = await create_user(node, "alice")
+    bob, bob_token = await create_user(node, "bob")
+    await _follow(client, bob_token, alice.account.id)
+    posted = await _story(client, alice_token, "sea", stickers=[
+        {"type": "question", "position": {"x": 0.5, "y": 0.5}, "prompt": "What should I cook?"}])
+    sticker = posted["stickers"][0]["id"]
+    response = await client.post(f"/api/v1/stories/{posted['id']}/stickers/{sticker}/answer",
+                                 json={"text": "Pasta alla norma"}, headers=bearer(bob_token))
+    assert response.status == 200, await response.text()
+    base = str(client.make_url("")).rstrip("/")
+
+    # Alice, on her story's insights: a private reply to Bob's answer, then the answer shared as a story
+    context, page = await _phone(browser, base, "alice")
+    await page.goto(f"{base}/stories/{posted['id']}/insights")
+    form = page.locator("form[data-answer-reply]")
+    await form.locator('input[name="status"]').fill("Great idea!")
+    await form.get_by_role("button", name="Reply").click()
+    await form.locator("[data-answer-status]", has_text="Reply sent").wait_for()
+    await form.get_by_role("button", name="Share as story").click()
+    await form.get_by_role("link", name="Shared to your story").click()
+    await page.locator('[data-story-viewer][data-ready="true"]').wait_for()
+    await _close(context, page)
+
+    # Bob: the reply is a direct message quoting his answer; the shared story shows it, not his name
+    response = await client.get("/api/v1/conversations", headers=bearer(bob_token))
+    (conversation,) = await response.json()
+    assert "Great idea!" in conversation["last_status"]["content"]
+    assert "Pasta alla norma" in conversation["last_status"]["content"]
+    context, page = await _phone(browser, base, "bob")
+    await page.goto(f"{base}/stories/watch/{alice.account.id}")
+    await page.locator('[data-story-viewer][data-ready="true"]').wait_for()
+    await page.keyboard.press("ArrowRight")  # past the question story to the shared answer
+    card = page.locator('.sv-sticker[data-type="shared_answer"]')
+    await card.wait_for()
+    assert await card.locator(".sv-q").inner_text() == "What should I cook?"
+    assert await card.locator(".sv-shared").inner_text() == "Pasta alla norma"
+    assert "bob" not in (await card.inner_text()).lower()
+    await _close(context, page)

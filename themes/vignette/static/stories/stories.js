@@ -359,6 +359,8 @@
         const link = el("a", "sv-chip", `🔗 ${sticker.text || new URL(sticker.url).host}`);
         Object.assign(link, { href: sticker.url, rel: "noopener noreferrer nofollow", target: "_blank" });
         node.append(link);
+      } else if (kind === "shared_answer") {  // a question's answer the author shared: no name, as Instagram
+        node.append(el("p", "sv-q", sticker.prompt), el("p", "sv-shared", sticker.text));
       }
       return node;
     }
