@@ -73,6 +73,21 @@ async def highlight(request: web.Request) -> web.Response:
                       highlight_id=request.match_info["highlight_id"])
 
 
+@routes.get(r"/highlights/{highlight_id:\d+}/edit")
+async def edit_highlight(request: web.Request) -> web.Response:
+    """My highlight's editor: rename it, pick its cover, add or remove stories (its own and my archive's
+    most recent), delete it. The form calls PUT and DELETE /api/v1/highlights/:id."""
+    me = await require_viewer(request)
+    node = request.app[NODE]
+    highlight = await highlights.own(me, request.match_info["highlight_id"])
+    chosen = await highlights.story_ids(highlight)
+    recent, _ = await tray.archive(me, requested_page(Params({}), default=ARCHIVE_PAGE, most=ARCHIVE_PAGE))
+    rows = {s.id: s for s in await highlights.own_stories(me, chosen)}
+    shown = [rows[i] for i in chosen if i in rows] + [s for s in recent if s.id not in rows]
+    return await page(request, "highlight_edit.html", highlight=highlight, chosen={str(i) for i in chosen},
+                      cover=str(highlight.cover_story_id or ""), stories=await story_entities(node, shown, me))
+
+
 @routes.get("/stories/archive")
 async def archive(request: web.Request) -> web.Response:
     """Every story I posted that is kept, expired ones too, newest first, with their viewers and insights."""
@@ -81,7 +96,9 @@ async def archive(request: web.Request) -> web.Response:
     wanted = requested_page(Params({"max_id": request.query.get("max_id")}), default=ARCHIVE_PAGE, most=ARCHIVE_PAGE)
     rows, keys = await tray.archive(me, wanted)
     older = str(request.rel_url.update_query(max_id=str(min(keys)))) if len(keys) == ARCHIVE_PAGE else None
-    return await page(request, "story_archive.html", stories=await story_entities(node, rows, me), older=older)
+    mine = await highlight_entities(node, await highlights.of_account(me, me), me)
+    return await page(request, "story_archive.html", stories=await story_entities(node, rows, me), older=older,
+                      highlights=mine)
 
 
 @routes.get(r"/stories/{story_id:\d+}/viewers")

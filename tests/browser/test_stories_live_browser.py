@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from conftest import shot_path
 from test_stories_browser import _close, _follow, _phone, _story
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -117,4 +118,56 @@ async def test_reply_to_and_share_a_question_answer(serve, browser):
     assert await card.locator(".sv-q").inner_text() == "What should I cook?"
     assert await card.locator(".sv-shared").inner_text() == "Pasta alla norma"
     assert "bob" not in (await card.inner_text()).lower()
+    await _close(context, page)
+
+
+@pytest.mark.parametrize("theme", ["vignette", "socialink"])
+async def test_highlight_edited_from_the_profile_and_archive(serve, browser, theme):
+    client = await serve(theme)
+    node = client.node
+    alice, alice_token = await create_user(node, "alice")
+    first, second, third = [await _story(client, alice_token, kind) for kind in ("sea", "forest", "sunset")]
+    response = await client.post("/api/v1/highlights", json={"title": "Trips", "story_ids": [first["id"], second["id"]]},
+                                 headers=bearer(alice_token))
+    made = await response.json()
+    assert response.status == 200, made
+    base = str(client.make_url("")).rstrip("/")
+
+    async def shown() -> dict:
+        response = await client.get(f"/api/v1/highlights/{made['id']}", headers=bearer(alice_token))
+        return await response.json()
+
+    context, page = await _phone(browser, base, "alice")
+    await page.goto(f"{base}/@alice")
+    await page.get_by_role("link", name="Edit highlights").click()  # to the archive, which lists them
+    await page.get_by_role("link", name="Edit Trips").click()
+    await page.wait_for_url(f"{base}/highlights/{made['id']}/edit")
+    await page.fill('input[name="title"]', "Summer trips")
+    await page.check(f'input[name="story_ids[]"][value="{third["id"]}"]')    # add one from the archive
+    await page.uncheck(f'input[name="story_ids[]"][value="{first["id"]}"]')  # remove one
+    await page.check(f'input[name="cover_story_id"][value="{third["id"]}"]')  # a new cover
+    await page.get_by_role("button", name="Save").click()
+    await page.locator("[data-status]", has_text="Saved").wait_for()
+    edited = await shown()
+    assert edited["title"] == "Summer trips" and edited["cover_story_id"] == third["id"]
+    assert sorted(s["id"] for s in edited["stories"]) == sorted([second["id"], third["id"]])
+    assert await page.evaluate("() => document.documentElement.scrollWidth") <= 390
+
+    # nothing ticked is refused in the page, nothing sent
+    for box in await page.locator('input[name="story_ids[]"]').all():
+        await box.uncheck()
+    await page.get_by_role("button", name="Save").click()
+    await page.locator("[data-error]", has_text="Keep at least one story").wait_for()
+    assert len((await shown())["stories"]) == 2
+
+    # the archive lists it with its new name; deleting it from the editor goes back to the profile
+    await page.goto(f"{base}/stories/archive")
+    await page.screenshot(path=shot_path(f"{theme}-stories-archive-highlights.png"))
+    await page.get_by_role("link", name="Edit Summer trips").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    await page.get_by_role("button", name="Delete highlight").click()
+    await page.wait_for_url(f"{base}/@alice")
+    assert not await page.locator("a.story-ring.highlight").count()
+    response = await client.get(f"/api/v1/highlights/{made['id']}", headers=bearer(alice_token))
+    assert response.status == 404
     await _close(context, page)
