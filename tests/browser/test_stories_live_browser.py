@@ -171,3 +171,32 @@ async def test_highlight_edited_from_the_profile_and_archive(serve, browser, the
     response = await client.get(f"/api/v1/highlights/{made['id']}", headers=bearer(alice_token))
     assert response.status == 404
     await _close(context, page)
+
+
+@pytest.mark.parametrize("theme", ["vignette", "socialink"])
+async def test_the_new_stories_pages_pass_axe(serve, browser, theme):
+    from test_accessibility_browser import _axe
+    from test_browser_ui import sign_in
+
+    client = await serve(theme)
+    alice, alice_token = await create_user(client.node, "alice")
+    _, bob_token = await create_user(client.node, "bob")
+    await _follow(client, bob_token, alice.account.id)
+    posted = await _story(client, alice_token, "sea", stickers=[
+        {"type": "question", "position": {"x": 0.5, "y": 0.5}, "prompt": "What should I cook?"}])
+    response = await client.post(f"/api/v1/stories/{posted['id']}/stickers/{posted['stickers'][0]['id']}/answer",
+                                 json={"text": "Pasta"}, headers=bearer(bob_token))
+    assert response.status == 200
+    response = await client.post("/api/v1/highlights", json={"title": "Trips", "story_ids": [posted["id"]]},
+                                 headers=bearer(alice_token))
+    made = await response.json()
+    base = str(client.make_url("")).rstrip("/")
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)  # axe is injected
+    page = await context.new_page()
+    await sign_in(page, base, "alice")
+    found = []
+    for path in ("/", f"/stories/{posted['id']}/insights", "/stories/archive", f"/highlights/{made['id']}/edit",
+                 "/@alice"):
+        found += [f"{path}: {v}" for v in await _axe(page, base, path)]
+    assert not found, "\n".join(found)
+    await context.close()
