@@ -14,7 +14,7 @@ import zlib
 from datetime import timedelta
 from pathlib import Path
 
-from conftest import shot_path
+from conftest import CHROMIUM_ARGS, chromium_path, shot_path
 from e2ee_support import crypto_user
 from test_messages_browser import chromium, nodes, raw_bytes, sign_in  # noqa: F401 - fixtures used by name
 
@@ -184,7 +184,6 @@ async def test_a_voice_note_recorded_in_the_browser_reaches_a_group_member(nodes
     _, bob_token = await crypto_user(b, "bob")
     bob = await cluster.device(b, bob_token)
     await cluster.settle()
-    from conftest import CHROMIUM_ARGS, chromium_path
     from playwright.async_api import async_playwright
 
     rules = ",".join(f"MAP {fed.domain} 127.0.0.1:{cluster.ports[fed.domain]}" for fed in (a, b))
