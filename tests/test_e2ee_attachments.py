@@ -272,7 +272,7 @@ async def test_the_cli_sends_a_file_and_saves_the_ones_it_receives(cluster, cryp
         for line in typed:
             lines.put_nowait(line + "\n")
         lines.put_nowait(None)
-        args = cli._parser().parse_args(["--node", "http://node-a.test", "--token", alice_token, "--state",
+        args = cli._parser().parse_args(["--node", "http://node-a.test", f"--token={alice_token}", "--state",
                                          str(tmp_path / "alice.json"), "--downloads", str(downloads),
                                          "chat", "@bob@node-b.test"])
         return await cli.chat(args, lines, cluster.http())

@@ -25,7 +25,7 @@ async def test_two_people_chat_from_two_terminals(cluster, tmp_path, capsys):
         for line in typed:
             lines.put_nowait(line + "\n")
         lines.put_nowait(None)
-        args = cli._parser().parse_args(["--node", "http://node-a.test", "--token", alice_token, "--backend", "olm",
+        args = cli._parser().parse_args(["--node", "http://node-a.test", f"--token={alice_token}", "--backend", "olm",
                                          "--state", str(state), "chat", "@bob@node-b.test"])
         return await cli.chat(args, lines, cluster.http())
 
