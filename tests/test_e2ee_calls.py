@@ -81,3 +81,37 @@ def test_bad_ice_servers_are_refused_at_startup(bad):
         ice_servers([bad])
     with pytest.raises(ValueError):
         ice_servers(bad)
+
+
+async def test_a_ring_reaches_a_closed_app_by_web_push_without_the_sdp(cluster, push_receiver):
+    from datetime import UTC, datetime, timedelta
+
+    from node.notify import dispatcher, webpush
+
+    a = await cluster.add_node("node-a")
+    b = await cluster.add_node("node-b")
+    _, alice_token = await crypto_user(a, "alice")
+    _, bob_token = await crypto_user(b, "bob")
+    alice = await cluster.device(a, alice_token)
+    await cluster.device(b, bob_token)
+    status, instance = await b.call("GET", "/api/v2/instance")
+    push_receiver.vapid_public = instance["configuration"]["vapid"]["public_key"]
+    phone = push_receiver.browser("phone")
+    status, sub = await b.call("POST", "/api/v1/push/subscription", bob_token, json={
+        "subscription": {"endpoint": push_receiver.endpoint("phone"), "standard": True,
+                         "keys": {"p256dh": phone.p256dh, "auth": webpush._b64(phone.auth)}},
+        "data": {"alerts": {"e2ee_call": True}}})
+    assert status == 200 and sub["alerts"]["e2ee_call"] is True
+    await cluster.settle()
+    await alice.send(await account_id_on(alice, "bob@node-b.test"), "call.offer", call_id="c9", sdp=SDP, video=True,
+                     lifetime=60000)
+    await cluster.settle()
+    later = datetime.now(UTC) + timedelta(seconds=5)
+    with b.node.db:
+        await dispatcher.drain(b.node, later)
+        await webpush.drain(b.node, later)
+    assert push_receiver.rejected == []
+    [pushed] = push_receiver.received
+    assert pushed.payload["notification_type"] == "e2ee_call"
+    assert pushed.payload["title"] == "alice is calling you"
+    assert "fingerprint" not in str(pushed.payload) and "candidate" not in str(pushed.payload)
