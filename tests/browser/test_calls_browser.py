@@ -10,14 +10,26 @@ import time
 
 import pytest
 from conftest import CHROMIUM_ARGS, chromium_path, shot_path
-from e2ee_support import crypto_user
-from test_messages_browser import nodes, raw_bytes, sign_in  # noqa: F401  (nodes is a fixture)
+from e2ee_support import Capture, E2EECluster, crypto_user
+from test_messages_browser import raw_bytes, sign_in
+
+from node.models import Notification
 
 SIGNALLING_TEXT = [b"a=fingerprint", b"candidate:", b"a=ice-ufrag", b"m=video"]
 
 
 @pytest.fixture
-async def chromium(nodes):  # type: ignore[no-untyped-def]  # noqa: F811
+async def nodes(tmp_path):  # type: ignore[no-untyped-def]
+    # alice's node wears Vignette, bob's Socialink: the call crosses both themes
+    cluster = E2EECluster(tmp_path, Capture())
+    a = await cluster.add_node("node-a")
+    b = await cluster.add_node("node-b", node={"theme": "socialink"})
+    yield cluster, a, b
+    await cluster.close()
+
+
+@pytest.fixture
+async def chromium(nodes):  # type: ignore[no-untyped-def]
     cluster, a, b = nodes
     from playwright.async_api import async_playwright
 
@@ -40,7 +52,7 @@ async def bytes_in(person) -> int:  # type: ignore[no-untyped-def]
     return int(value or 0)
 
 
-async def test_a_video_call_between_two_nodes_connects_with_media_then_declined_and_missed(nodes, chromium, tmp_path, caplog):  # noqa: F811
+async def test_a_video_call_between_two_nodes_connects_with_media_then_declined_and_missed(nodes, chromium, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     cluster, a, b = nodes
     await crypto_user(a, "alice")
@@ -59,6 +71,9 @@ async def test_a_video_call_between_two_nodes_connects_with_media_then_declined_
     ringing = await bob.until('[data-call][data-state="ringing"]')
     assert "Incoming video call" in await ringing.inner_text()
     assert await bob.page.locator("[data-call-accept]").is_visible()
+    with b.node.db:  # and bob's node rang him in its notification channels, from the clear ring hint alone
+        assert await Notification.filter(type="e2ee_call").count() == 1
+    assert await bob.page.locator("header.topbar").count() == 1 == await alice.page.locator("header.topbar").count() + 1
     await bob.page.click("[data-call-accept]")
     await alice.until('[data-call][data-state="connected"]', rounds=300)
     await bob.until('[data-call][data-state="connected"]', rounds=300)
