@@ -125,3 +125,29 @@ async def test_a_video_call_between_two_nodes_connects_with_media_then_declined_
             assert text not in raw_bytes(tmp_path / fed.name)
         assert text not in bodies
         assert text.decode() not in caplog.text
+
+
+async def test_the_python_client_rings_a_browser_and_reads_its_decline(nodes, chromium):
+    # wire compatibility with plugins/e2ee/client: its call.* kinds are the browser's, field for field
+    cluster, a, b = nodes
+    await crypto_user(a, "alice")
+    _, bob_token = await crypto_user(b, "bob")
+    bob_cli = await cluster.device(b, bob_token)
+    await cluster.settle()
+    alice = await sign_in(chromium, cluster, a, "alice")
+    await alice.start_chat("@bob@node-b.test")
+    await alice.send("hello from the browser")
+    await cluster.settle()
+    [hello] = [m for m in await bob_cli.receive() if m.type == "text"]
+    await bob_cli.send(hello.sender_account_id, "call.offer", call_id="py-call-1", video=False, lifetime=60000,
+                       sdp="v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n")
+    ringing = await alice.until('[data-call][data-state="ringing"]', "Incoming call")
+    assert "bob@node-b.test" in await ringing.inner_text()
+    await alice.page.click("[data-call-decline]")
+    await alice.until(".system", "Declined call")
+    await cluster.settle()
+    [hangup] = [m for m in await bob_cli.receive() if m.type == "call.hangup"]
+    assert hangup.content["call_id"] == "py-call-1" and hangup.content["reason"] == "declined"
+    assert hangup.conversation_id == hello.conversation_id
+    await bob_cli.api.close()
+    assert alice.errors == []
