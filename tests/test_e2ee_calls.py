@@ -43,6 +43,10 @@ async def test_an_offer_rings_across_nodes_and_nothing_else_does(cluster, tmp_pa
     with b.node.db:
         line = (await notify_messages.lines(b.node, [rings[0].id]))[0]
     assert line.title == "alice is calling you" and "fingerprint" not in line.title + line.body
+    status, listed = await b.call("GET", "/api/v1/notifications", bob_token)
+    assert status == 200 and [n["type"] for n in listed] == ["e2ee_call"] and listed[0]["account"]["acct"] == "alice@node-a.test"
+    status, grouped = await b.call("GET", "/api/v2/notifications", bob_token)
+    assert status == 200 and [g["type"] for g in grouped["notification_groups"]] == ["e2ee_call"]
     assert len(await _rings(a, carol_user.account.id)) == 1  # on the caller's own node too
     assert [m.type for m in await carol.receive()] == ["call.offer"]
 

@@ -126,6 +126,11 @@ async def test_a_video_call_between_two_nodes_connects_with_media_then_declined_
         assert text not in bodies
         assert text.decode() not in caplog.text
 
+    # bob's notifications page (Socialink) shows the rings, linking to Messages
+    await bob.page.goto(b.base + "/notifications")
+    assert "called you" in await bob.page.locator("main").inner_text()
+    assert await bob.page.locator("a.notification-face[href='/messages']").count() >= 1
+
 
 async def test_the_python_client_rings_a_browser_and_reads_its_decline(nodes, chromium):
     # wire compatibility with plugins/e2ee/client: its call.* kinds are the browser's, field for field
@@ -137,6 +142,7 @@ async def test_the_python_client_rings_a_browser_and_reads_its_decline(nodes, ch
     alice = await sign_in(chromium, cluster, a, "alice")
     await alice.start_chat("@bob@node-b.test")
     await alice.send("hello from the browser")
+    await alice.until(".bubble.mine", "hello from the browser")  # sent (the click only starts it)
     await cluster.settle()
     [hello] = [m for m in await bob_cli.receive() if m.type == "text"]
     await bob_cli.send(hello.sender_account_id, "call.offer", call_id="py-call-1", video=False, lifetime=60000,
