@@ -53,7 +53,7 @@ T = TypeVar("T")
 
 # Mastodon's notification types: clients drop or choke on others, so plugins pick from these.
 NOTIFICATION_TYPES = frozenset({"mention", "status", "reblog", "follow", "follow_request", "favourite", "poll",
-                                "update", "admin.sign_up", "admin.report", "e2ee_message"})
+                                "update", "admin.sign_up", "admin.report", "e2ee_message", "e2ee_call"})
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ MASTODON_TYPES = (
     "admin.report",
 )
 OWN_TYPES = ("take_trend_joined", "take_template_used", "story_reply", "story_reaction", "story_mention", "story_sticker_answer",
-             "story_countdown_ended", "e2ee_message")  # e2ee_message: never its text
+             "story_countdown_ended", "e2ee_message", "e2ee_call")  # e2ee_*: never the text, never a call's SDP
 TYPES = MASTODON_TYPES + OWN_TYPES
 
 POLICY_ACTIONS = ("accept", "filter", "drop")

@@ -29,6 +29,7 @@ _SENTENCES = {
     "story_sticker_answer": "{who} answered a sticker on your story",
     "story_countdown_ended": "A countdown by {who} ended",
     "e2ee_message": "New message from {who}",  # the text is end-to-end encrypted: the node never has it
+    "e2ee_call": "{who} is calling you",  # the caller's clear ring hint; the offer itself is encrypted
 }
 _BREAKS = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]+>")

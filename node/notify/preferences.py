@@ -37,6 +37,7 @@ TYPE_NAMES = {
     "story_sticker_answer": "Answers to your story stickers",
     "story_countdown_ended": "Countdowns you subscribed to that ended",
     "e2ee_message": "New messages (who from, never what they say)",
+    "e2ee_call": "Incoming calls (who is calling)",
 }
 DIGESTS = ("off", "daily", "weekly")
 # Mastodon's defaults for notification mails; every type is pushed unless turned off.

@@ -38,6 +38,7 @@ GROUPED: dict[str, str] = {
     "take_template_used": "subject",
     "story_sticker_answer": "subject",  # per sticker
     "e2ee_message": "subject",  # one group per sender: "bob sent you messages"
+    "e2ee_call": "subject",  # one group per caller
 }
 
 

@@ -19,6 +19,7 @@ def settings() -> dict[str, Any]:
         "expiry_interval_seconds": 60,  # how often expired ciphertext is deleted
         "attachment_max_bytes": 100 * 1024 * 1024,  # one encrypted attachment's ciphertext
         "attachment_quota_bytes": 1024 * 1024 * 1024,  # what one account may keep stored (until it expires)
+        "ice_servers": [],  # STUN/TURN servers for calls, as RTCIceServer tables ({urls, username, credential})
     }
 
 
@@ -41,6 +42,9 @@ def startup(api: NodeApi) -> None:
         raise ValueError("expiry_interval_seconds must be at least 1")
     if api.settings["attachment_max_bytes"] < 1 or api.settings["attachment_quota_bytes"] < 1:
         raise ValueError("attachment_max_bytes and attachment_quota_bytes must be at least 1")
+    from .calls import ice_servers
+
+    ice_servers(api.settings["ice_servers"])
 
 
 async def expire_messages(api: NodeApi, now: datetime | None = None) -> int:

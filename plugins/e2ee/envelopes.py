@@ -40,6 +40,7 @@ class Outgoing:
     digest: str
     message_id: str
     notify: bool = False  # the sender asks for a "New message from ..." notification (never the text)
+    ring: bool = False  # the sender says this ciphertext is a call offer: "alice is calling you" (never the SDP)
 
 
 def message_uri(sender_uri: str, device_id: str, message_id: str) -> str:
@@ -97,7 +98,8 @@ async def parse_outgoing(api: NodeApi, items: list[dict[str, Any]]) -> list[Outg
         if not isinstance(digest, str) or len(digest) > 128:
             raise Invalid("hmac must be at most 128 characters")
         parsed.append(Outgoing(accounts[account_id], device_id, kind, check_body(item.get("body")), digest,
-                               message_id, item.get("notify") in (True, "true", "1", 1)))
+                               message_id, item.get("notify") in (True, "true", "1", 1),
+                               item.get("ring") in (True, "true", "1", 1)))
     return parsed
 
 
@@ -140,18 +142,19 @@ async def send(api: NodeApi, sender: AccountInfo, device: Device, items: list[di
             await Contact.get_or_create(account_id=sender.id, remote_account_id=account_id)
     streaming.hub_of(api).notify_devices({r.device_id for r in rows})
     await notify_new_message(api, {o.account.id for o in local if o.notify}, sender.id)
+    await notify_new_message(api, {o.account.id for o in local if o.ring}, sender.id, "e2ee_call")
     return len(outgoing)
 
 
-async def notify_new_message(api: NodeApi, recipients: set[int], sender_id: int) -> None:
+async def notify_new_message(api: NodeApi, recipients: set[int], sender_id: int, kind: str = "e2ee_message") -> None:
     """"New message from bob" for each local recipient, once per message (not per device). Senders flag the
     ciphertexts that are messages a person reads (not receipts, keys or edits): the node cannot tell."""
     for account_id in recipients - {sender_id}:
-        await api.notify(account_id, sender_id, "e2ee_message", subject=sender_id)
+        await api.notify(account_id, sender_id, kind, subject=sender_id)
 
 
 async def receive(api: NodeApi, rows: list[Envelope], sender_id: int, local_accounts: set[int],
-                  notify: set[int] = frozenset()) -> int:  # type: ignore[assignment]
+                  notify: set[int] = frozenset(), ring: set[int] = frozenset()) -> int:  # type: ignore[assignment]
     """Store envelopes that arrived from another server; a redelivered message is stored once. `notify`:
     the local accounts the sender flagged the message as notifying."""
     if not rows:
@@ -165,6 +168,7 @@ async def receive(api: NodeApi, rows: list[Envelope], sender_id: int, local_acco
                 pass
     streaming.hub_of(api).notify_devices({r.device_id for r in rows})
     await notify_new_message(api, set(notify), sender_id)
+    await notify_new_message(api, set(ring), sender_id, "e2ee_call")
     return len(rows)
 
 

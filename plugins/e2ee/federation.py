@@ -129,6 +129,8 @@ def envelope_batch(api: NodeApi, sender: AccountInfo, device_id: str, batch: lis
                 "messageType": o.type, "cipherText": o.body}
         if o.notify:
             item["notify"] = True
+        if o.ring:
+            item["ring"] = True  # a call offer: the recipient's node rings (the SDP stays inside cipherText)
         if o.digest:
             item["digest"] = {"type": "Digest", "digestAlgorithm": "http://www.w3.org/2000/09/xmldsig#hmac-sha256",
                               "digestValue": o.digest}
@@ -164,7 +166,7 @@ async def on_encrypted(api: NodeApi, activity: Any) -> int:
     items = obj.get("orderedItems") if obj.get("type") == "EncryptedMessageBatch" else [obj]
     expires_at = _expiry(obj.get("expiresAt"))
     base = api.url("/")
-    rows, accounts, notify = [], set(), set()
+    rows, accounts, notify, ring = [], set(), set(), set()
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict):
             continue
@@ -194,7 +196,9 @@ async def on_encrypted(api: NodeApi, activity: Any) -> int:
         accounts.add(owner.id)  # type: ignore[union-attr]
         if item.get("notify") is True:
             notify.add(owner.id)  # type: ignore[union-attr]
-    return await envelopes.receive(api, rows, sender.id, accounts, notify)
+        if item.get("ring") is True:
+            ring.add(owner.id)  # type: ignore[union-attr]
+    return await envelopes.receive(api, rows, sender.id, accounts, notify, ring)
 
 
 # ---- groups ----------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from aiohttp import web
 from federation import jsondoc
 from node.plugin_api import ID, OBJECT, PAGE, NodeApi, endpoint, parse_id, read_form, required
 
-from . import envelopes, federation, groups, keys, streaming
+from . import calls, envelopes, federation, groups, keys, streaming
 from .errors import BadRequest, E2EEError
 from .models import Device
 
@@ -318,6 +318,14 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
         account = await api.authenticate(request, SCOPE)
         await typing(account, await params(request))
         return web.json_response({})
+
+    @routes.get("/api/v1/crypto/ice_servers")
+    @guarded
+    @endpoint()
+    async def get_ice_servers(request: web.Request) -> web.Response:
+        """The STUN/TURN servers calls may use (the node's operator configures them; it relays no media)."""
+        await api.authenticate(request, SCOPE)
+        return web.json_response({"ice_servers": calls.ice_servers(api.settings["ice_servers"])})
 
     @routes.get("/api/v1/crypto/stream")
     @endpoint(ok=101, returns=None)

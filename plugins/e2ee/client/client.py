@@ -246,6 +246,8 @@ class E2EEClient:
                           "message_id": f"{inner['id'][:40]}-{len(items)}"})
             if inner["type"] in NOTIFYING and d.account_id != self.my_id:
                 items[-1]["notify"] = True  # "New message from ..." for them (the node never sees the text)
+            if inner["type"] == "call.offer" and d.account_id != self.my_id:
+                items[-1]["ring"] = True  # "... is calling you" for them (the SDP stays in the ciphertext)
         for batch in delivery_batches(items):
             await self.api.deliver(batch, expires_in)
         return {(i["account_id"], i["device_id"]) for i in items}

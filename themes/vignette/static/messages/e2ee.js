@@ -366,6 +366,7 @@ export class Device {
                      message_id: `${inner.id.slice(0, 40)}-${items.length}` };
       // "New message from ..." for them: the node cannot tell a message from a receipt, so the sender says
       if (NOTIFYING.includes(inner.type) && d.accountId !== this.myId) item.notify = true;
+      if (inner.type === "call.offer" && d.accountId !== this.myId) item.ring = true; // "alice is calling you", never the SDP
       items.push(item);
     }
     let batch = [], size = 0;

@@ -4,6 +4,7 @@
 import { ApiError, Device, KeyChanged, NodeApi, Refused, dmConversation, dmParticipants } from "./e2ee.js";
 import { safetyNumber } from "./safety.js";
 import * as attachments from "./attachments.js";
+import { Calls } from "./calls.js";
 
 const MAX_TEXT = 10000;
 const RANK = { sent: 0, delivered: 1, read: 2 };
@@ -132,6 +133,8 @@ async function apply(message) {
       const target = find(String(id));
       if (target && target.mine && RANK[content.status] > RANK[target.status]) target.status = content.status;
     }
+  } else if (message.type.startsWith("call.")) {
+    if (c.kind === "dm") await calls.handle(message, c);
   } else if (message.type === "timer") {
     c.timer = Number(content.seconds) || 0;
     const who = message.mine ? "You" : await acctOf(message.senderAccountId);
@@ -255,6 +258,7 @@ function renderKeyAlert(c) {
 function render() {
   renderList();
   renderConversation();
+  calls.render(current && conversations()[current]);
 }
 
 async function renderDetails() {
@@ -308,6 +312,8 @@ async function renderDetails() {
 }
 
 // ---- actions --------------------------------------------------------------------------------------------
+
+const calls = new Calls({ root, device, el, refresh: () => save().then(render), failed: (error) => showError(new Error(`Call failed: ${error.message || error}`)) });
 
 function showError(error) {
   const box = $("[data-send-error]");
