@@ -14,7 +14,8 @@ import pytest
 from fixtures.social import call, follow, post, relate, user
 
 from node import db
-from node.models import Account, HomeFeedEntry, Status, snowflake
+from node.models import Account, HomeFeedEntry, Status, User, snowflake
+from node.services import auth
 
 pytestmark = pytest.mark.skipif(bool(postgres_databases.CLUSTER), reason="compares SQLite's reads with the ORM's")
 
@@ -123,3 +124,26 @@ async def test_the_fast_reads_answer_as_the_orm_does(node_client, node_of, monke
     slow = await answers()
     assert fast == slow
     assert any(len(body) > 3 for _, body, _ in fast)
+
+
+async def test_a_revoked_token_or_disabled_login_is_refused_on_the_next_request(node_client, node_of):
+    """Authentication reads the token, its user and account in one hand-written query on every request
+    (nothing cached): revoking, disabling or suspending counts at once."""
+    node = node_of(node_client)
+    _, alice = await user(node, "alice")
+    bob_id, bob = await user(node, "bob")
+    _, carol = await user(node, "carol")
+    me = "/api/v1/accounts/verify_credentials"
+    assert (await call(node_client, "GET", me, alice))[0] == 200
+    with node.db:
+        await auth.revoke_token(alice)
+    assert (await call(node_client, "GET", me, alice))[0] == 401
+    assert (await call(node_client, "GET", me, bob))[0] == 200
+    with node.db:
+        await User.filter(account_id=int(bob_id)).update(disabled=True)
+    assert (await call(node_client, "GET", "/api/v1/timelines/home", bob))[0] == 403
+    code, body = await call(node_client, "GET", me, carol)
+    assert code == 200 and body["username"] == "carol"
+    with node.db:
+        await Account.filter(username="carol").update(suspended_at=datetime.now(UTC))
+    assert (await call(node_client, "GET", me, carol))[0] == 401
