@@ -59,8 +59,11 @@ async def test_home_rules_take_effect_on_the_next_page(node_client, node_of):
     assert await ids_of(node_client, home, alice) == [
         far, erins["id"], erin_reblogs_carol["id"], daves["id"], carols["id"], bobs["id"]]
 
+    assert (await call(node_client, "GET", f"/api/v1/statuses/{carols['id']}", alice))[0] == 200
     await relate(node_client, carol, alice_id, "block")  # blocked BY carol: her post and its reblog go
     assert await ids_of(node_client, home, alice) == [far, erins["id"], daves["id"], bobs["id"]]
+    for hidden in (carols["id"], erin_reblogs_carol["id"]):  # and each on its own
+        assert (await call(node_client, "GET", f"/api/v1/statuses/{hidden}", alice))[0] == 404
     await relate(node_client, alice, dave_id, "mute")
     assert await ids_of(node_client, home, alice) == [far, erins["id"], bobs["id"]]
     await relate(node_client, alice, dave_id, "unmute")
@@ -106,6 +109,7 @@ async def test_the_fast_reads_answer_as_the_orm_does(node_client, node_of, monke
         f"/api/v1/timelines/public?max_id={middle}&limit=4", "/api/v1/timelines/public?local=true",
         "/api/v1/timelines/tag/tea", f"/api/v1/timelines/tag/tea?min_id={middle}", f"/api/v1/accounts/{bob_id}/statuses",
         f"/api/v1/accounts/{carol_id}/statuses?max_id={middle}", "/api/v1/favourites", "/api/v1/bookmarks",
+        *(f"/api/v1/statuses/{s['id']}" for s in made[:4]), f"/api/v1/statuses/{made[0]['id']}/context",
     ]
 
     async def answers() -> list[tuple[int, Any, str]]:
@@ -113,7 +117,7 @@ async def test_the_fast_reads_answer_as_the_orm_does(node_client, node_of, monke
         for path in paths:
             for token in (alice, bob, None):
                 if token is None and not path.startswith(("/api/v1/timelines/public", "/api/v1/timelines/tag",
-                                                          "/api/v1/accounts")):
+                                                          "/api/v1/accounts", "/api/v1/statuses")):
                     continue
                 response = await node_client.get(path, headers={"Authorization": f"Bearer {token}"} if token else {})
                 found.append((response.status, await response.json(), response.headers.get("Link", "")))

@@ -16,20 +16,25 @@ from tortoise.expressions import Q
 from .. import db
 from ..errors import NotFound
 from ..models import Account, AccountDomainBlock, Block, Follow, Mention, Mute, Status, row_id
+from . import status_reads
 
 OPEN = ("public", "unlisted")
 
 
 async def blocked_either_way(viewer_id: int, others: Iterable[int] | None = None) -> set[int]:
     """Accounts the viewer blocks or is blocked by (among `others` when given)."""
-    query = Block.filter(Q(account_id=viewer_id) | Q(target_account_id=viewer_id))
+    sql = "SELECT account_id, target_account_id FROM blocks WHERE (account_id = ? OR target_account_id = ?)"
+    values: list[int] = [viewer_id, viewer_id]
     if others is not None:
         others = list(set(others))
         if not others:
             return set()
-        query = query.filter(Q(account_id__in=others) | Q(target_account_id__in=others))
-    rows = await query.values_list("account_id", "target_account_id")
-    return {b if a == viewer_id else a for a, b in rows}
+        marks = ",".join("?" * len(others))
+        sql += f" AND (account_id IN ({marks}) OR target_account_id IN ({marks}))"
+        values += others * 2
+    # one plain statement: every single-status read asks this, and the ORM built it for ~0.2 ms each time
+    rows = await db.query(sql, values)
+    return {row["target_account_id"] if row["account_id"] == viewer_id else row["account_id"] for row in rows}
 
 
 async def hidden_from(viewers: set[int], about: Sequence[int]) -> set[int]:
@@ -158,8 +163,8 @@ async def can_see(viewer: Account | None, status: Status) -> bool:
 
 async def visible_status(viewer: Account | None, status_id: int | str) -> Status:
     """The status if it exists and the viewer may see it; otherwise 404, as Mastodon answers either way."""
-    key = row_id(status_id)
-    status = await Status.filter(id=key).first()
+    found = await status_reads.in_order([row_id(status_id)])  # its original and author come with it
+    status = found[0] if found else None
     if status is None or not await can_see(viewer, status):
         raise NotFound()
     return status
