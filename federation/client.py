@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -61,6 +62,43 @@ class FetchResponse:
             return jsondoc.loads(self.body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise FetchError(self.url, f"response is not JSON: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class StreamedResponse:
+    """A response whose body is read piece by piece (`chunks()`), never held whole."""
+
+    url: str  # after redirects
+    status: int
+    headers: CIMultiDictProxy[str]
+    content_length: int | None
+    _response: aiohttp.ClientResponse
+    _cap: int
+
+    async def chunks(self, size: int = 64 * 1024) -> AsyncIterator[bytes]:
+        """The body, stopping with ResponseTooLargeError past the cap (the connection is dropped then)."""
+        total = 0
+        try:
+            async for chunk in self._response.content.iter_chunked(size):
+                total += len(chunk)
+                if total > self._cap:
+                    self._response.close()
+                    raise ResponseTooLargeError(self.url, f"body exceeds the cap of {self._cap} bytes")
+                yield chunk
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise _failure(self.url, exc) from exc
+
+
+def _failure(url: str, exc: BaseException) -> FetchError:
+    """The FetchError for what aiohttp raised while talking to `url`."""
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        cause = exc.os_error if isinstance(exc.os_error, BlockedAddressError) else exc.__cause__
+        if isinstance(cause, BlockedAddressError):
+            return BlockedDestinationError(url, str(cause))
+        return FetchError(url, f"cannot connect: {exc}")
+    if isinstance(exc, TimeoutError):
+        return FetchError(url, "timed out")
+    return FetchError(url, f"{type(exc).__name__}: {exc}")
 
 
 class FederationClient:
@@ -159,15 +197,42 @@ class FederationClient:
                         continue
                     data = await self._read_capped(resp, url, cap)
                     return FetchResponse(str(resp.url), resp.status, resp.headers, data)
-            except aiohttp.ClientConnectorError as exc:
-                cause = exc.os_error if isinstance(exc.os_error, BlockedAddressError) else exc.__cause__
-                if isinstance(cause, BlockedAddressError):
-                    raise BlockedDestinationError(url, str(cause)) from exc
-                raise FetchError(url, f"cannot connect: {exc}") from exc
-            except TimeoutError as exc:
-                raise FetchError(url, "timed out") from exc
-            except aiohttp.ClientError as exc:
-                raise FetchError(url, f"{type(exc).__name__}: {exc}") from exc
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                raise _failure(url, exc) from exc
+        raise FetchError(url, f"more than {self.max_redirects} redirects")
+
+    @asynccontextmanager
+    async def stream_get(
+        self, url: str, *, max_bytes: int, headers: Mapping[str, str] | None = None,
+        sign_with: SigningKey | None = None, scheme: Scheme = "cavage",
+    ) -> AsyncIterator[StreamedResponse]:
+        """A GET whose body is passed on as it arrives (a file relayed to a client) instead of read whole:
+        the same guard, signing and redirect rules as `request`, the same cap, applied while reading."""
+        session = self._ensure_session()
+        for _hop in range(self.max_redirects + 1):
+            self.check_destination(url)
+            send = dict(headers or {})
+            if sign_with is not None:
+                send = sign_request("GET", url, sign_with, body=None, headers=send, scheme=scheme)
+            try:
+                # No total time limit (a large file takes what it takes), but a stalled read still ends.
+                timeout = aiohttp.ClientTimeout(total=None, connect=self._timeout.connect,
+                                                sock_read=self._timeout.sock_read)
+                resp = await session.get(url, headers=send, allow_redirects=False, timeout=timeout)
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                raise _failure(url, exc) from exc
+            location = resp.headers.get("Location")
+            if resp.status in _REDIRECTS and location:
+                resp.release()
+                url = urljoin(url, location)
+                continue
+            try:
+                if resp.content_length is not None and resp.content_length > max_bytes:
+                    raise ResponseTooLargeError(url, f"declared {resp.content_length} bytes, cap is {max_bytes}")
+                yield StreamedResponse(str(resp.url), resp.status, resp.headers, resp.content_length, resp, max_bytes)
+            finally:
+                resp.close()  # a relay cut short must not leave the rest of the body to drain
+            return
         raise FetchError(url, f"more than {self.max_redirects} redirects")
 
     @staticmethod

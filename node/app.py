@@ -14,16 +14,17 @@ from .api.keys import NODE
 from .api.middleware import database_context, errors, quiet_malformed_requests
 from .config import Config
 from .jobs import start_scheduler
-from .lifecycle import start_node, stop_node
+from .lifecycle import freeze_start_up_heap, start_node, stop_node
 from .plugins import load_plugins
 from .runtime import Node
 from .streaming import http as streaming_http
 
 
 def build_app(config: Config, *, scheduler: bool = True, node: Node | None = None,
-              resolver: AbstractResolver | None = None) -> web.Application:
+              resolver: AbstractResolver | None = None, freeze_heap: bool = False) -> web.Application:
     """The whole node as one aiohttp app. Tests pass `scheduler=False` and drive jobs with run_once();
-    `resolver` sends federation traffic for test host names to loopback servers."""
+    `resolver` sends federation traffic for test host names to loopback servers; `freeze_heap` (the serving
+    process, once) takes the start-up heap out of the garbage collector's full passes."""
     quiet_malformed_requests()
     app = web.Application(
         # Rails ignores a trailing slash and clients rely on it (Mastodon.py asks for /api/v1/instance/).
@@ -47,6 +48,8 @@ def build_app(config: Config, *, scheduler: bool = True, node: Node | None = Non
         if scheduler:
             start_scheduler(running)
             activitypub.start_workers(running)
+        if freeze_heap:
+            freeze_start_up_heap()
         yield
         with running.bound():
             await plugins.shutdown()

@@ -80,7 +80,7 @@ def cmd_serve(config: Config, _args: argparse.Namespace) -> None:
     _instance_key(config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     print(f"Entativa is serving {config.base_url} on http://{config.server.host}:{config.server.port}", flush=True)
-    web.run_app(build_app(config), host=config.server.host, port=config.server.port, print=None,
+    web.run_app(build_app(config, freeze_heap=True), host=config.server.host, port=config.server.port, print=None,
                 access_log=None, loop=_event_loop())
 
 

@@ -115,6 +115,39 @@ async def record(node: Node, name: str, **payload: Any) -> PendingEffect | None:
     return effect
 
 
+# Events a durable subscriber raises (a deleted status takes its Take with it): recorded in the subscriber's
+# transaction, so they commit or roll back with the work that caused them, and carried out after it.
+_follow_ups: contextvars.ContextVar[list[tuple[str, PendingEffect | None, dict[str, Any]]] | None] = (
+    contextvars.ContextVar("effect_follow_ups", default=None))
+
+
+async def follow_up(node: Node, name: str, **payload: Any) -> None:
+    """From inside a durable subscriber: raise event `name` as part of its transaction."""
+    pending = _follow_ups.get()
+    if pending is None:
+        raise RuntimeError(f"follow_up({name!r}) outside a durable subscriber")
+    pending.append((name, await record(node, name, **payload), payload))
+
+
+async def _run_durable(node: Node, name: str, payload: Mapping[str, Any]) -> list[tuple[str, PendingEffect | None, dict[str, Any]]]:
+    """Run the durable subscribers of `name` (inside the caller's transaction); returns their follow-ups."""
+    pending: list[tuple[str, PendingEffect | None, dict[str, Any]]] = []
+    token = _follow_ups.set(pending)
+    try:
+        for handler in node.bus.durable_handlers(name):
+            result = handler(**payload)
+            if inspect.isawaitable(result):
+                await result
+    finally:
+        _follow_ups.reset(token)
+    return pending
+
+
+async def _announce_all(node: Node, follow_ups: list[tuple[str, PendingEffect | None, dict[str, Any]]]) -> None:
+    for name, effect, payload in follow_ups:
+        await announce(node, name, effect, **payload)
+
+
 async def announce(node: Node, name: str, effect: PendingEffect | None, **payload: Any) -> None:
     """After the commit: carry out the recorded effect, then tell the in-memory subscribers."""
     if effect is None:
@@ -138,16 +171,28 @@ async def carry_out(node: Node, effect: PendingEffect) -> bool:
     return (await carry_out_together(node, [(effect, None)]))[0]
 
 
+FollowUps = list[tuple[str, PendingEffect | None, dict[str, Any]]]
+
+
 async def carry_out_together(node: Node, batch: Sequence[tuple[PendingEffect, Mapping[str, Any] | None]]
                              ) -> list[bool]:
     """`carry_out` for several effects in one transaction (a burst of posts paid one transaction each, a
     third of a post's cost): their rows deleted in one statement, each effect's subscribers in a savepoint of
-    their own. A failing one rolls back only its savepoint and is stored again with its next attempt, so it
-    stays for a retry as it would alone. `batch` pairs each effect with its payload when the caller still
-    holds it (the request that recorded it), else None: read from the stored snapshot."""
+    their own. A failing one rolls back only its savepoint (its follow-ups too) and is stored again with its
+    next attempt, so it stays for a retry as it would alone. `batch` pairs each effect with its payload when
+    the caller still holds it (the request that recorded it), else None: read from the stored snapshot.
+    The follow-ups of the done ones are announced after the commit."""
+    outcomes = await _carry_out_batch(node, batch)
+    for _, follow_ups in outcomes:
+        await _announce_all(node, follow_ups)
+    return [ok for ok, _ in outcomes]
+
+
+async def _carry_out_batch(node: Node, batch: Sequence[tuple[PendingEffect, Mapping[str, Any] | None]]
+                           ) -> list[tuple[bool, FollowUps]]:
     if not batch:
         return []
-    results = [True] * len(batch)
+    outcomes: list[tuple[bool, FollowUps]] = [(True, [])] * len(batch)
     async with in_transaction() as connection:
         # Whoever deletes a row carries it out: a replay racing the request that recorded it finds it gone.
         marks = ",".join("?" if connection.capabilities.dialect == "sqlite" else f"${n}"
@@ -157,15 +202,15 @@ async def carry_out_together(node: Node, batch: Sequence[tuple[PendingEffect, Ma
         for index, (effect, payload) in enumerate(batch):
             if effect.id not in ours:
                 continue  # carried out already
-            results[index] = await _carry_out_one(node, effect, payload)
-    return results
+            outcomes[index] = await _carry_out_one(node, effect, payload)
+    return outcomes
 
 
-async def _carry_out_one(node: Node, effect: PendingEffect, payload: Mapping[str, Any] | None) -> bool:
-    """One effect's subscribers inside `carry_out_together`'s transaction (its row already deleted there)."""
-    handlers = node.bus.durable_handlers(effect.name)
-    if not handlers:
-        return True
+async def _carry_out_one(node: Node, effect: PendingEffect, payload: Mapping[str, Any] | None
+                         ) -> tuple[bool, FollowUps]:
+    """One effect's subscribers inside `_carry_out_batch`'s transaction (its row already deleted there)."""
+    if not node.bus.durable_handlers(effect.name):
+        return True, []
     if payload is None:
         payload = {k: _load(v) for k, v in json.loads(effect.payload).items()}
     tokens = [
@@ -175,21 +220,18 @@ async def _carry_out_one(node: Node, effect: PendingEffect, payload: Mapping[str
     ]
     try:
         async with in_transaction():  # a savepoint
-            for handler in handlers:
-                result = handler(**payload)
-                if inspect.isawaitable(result):
-                    await result
+            follow_ups = await _run_durable(node, effect.name, payload)
     except Exception as exc:  # noqa: BLE001 - kept and retried; the write itself stands
         log.exception("durable subscriber failed on %s (effect %d kept for a retry)", effect.name, effect.id)
         effect.attempts += 1
         effect.last_error = f"{type(exc).__name__}: {exc}"[:500]
         effect.next_attempt_at = datetime.now(UTC) + timedelta(seconds=backoff(effect.attempts))
         await effect.save(force_create=True)  # back in place of the row deleted for this carry-out
-        return False
+        return False, []
     finally:
         for var, token in reversed(tokens):
             var.reset(token)
-    return True
+    return True, follow_ups
 
 
 # Effects recorded by concurrent requests wait here a moment and are carried out together (one transaction
@@ -199,7 +241,7 @@ TOGETHER = 32
 
 class _Waiting:
     def __init__(self) -> None:
-        self.effects: list[tuple[PendingEffect, Mapping[str, Any], asyncio.Future[bool]]] = []
+        self.effects: list[tuple[PendingEffect, Mapping[str, Any], asyncio.Future[tuple[bool, FollowUps]]]] = []
         self.running: asyncio.Task | None = None
 
 
@@ -210,12 +252,14 @@ async def _carry_out_soon(node: Node, effect: PendingEffect, payload: Mapping[st
     waiting = _waiting.get(node)
     if waiting is None:
         waiting = _waiting[node] = _Waiting()
-    future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    future: asyncio.Future[tuple[bool, FollowUps]] = asyncio.get_running_loop().create_future()
     waiting.effects.append((effect, payload, future))
     if waiting.running is None or waiting.running.done():
         # In a context of its own: not the first caller's (a transaction it may be in, its carried values).
         waiting.running = contextvars.Context().run(node.spawn, _carry_out_waiting(node, waiting))
-    return await future
+    ok, follow_ups = await future
+    await _announce_all(node, follow_ups)  # here, not in the shared task: they may wait for a batch themselves
+    return ok
 
 
 async def _carry_out_waiting(node: Node, waiting: _Waiting) -> None:
@@ -223,13 +267,13 @@ async def _carry_out_waiting(node: Node, waiting: _Waiting) -> None:
     while waiting.effects:
         batch, waiting.effects = waiting.effects[:TOGETHER], waiting.effects[TOGETHER:]
         try:
-            done = await carry_out_together(node, [(effect, payload) for effect, payload, _ in batch])
+            done = await _carry_out_batch(node, [(effect, payload) for effect, payload, _ in batch])
         except Exception:  # noqa: BLE001 - the transaction itself failed: every row stays for run_due
             log.exception("carrying out %d effects failed; they stay for a retry", len(batch))
-            done = [False] * len(batch)
-        for (_, _, future), ok in zip(batch, done, strict=True):
+            done = [(False, [])] * len(batch)
+        for (_, _, future), outcome in zip(batch, done, strict=True):
             if not future.done():
-                future.set_result(ok)
+                future.set_result(outcome)
 
 
 async def carry_out_unrecorded(node: Node, name: str, payload: Mapping[str, Any]) -> None:
@@ -237,10 +281,7 @@ async def carry_out_unrecorded(node: Node, name: str, payload: Mapping[str, Any]
     subscribers in one transaction, and only if they fail store the effect, so it is retried like any other."""
     try:
         async with in_transaction():
-            for handler in node.bus.durable_handlers(name):
-                result = handler(**payload)
-                if inspect.isawaitable(result):
-                    await result
+            follow_ups = await _run_durable(node, name, payload)
     except Exception as exc:  # noqa: BLE001 - kept and retried; the write itself stands
         effect = new(name, payload)
         log.exception("durable subscriber failed on %s (kept as effect %d for a retry)", name, effect.id)
@@ -248,6 +289,8 @@ async def carry_out_unrecorded(node: Node, name: str, payload: Mapping[str, Any]
         effect.last_error = f"{type(exc).__name__}: {exc}"[:500]
         effect.next_attempt_at = datetime.now(UTC) + timedelta(seconds=backoff(1))
         await effect.save(force_create=True)
+        return
+    await _announce_all(node, follow_ups)
 
 
 async def run_due(node: Node, now: datetime | None = None, *, everything: bool = False) -> int:

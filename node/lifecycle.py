@@ -5,6 +5,7 @@ below imports it.
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from . import activitypub, effects, search, streaming
@@ -66,6 +67,16 @@ async def _wire(node: Node, plugins: Plugins, resolver: Any) -> None:
     effects.carry(activitypub.state.INBOUND)
     with node.bound():
         await effects.replay(node)  # what a crash or a failing subscriber left undone, before serving
+
+
+def freeze_start_up_heap() -> None:
+    """Move everything alive after start-up (modules, models, routes, templates: ~125,000 objects) out of
+    the collector's sight. A full (generation-2) collection otherwise walks them all, ~35 ms of CPU each, and
+    lands inside whatever request allocates the container that triggers it: on the stories tray it was the
+    whole p95 (66 ms CPU against a 30 ms median; 33 ms with the heap frozen). Once per serving process only:
+    objects frozen here are never collected, so a process that starts many nodes (the tests) must not."""
+    gc.collect()
+    gc.freeze()
 
 
 async def stop_node(node: Node) -> None:

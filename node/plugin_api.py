@@ -8,7 +8,8 @@ Everything here keeps its meaning across node versions; the models and services 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
 
+from .api.bodies import accepts_upload  # noqa: F401 - a route that takes a body larger than 1 MiB
 from .api.endpoint import ANY, FILE, ID, OBJECT, PAGE, endpoint, required  # noqa: F401 - routes declare with these
 from .api.params import read_form  # noqa: F401 - a posted form, malformed ones a 400
 from .hookspecs import PROJECT
@@ -159,6 +161,10 @@ class NodeApi:
     def static_url(self, path: str) -> str:
         """The URL of a file in this plugin's static folder."""
         return self.url(f"plugins/{self.name}/static/{path.lstrip('/')}")
+
+    def now(self) -> datetime:
+        """The node's clock (UTC): what expiry compares against, so tests move it instead of sleeping."""
+        return self._running().clock.now()
 
     # ---- reading -------------------------------------------------------------------------------------------
 
@@ -312,6 +318,23 @@ class NodeApi:
             return response.status, response.json()
         except ValueError:
             return response.status, None
+
+    @asynccontextmanager
+    async def stream_as(self, url: str, account_id: int, *, max_bytes: int,
+                        accept: str = "application/octet-stream") -> AsyncIterator[Any]:
+        """GET `url` signed by local account `account_id` (the other server checks who asks, e.g. a
+        conversation member), through the node's guarded client, the body read piece by piece: use as
+        `async with api.stream_as(...) as r:` then `r.status` and `async for chunk in r.chunks()` (at most
+        `max_bytes`). Raises federation.client.FetchError when unreachable or larger than the cap."""
+        from .activitypub import delivery, state
+
+        node = self._running()
+        signer = (await delivery.signing_keys(node, {account_id})).get(account_id)
+        if signer is None:
+            raise ValueError(f"account {account_id} is not a local account with a key")
+        async with state.of(node).client.stream_get(url, headers={"Accept": accept}, sign_with=signer,
+                                                    max_bytes=max_bytes) as response:
+            yield response
 
     async def verify_request(self, request: Any, body: bytes) -> str | None:
         """The actor URI whose HTTP signature (cavage or RFC 9421) authenticates `request`, or None."""

@@ -37,7 +37,8 @@ class Capture:
                 body = await request.content.read()
                 self.bodies.append(body)
                 # Handlers that stream the body (the inbox) read it again from a fresh reader.
-                replay = StreamReader(request.protocol, 2**16, loop=asyncio.get_running_loop())
+                # a limit above the body: feeding more than twice the limit would pause the live connection
+                replay = StreamReader(request.protocol, 2**16 + len(body), loop=asyncio.get_running_loop())
                 replay.feed_data(body)
                 replay.feed_eof()
                 request._payload = replay  # type: ignore[attr-defined]
@@ -61,13 +62,14 @@ class E2EECluster(Cluster):
         self.capture = capture
         self.sessions: list[aiohttp.ClientSession] = []
 
-    async def add_node(self, name: str, **sections: dict[str, Any]) -> FedNode:
+    async def add_node(self, name: str, e2ee: dict[str, Any] | None = None, **sections: dict[str, Any]) -> FedNode:
+        """`e2ee`: the node's [plugins.e2ee] settings."""
         folder = self.tmp_path / name
         folder.mkdir()
         domain = f"{name}.test"
         config = write_config(folder, node={"domain": domain, "scheme": "http", "registrations": "open"},
                               federation={"enabled": True, "allow_private_addresses": True},
-                              plugins={"enabled": ["e2ee"]}, **sections)
+                              plugins={"enabled": ["e2ee"], **({"e2ee": e2ee} if e2ee else {})}, **sections)
         app = build_app(config, scheduler=False, resolver=self.resolver)
         if self.capture is not None:
             app.middlewares.insert(0, self.capture.middleware())

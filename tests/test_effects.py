@@ -15,7 +15,7 @@ from federation_nodes import settle
 from test_federation_nodes import follow, post
 
 from node import effects
-from node.models import Account, Delivery, OutboxActivity, PendingEffect, Poll, Status, Tag
+from node.models import Account, Delivery, OutboxActivity, PendingEffect, Poll, Status, Tag, Take, TakeTrend
 from node.services import status_rows
 
 
@@ -189,3 +189,42 @@ async def test_effects_carried_out_together_fail_one_at_a_time(cluster, caplog):
     assert len({p["id"] for p in posted}) == 6
     with a.db():
         assert not await PendingEffect.exists()
+
+
+async def test_a_takes_edit_and_delete_survive_a_crash_right_after_their_commit(cluster):
+    """Bob's Take joined alice's trend on another node that does not follow him, so only the Take's own events
+    tell alice's node: its edit (`take.updated`) and its delete (`take.deleted`, raised by the status's
+    delete). The node dies after each commit; the replay still sends the Update and the Remove, once."""
+    from test_take_trends import collection, post_take
+
+    a, b = await cluster.add_node("node-a"), await cluster.add_node("node-b")
+    _, alice_token = await a.user("alice")
+    _, bob_token = await b.user("bob")
+    origin = await post_take(a, alice_token, caption="Try this", **{"trend[name]": "Spin", "trend[hashtag]": "spin"})
+    joined = await post_take(b, bob_token, caption="my go", trend_uri=origin["trend"]["uri"])
+    await settle([a, b])
+    with a.db():
+        participants_uri = (await TakeTrend.get(uri=origin["trend"]["uri"])).participants_uri
+    assert await collection(a, participants_uri) == [joined["uri"]]
+
+    with dies_after_commit(b.node):
+        status, _ = await b.call("PUT", f"/api/v1/takes/{joined['id']}", bob_token, json={"caption": "my second go"})
+        assert status == 200
+    with b.db():
+        assert await effects.replay(b.node) >= 1
+    await settle([a, b])
+    with a.db():
+        assert "my second go" in (await Status.get(uri=joined["uri"])).content
+
+    with dies_after_commit(b.node):
+        status, _ = await b.call("DELETE", f"/api/v1/takes/{joined['id']}", bob_token)
+        assert status == 200
+    with b.db():
+        assert await Take.filter(uri=joined["uri"]).exists()  # the Take's rows go with the replayed effect
+        assert await effects.replay(b.node) >= 1
+        assert not await Take.filter(uri=joined["uri"]).exists()
+        assert not await PendingEffect.exists()
+    await settle([a, b])
+    assert await collection(a, participants_uri) == []
+    with b.db():
+        assert await effects.replay(b.node) == 0

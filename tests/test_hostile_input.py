@@ -65,8 +65,10 @@ async def test_ids_past_64_bits_on_stories_and_admin_routes_are_unknown_ids(node
                  f"/api/v1/admin/canonical_email_blocks/{HUGE}", f"/api/v1/admin/ip_blocks/{HUGE}"):
         async with node_client.get(path, headers=bearer(token)) as response:
             await _error(response, 404)
-    for path in (f"/api/v1/stories/{HUGE}/view", f"/api/v1/stories/{HUGE}/stickers/{HUGE}/answer"):
-        async with node_client.post(path, json={"choice": 0}, headers=bearer(token)) as response:
+    for path in (f"/api/v1/stories/{HUGE}/view", f"/api/v1/stories/{HUGE}/stickers/{HUGE}/answer",
+                 f"/api/v1/stories/{HUGE}/stickers/{HUGE}/answers/{HUGE}/reply",
+                 f"/api/v1/stories/{HUGE}/stickers/{HUGE}/answers/{HUGE}/share"):
+        async with node_client.post(path, json={"choice": 0, "status": "hi"}, headers=bearer(token)) as response:
             await _error(response, 404)
     async with node_client.delete(f"/api/v1/close_friends/{HUGE}", headers=bearer(token)) as response:
         await _error(response, 404)

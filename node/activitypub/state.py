@@ -49,6 +49,7 @@ class Federation:
     signing_keys: dict[int, SigningKey] = field(default_factory=dict)
     healthy_peers: set[str] = field(default_factory=set)  # hosts seen answering since start (skip revive)
     rfc9421_peers: set[str] = field(default_factory=set)
+    highlights: dict[int, tuple[Any, list[Any]]] = field(default_factory=dict)  # account id -> (read at, remote highlights)
     replies_checked: dict[int, float] = field(default_factory=dict)  # status id -> when its replies were read
 
 

@@ -803,9 +803,37 @@ async def highlights_collection(node: Node, account: Account) -> dict[str, Any]:
             "totalItems": len(items), "orderedItems": items}
 
 
+HIGHLIGHTS_FRESH = timedelta(minutes=15)
+HIGHLIGHTS_KEPT = 1000  # remote accounts whose highlights are held in memory at most
+
+
 async def remote_highlights(node: Node, account: Account) -> list[dict[str, Any]]:
-    """A remote account's highlights, read from its actor's `highlights` collection."""
+    """A remote account's highlights from its actor's `highlights` collection, held for 15 minutes (a
+    profile page reads them on every visit); past that they are read again, and while the account's server
+    does not answer the last copy is shown rather than nothing."""
     fed = state.of(node)
+    now = node.clock.now()
+    held = fed.highlights.get(account.id)
+    if held is not None and now - held[0] < HIGHLIGHTS_FRESH:
+        return held[1]
+    try:
+        fresh = await _read_remote_highlights(node, account)
+    except Unavailable:
+        if held is not None:
+            return held[1]
+        raise
+    fed.highlights.pop(account.id, None)
+    if len(fed.highlights) >= HIGHLIGHTS_KEPT:
+        fed.highlights.pop(next(iter(fed.highlights)))  # the oldest read goes first (dicts keep insertion order)
+    fed.highlights[account.id] = (now, fresh)
+    return fresh
+
+
+async def _read_remote_highlights(node: Node, account: Account) -> list[dict[str, Any]]:
+    from ..api.entities.accounts import account_entity
+
+    fed = state.of(node)
+    author = account_entity(node, account)
     try:
         actor = await fed.client.get_activity(account.uri or "", sign_with=fed.instance_key)
         url = _http(_term(actor, "highlights"))
@@ -823,11 +851,17 @@ async def remote_highlights(node: Node, account: Account) -> list[dict[str, Any]
             media = story.get("attachment") if isinstance(story, dict) else None
             if not isinstance(media, dict) or not _http(media.get("url")):
                 continue
-            stories_.append({"uri": _http(story), "created_at": story.get("published"),
+            # shaped as a Story entity enough for the viewer: nothing to answer, reply to or report
+            stories_.append({"id": str(len(stories_)), "uri": _http(story), "url": _http(story), "account": author,
+                             "created_at": story.get("published"), "seen": True, "can_reply": False,
+                             "can_react": False, "audience": "followers", "overlays": [], "stickers": [],
                              "duration": parse_duration(story.get("duration")) or 5.0,
                              "media_attachment": {"type": "video" if media.get("type") == "Video" else "image",
+                                                  "preview_url": _http(media.get("url")),
                                                   "url": _http(media.get("url")), "remote_url": _http(media.get("url"))}})
         icon = item.get("icon") if isinstance(item.get("icon"), dict) else {}
+        if not stories_:
+            continue
         shown.append({"id": _http(item), "title": str(item.get("name") or "")[:100],
                       "cover_url": _http(icon.get("url")) or None, "stories": stories_,
                       "created_at": item.get("published"), "updated_at": item.get("updated")})

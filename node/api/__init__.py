@@ -10,7 +10,7 @@ from aiohttp import web
 ROUTE_MODULES = ("apps", "oauth", "account_moves", "accounts", "relationships", "statuses", "media", "polls", "timelines",
                  "notification_preferences", "notification_requests", "notification_groups", "notifications", "push", "instance", "instance_info", "announcements", "custom_emojis", "activitypub", "search", "places", "trends", "admin", "admin_accounts", "reports",
                  "takes", "take_trends", "take_templates", "scheduled_statuses", "lists", "conversations", "filters", "tags",
-                 "account_extras", "stories", "highlights", "close_friends", "openapi")
+                 "account_extras", "stories", "story_answers", "highlights", "close_friends", "openapi")
 
 
 def add_routes(app: web.Application) -> None:

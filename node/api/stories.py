@@ -31,7 +31,7 @@ BASE = "/api/v1/stories"
 ONE = BASE + r"/{id:\d+}"
 
 
-def _json_list(params: Params, name: str) -> Any:
+def json_list(params: Params, name: str) -> Any:
     """A list given as JSON (or a JSON string, as a form field): stickers[] and overlays[] are objects."""
     import json
 
@@ -46,7 +46,7 @@ def _json_list(params: Params, name: str) -> Any:
     return value
 
 
-def _duration(params: Params) -> float | None:
+def duration_param(params: Params) -> float | None:
     value = params.raw("duration")
     if value in (None, ""):
         return None
@@ -56,7 +56,7 @@ def _duration(params: Params) -> float | None:
         raise ValidationFailed("Validation failed: duration must be a number of seconds") from None
 
 
-async def _one(request: web.Request, story: Any, viewer: Any) -> web.Response:
+async def one_story(request: web.Request, story: Any, viewer: Any) -> web.Response:
     return json_response((await story_entities(request.app[NODE], [story], viewer))[0])
 
 
@@ -71,13 +71,13 @@ async def create(request: web.Request) -> web.Response:
     (a list of `{text, color, position}`). Expires 24 hours later."""
     account = await require_account(request, "write:statuses")
     params = await read_params(request)
-    draft = posting.StoryDraft(media_id=params.int("media_id"), duration=_duration(params),
+    draft = posting.StoryDraft(media_id=params.int("media_id"), duration=duration_param(params),
                                audience=params.str("audience", "followers") or "followers",
                                can_reply=params.bool("can_reply", True), can_react=params.bool("can_react", True),
-                               stickers=_json_list(params, "stickers"), overlays=_json_list(params, "overlays"),
+                               stickers=json_list(params, "stickers"), overlays=json_list(params, "overlays"),
                                description=params.str("description", "", max_length=1500) or "")
     story = await posting.create_story(request.app[NODE], account, draft)
-    return await _one(request, story, account)
+    return await one_story(request, story, account)
 
 
 @routes.get(BASE)
@@ -117,7 +117,7 @@ async def show(request: web.Request) -> web.Response:
     """One story I may see (my own also after it expired); 404 otherwise."""
     viewer = await require_account(request, "read:statuses")
     story = await audience.visible_story(request.app[NODE], viewer, request.match_info["id"])
-    return await _one(request, story, viewer)
+    return await one_story(request, story, viewer)
 
 
 @routes.delete(ONE)

@@ -7,23 +7,6 @@ from orjson import loads
 from tortoise.fields.data import JSON_DUMPS
 from tortoise import fields
 
-class AddFieldKeepingRows(ops.AddField):
-    """AddField for a NOT NULL column on a table that already has rows (as in 0015): tortoise's ALTER TABLE
-    leaves the default out, which SQLite refuses once the table is not empty, so it is written out here."""
-
-    def __init__(self, model_name, name, field, column_sql):
-        super().__init__(model_name=model_name, name=name, field=field)
-        self.column_sql = column_sql
-
-    async def database_forward(self, app_label, old_state, new_state, state_editor=None):
-        if not state_editor:
-            return
-        table = new_state.apps.get_model(f"{app_label}.{self.model_name}")._meta.db_table
-        column = self.column_sql
-        if state_editor.client.capabilities.dialect == "sqlite":  # tortoise's own type for booleans there
-            column = column.replace("BOOLEAN NOT NULL DEFAULT FALSE", "INT NOT NULL DEFAULT 0")
-        await state_editor.client.execute_script(f'ALTER TABLE "{table}" ADD COLUMN "{self.name}" {column}')
-
 
 class Migration(migrations.Migration):
     dependencies = [('models', '0033_email_domain_blocks')]
@@ -31,11 +14,10 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        AddFieldKeepingRows(
+        ops.AddField(
             model_name='Account',
             name='hide_collections',
             field=fields.BooleanField(default=False),
-            column_sql="BOOLEAN NOT NULL DEFAULT FALSE",
         ),
         ops.AddField(
             model_name='User',
@@ -62,27 +44,24 @@ class Migration(migrations.Migration):
             name='unconfirmed_email',
             field=fields.CharField(null=True, max_length=254),
         ),
-        AddFieldKeepingRows(
+        ops.AddField(
             model_name='WebSession',
             name='ip',
             field=fields.CharField(default='', max_length=45),
-            column_sql="VARCHAR(45) NOT NULL DEFAULT ''",
         ),
         ops.AddField(
             model_name='WebSession',
             name='last_used_at',
             field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
         ),
-        AddFieldKeepingRows(
+        ops.AddField(
             model_name='WebSession',
             name='second_factor_pending',
             field=fields.BooleanField(default=False),
-            column_sql="BOOLEAN NOT NULL DEFAULT FALSE",
         ),
-        AddFieldKeepingRows(
+        ops.AddField(
             model_name='WebSession',
             name='user_agent',
             field=fields.CharField(default='', max_length=255),
-            column_sql="VARCHAR(255) NOT NULL DEFAULT ''",
         ),
     ]

@@ -15,7 +15,8 @@ from .base import Entity
 AUDIENCES = ("followers", "close_friends")
 PROTOCOLS = ("entativa", "pixelfed")
 STICKER_KINDS = ("poll", "quiz", "question", "countdown", "slider", "add_yours",
-                 "mention", "hashtag", "location", "link")
+                 "mention", "hashtag", "location", "link", "shared_answer")
+MADE_BY_SHARING = ("shared_answer",)  # a question's answer shared as a story: never posted directly
 ANSWERABLE = ("poll", "quiz", "question", "countdown", "slider", "add_yours")
 RESPONSE_KINDS = ("reply", "reaction")
 

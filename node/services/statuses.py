@@ -231,8 +231,10 @@ def _snapshot(status: Status, media_ids: list[int], poll: Poll | None, at: datet
                       poll_options=list(poll.options) if poll is not None else None, created_at=at)
 
 
-async def edit_status(node: Node, account: Account, status_id: int | str, draft: Draft) -> Status:
-    """Change a status's text, warning, media and poll; every revision is kept for its history."""
+async def edit_status(node: Node, account: Account, status_id: int | str, draft: Draft,
+                      extend: Callable[[Status], Awaitable[None]] | None = None) -> Status:
+    """Change a status's text, warning, media and poll; every revision is kept for its history. `extend`
+    writes a feature's own rows in the same transaction, before the announcement (as for create_status)."""
     status = await own_status(account, status_id)
     if status.reblog_of_id is not None:
         raise NotFound()
@@ -269,6 +271,8 @@ async def edit_status(node: Node, account: Account, status_id: int | str, draft:
         await Mention.filter(status_id=status.id).delete()
         await _link_tags_and_mentions(status, checked.rendered)
         await _snapshot(status, [m.id for m in checked.media], new_poll, now).save()
+        if extend is not None:
+            await extend(status)
         effect = await effects.record(node, "status.updated", status=status)
     await effects.announce(node, "status.updated", effect, status=status)
     return status

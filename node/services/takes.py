@@ -328,16 +328,20 @@ async def edit_take(node: Node, account: Account, status_id: int | str, caption:
                            spoiler_text=spoiler_text if spoiler_text is not None else status.spoiler_text,
                            sensitive=sensitive if sensitive is not None else status.sensitive,
                            visibility=status.visibility, media_ids=media_ids)
-    # The sound is saved first so the Update that editing federates carries it; the serialiser adds the
-    # credit lines to that Update, and they are added to the stored content right after.
-    await take.save(update_fields=["sound_title", "sound_author", "sound_url"])
-    status = await statuses.edit_status(node, account, status.id, draft)
-    extra = sound_html({"title": take.sound_title, "author": take.sound_author, "url": take.sound_url})
-    extra += await take_trends.attribution_for(node, take)
-    if extra:
-        status.content += extra
-        await Status.filter(id=status.id).update(content=status.content)
-    await node.bus.publish("take.updated", take=take)
+    # The Take's own rows and its `take.updated` are written in the edit's transaction (crash-safe like it).
+    changed: dict[str, PendingEffect | None] = {}
+
+    async def extend(edited: Status) -> None:
+        await take.save(update_fields=["sound_title", "sound_author", "sound_url"])
+        extra = sound_html({"title": take.sound_title, "author": take.sound_author, "url": take.sound_url})
+        extra += await take_trends.attribution_for(node, take)
+        if extra:  # the credit lines are part of the stored content, and so of the Update that federates
+            edited.content += extra
+            await Status.filter(id=edited.id).update(content=edited.content)
+        changed["take"] = await effects.record(node, "take.updated", take=take)
+
+    await statuses.edit_status(node, account, status.id, draft, extend=extend)
+    await effects.announce(node, "take.updated", changed.get("take"), take=take)
     return take
 
 
@@ -436,14 +440,15 @@ async def by_template(viewer: Account | None, template_id: int, page: Page) -> t
 
 
 def subscribe(node: Node) -> None:
-    """A deleted status takes its Take with it (after the federation subscriber has sent the Remove)."""
+    """A deleted status takes its Take with it. Durable, so the Take's rows and its `take.deleted` (which
+    federates the Remove from a trend or template) go in one transaction with the status's effect: a crash
+    right after the delete replays both, never one without the other."""
 
-    @node.bus.on("status.deleted")
+    @node.bus.on("status.deleted", durable=True)
     async def on_deleted(status: Status, **_: Any) -> None:
         take = await Take.filter(status_id=status.id).first()
         if take is None:
             return
-        await node.bus.publish("take.deleted", take=take)
-        async with in_transaction():
-            await BehindTheTakeStep.filter(take_id=take.id).delete()
-            await Take.filter(id=take.id).delete()
+        await effects.follow_up(node, "take.deleted", take=take)
+        await BehindTheTakeStep.filter(take_id=take.id).delete()
+        await Take.filter(id=take.id).delete()

@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ..activitypub import stories as federated
 from ..api.entities.accounts import account_entity
 from ..api.entities.stories import (
     highlight_entities,
@@ -20,6 +21,7 @@ from ..api.entities.stories import (
 from ..api.keys import NODE
 from ..api.pagination import requested_page
 from ..api.params import Params
+from ..errors import DomainError
 from ..models import Account, Follow, parse_id
 from ..services import accounts
 from ..services.stories import audience, highlights, tray, viewing
@@ -40,10 +42,15 @@ async def tray_views(request: web.Request, me: Account | None) -> list[dict[str,
 
 
 async def profile_highlights(request: web.Request, me: Account | None, account: Account) -> list[dict[str, Any]]:
-    """A local profile's highlights as the viewer may see them (a remote one's are on its own server)."""
-    if not account.local:
-        return []
+    """A profile's highlights as the viewer may see them; a remote account's read from its server's public
+    collection (held a while; none shown when that server cannot be reached), each played by our viewer."""
     node = request.app[NODE]
+    if not account.local:
+        try:
+            found = await federated.remote_highlights(node, account)
+        except DomainError:
+            return []
+        return [{**h, "url": f"/accounts/{account.id}/highlights/{n}"} for n, h in enumerate(found)]
     return await highlight_entities(node, await highlights.of_account(me, account), me)
 
 
@@ -65,12 +72,36 @@ async def watch(request: web.Request) -> web.Response:
     return await page(request, "story_viewer.html", source="tray", account_id=str(account.id), highlight_id="")
 
 
+@routes.get(r"/accounts/{account_id:\d+}/highlights/{index:\d+}")
+async def remote_highlight(request: web.Request) -> web.Response:
+    """The viewer on a remote account's highlight (by its place in their collection)."""
+    await require_viewer(request)
+    account = await accounts.get_account(request.match_info["account_id"])
+    return await page(request, "story_viewer.html", source="account-highlight", account_id=str(account.id),
+                      highlight_id=request.match_info["index"])
+
+
 @routes.get(r"/highlights/{highlight_id:\d+}")
 async def highlight(request: web.Request) -> web.Response:
     """The viewer on a highlight (public, as the profile is)."""
     await require_viewer(request)
     return await page(request, "story_viewer.html", source="highlight", account_id="",
                       highlight_id=request.match_info["highlight_id"])
+
+
+@routes.get(r"/highlights/{highlight_id:\d+}/edit")
+async def edit_highlight(request: web.Request) -> web.Response:
+    """My highlight's editor: rename it, pick its cover, add or remove stories (its own and my archive's
+    most recent), delete it. The form calls PUT and DELETE /api/v1/highlights/:id."""
+    me = await require_viewer(request)
+    node = request.app[NODE]
+    highlight = await highlights.own(me, request.match_info["highlight_id"])
+    chosen = await highlights.story_ids(highlight)
+    recent, _ = await tray.archive(me, requested_page(Params({}), default=ARCHIVE_PAGE, most=ARCHIVE_PAGE))
+    rows = {s.id: s for s in await highlights.own_stories(me, chosen)}
+    shown = [rows[i] for i in chosen if i in rows] + [s for s in recent if s.id not in rows]
+    return await page(request, "highlight_edit.html", highlight=highlight, chosen={str(i) for i in chosen},
+                      cover=str(highlight.cover_story_id or ""), stories=await story_entities(node, shown, me))
 
 
 @routes.get("/stories/archive")
@@ -81,7 +112,9 @@ async def archive(request: web.Request) -> web.Response:
     wanted = requested_page(Params({"max_id": request.query.get("max_id")}), default=ARCHIVE_PAGE, most=ARCHIVE_PAGE)
     rows, keys = await tray.archive(me, wanted)
     older = str(request.rel_url.update_query(max_id=str(min(keys)))) if len(keys) == ARCHIVE_PAGE else None
-    return await page(request, "story_archive.html", stories=await story_entities(node, rows, me), older=older)
+    mine = await highlight_entities(node, await highlights.of_account(me, me), me)
+    return await page(request, "story_archive.html", stories=await story_entities(node, rows, me), older=older,
+                      highlights=mine)
 
 
 @routes.get(r"/stories/{story_id:\d+}/viewers")

@@ -7,7 +7,7 @@ The client library that does the cryptography lives in `plugins.e2ee.client` (ne
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from node.plugin_api import AccountInfo, Job, NodeApi, hookimpl
@@ -17,6 +17,8 @@ from node.plugin_api import AccountInfo, Job, NodeApi, hookimpl
 def settings() -> dict[str, Any]:
     return {
         "expiry_interval_seconds": 60,  # how often expired ciphertext is deleted
+        "attachment_max_bytes": 100 * 1024 * 1024,  # one encrypted attachment's ciphertext
+        "attachment_quota_bytes": 1024 * 1024 * 1024,  # what one account may keep stored (until it expires)
     }
 
 
@@ -27,22 +29,30 @@ def models() -> list[str]:
 
 @hookimpl
 def routes(api: NodeApi) -> Any:
+    from . import attachment_routes
     from .routes import make_routes
 
-    return make_routes(api)
+    return [*make_routes(api), *attachment_routes.make_routes(api)]
 
 
 @hookimpl
 def startup(api: NodeApi) -> None:
     if api.settings["expiry_interval_seconds"] < 1:
         raise ValueError("expiry_interval_seconds must be at least 1")
+    if api.settings["attachment_max_bytes"] < 1 or api.settings["attachment_quota_bytes"] < 1:
+        raise ValueError("attachment_max_bytes and attachment_quota_bytes must be at least 1")
 
 
 async def expire_messages(api: NodeApi, now: datetime | None = None) -> int:
-    """Delete expired ciphertext everywhere it is stored (tests call this with a `now` of their choosing)."""
+    """Delete expired ciphertext everywhere it is stored, attachment blobs included (on the node's clock,
+    or a `now` of the caller's choosing); returns how many envelopes went."""
+    from . import attachments
     from .envelopes import expire
 
-    return await expire(api, now or datetime.now(UTC))
+    now = now or api.now()
+    removed = await expire(api, now)
+    await attachments.expire(api, now)
+    return removed
 
 
 @hookimpl

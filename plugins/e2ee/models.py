@@ -1,5 +1,6 @@
 """The E2EE plugin's tables: devices and their public keys, one-time keys, queued ciphertext envelopes,
-groups and their members, and the remote accounts each local account exchanges messages with."""
+groups and their members, the remote accounts each local account exchanges messages with, and the
+ciphertext of encrypted attachments."""
 
 from __future__ import annotations
 
@@ -123,3 +124,22 @@ class Contact(Model):
     class Meta:
         table = "e2ee_contacts"
         unique_together = (("account_id", "remote_account_id"),)
+
+
+class Attachment(Model):
+    """The ciphertext of one encrypted attachment, kept on its uploader's node only (other nodes relay it to
+    their members on demand and keep no copy), readable by the conversation it was uploaded for, deleted
+    with its file at `expires_at` (the message's disappearing time, else 30 days)."""
+
+    id = fields.BigIntField(primary_key=True)
+    blob_id = fields.CharField(max_length=64, unique=True)  # random: the blob's name in URLs and on disk
+    owner_id = fields.BigIntField(db_index=True)  # the local account that uploaded it (its quota)
+    account_id = fields.BigIntField(null=True)  # a 1:1 conversation: the other person
+    group_id = fields.IntField(null=True, db_index=True)  # a group conversation (its members may read)
+    size = fields.BigIntField()  # ciphertext bytes
+    sha256 = fields.CharField(max_length=64)  # of the ciphertext, unpadded base64 (as Matrix's `hashes`)
+    created_at = fields.DatetimeField()  # the node's clock, not the database's: expiry is tested on it
+    expires_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "e2ee_attachments"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import socket
 import statistics
@@ -147,10 +148,11 @@ async def served_node(folder: Path | None = None) -> AsyncIterator[tuple[Node, T
     """A node with its own SQLite file, served over real HTTP on a loopback port."""
     with tempfile.TemporaryDirectory(prefix="entativa-bench-") as tmp:
         config = bench_config(folder or Path(tmp))
-        app: web.Application = build_app(config, scheduler=False)
+        app: web.Application = build_app(config, scheduler=False, freeze_heap=True)  # as `serve` does
         server = TestServer(app, host="127.0.0.1")
         await server.start_server()
         try:
             yield app[NODE], server
         finally:
             await server.close()
+            gc.unfreeze()  # the next benchmark's node must not keep this one's objects frozen

@@ -212,6 +212,25 @@ async def test_streamed_body_past_the_cap_is_aborted(local_client):
     assert len(ok.body) == 64 * 65536
 
 
+async def test_stream_get_passes_a_body_on_piece_by_piece_under_the_same_guard_and_cap(local_client, guarded_client,
+                                                                                      peer, signing_key):
+    async with local_client.stream_get("http://node-a.test/redirect?to=/big", max_bytes=8 * 1024 * 1024,
+                                       sign_with=signing_key) as response:
+        assert response.status == 200 and response.url.endswith("/big")
+        sizes = [len(chunk) async for chunk in response.chunks()]
+    assert sum(sizes) == 64 * 65536 and len(sizes) > 1  # never one buffer of the whole body
+    with pytest.raises(ResponseTooLargeError):
+        async with local_client.stream_get("http://node-a.test/big", max_bytes=1024 * 1024) as response:
+            async for _ in response.chunks():
+                pass
+    with pytest.raises(ResponseTooLargeError, match="declared"):
+        async with local_client.stream_get("http://node-a.test/declared-big", max_bytes=1024 * 1024):
+            pass
+    with pytest.raises(BlockedDestinationError):
+        async with guarded_client.stream_get("http://node-a.test/big", max_bytes=1024):
+            pass
+
+
 async def test_declared_oversize_body_is_refused_before_reading(local_client):
     with pytest.raises(ResponseTooLargeError, match="declared"):
         await local_client.request("GET", "http://node-a.test/declared-big")

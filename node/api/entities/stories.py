@@ -47,7 +47,8 @@ def _public_data(sticker: StorySticker, reveal: bool) -> dict[str, Any]:
 
 def answer_entity(node: Node, sticker: StorySticker, answer: StickerAnswer, account: Account | None) -> dict[str, Any]:
     shown = sticker_rules.own_answer(sticker, answer) or {}
-    return {"account": account_entity(node, account) if account else None, **shown, "created_at": iso(answer.created_at)}
+    return {"id": str(answer.id), "account": account_entity(node, account) if account else None, **shown,
+            "created_at": iso(answer.created_at)}
 
 
 async def results_entity(node: Node, sticker: StorySticker, results: dict[str, Any]) -> dict[str, Any]:

@@ -79,6 +79,15 @@ async def own(account: Account, highlight_id: int | str) -> Highlight:
     return highlight
 
 
+async def story_ids(highlight: Highlight) -> list[int]:
+    return list(await HighlightItem.filter(highlight_id=highlight.id).order_by("position").values_list(
+        "story_id", flat=True))
+
+
+async def own_stories(account: Account, ids: list[int]) -> list[Story]:
+    return list(await Story.filter(id__in=ids, account_id=account.id, local=True))
+
+
 async def update(node: Node, account: Account, highlight_id: int | str, title: str | None,
                  story_ids: list[int] | None, cover_story_id: int | None) -> Highlight:
     highlight = await own(account, highlight_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...errors import ValidationFailed
-from ...models import Account, MediaAttachment
+from ...models import Account, MediaAttachment, Story
 from ...runtime import Node
 from .. import media as media_service
 from ..takes import probe_video
@@ -40,3 +40,18 @@ async def checked(node: Node, account: Account, media_id: int | None, duration: 
         raise ValidationFailed(f"Validation failed: The video is {facts.duration:.0f} seconds long "
                                f"(a story may be at most {MAX_VIDEO_SECONDS} seconds)")
     return StoryMedia(media, facts.duration)
+
+
+async def copy_of(node: Node, account: Account, story: Story) -> MediaAttachment:
+    """A new upload of the author's with the bytes of one of their stories' media (a shared answer's
+    background by default): its own files, so deleting either story leaves the other whole."""
+    path = node.config.media_dir / story.file_path if story.file_path else None
+    if path is None or not path.is_file():
+        raise ValidationFailed("Validation failed: The story's media is gone; choose a background (media_id)")
+    data = await node.run_blocking(path.read_bytes)
+    processed, file_path, preview_path = await media_service.store_fetched(node, data)
+    size = (node.config.media_dir / file_path).stat().st_size
+    return await MediaAttachment.create(
+        account=account, type=processed.kind, mime_type=processed.mime_type, file_path=file_path,
+        preview_path=preview_path, file_size=size, width=processed.width, height=processed.height,
+        duration=processed.duration, blurhash=processed.blurhash, description=story.description)

@@ -38,6 +38,7 @@ class StoryDraft:
     stickers: Any = None
     overlays: Any = None
     description: str = ""
+    shared: list[stickers.StickerSpec] = field(default_factory=list)  # made by the service (a shared answer)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -50,7 +51,7 @@ async def create_story(node: Node, account: Account, draft: StoryDraft) -> Story
     if draft.audience not in AUDIENCES:
         raise ValidationFailed(f"Validation failed: audience must be one of {', '.join(AUDIENCES)}")
     now = node.clock.now()
-    specs = await stickers.checked_stickers(draft.stickers, now)
+    specs = [*await stickers.checked_stickers(draft.stickers, now), *draft.shared]
     overlays = stickers.checked_overlays(draft.overlays)
     if len(draft.description) > media_service.MAX_DESCRIPTION:
         raise ValidationFailed("Validation failed: Description is too long")

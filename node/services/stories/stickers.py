@@ -14,7 +14,7 @@ from typing import Any
 
 from ...errors import ValidationFailed
 from ...models import Account, Place, StickerAnswer, StorySticker, parse_id
-from ...models.story import ANSWERABLE, STICKER_KINDS
+from ...models.story import ANSWERABLE, MADE_BY_SHARING, STICKER_KINDS
 
 MAX_STICKERS = 10
 MAX_INTERACTIVE = 6  # one of each interactive kind
@@ -151,8 +151,9 @@ async def checked_stickers(raw: Any, now: datetime) -> list[StickerSpec]:
         if not isinstance(item, dict):
             raise _fail(number, "must be an object with a type and a position")
         kind = item.get("type")
-        if kind not in STICKER_KINDS:
-            raise _fail(number, f"has an unknown type (one of {', '.join(STICKER_KINDS)})")
+        if kind not in STICKER_KINDS or kind in MADE_BY_SHARING:
+            posted = [k for k in STICKER_KINDS if k not in MADE_BY_SHARING]
+            raise _fail(number, f"has an unknown type (one of {', '.join(posted)})")
         data, ends = await _kind_data(kind, item, number, now)
         specs.append(StickerSpec(kind, placement(item.get("position"), f"Sticker {number}"), data, ends))
     if sum(s.kind in ANSWERABLE for s in specs) > MAX_INTERACTIVE:

@@ -109,6 +109,34 @@ class NodeClient:
         await self.call("POST", "/api/v1/crypto/typing",
                         json={"account_id": account_id, "conversation_id": conversation_id, "typing": typing})
 
+    async def upload_attachment(self, ciphertext: bytes, sha256: str, *, account_id: str | None = None,
+                                group_id: str | None = None, expires_in: int | None = None) -> dict[str, Any]:
+        """Store an attachment's ciphertext for a 1:1 conversation (account_id) or a group (group_id)."""
+        query = {"sha256": sha256, **({"account_id": account_id} if account_id else {}),
+                 **({"group_id": group_id} if group_id else {}), **({"expires_in": str(expires_in)} if expires_in else {})}
+        async with self.session.post(self.base_url + "/api/v1/crypto/attachments", params=query, data=ciphertext,
+                                     headers={**self.headers, "Content-Type": "application/octet-stream"}) as response:
+            body = await response.json(content_type=None)
+            if response.status >= 400:
+                raise ApiError(response.status, body.get("error", "") if isinstance(body, dict) else str(body))
+            return body
+
+    async def download_attachment(self, url: str) -> bytes:
+        """An attachment's ciphertext: from this node, or relayed by it from the node that stores it."""
+        prefix = self.base_url + "/e2ee/blobs/"
+        if url.startswith(prefix):
+            path, params = "/api/v1/crypto/attachments/" + url[len(prefix):], None
+        else:
+            path, params = "/api/v1/crypto/attachments/remote", {"url": url}
+        async with self.session.get(self.base_url + path, params=params, headers=self.headers) as response:
+            if response.status >= 400:
+                try:
+                    error = (await response.json(content_type=None)).get("error", "")
+                except ValueError:
+                    error = await response.text()
+                raise ApiError(response.status, error)
+            return await response.read()
+
     def stream(self) -> Any:
         """The WebSocket of live events (use as `async with client.stream() as ws`)."""
         url = self.base_url.replace("http", "ws", 1) + "/api/v1/crypto/stream"

@@ -3,8 +3,9 @@
     python -m plugins.e2ee.client.cli --node https://a.example --token T chat @bob@b.example
 
 Lines you type are sent encrypted to every device of the other person (and your own other devices); their
-messages appear as they arrive (over the stream). `/timer N` makes the conversation disappear after N
-seconds, `/quit` leaves. The device's keys and sessions are kept in --state (default ~/.entativa-e2ee-<acct>.json).
+messages appear as they arrive (over the stream). `/send-file PATH` sends a file (encrypted here, only
+ciphertext uploaded); files you receive are decrypted into --downloads and shown as a line. `/timer N` makes
+the conversation disappear after N seconds, `/quit` leaves. The device's keys and sessions are kept in --state (default ~/.entativa-e2ee-<acct>.json).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from .api import ApiError, NodeClient
+from .attachments import AttachmentRefused
 from .client import E2EEClient, Refused
+from .messages import Message
 from .store import load, save
 
 
@@ -27,10 +30,44 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--token", required=True, help="an access token with the crypto scope")
     parser.add_argument("--backend", default="vodozemac", choices=["vodozemac", "olm"])
     parser.add_argument("--state", type=Path, help="where this device's keys and sessions are kept")
+    parser.add_argument("--downloads", type=Path, help="where received files are saved (default ~/Downloads/entativa)")
     commands = parser.add_subparsers(dest="command", required=True)
     chat = commands.add_parser("chat", help="chat with someone")
     chat.add_argument("handle", help="@user@host")
     return parser
+
+
+def human_size(size: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1000  # type: ignore[assignment]
+    return str(size)
+
+
+def free_name(folder: Path, name: str) -> Path:
+    """`name` (its last path part only, so a sender cannot aim outside the folder) in `folder`, numbered
+    when taken."""
+    base = Path(name.replace("\\", "/")).name.lstrip(".") or "file"
+    candidate, n = folder / base, 1
+    while candidate.exists():
+        stem, suffix = Path(base).stem, Path(base).suffix
+        candidate, n = folder / f"{stem} ({n}){suffix}", n + 1
+    return candidate
+
+
+async def save_attachment(client: E2EEClient, message: Message, folder: Path) -> str:
+    """Download, check and decrypt an attachment into `folder`; the line the CLI shows for it."""
+    name, size = str(message.content.get("name") or "file"), int(message.content.get("size") or 0)
+    label = f"[{message.content.get('media', 'file')}] {Path(name).name} ({human_size(size)})"
+    try:
+        data = await client.download(message)
+    except (AttachmentRefused, ApiError) as exc:
+        return f"{label} could not be opened: {exc}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = free_name(folder, name)
+    path.write_bytes(data)
+    return f"{label} saved to {path}"
 
 
 async def chat(args: argparse.Namespace, lines: asyncio.Queue[str | None], session: Any = None) -> int:
@@ -43,6 +80,7 @@ async def chat(args: argparse.Namespace, lines: asyncio.Queue[str | None], sessi
         state = args.state or Path.home() / f".entativa-e2ee-{me['acct']}.json"
         if not load(client, state, key):
             await client.setup()
+        downloads = args.downloads or Path.home() / "Downloads" / "entativa"
         peer = await api.lookup(args.handle.lstrip("@"))
         peer_id = str(peer["id"])
         print(f"chatting with {peer['acct']} as {me['acct']} (device {client.device_id}); /quit to leave")
@@ -52,6 +90,8 @@ async def chat(args: argparse.Namespace, lines: asyncio.Queue[str | None], sessi
                 who = "you (other device)" if message.sender == client.my_uri else message.sender
                 if message.type == "text":
                     print(f"{who}: {message.text}")
+                elif message.type == "attachment":
+                    print(f"{who}: {await save_attachment(client, message, downloads)}")
                 elif message.type == "timer":
                     print(f"{who} set messages to disappear after {message.content.get('seconds')} s")
                 else:
@@ -76,11 +116,15 @@ async def chat(args: argparse.Namespace, lines: asyncio.Queue[str | None], sessi
             if line == "/quit":
                 break
             try:
-                if line.startswith("/timer "):
+                if line.startswith("/send-file "):
+                    path = Path(line.split(" ", 1)[1].strip()).expanduser()
+                    await client.send_file(peer_id, path.read_bytes(), path.name)
+                    print(f"sent {path.name} ({human_size(path.stat().st_size)})")
+                elif line.startswith("/timer "):
                     await client.send(peer_id, "timer", seconds=int(line.split()[1]))
                 else:
                     await client.send_text(peer_id, line)
-            except (Refused, ApiError, ValueError) as exc:
+            except (Refused, ApiError, ValueError, OSError) as exc:
                 print(f"not sent: {exc}")
             save(client, state, key)
         listener.cancel()

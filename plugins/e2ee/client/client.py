@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import signing
+from . import attachments
 from .api import ApiError, NodeClient
 from .backend import (
     CryptoBackend,
@@ -30,7 +31,7 @@ MAX_DELIVERY = 2000
 # The node reads JSON bodies of up to 1 MiB: a delivery request stays under it (ciphertext plus ~200 bytes of
 # JSON around each envelope), so a key share with thousands of devices goes out in several requests.
 DELIVERY_BYTES = 900 * 1024
-NOTIFYING = ("text",)  # the kinds a recipient is notified of; receipts, keys, edits and timers are silent
+NOTIFYING = ("text", "attachment")  # the kinds a recipient is notified of; receipts, keys, edits and timers are silent
 
 
 def delivery_batches(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -269,6 +270,43 @@ class E2EEClient:
 
     async def send_text(self, account_id: str, text: str) -> str:
         return await self.send(account_id, "text", text=text)
+
+    # ---- attachments -----------------------------------------------------------------------------------------
+
+    async def _encrypted_file(self, data: bytes, name: str, mimetype: str | None, *, account_id: str | None = None,
+                              group_id: str | None = None, expires_in: int | None = None) -> dict[str, Any]:
+        """Encrypt `data` with a fresh key, upload the ciphertext, and return the message content that
+        carries the key (the node only ever sees the ciphertext)."""
+        ciphertext, file = attachments.encrypt(data)
+        stored = await self.api.upload_attachment(ciphertext, file["hashes"]["sha256"], account_id=account_id,
+                                                  group_id=group_id, expires_in=expires_in)
+        mimetype = mimetype or attachments.guess_type(name)
+        return {"name": name, "mimetype": mimetype, "size": len(data), "media": attachments.kind_of(mimetype),
+                "file": {**file, "url": stored["url"]}}
+
+    async def send_file(self, account_id: str, data: bytes, name: str, mimetype: str | None = None,
+                        text: str = "") -> str:
+        """Send a file to a 1:1 conversation (encrypted, uploaded, its key inside the message)."""
+        account_id = str(account_id)
+        await self.devices_of([account_id])
+        conversation = dm_conversation(self.my_uri, self.account_uris[account_id])
+        content = await self._encrypted_file(data, name, mimetype, account_id=account_id,
+                                             expires_in=self.timers.get(conversation) or None)
+        return await self.send(account_id, "attachment", **content, **({"text": text} if text else {}))
+
+    async def send_group_file(self, group_id: str, data: bytes, name: str, mimetype: str | None = None) -> str:
+        group = await self.api.group(str(group_id))
+        content = await self._encrypted_file(data, name, mimetype, group_id=str(group_id),
+                                             expires_in=self.timers.get(group["uri"]) or None)
+        return await self.send_group(str(group_id), "attachment", **content)
+
+    async def download(self, message: Message, part: str = "file") -> bytes:
+        """The plaintext of an attachment message (`part` "thumbnail" for its thumbnail), after checking the
+        downloaded ciphertext against the hash the message carried; AttachmentRefused if it does not match."""
+        file = message.content.get(part) if part == "file" else (message.content.get(part) or {}).get("file")
+        if not isinstance(file, dict) or not isinstance(file.get("url"), str):
+            raise attachments.AttachmentRefused(f"the message has no {part}")
+        return attachments.decrypt(await self.api.download_attachment(file["url"]), file)
 
     # ---- receiving -------------------------------------------------------------------------------------------
 

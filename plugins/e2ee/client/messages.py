@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = ("text", "edit", "delete", "receipt", "timer", "call.offer", "call.answer", "call.ice", "call.hangup",
+KINDS = ("text", "attachment", "edit", "delete", "receipt", "timer", "call.offer", "call.answer", "call.ice", "call.hangup",
          "room_key")
 
 

@@ -17,7 +17,7 @@ const MAX_DELIVERY = 2000;
 // The node reads JSON bodies of up to 1 MiB: each delivery request stays under it (ciphertext plus ~200
 // bytes of JSON per envelope), so a key share with many devices goes out in several requests.
 const DELIVERY_BYTES = 900 * 1024;
-const NOTIFYING = ["text"]; // the kinds a recipient is notified of (as plugins/e2ee/client/client.py)
+const NOTIFYING = ["text", "attachment"]; // the kinds a recipient is notified of (as plugins/e2ee/client/client.py)
 
 let olmReady = null;
 export function loadOlm() {

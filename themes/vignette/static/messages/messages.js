@@ -3,6 +3,7 @@
 // textContent only, so nothing a sender writes can become markup.
 import { ApiError, Device, KeyChanged, NodeApi, Refused, dmConversation, dmParticipants } from "./e2ee.js";
 import { safetyNumber } from "./safety.js";
+import * as attachments from "./attachments.js";
 
 const MAX_TEXT = 10000;
 const RANK = { sent: 0, delivered: 1, read: 2 };
@@ -104,12 +105,13 @@ async function apply(message) {
   const find = (id) => c.messages.find((m) => m.id === id && !m.system);
   const content = message.content;
   if (!message.mine) await acctOf(message.senderAccountId);
-  if (message.type === "text") {
+  if (message.type === "text" || message.type === "attachment") {
     if (find(message.id)) return;
     const expiresAt = message.expiresAt || (message.mine && c.timer ? Date.now() + c.timer * 1000 : null);
     c.messages.push({ id: message.id, text: String(content.text ?? ""), sender: message.sender,
                       senderAccountId: message.senderAccountId, mine: message.mine, sentAt: message.sentAt,
-                      replyTo: content.reply_to || null, status: "sent", expiresAt });
+                      replyTo: content.reply_to || null, status: "sent", expiresAt,
+                      attachment: message.type === "attachment" ? content : null });
     c.updatedAt = Date.now();
     if (!message.mine && current !== c.id) c.unread += 1;
     if (!message.mine && c.kind === "dm") {
@@ -120,7 +122,11 @@ async function apply(message) {
     const target = find(String(content.target));
     if (!target || target.sender !== message.sender) return; // only its author may change a message
     if (message.type === "edit") { target.text = String(content.text ?? ""); target.edited = true; }
-    else { target.text = ""; target.deleted = true; target.replyTo = null; }
+    else {
+      if (target.attachment && message.mine) attachments.remove(csrf, target.attachment); // its keys go too
+      if (target.attachment) attachments.forget(target.id, target.attachment);
+      target.text = ""; target.deleted = true; target.replyTo = null; target.attachment = null;
+    }
   } else if (message.type === "receipt") {
     for (const id of content.ids || []) {
       const target = find(String(id));
@@ -168,7 +174,7 @@ function preview(c) {
   const last = [...c.messages].reverse().find((m) => !m.system) || c.messages[c.messages.length - 1];
   if (!last) return c.kind === "group" ? "Group created" : "No messages yet";
   if (last.deleted) return "Message deleted";
-  return (last.mine ? "You: " : "") + last.text;
+  return (last.mine ? "You: " : "") + (last.text || (last.attachment ? attachments.previewOf(last.attachment) : ""));
 }
 
 function renderList() {
@@ -216,7 +222,8 @@ function renderConversation() {
                               "data-message-id": m.id });
     if (c.kind === "group" && !m.mine) bubble.append(el("span", { class: "from" }, accts[m.senderAccountId] || ""));
     if (m.replyTo && !m.deleted) bubble.append(el("blockquote", { class: "reply-to" }, String(m.replyTo.text || "").slice(0, 140)));
-    bubble.append(el("p", { class: "text" }, m.deleted ? "This message was deleted" : m.text));
+    if (m.attachment && !m.deleted) bubble.append(attachments.view(m.id, m.attachment));
+    if (!m.attachment || m.deleted || m.text) bubble.append(el("p", { class: "text" }, m.deleted ? "This message was deleted" : m.text));
     const time = new Date(m.sentAt * 1000).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
     const meta = el("span", { class: "meta" }, time, m.edited && !m.deleted ? " · edited" : "",
                     m.expiresAt ? " · ⏱" : "", m.mine && c.kind === "dm" ? el("span", { class: "receipt", "data-receipt": m.status }, ` · ${m.status}`) : null);
@@ -331,8 +338,26 @@ async function deliver(c, kind, content) {
   }
 }
 
+// A file from the picker: encrypted and uploaded here (thumbnail first for images), then its keys go out in
+// an ordinary message to the conversation.
+async function sendFile(c, file) {
+  showError(null);
+  const target = c.kind === "group" ? { groupId: c.groupId } : { accountId: c.peerId };
+  let content;
+  try {
+    content = await attachments.prepare(csrf, file, target, device.timers[c.id] || 0,
+                                        (step) => status(`${file.name}: ${step}…`));
+  } catch (error) {
+    showError(new Error(`Not sent: ${file.name}: ${error.message}`));
+    return false;
+  } finally {
+    status("");
+  }
+  return deliver(c, "attachment", content);
+}
+
 function startReply(m) {
-  replyTo = { id: m.id, text: m.text.slice(0, 140) };
+  replyTo = { id: m.id, text: (m.text || (m.attachment ? attachments.previewOf(m.attachment) : "")).slice(0, 140) };
   $("[data-replying]").hidden = false;
   $("[data-replying-text]").textContent = `Replying to: ${replyTo.text}`;
   $("[data-composer] textarea").focus();
@@ -463,6 +488,14 @@ function bind() {
     lastTypingSent = Date.now();
     api.typing(c.peerId, c.id, true).catch(() => {});
   });
+  $("[data-attach]").addEventListener("click", () => $("[data-attach-input]").click());
+  $("[data-attach-input]").addEventListener("change", async (event) => {
+    const c = conversations()[current];
+    const files = [...event.target.files];
+    event.target.value = "";
+    for (const file of files) if (c) await sendFile(c, file);
+  });
+  attachments.voiceNotes($("[data-record]"), (file) => { const c = conversations()[current]; if (c) sendFile(c, file); }, showError);
   $("[data-cancel-reply]").addEventListener("click", cancelReply);
   $("[data-back]").addEventListener("click", () => { current = null; history.replaceState(null, "", "#"); render(); });
   $("[data-details-toggle]").addEventListener("click", () => { $("[data-details]").hidden = !$("[data-details]").hidden; renderDetails(); });
@@ -510,6 +543,7 @@ function expire() {
   const now = Date.now();
   let changed = false;
   for (const c of Object.values(conversations())) {
+    for (const m of c.messages) if (m.attachment && m.expiresAt && m.expiresAt <= now) attachments.forget(m.id, m.attachment);
     const kept = c.messages.filter((m) => !m.expiresAt || m.expiresAt > now);
     if (kept.length !== c.messages.length) { c.messages = kept; changed = true; }
   }

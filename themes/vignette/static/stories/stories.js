@@ -74,7 +74,7 @@
     const pending = new Set();  // view reports still on their way: leaving waits for them (briefly)
     function report(action, completed) {
       const story = current();
-      if (!story || story.account.id === me) return;
+      if (!story || story.account.id === me || root.dataset.source === "account-highlight") return;
       story.seen = true;
       const sent = api("POST", `/api/v1/stories/${story.id}/view`, { action, completed: Boolean(completed) })
         .catch(() => {}).finally(() => pending.delete(sent));
@@ -359,6 +359,8 @@
         const link = el("a", "sv-chip", `🔗 ${sticker.text || new URL(sticker.url).host}`);
         Object.assign(link, { href: sticker.url, rel: "noopener noreferrer nofollow", target: "_blank" });
         node.append(link);
+      } else if (kind === "shared_answer") {  // a question's answer the author shared: no name, as Instagram
+        node.append(el("p", "sv-q", sticker.prompt), el("p", "sv-shared", sticker.text));
       }
       return node;
     }
@@ -435,6 +437,12 @@
 
     async function load() {
       status("Loading…");
+      if (root.dataset.source === "account-highlight") {  // a remote account's, by its place in their list
+        const list = await api("GET", `/api/v1/accounts/${root.dataset.account}/highlights`);
+        const highlight = list[Number(root.dataset.highlight)];
+        state.groups = highlight ? [{ title: highlight.title, stories: highlight.stories }] : [];
+        return;
+      }
       if (root.dataset.source === "highlight") {
         const highlight = await api("GET", `/api/v1/highlights/${root.dataset.highlight}`);
         state.groups = [{ title: highlight.title, stories: highlight.stories }];
