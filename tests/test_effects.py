@@ -15,7 +15,7 @@ from federation_nodes import settle
 from test_federation_nodes import follow, post
 
 from node import effects
-from node.models import Account, Delivery, OutboxActivity, PendingEffect, Poll, Status, Take, TakeTrend
+from node.models import Account, Delivery, OutboxActivity, PendingEffect, Poll, Status, Tag, Take, TakeTrend
 from node.services import status_rows
 
 
@@ -142,6 +142,53 @@ async def test_votes_and_profile_updates_survive_a_crash_right_after_their_commi
     for fed in (a, b):  # and a second replay finds nothing left to send again
         with fed.db():
             assert await effects.replay(fed.node) == 0
+
+
+@pytest.mark.logs_errors
+async def test_effects_carried_out_together_fail_one_at_a_time(cluster, caplog):
+    """Concurrent writes' effects share one transaction (carry_out_together), each in its own savepoint: one
+    whose subscriber fails keeps its row for a retry with nothing of its work left, the others are done."""
+    a = await cluster.add_node("node-a")
+    _, alice_token = await a.user("alice")
+    ran: list[int] = []
+    watching = [True]
+
+    async def marks(status: Status) -> None:
+        if not watching:
+            return
+        await Tag.create(name=f"seen{status.id}", display_name="seen")  # work that must roll back on failure
+        ran.append(status.id)
+        if "fails" in status.content:
+            raise OSError("disk full")
+
+    a.node.bus.subscribe("status.created", marks, durable=True)
+    with a.db():
+        alice = await Account.get(username="alice", domain="")
+        stored = []
+        for n, text in enumerate(("first", "this one fails", "third")):
+            status = Status(id=n + 10, account=alice, local=True, uri=a.node.urls.status_uri("alice", n + 10),
+                            url=a.node.urls.status_page("alice", n + 10), text=text, content=f"<p>{text}</p>",
+                            visibility="public", created_at=datetime.now(UTC))
+            caused = await status_rows.store(a.node, status, {}, [], counts=True)  # committed, not announced
+            stored.append(caused.effect)
+        with caplog.at_level(logging.ERROR, logger="node.effects"):
+            done = await effects.carry_out_together(a.node, [(effect, None) for effect in stored])
+        assert done == [True, False, True]
+        assert sorted(await Tag.filter(name__startswith="seen").values_list("name", flat=True)) == ["seen10", "seen12"]
+        kept = await PendingEffect.all()
+        assert [(e.id, e.attempts) for e in kept] == [(stored[1].id, 1)] and "disk full" in kept[0].last_error
+        ran.clear()
+        assert await effects.carry_out_together(a.node, [(effect, None) for effect in stored]) == [True, False, True]
+        assert ran == [11]  # the done ones are not done twice; the failed one ran again (and failed again)
+        assert (await PendingEffect.get(id=stored[1].id)).attempts == 2
+    # concurrent posts through the API: every effect carried out, none left behind
+    watching.clear()
+    with a.db():
+        await PendingEffect.all().delete()
+    posted = await asyncio.gather(*(post(a, alice_token, status=f"together {n}") for n in range(6)))
+    assert len({p["id"] for p in posted}) == 6
+    with a.db():
+        assert not await PendingEffect.exists()
 
 
 async def test_a_takes_edit_and_delete_survive_a_crash_right_after_their_commit(cluster):

@@ -133,7 +133,7 @@ def _columns(model: type, alias: str) -> str:
 def _hydrate(model: type, alias: str, row: dict) -> object | None:
     prefix = f"{alias}__"
     values = {key[len(prefix):]: value for key, value in row.items() if key.startswith(prefix)}
-    return None if values.get("id") is None else model._init_from_db(**values)
+    return None if values.get("id") is None else db.from_row(model, values)  # dates via fromisoformat: faster
 
 
 # Every authenticated request starts here, so it is one hand-written query rather than the ORM's

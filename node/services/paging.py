@@ -27,5 +27,16 @@ class Page:
             return query.filter(**{f"{key}__gt": self.min_id}).order_by(key).limit(self.limit)
         return query.order_by(f"-{key}").limit(self.limit)
 
+    def sql(self, key: str) -> tuple[str, list[int], str]:
+        """The same window for a hand-written SQLite read on column `key`: conditions to append to a WHERE
+        (each starting with AND), their values, and the ORDER BY ... LIMIT to end it with."""
+        conditions, values = [], []
+        for bound, op in ((self.max_id, "<"), (self.since_id, ">"), (self.min_id, ">")):
+            if bound is not None:
+                conditions.append(f" AND {key} {op} ?")
+                values.append(bound)
+        order = "" if self.min_id is not None else " DESC"
+        return "".join(conditions), values, f" ORDER BY {key}{order} LIMIT {int(self.limit)}"
+
     def arrange(self, rows: Sequence[Any]) -> list[Any]:
         return list(reversed(rows)) if self.min_id is not None else list(rows)

@@ -63,13 +63,15 @@ def first_link(content: str, own_host: str) -> str | None:
     return None
 
 
-async def attach(node: Node, status: Status) -> None:
-    """Link the status to the card of its first link (made pending if new); runs in the status's effect."""
+async def attach(node: Node, status: Status, *, new: bool = False) -> None:
+    """Link the status to the card of its first link (made pending if new); runs in the status's effect.
+    `new`: the status was just made, so it has no card to take off yet (most posts have no link: no query)."""
     if status.reblog_of_id is not None:
         return
     url = first_link(status.content, node.config.node.domain)
     if url is None:
-        await StatusCard.filter(status_id=status.id).delete()  # an edit took the link out
+        if not new:
+            await StatusCard.filter(status_id=status.id).delete()  # an edit took the link out
         return
     card, _ = await PreviewCard.get_or_create(url=url, defaults={"next_attempt_at": node.clock.now()})
     if not await StatusCard.filter(status_id=status.id).update(card_id=card.id):
@@ -289,6 +291,9 @@ def subscribe(node: Node) -> None:
     bus = node.bus
 
     @bus.on("status.created", durable=True)
+    async def on_created(status: Status) -> None:
+        await attach(node, status, new=True)
+
     @bus.on("status.updated", durable=True)
-    async def on_status(status: Status) -> None:
+    async def on_updated(status: Status) -> None:
         await attach(node, status)

@@ -7,11 +7,13 @@ plus a fixed number of `__in` queries, whatever the page size.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 
 from tortoise.expressions import F, Q, RawSQL, Subquery
 from tortoise.queryset import QuerySet
 
+from .. import db
 from ..activitypub import moderation
 from ..models import (
     Account,
@@ -24,7 +26,7 @@ from ..models import (
     StatusTag,
     Tag,
 )
-from . import accounts, hashtags, lists, pins, visibility
+from . import accounts, hashtags, lists, pins, status_reads, visibility
 from .paging import Page
 
 
@@ -45,20 +47,21 @@ async def _tag_ids(names: Sequence[str]) -> dict[str, int]:
     return dict(await Tag.filter(name__in=wanted).values_list("name", "id")) if wanted else {}
 
 
-async def in_order(ids: list[int]) -> list[Status]:
-    rows = {s.id: s for s in await Status.filter(id__in=ids)} if ids else {}
-    return [rows[i] for i in ids if i in rows]
+in_order = status_reads.in_order
 
 
 async def _hidden(viewer: Account | None) -> set[int]:
     if viewer is None:
         return set()
-    return await visibility.blocked_either_way(viewer.id) | await visibility.muted_by(viewer.id)
+    return await visibility.hidden_accounts(viewer.id)
 
 
 async def home(viewer: Account, page: Page) -> tuple[list[Status], list[int]]:
     """The viewer's home feed, read from its materialised rows; now-invisible or muted ones dropped, and those
     by members of the viewer's exclusive lists (they are read in those lists)."""
+    if db.is_sqlite(HomeFeedEntry):
+        ids, rows, hidden = await db.read(lambda connection: _read_home(connection, viewer.id, page))
+        return await visibility.visible(viewer, rows, hide_muted=True, hidden=hidden), ids
     feed = HomeFeedEntry.filter(account_id=viewer.id)
     if await lists.has_exclusive(viewer.id):
         feed = feed.filter(author_id__not_in=lists.exclusive_members(viewer.id))
@@ -67,6 +70,22 @@ async def home(viewer: Account, page: Page) -> tuple[list[Status], list[int]]:
     ids = page.arrange(rows)
     shown = await visibility.visible(viewer, await in_order(ids), hide_muted=True)
     return shown, ids
+
+
+_EXCLUSIVE_MEMBERS = ("SELECT la.account_id FROM list_accounts la JOIN lists l ON l.id = la.list_id "
+                      "WHERE l.account_id = ? AND l.exclusive")
+
+
+def _read_home(connection: sqlite3.Connection, viewer_id: int, page: Page
+               ) -> tuple[list[int], list[Status], set[int]]:
+    """The home page in one trip (SQLite): its feed rows, their statuses (originals and authors in place) and
+    the accounts the viewer does not want to see, as the ORM path above reads them in six queries."""
+    conditions, values, order = page.sql("status_id")
+    sql, params = f"SELECT status_id FROM home_feed WHERE account_id = ?{conditions}", [viewer_id, *values]
+    if connection.execute("SELECT 1 FROM lists WHERE account_id = ? AND exclusive LIMIT 1", (viewer_id,)).fetchone():
+        sql, params = f"{sql} AND author_id NOT IN ({_EXCLUSIVE_MEMBERS})", [*params, viewer_id]
+    ids = page.arrange([row[0] for row in connection.execute(sql + order, params)])
+    return ids, status_reads.read_statuses(connection, ids), visibility.hidden_rows(connection, viewer_id)
 
 
 async def _public_filters(viewer: Account | None, query: QuerySet, hidden: set[int], *, local: bool, remote: bool,
@@ -98,7 +117,7 @@ async def public(viewer: Account | None, page: Page, *, local: bool = False, rem
     query = Status.filter(Q(in_reply_to_id=None) | Q(in_reply_to_account_id=F("account_id")))
     hidden = await _hidden(viewer)
     query = await _public_filters(viewer, query, hidden, local=local, remote=remote, only_media=only_media)
-    rows = page.arrange(await page.filter(query))
+    rows = await in_order(page.arrange(await page.filter(query).values_list("id", flat=True)))
     return await visibility.visible(viewer, rows, hide_muted=True, hidden=hidden), [s.id for s in rows]
 
 
@@ -162,7 +181,7 @@ async def account_statuses(viewer: Account | None, account_id: int | str, page: 
         order = {status_id: n for n, status_id in enumerate(await pins.pinned_ids(author.id))}
         rows = sorted(await query, key=lambda s: order.get(s.id, len(order)))
         return await visibility.visible(viewer, rows), []
-    rows = page.arrange(await page.filter(query))
+    rows = await in_order(page.arrange(await page.filter(query).values_list("id", flat=True)))
     return await visibility.visible(viewer, rows), [s.id for s in rows]
 
 

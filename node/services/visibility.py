@@ -8,26 +8,33 @@ from the profile page or the status itself. A reblog is visible when both it and
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 
 from tortoise.expressions import Q
 
+from .. import db
 from ..errors import NotFound
 from ..models import Account, AccountDomainBlock, Block, Follow, Mention, Mute, Status, row_id
+from . import status_reads
 
 OPEN = ("public", "unlisted")
 
 
 async def blocked_either_way(viewer_id: int, others: Iterable[int] | None = None) -> set[int]:
     """Accounts the viewer blocks or is blocked by (among `others` when given)."""
-    query = Block.filter(Q(account_id=viewer_id) | Q(target_account_id=viewer_id))
+    sql = "SELECT account_id, target_account_id FROM blocks WHERE (account_id = ? OR target_account_id = ?)"
+    values: list[int] = [viewer_id, viewer_id]
     if others is not None:
         others = list(set(others))
         if not others:
             return set()
-        query = query.filter(Q(account_id__in=others) | Q(target_account_id__in=others))
-    rows = await query.values_list("account_id", "target_account_id")
-    return {b if a == viewer_id else a for a, b in rows}
+        marks = ",".join("?" * len(others))
+        sql += f" AND (account_id IN ({marks}) OR target_account_id IN ({marks}))"
+        values += others * 2
+    # one plain statement: every single-status read asks this, and the ORM built it for ~0.2 ms each time
+    rows = await db.query(sql, values)
+    return {row["target_account_id"] if row["account_id"] == viewer_id else row["account_id"] for row in rows}
 
 
 async def hidden_from(viewers: set[int], about: Sequence[int]) -> set[int]:
@@ -53,6 +60,29 @@ async def muted_by(viewer_id: int) -> set[int]:
     if domains:
         muted |= set(await Account.filter(domain__in=domains).values_list("id", flat=True))
     return muted
+
+
+def hidden_rows(connection: sqlite3.Connection, viewer_id: int) -> set[int]:
+    """`hidden_accounts` on the connection's thread (SQLite), for reads that fetch it in their own trip."""
+    hidden = {row[0] for row in connection.execute(
+        "SELECT target_account_id FROM blocks WHERE account_id = ? UNION "
+        "SELECT account_id FROM blocks WHERE target_account_id = ? UNION "
+        "SELECT target_account_id FROM mutes WHERE account_id = ?", (viewer_id, viewer_id, viewer_id))}
+    domains = [row[0] for row in connection.execute(
+        "SELECT domain FROM account_domain_blocks WHERE account_id = ?", (viewer_id,))]
+    if domains:  # asked only then: no index leads from a domain to its accounts
+        hidden.update(row[0] for row in connection.execute(
+            f"SELECT id FROM accounts WHERE domain IN ({','.join('?' * len(domains))})", domains))
+    return hidden
+
+
+async def hidden_accounts(viewer_id: int) -> set[int]:
+    """Every account kept out of the viewer's timelines: blocked either way, muted, or on a server the viewer
+    blocked (`blocked_either_way | muted_by`, in one trip to the database on SQLite). Read afresh for each
+    request: a block or mute takes effect on the next page."""
+    if not db.is_sqlite(Block):
+        return await blocked_either_way(viewer_id) | await muted_by(viewer_id)
+    return await db.read(lambda connection: hidden_rows(connection, viewer_id))
 
 
 async def attach_originals(statuses: Sequence[Status]) -> None:
@@ -89,9 +119,10 @@ async def visible(viewer: Account | None, statuses: Sequence[Status], *, hide_mu
             checked.append(original)
     authors = {s.account_id for s in checked} - {me}
     if hidden is None:
-        hidden = await blocked_either_way(me, authors) if authors else set()
         if hide_muted:
-            hidden |= await muted_by(me)
+            hidden = await hidden_accounts(me)
+        else:
+            hidden = await blocked_either_way(me, authors) if authors else set()
     restricted = [s for s in checked if s.account_id != me and s.visibility not in OPEN]
     following: set[int] = set()
     mentioned: set[int] = set()
@@ -132,8 +163,8 @@ async def can_see(viewer: Account | None, status: Status) -> bool:
 
 async def visible_status(viewer: Account | None, status_id: int | str) -> Status:
     """The status if it exists and the viewer may see it; otherwise 404, as Mastodon answers either way."""
-    key = row_id(status_id)
-    status = await Status.filter(id=key).first()
+    found = await status_reads.in_order([row_id(status_id)])  # its original and author come with it
+    status = found[0] if found else None
     if status is None or not await can_see(viewer, status):
         raise NotFound()
     return status
