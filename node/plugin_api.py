@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -143,6 +143,10 @@ class NodeApi:
         self._template_folder: Path | None = None
         self._node: Node | None = None
         self._templates: Any = None
+
+    def now(self) -> datetime:
+        """The node's clock (UTC): read it instead of datetime.now() so tests move time instead of sleeping."""
+        return self._node.clock.now() if self._node is not None else datetime.now(UTC)
 
     # ---- where things are ----------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ The client library that does the cryptography lives in `plugins.e2ee.client` (ne
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from node.plugin_api import AccountInfo, Job, NodeApi, hookimpl
@@ -42,7 +42,7 @@ async def expire_messages(api: NodeApi, now: datetime | None = None) -> int:
     """Delete expired ciphertext everywhere it is stored (tests call this with a `now` of their choosing)."""
     from .envelopes import expire
 
-    return await expire(api, now or datetime.now(UTC))
+    return await expire(api, now or api.now())
 
 
 @hookimpl

@@ -105,7 +105,7 @@ async def send(api: NodeApi, sender: AccountInfo, device: Device, items: list[di
                expires_in: Any = None) -> int:
     """Queue to-device ciphertexts: local devices get envelopes now, each remote server one batch.
     Checks everything before writing anything; returns how many envelopes were accepted."""
-    now = datetime.now(UTC)
+    now = api.now()
     expires_at = check_expiry(expires_in, now)
     outgoing = await parse_outgoing(api, items)
     local = [o for o in outgoing if o.account.local]
@@ -203,7 +203,7 @@ async def clear(device: Device, up_to_id: int) -> int:
 async def expire(api: NodeApi, now: datetime | None = None) -> int:
     """Delete envelopes past their expiry or older than 30 days, with every stored copy of the federated
     batches they travelled in; returns how many envelopes went."""
-    now = now or datetime.now(UTC)
+    now = now or api.now()
     old = now - KEEP
     gone = await Envelope.filter(expires_at__lte=now).values_list("activity_uri", flat=True)
     removed = await Envelope.filter(expires_at__lte=now).delete()

@@ -331,7 +331,7 @@ def handlers(api: NodeApi) -> dict[Any, Any]:
 
 async def send_typing(api: NodeApi, account: AccountInfo, target: AccountInfo, payload: dict[str, Any]) -> int:
     """Typing travels to the other server through the queue; both stored copies are forgotten within a minute."""
-    from datetime import UTC, timedelta
+    from datetime import timedelta
 
     from .models import SentBatch
 
@@ -342,5 +342,5 @@ async def send_typing(api: NodeApi, account: AccountInfo, target: AccountInfo, p
     activity = {"@context": CONTEXT, "id": api.url(f"/e2ee/typing/{uuid.uuid4().hex}"), "type": "Typing",
                 "actor": actor, "to": [target.uri], "conversation": payload["conversation_id"],
                 "typing": payload["typing"]}
-    await SentBatch.create(activity_uri=activity["id"], expires_at=datetime.now(UTC) + timedelta(minutes=1))
+    await SentBatch.create(activity_uri=activity["id"], expires_at=api.now() + timedelta(minutes=1))
     return await api.deliver(account.id, activity, [inboxes[target.id]])

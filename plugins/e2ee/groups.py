@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -152,7 +152,7 @@ async def send(api: NodeApi, sender: AccountInfo, device: Device, group: Group, 
     message_id = data.get("message_id") or uuid.uuid4().hex
     if not isinstance(message_id, str) or not MESSAGE_ID.match(message_id):
         raise Invalid("message_id must be 1-64 letters, digits, - or _")
-    expires_at = check_expiry(data.get("expires_in"), datetime.now(UTC))
+    expires_at = check_expiry(data.get("expires_in"), api.now())
     notify = data.get("notify") in (True, "true", "1", 1)
     uri = message_uri(account_uri(api, sender), device.device_id, message_id)
     member_ids = [m.account_id for m in await members_of(group)]
