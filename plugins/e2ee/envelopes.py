@@ -136,7 +136,7 @@ async def send(api: NodeApi, sender: AccountInfo, device: Device, items: list[di
             activity = envelope_batch(api, sender, device.device_id, batch, expires_at)
             await SentBatch.create(activity_uri=activity["id"], expires_at=expires_at)
             await api.deliver(sender.id, activity, [inbox])
-        for account_id in {o.account.id for o in remote}:
+        for account_id in {o.account.id for o in outgoing} - {sender.id}:  # local ones too: presence partners
             await Contact.get_or_create(account_id=sender.id, remote_account_id=account_id)
     streaming.hub_of(api).notify_devices({r.device_id for r in rows})
     await notify_new_message(api, {o.account.id for o in local if o.notify}, sender.id)

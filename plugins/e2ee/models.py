@@ -114,7 +114,8 @@ class GroupMember(Model):
 
 
 class Contact(Model):
-    """A remote account a local account exchanged ciphertext with: its server hears of device-list changes."""
+    """An account a local account exchanged ciphertext with: a remote one's server hears of device-list
+    changes, and both see each other's presence when they share it."""
 
     id = fields.IntField(primary_key=True)
     account_id = fields.BigIntField()
@@ -123,3 +124,16 @@ class Contact(Model):
     class Meta:
         table = "e2ee_contacts"
         unique_together = (("account_id", "remote_account_id"),)
+
+
+class Presence(Model):
+    """Who may see an account's presence, and when it was last seen: the only presence that is stored. Whether
+    someone is online right now lives in memory (open streams here, announcements from other servers)."""
+
+    id = fields.IntField(primary_key=True)
+    account_id = fields.BigIntField(unique=True)  # a local account (its setting) or a remote one (last seen)
+    share = fields.CharField(max_length=16, default="contacts")  # "contacts" (everyone I chat with) or "nobody"
+    last_seen_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "e2ee_presence"
