@@ -158,6 +158,10 @@ async def receive(api: NodeApi, rows: list[Envelope], sender_id: int, local_acco
         return 0
     async with in_transaction():
         await Envelope.bulk_create(rows, ignore_conflicts=True)
+        # Remember an expiring batch itself: its envelopes are deleted once read, and the stored copy of
+        # the activity must still be forgotten at expiry.
+        for uri, expires_at in {(r.activity_uri, r.expires_at) for r in rows if r.expires_at and r.activity_uri}:
+            await SentBatch.get_or_create(activity_uri=uri, defaults={"expires_at": expires_at})
         for account_id in local_accounts:
             try:
                 await Contact.get_or_create(account_id=account_id, remote_account_id=sender_id)

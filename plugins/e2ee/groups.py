@@ -193,7 +193,10 @@ async def receive_message(api: NodeApi, sender: AccountInfo, group: Group, *, ur
     rows = [Envelope(device=d, message_uri=uri, from_account_id=sender.id, from_device_id=device_id, type=MEGOLM,
                      body=body, group_id=group.id, expires_at=expires_at, activity_uri=activity_uri)
             for d in devices]
-    await Envelope.bulk_create(rows, ignore_conflicts=True)
+    async with in_transaction():
+        await Envelope.bulk_create(rows, ignore_conflicts=True)
+        if expires_at is not None and activity_uri:  # forgotten at expiry even after every member read it
+            await SentBatch.get_or_create(activity_uri=activity_uri, defaults={"expires_at": expires_at})
     streaming.hub_of(api).notify_devices({d.id for d in devices})
     if notify:
         await notify_new_message(api, set(targets), sender.id)

@@ -68,8 +68,8 @@ class Envelope(Model):
 
 
 class SentBatch(Model):
-    """A federated batch of ciphertext this node sent, remembered until its messages expire so every stored
-    copy can be forgotten then."""
+    """A federated batch of ciphertext this node sent or received with an expiry, remembered until then so
+    every stored copy can be forgotten (received envelopes are deleted once read, their batch stays)."""
 
     id = fields.IntField(primary_key=True)
     activity_uri = fields.CharField(max_length=512, unique=True)

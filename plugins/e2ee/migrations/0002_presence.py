@@ -23,4 +23,8 @@ class Migration(migrations.Migration):
             name='Contact',
             options={'table': 'e2ee_contacts', 'app': 'e2ee', 'unique_together': (('account_id', 'remote_account_id'),), 'pk_attr': 'id', 'table_description': "An account a local account exchanged ciphertext with: a remote one's server hears of device-list"},
         ),
+        ops.AlterModelOptions(
+            name='SentBatch',
+            options={'table': 'e2ee_sent_batches', 'app': 'e2ee', 'pk_attr': 'id', 'table_description': 'A federated batch of ciphertext this node sent or received with an expiry, remembered until then so'},
+        ),
     ]

@@ -3,6 +3,7 @@
 // textContent only, so nothing a sender writes can become markup.
 import { ApiError, Device, KeyChanged, NodeApi, Refused, dmConversation, dmParticipants } from "./e2ee.js";
 import { safetyNumber } from "./safety.js";
+import { isOnline, loadPresence, presenceLabel, updatePresence } from "./presence.js";
 
 const MAX_TEXT = 10000;
 const RANK = { sent: 0, delivered: 1, read: 2 };
@@ -179,8 +180,9 @@ function renderList() {
     const item = el("li", { class: "conversation-item" + (c.id === current ? " here" : "") + (c.unread ? " unread" : ""),
                             "data-conversation-id": c.id },
       el("button", { type: "button", class: "open", onclick: () => openConversation(c.id) },
-        el("span", { class: "avatar" }, (c.title || "?").slice(0, 1).toUpperCase()),
-        el("span", { class: "names" }, el("strong", {}, c.title || ""), el("span", { class: "preview" }, preview(c))),
+        el("span", { class: "avatar" + (c.peerId && isOnline(c.peerId) ? " online" : "") }, (c.title || "?").slice(0, 1).toUpperCase()),
+        el("span", { class: "names" }, el("strong", {}, c.title || ""), el("span", { class: "preview" }, preview(c)),
+          c.peerId && presenceLabel(c.peerId) ? el("span", { class: "presence muted small", "data-presence": "" }, presenceLabel(c.peerId)) : null),
         c.unread ? el("span", { class: "unread-count", "aria-label": `${c.unread} unread` }, String(c.unread)) : null));
     list.append(item);
   }
@@ -203,7 +205,8 @@ function renderConversation() {
   root.dataset.view = c ? "conversation" : "inbox";
   if (!c) return;
   $("[data-title]").textContent = c.title;
-  $("[data-subtitle]").textContent = c.kind === "group" ? `${(c.members || []).length} members` : "End-to-end encrypted";
+  $("[data-subtitle]").textContent = c.kind === "group" ? `${(c.members || []).length} members`
+    : [presenceLabel(c.peerId), "End-to-end encrypted"].filter(Boolean).join(" · ");
   $("[data-timer]").value = String(c.timer || 0);
   const bubbles = $("[data-bubbles]");
   bubbles.replaceChildren();
@@ -367,6 +370,7 @@ async function openConversation(id) {
   }
   render();
   renderDetails();
+  if (c && c.peerId) loadPresence(api, [c.peerId]).then(render).catch(() => {});
 }
 
 async function groupAction(action) {
@@ -528,12 +532,17 @@ function showTyping(payload) {
 
 function connect(delay = 1000) {
   const socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/v1/crypto/stream`);
-  socket.onopen = () => { delay = 1000; pull(); };
+  socket.onopen = () => {
+    delay = 1000;
+    pull();
+    loadPresence(api, Object.values(conversations()).map((c) => c.peerId)).then(render).catch(() => {});
+  };
   socket.onmessage = (frame) => {
     const data = JSON.parse(frame.data);
     const payload = data.payload ? JSON.parse(data.payload) : {};
     if (data.event === "encrypted_message") pull();
     else if (data.event === "e2ee.typing") showTyping(payload);
+    else if (data.event === "e2ee.presence") { updatePresence(payload); render(); }
     else if (data.event === "e2ee.group") refreshGroups().then(save).then(render);
     else if (data.event === "e2ee.devices") device.serial(() => device.devicesOf([payload.account_id])).then(notices).then(save).then(render);
   };
