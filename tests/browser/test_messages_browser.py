@@ -425,3 +425,45 @@ async def test_presence_and_a_disappearing_message_in_both_browsers_and_database
         assert await InboxActivity.filter(activity_uri__in=list(expiring)).count() == 0
         assert await Envelope.filter(expires_at__isnull=False).count() == 0
     assert alice.errors == [] and bob.errors == []
+
+
+async def test_bad_input_gets_clear_errors_in_the_page_and_nothing_is_sent(nodes, chromium):
+    """An over-long message, a device that no longer exists and a group beyond the cap: each is a clear error
+    on screen (the node answers 4xx to the API calls) and nothing is half-sent."""
+    from node.models import User
+    from plugins.e2ee.models import Group
+
+    cluster, a, _ = nodes
+    await crypto_user(a, "alice")
+    await crypto_user(a, "carol")
+    carol = await sign_in(chromium, cluster, a, "carol")
+    alice = await sign_in(chromium, cluster, a, "alice")
+    await alice.start_chat("@carol")
+    await alice.send("hello carol")
+    await carol.until(".conversation-item", "hello carol")
+
+    deliveries: list[int] = []
+    alice.page.on("response", lambda r: deliveries.append(r.status) if "/crypto/deliveries" in r.url else None)
+    await alice.send("x" * 10_001)
+    await alice.until("[data-send-error]:not([hidden])", "at most 10000 characters")
+    assert deliveries == [] and await alice.page.locator(".bubble.mine").count() == 1
+
+    # carol's device is gone from the node (removed elsewhere) while alice's page still knows it
+    with a.db():
+        carol_id = (await User.get(account__username="carol").prefetch_related("account")).account.id
+        await Device.filter(account_id=carol_id).delete()
+    await alice.send("to a device that does not exist")
+    error = await alice.until("[data-send-error]:not([hidden])", "Not sent")
+    assert "device" in (await error.inner_text()).lower()
+    assert all(400 <= s < 500 for s in deliveries)
+    with a.db():
+        assert await Envelope.all().count() == 0
+
+    await alice.page.click("[data-back]")
+    await alice.page.click("[data-new-group]")
+    await alice.page.fill("#group-members", " ".join(f"@u{i}" for i in range(1500)))
+    await alice.page.click("[data-start-group] button[type=submit]")
+    await alice.until("[data-status]", "a group has at most 1500 members")
+    with a.db():
+        assert await Group.all().count() == 0
+    assert alice.errors == []

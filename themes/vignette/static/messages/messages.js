@@ -6,6 +6,7 @@ import { safetyNumber } from "./safety.js";
 import { isOnline, loadPresence, presenceLabel, updatePresence } from "./presence.js";
 
 const MAX_TEXT = 10000;
+const MAX_GROUP = 1500; // plugins/e2ee/groups.py MAX_MEMBERS
 const RANK = { sent: 0, delivered: 1, read: 2 };
 const root = document.querySelector("[data-messenger]");
 const $ = (selector, scope = root) => scope.querySelector(selector);
@@ -432,6 +433,8 @@ function bind() {
     const form = event.target;
     status("Creating the group…");
     try {
+      // the plugin's cap, checked before looking anyone up (the node refuses it too, with a 422)
+      if (form.members.value.split(/[\s,]+/).filter(Boolean).length + 1 > MAX_GROUP) throw new Error(`a group has at most ${MAX_GROUP} members`);
       const group = await api.createGroup(form.name.value.trim(), await handles(form.members.value));
       const c = groupConversation(group);
       form.reset();
