@@ -61,11 +61,11 @@ class E2EECluster(Cluster):
         self.capture = capture
         self.sessions: list[aiohttp.ClientSession] = []
 
-    async def add_node(self, name: str, **sections: dict[str, Any]) -> FedNode:
+    async def add_node(self, name: str, theme: str = "vignette", **sections: dict[str, Any]) -> FedNode:
         folder = self.tmp_path / name
         folder.mkdir()
         domain = f"{name}.test"
-        config = write_config(folder, node={"domain": domain, "scheme": "http", "registrations": "open"},
+        config = write_config(folder, node={"domain": domain, "scheme": "http", "registrations": "open", "theme": theme},
                               federation={"enabled": True, "allow_private_addresses": True},
                               plugins={"enabled": ["e2ee"]}, **sections)
         app = build_app(config, scheduler=False, resolver=self.resolver)

@@ -31,10 +31,11 @@ CLUSTER = E2EECluster
 
 
 @pytest.fixture
-async def nodes(tmp_path: Path):  # type: ignore[no-untyped-def]
+async def nodes(tmp_path: Path, request):  # type: ignore[no-untyped-def]
+    theme = getattr(request, "param", "vignette")  # parametrize("nodes", [theme], indirect=True) picks another
     cluster = E2EECluster(tmp_path, Capture())  # every HTTP body the nodes receive and answer
-    a = await cluster.add_node("node-a")
-    b = await cluster.add_node("node-b")
+    a = await cluster.add_node("node-a", theme=theme)
+    b = await cluster.add_node("node-b", theme=theme)
     yield cluster, a, b
     await cluster.close()
 
@@ -466,4 +467,28 @@ async def test_bad_input_gets_clear_errors_in_the_page_and_nothing_is_sent(nodes
     await alice.until("[data-status]", "a group has at most 1500 members")
     with a.db():
         assert await Group.all().count() == 0
+    assert alice.errors == []
+
+
+@pytest.mark.parametrize("nodes", ["socialink"], indirect=True)
+async def test_socialink_shows_messages_as_a_messenger_panel(nodes, chromium):
+    """Socialink: full screen on a 390 px phone (one pane at a time), a docked chat list beside the open chat
+    on a desktop; nothing scrolls sideways."""
+    cluster, a, _ = nodes
+    await crypto_user(a, "alice")
+    await crypto_user(a, "carol")
+    await sign_in(chromium, cluster, a, "carol")  # a device to chat with
+    alice = await sign_in(chromium, cluster, a, "alice")
+    page = alice.page
+    box = await page.locator("[data-messenger]").bounding_box()
+    assert box is not None and box["x"] == 0 and box["width"] == PHONE["width"]  # the whole screen
+    await alice.start_chat("@carol")
+    assert not await page.locator(".inbox").is_visible()  # phone: the chat replaces the list
+    assert await page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+    await page.set_viewport_size({"width": 1280, "height": 800})
+    inbox = await page.locator(".inbox").bounding_box()
+    chat = await page.locator("[data-conversation]").bounding_box()
+    assert inbox and chat and inbox["x"] + inbox["width"] <= chat["x"] + 1  # docked side by side
+    assert 300 <= inbox["width"] <= 380
+    await page.screenshot(path=shot_path("messages-socialink-desktop.png"))
     assert alice.errors == []
