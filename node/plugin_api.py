@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -146,6 +146,10 @@ class NodeApi:
         self._node: Node | None = None
         self._templates: Any = None
 
+    def now(self) -> datetime:
+        """The node's clock (UTC): read it instead of datetime.now() so tests move time instead of sleeping."""
+        return self._node.clock.now() if self._node is not None else datetime.now(UTC)
+
     # ---- where things are ----------------------------------------------------------------------------------
 
     @property
@@ -161,10 +165,6 @@ class NodeApi:
     def static_url(self, path: str) -> str:
         """The URL of a file in this plugin's static folder."""
         return self.url(f"plugins/{self.name}/static/{path.lstrip('/')}")
-
-    def now(self) -> datetime:
-        """The node's clock (UTC): what expiry compares against, so tests move it instead of sleeping."""
-        return self._running().clock.now()
 
     # ---- reading -------------------------------------------------------------------------------------------
 

@@ -62,13 +62,14 @@ class E2EECluster(Cluster):
         self.capture = capture
         self.sessions: list[aiohttp.ClientSession] = []
 
-    async def add_node(self, name: str, e2ee: dict[str, Any] | None = None, **sections: dict[str, Any]) -> FedNode:
-        """`e2ee`: the node's [plugins.e2ee] settings; `node` fields are added to the [node] table (e.g. theme)."""
+    async def add_node(self, name: str, e2ee: dict[str, Any] | None = None, theme: str = "vignette",
+                       **sections: dict[str, Any]) -> FedNode:
+        """`e2ee`: the node's [plugins.e2ee] settings; `node` fields are added to the [node] table."""
         folder = self.tmp_path / name
         folder.mkdir()
         domain = f"{name}.test"
         config = write_config(folder, node={"domain": domain, "scheme": "http", "registrations": "open",
-                                                  **sections.pop("node", {})},
+                                            "theme": theme, **sections.pop("node", {})},
                               federation={"enabled": True, "allow_private_addresses": True},
                               plugins={"enabled": ["e2ee"], **({"e2ee": e2ee} if e2ee else {})}, **sections)
         app = build_app(config, scheduler=False, resolver=self.resolver)

@@ -18,7 +18,7 @@ from e2ee_support import Capture, E2EECluster, account_id_on, crypto_user
 from support import bearer
 
 from plugins.e2ee import expire_messages
-from plugins.e2ee.client import cli
+from plugins.e2ee.client import cli, signin
 from plugins.e2ee.client.attachments import AttachmentRefused
 from plugins.e2ee.models import Attachment
 
@@ -266,13 +266,15 @@ async def test_the_cli_sends_a_file_and_saves_the_ones_it_receives(cluster, cryp
     outgoing = tmp_path / "holiday.jpg"
     outgoing.write_bytes(os.urandom(70_000))
     downloads = tmp_path / "downloads"
+    login_file = tmp_path / "login.json"
+    signin.save_login(login_file, "http://node-a.test", alice_token)
 
     async def alice_types(*typed: str) -> int:
         lines: asyncio.Queue[str | None] = asyncio.Queue()
         for line in typed:
             lines.put_nowait(line + "\n")
         lines.put_nowait(None)
-        args = cli._parser().parse_args(["--node", "http://node-a.test", f"--token={alice_token}", "--state",
+        args = cli._parser().parse_args(["--login", str(login_file), "--state",
                                          str(tmp_path / "alice.json"), "--downloads", str(downloads),
                                          "chat", "@bob@node-b.test"])
         return await cli.chat(args, lines, cluster.http())

@@ -107,7 +107,7 @@ async def send(api: NodeApi, sender: AccountInfo, device: Device, items: list[di
                expires_in: Any = None) -> int:
     """Queue to-device ciphertexts: local devices get envelopes now, each remote server one batch.
     Checks everything before writing anything; returns how many envelopes were accepted."""
-    now = datetime.now(UTC)
+    now = api.now()
     expires_at = check_expiry(expires_in, now)
     outgoing = await parse_outgoing(api, items)
     local = [o for o in outgoing if o.account.local]
@@ -138,7 +138,7 @@ async def send(api: NodeApi, sender: AccountInfo, device: Device, items: list[di
             activity = envelope_batch(api, sender, device.device_id, batch, expires_at)
             await SentBatch.create(activity_uri=activity["id"], expires_at=expires_at)
             await api.deliver(sender.id, activity, [inbox])
-        for account_id in {o.account.id for o in remote}:
+        for account_id in {o.account.id for o in outgoing} - {sender.id}:  # local ones too: presence partners
             await Contact.get_or_create(account_id=sender.id, remote_account_id=account_id)
     streaming.hub_of(api).notify_devices({r.device_id for r in rows})
     await notify_new_message(api, {o.account.id for o in local if o.notify}, sender.id)
@@ -161,6 +161,10 @@ async def receive(api: NodeApi, rows: list[Envelope], sender_id: int, local_acco
         return 0
     async with in_transaction():
         await Envelope.bulk_create(rows, ignore_conflicts=True)
+        # Remember an expiring batch itself: its envelopes are deleted once read, and the stored copy of
+        # the activity must still be forgotten at expiry.
+        for uri, expires_at in {(r.activity_uri, r.expires_at) for r in rows if r.expires_at and r.activity_uri}:
+            await SentBatch.get_or_create(activity_uri=uri, defaults={"expires_at": expires_at})
         for account_id in local_accounts:
             try:
                 await Contact.get_or_create(account_id=account_id, remote_account_id=sender_id)
@@ -207,7 +211,7 @@ async def clear(device: Device, up_to_id: int) -> int:
 async def expire(api: NodeApi, now: datetime | None = None) -> int:
     """Delete envelopes past their expiry or older than 30 days, with every stored copy of the federated
     batches they travelled in; returns how many envelopes went."""
-    now = now or datetime.now(UTC)
+    now = now or api.now()
     old = now - KEEP
     gone = await Envelope.filter(expires_at__lte=now).values_list("activity_uri", flat=True)
     removed = await Envelope.filter(expires_at__lte=now).delete()

@@ -33,7 +33,8 @@ TERMS = {
     "EncryptedGroupMessage": "entativa:EncryptedGroupMessage", "DeviceList": "entativa:DeviceList",
     "Typing": "entativa:Typing", "expiresAt": "entativa:expiresAt", "epoch": "entativa:epoch",
     "rotateAfterMessages": "entativa:rotateAfterMessages", "rotateAfterSeconds": "entativa:rotateAfterSeconds",
-    "conversation": "entativa:conversation",
+    "conversation": "entativa:conversation", "Presence": "entativa:Presence", "online": "entativa:online",
+    "lastSeen": "entativa:lastSeen", "shared": "entativa:shared",
 }
 CONTEXT = [AS, TERMS]
 
@@ -321,6 +322,13 @@ async def on_typing(api: NodeApi, activity: Any) -> None:
     await api.forget_activity(activity.id)  # ephemeral: nothing of it stays on this server
 
 
+async def on_presence(api: NodeApi, activity: Any) -> None:
+    from . import presence
+
+    await presence.on_presence(api, await _sender(api, activity.actor), activity.raw)
+    await api.forget_activity(activity.id)  # ephemeral: only the last-seen time stays
+
+
 def handlers(api: NodeApi) -> dict[Any, Any]:
     def bound(fn: Any) -> Any:
         async def handle(activity: Any) -> Any:
@@ -330,12 +338,13 @@ def handlers(api: NodeApi) -> dict[Any, Any]:
     return {("Create", "EncryptedMessageBatch"): bound(on_encrypted), ("Create", "EncryptedMessage"): bound(on_encrypted),
             ("Create", "EncryptedGroupMessage"): bound(on_group_message),
             ("Update", "EncryptedGroup"): bound(on_group_update), ("Leave", "EncryptedGroup"): bound(on_leave),
-            ("Update", "DeviceList"): bound(on_device_list), ("Typing", None): bound(on_typing)}
+            ("Update", "DeviceList"): bound(on_device_list), ("Typing", None): bound(on_typing),
+            ("Presence", None): bound(on_presence)}
 
 
 async def send_typing(api: NodeApi, account: AccountInfo, target: AccountInfo, payload: dict[str, Any]) -> int:
     """Typing travels to the other server through the queue; both stored copies are forgotten within a minute."""
-    from datetime import UTC, timedelta
+    from datetime import timedelta
 
     from .models import SentBatch
 
@@ -346,5 +355,5 @@ async def send_typing(api: NodeApi, account: AccountInfo, target: AccountInfo, p
     activity = {"@context": CONTEXT, "id": api.url(f"/e2ee/typing/{uuid.uuid4().hex}"), "type": "Typing",
                 "actor": actor, "to": [target.uri], "conversation": payload["conversation_id"],
                 "typing": payload["typing"]}
-    await SentBatch.create(activity_uri=activity["id"], expires_at=datetime.now(UTC) + timedelta(minutes=1))
+    await SentBatch.create(activity_uri=activity["id"], expires_at=api.now() + timedelta(minutes=1))
     return await api.deliver(account.id, activity, [inboxes[target.id]])

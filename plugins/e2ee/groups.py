@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -152,7 +152,7 @@ async def send(api: NodeApi, sender: AccountInfo, device: Device, group: Group, 
     message_id = data.get("message_id") or uuid.uuid4().hex
     if not isinstance(message_id, str) or not MESSAGE_ID.match(message_id):
         raise Invalid("message_id must be 1-64 letters, digits, - or _")
-    expires_at = check_expiry(data.get("expires_in"), datetime.now(UTC))
+    expires_at = check_expiry(data.get("expires_in"), api.now())
     notify = data.get("notify") in (True, "true", "1", 1)
     uri = message_uri(account_uri(api, sender), device.device_id, message_id)
     member_ids = [m.account_id for m in await members_of(group)]
@@ -193,7 +193,10 @@ async def receive_message(api: NodeApi, sender: AccountInfo, group: Group, *, ur
     rows = [Envelope(device=d, message_uri=uri, from_account_id=sender.id, from_device_id=device_id, type=MEGOLM,
                      body=body, group_id=group.id, expires_at=expires_at, activity_uri=activity_uri)
             for d in devices]
-    await Envelope.bulk_create(rows, ignore_conflicts=True)
+    async with in_transaction():
+        await Envelope.bulk_create(rows, ignore_conflicts=True)
+        if expires_at is not None and activity_uri:  # forgotten at expiry even after every member read it
+            await SentBatch.get_or_create(activity_uri=activity_uri, defaults={"expires_at": expires_at})
     streaming.hub_of(api).notify_devices({d.id for d in devices})
     if notify:
         await notify_new_message(api, set(targets), sender.id)

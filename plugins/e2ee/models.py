@@ -69,8 +69,8 @@ class Envelope(Model):
 
 
 class SentBatch(Model):
-    """A federated batch of ciphertext this node sent, remembered until its messages expire so every stored
-    copy can be forgotten then."""
+    """A federated batch of ciphertext this node sent or received with an expiry, remembered until then so
+    every stored copy can be forgotten (received envelopes are deleted once read, their batch stays)."""
 
     id = fields.IntField(primary_key=True)
     activity_uri = fields.CharField(max_length=512, unique=True)
@@ -115,7 +115,8 @@ class GroupMember(Model):
 
 
 class Contact(Model):
-    """A remote account a local account exchanged ciphertext with: its server hears of device-list changes."""
+    """An account a local account exchanged ciphertext with: a remote one's server hears of device-list
+    changes, and both see each other's presence when they share it."""
 
     id = fields.IntField(primary_key=True)
     account_id = fields.BigIntField()
@@ -143,3 +144,15 @@ class Attachment(Model):
 
     class Meta:
         table = "e2ee_attachments"
+
+class Presence(Model):
+    """Who may see an account's presence, and when it was last seen: the only presence that is stored. Whether
+    someone is online right now lives in memory (open streams here, announcements from other servers)."""
+
+    id = fields.IntField(primary_key=True)
+    account_id = fields.BigIntField(unique=True)  # a local account (its setting) or a remote one (last seen)
+    share = fields.CharField(max_length=16, default="contacts")  # "contacts" (everyone I chat with) or "nobody"
+    last_seen_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "e2ee_presence"

@@ -5,6 +5,7 @@ Handlers are thin: parse, call keys/envelopes/groups, serialise."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import json
@@ -17,7 +18,7 @@ from aiohttp import web
 from federation import jsondoc
 from node.plugin_api import ID, OBJECT, PAGE, NodeApi, endpoint, parse_id, read_form, required
 
-from . import calls, envelopes, federation, groups, keys, streaming
+from . import calls, envelopes, federation, groups, keys, presence, streaming
 from .errors import BadRequest, E2EEError
 from .models import Device
 
@@ -327,10 +328,38 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
         await api.authenticate(request, SCOPE)
         return web.json_response({"ice_servers": calls.ice_servers(api.settings["ice_servers"])})
 
+    @routes.get("/api/v1/crypto/presence")
+    @guarded
+    @endpoint(params={"id": [ID]}, returns=list)
+    async def get_presence(request: web.Request) -> web.Response:
+        """Online / last seen of accounts you chat with, as far as each shares it with you."""
+        account = await api.authenticate(request, SCOPE)
+        ids = [i for i in (_id(v, "id") for v in _list((await params(request)).get("id"))) if i is not None]
+        if len(ids) > MAX_LIMIT:
+            raise BadRequest(f"at most {MAX_LIMIT} ids")
+        return web.json_response(await presence.visible(api, account, ids))
+
+    @routes.get("/api/v1/crypto/presence/settings")
+    @guarded
+    @endpoint()
+    async def presence_settings(request: web.Request) -> web.Response:
+        """Who sees your presence: "contacts" (everyone you chat with) or "nobody"."""
+        account = await api.authenticate(request, SCOPE)
+        return web.json_response({"share": await presence.share_of(account.id)})
+
+    @routes.put("/api/v1/crypto/presence/settings")
+    @guarded
+    @endpoint(params={"share": required(str)})
+    async def save_presence_settings(request: web.Request) -> web.Response:
+        """Change who sees your presence; "nobody" also hides it from those who saw it."""
+        account = await api.authenticate(request, SCOPE)
+        return web.json_response({"share": await presence.set_share(api, account, (await params(request)).get("share"))})
+
     @routes.get("/api/v1/crypto/stream")
     @endpoint(ok=101, returns=None)
     async def stream(request: web.Request) -> web.StreamResponse:
-        """WebSocket: pushes encrypted_message (new ciphertext queued), e2ee.typing, e2ee.group, e2ee.devices."""
+        """WebSocket: pushes encrypted_message (new ciphertext queued), e2ee.typing, e2ee.presence, e2ee.group,
+        e2ee.devices. An open stream is what makes its account "online"."""
         origin = request.headers.get("Origin")
         if not request.headers.get("Authorization") and origin is not None and origin != api.base_url:
             # A browser signed in by its session cookie: only the node's own pages may open it (a page on
@@ -343,6 +372,7 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
             return web.json_response({"error": exc.message}, status=exc.status)
         hub = streaming.hub_of(api)
         queue = hub.open(account.id, device.id)
+        await presence.stream_opened(api, account)
 
         async def on_message(data: dict[str, Any]) -> dict[str, Any] | None:
             if data.get("type") == "typing":
@@ -356,6 +386,8 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
             return await streaming.serve(request, queue, on_message)
         finally:
             hub.close(account.id, device.id, queue)
+            # shielded: a client going away cancels this handler, and the last-seen time must still be kept
+            await asyncio.shield(presence.stream_closed(api, account))
 
     # ---- server to server --------------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from node.services import auth
 from plugins.e2ee.client import E2EEClient, NodeClient
 from plugins.e2ee.client.safety import safety_number
-from plugins.e2ee.models import Device
+from plugins.e2ee.models import Device, Envelope
 
 PASSWORD = "correct horse battery"
 PHONE = {"width": 390, "height": 844}
@@ -31,10 +31,11 @@ CLUSTER = E2EECluster
 
 
 @pytest.fixture
-async def nodes(tmp_path: Path):  # type: ignore[no-untyped-def]
+async def nodes(tmp_path: Path, request):  # type: ignore[no-untyped-def]
+    theme = getattr(request, "param", "vignette")  # parametrize("nodes", [theme], indirect=True) picks another
     cluster = E2EECluster(tmp_path, Capture())  # every HTTP body the nodes receive and answer
-    a = await cluster.add_node("node-a")
-    b = await cluster.add_node("node-b")
+    a = await cluster.add_node("node-a", theme=theme)
+    b = await cluster.add_node("node-b", theme=theme)
     yield cluster, a, b
     await cluster.close()
 
@@ -104,8 +105,11 @@ class Person:
         await opened.wait_for()
 
 
-async def sign_in(browser: Any, cluster: E2EECluster, fed: Any, name: str, viewport: dict[str, int] = PHONE) -> Person:
+async def sign_in(browser: Any, cluster: E2EECluster, fed: Any, name: str, viewport: dict[str, int] = PHONE,
+                  clock: bool = False) -> Person:
     context = await browser.new_context(viewport=viewport)
+    if clock:  # the page's clock, which the test moves forward (it runs on from now meanwhile)
+        await context.clock.install()
     page = await context.new_page()
     await page.goto(fed.base + "/login")
     await page.fill('input[name="login"]', name)
@@ -358,3 +362,133 @@ async def test_a_group_across_both_nodes_with_a_leaver_and_a_late_joiner(nodes, 
     await bob.until(".bubble.theirs", "dave from python")
     await alice.page.screenshot(path=shot_path("messages-group-desktop.png"))
     assert alice.errors == [] and bob.errors == [] and carol.errors == []
+
+
+async def test_presence_and_a_disappearing_message_in_both_browsers_and_databases(nodes, chromium):
+    """bob's presence reaches alice's open conversation live across the nodes; a message sent with a 30 s timer
+    is gone from both pages (their clocks moved on) and from both nodes (their clocks moved on, expiry run)."""
+    from datetime import timedelta
+
+    from node.models import InboxActivity, OutboxActivity
+    from plugins.e2ee import expire_messages
+    from plugins.e2ee.models import SentBatch
+
+    cluster, a, b = nodes
+    await crypto_user(a, "alice")
+    await crypto_user(b, "bob")
+    bob = await sign_in(chromium, cluster, b, "bob", clock=True)
+    alice = await sign_in(chromium, cluster, a, "alice", clock=True)
+    await alice.start_chat("@bob@node-b.test")
+    await alice.send("hello bob")
+    await bob.open("alice@node-a.test")
+    await bob.until(".bubble.theirs", "hello bob")
+
+    # bob comes back (his stream reconnects): alice's header and list say he is online, then last seen
+    await bob.page.reload()
+    await bob.page.locator('[data-messenger][data-state="ready"]').wait_for(timeout=20000)
+    await alice.until("[data-subtitle]", "Online")
+    await alice.until(".conversation-item [data-presence]", "Online")
+    await bob.page.goto(b.base + "/settings/privacy")
+    await alice.until("[data-subtitle]", "Last seen")
+    await bob.page.goto(b.base + "/messages")
+    await bob.page.locator('[data-messenger][data-state="ready"]').wait_for(timeout=20000)
+    await bob.open("alice@node-a.test")
+
+    # disappearing messages: alice turns on a 30 s timer, both sides see it, then a message with it
+    await alice.page.click("[data-details-toggle]")
+    await alice.page.select_option("[data-timer]", "30")
+    await alice.page.click("[data-details-toggle]")
+    await bob.until(".system", "turned on disappearing messages")
+    marker = f"marker-{secrets.token_hex(8)}"
+    await alice.send(marker)
+    await alice.until(".bubble.mine", marker)
+    await bob.until(".bubble.theirs", marker)
+    with a.db():
+        expiring = [uri for uri in await SentBatch.filter(expires_at__isnull=False).values_list("activity_uri", flat=True)
+                    if "/e2ee/typing/" not in uri and "/e2ee/presence/" not in uri]  # those last a minute
+        assert expiring and await OutboxActivity.filter(uri__in=list(expiring)).count()
+    with b.db():
+        assert await InboxActivity.filter(activity_uri__in=list(expiring)).count()
+
+    # 31 s later on every clock: the nodes' expiry job runs, the pages drop the message at its expires_at
+    for fed in (a, b):
+        fed.node.clock.advance(timedelta(seconds=31))
+        with fed.db():
+            await expire_messages(fed.node.plugins.api("e2ee"))
+    for person in (alice, bob):
+        await person.page.clock.fast_forward(31_000)
+        await person.page.locator(".bubble", has_text=marker).wait_for(state="detached", timeout=10_000)
+    assert await alice.page.locator(".bubble", has_text="hello bob").count() == 1  # sent before the timer
+    with a.db():
+        assert await OutboxActivity.filter(uri__in=list(expiring)).count() == 0
+        assert await SentBatch.filter(activity_uri__in=list(expiring)).count() == 0
+    with b.db():
+        assert await InboxActivity.filter(activity_uri__in=list(expiring)).count() == 0
+        assert await Envelope.filter(expires_at__isnull=False).count() == 0
+    assert alice.errors == [] and bob.errors == []
+
+
+async def test_bad_input_gets_clear_errors_in_the_page_and_nothing_is_sent(nodes, chromium):
+    """An over-long message, a device that no longer exists and a group beyond the cap: each is a clear error
+    on screen (the node answers 4xx to the API calls) and nothing is half-sent."""
+    from node.models import User
+    from plugins.e2ee.models import Group
+
+    cluster, a, _ = nodes
+    await crypto_user(a, "alice")
+    await crypto_user(a, "carol")
+    carol = await sign_in(chromium, cluster, a, "carol")
+    alice = await sign_in(chromium, cluster, a, "alice")
+    await alice.start_chat("@carol")
+    await alice.send("hello carol")
+    await carol.until(".conversation-item", "hello carol")
+
+    deliveries: list[int] = []
+    alice.page.on("response", lambda r: deliveries.append(r.status) if "/crypto/deliveries" in r.url else None)
+    await alice.send("x" * 10_001)
+    await alice.until("[data-send-error]:not([hidden])", "at most 10000 characters")
+    assert deliveries == [] and await alice.page.locator(".bubble.mine").count() == 1
+
+    # carol's device is gone from the node (removed elsewhere) while alice's page still knows it
+    with a.db():
+        carol_id = (await User.get(account__username="carol").prefetch_related("account")).account.id
+        await Device.filter(account_id=carol_id).delete()
+    await alice.send("to a device that does not exist")
+    error = await alice.until("[data-send-error]:not([hidden])", "Not sent")
+    assert "device" in (await error.inner_text()).lower()
+    assert all(400 <= s < 500 for s in deliveries)
+    with a.db():
+        assert await Envelope.all().count() == 0
+
+    await alice.page.click("[data-back]")
+    await alice.page.click("[data-new-group]")
+    await alice.page.fill("#group-members", " ".join(f"@u{i}" for i in range(1500)))
+    await alice.page.click("[data-start-group] button[type=submit]")
+    await alice.until("[data-status]", "a group has at most 1500 members")
+    with a.db():
+        assert await Group.all().count() == 0
+    assert alice.errors == []
+
+
+@pytest.mark.parametrize("nodes", ["socialink"], indirect=True)
+async def test_socialink_shows_messages_as_a_messenger_panel(nodes, chromium):
+    """Socialink: full screen on a 390 px phone (one pane at a time), a docked chat list beside the open chat
+    on a desktop; nothing scrolls sideways."""
+    cluster, a, _ = nodes
+    await crypto_user(a, "alice")
+    await crypto_user(a, "carol")
+    await sign_in(chromium, cluster, a, "carol")  # a device to chat with
+    alice = await sign_in(chromium, cluster, a, "alice")
+    page = alice.page
+    box = await page.locator("[data-messenger]").bounding_box()
+    assert box is not None and box["x"] == 0 and box["width"] == PHONE["width"]  # the whole screen
+    await alice.start_chat("@carol")
+    assert not await page.locator(".inbox").is_visible()  # phone: the chat replaces the list
+    assert await page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+    await page.set_viewport_size({"width": 1280, "height": 800})
+    inbox = await page.locator(".inbox").bounding_box()
+    chat = await page.locator("[data-conversation]").bounding_box()
+    assert inbox and chat and inbox["x"] + inbox["width"] <= chat["x"] + 1  # docked side by side
+    assert 300 <= inbox["width"] <= 380
+    await page.screenshot(path=shot_path("messages-socialink-desktop.png"))
+    assert alice.errors == []

@@ -1,6 +1,13 @@
 """A small chat CLI: two people, two terminals, two nodes.
 
-    python -m plugins.e2ee.client.cli --node https://a.example --token T chat @bob@b.example
+    python -m plugins.e2ee.client.cli --node https://a.example login alice       (prompts for the password)
+    python -m plugins.e2ee.client.cli --node https://a.example login --code      (OAuth, out-of-band code)
+    python -m plugins.e2ee.client.cli chat @bob@b.example
+    python -m plugins.e2ee.client.cli group create "Weekend" @bob@b.example @carol | add ID @dan | remove ID @dan
+                                      | leave ID | list
+
+The token is kept in the 0600 login file (--login, default ~/.entativa-e2ee-login.json), never typed on a
+command line. Senders show as @user@host; what you send is echoed as "you: ...".
 
 Lines you type are sent encrypted to every device of the other person (and your own other devices); their
 messages appear as they arrive (over the stream). `/send-file PATH` sends a file (encrypted here, only
@@ -17,6 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from . import signin
 from .api import ApiError, NodeClient
 from .attachments import AttachmentRefused
 from .client import E2EEClient, Refused
@@ -26,14 +34,20 @@ from .store import load, save
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m plugins.e2ee.client.cli", description=__doc__.split("\n")[0])
-    parser.add_argument("--node", required=True, help="your node's URL, e.g. https://social.example")
-    parser.add_argument("--token", required=True, help="an access token with the crypto scope")
+    parser.add_argument("--node", help="your node's URL, e.g. https://social.example (login remembers it)")
+    parser.add_argument("--login", type=Path, help="the 0600 file the token is kept in")
     parser.add_argument("--backend", default="vodozemac", choices=["vodozemac", "olm"])
     parser.add_argument("--state", type=Path, help="where this device's keys and sessions are kept")
     parser.add_argument("--downloads", type=Path, help="where received files are saved (default ~/Downloads/entativa)")
     commands = parser.add_subparsers(dest="command", required=True)
     chat = commands.add_parser("chat", help="chat with someone")
     chat.add_argument("handle", help="@user@host")
+    login = commands.add_parser("login", help="sign in (password prompt, or --code for an OAuth code)")
+    login.add_argument("username", nargs="?", help="your username or e-mail (password grant)")
+    login.add_argument("--code", action="store_true", help="open the authorization page and paste the code")
+    group = commands.add_parser("group", help="encrypted groups: create, add, remove, leave, list")
+    group.add_argument("action", choices=["create", "add", "remove", "leave", "list"])
+    group.add_argument("rest", nargs="*", help="create NAME HANDLE...; add/remove ID HANDLE...; leave ID")
     return parser
 
 
@@ -70,11 +84,94 @@ async def save_attachment(client: E2EEClient, message: Message, folder: Path) ->
     return f"{label} saved to {path}"
 
 
+async def login(args: argparse.Namespace, ask: Any, session: Any = None) -> int:
+    """Sign in and keep the token in the login file; `ask(prompt, secret)` reads an answer (tests pass one)."""
+    import aiohttp
+
+    if not args.node:
+        print("error: --node is needed to sign in", file=sys.stderr)
+        return 2
+    node = args.node.rstrip("/")
+    own = session is None
+    session = session or aiohttp.ClientSession()
+    try:
+        app = await signin.register_app(session, node)
+        if args.code:
+            print(f"Open this page, approve, and paste the code it shows:\n{signin.authorize_url(node, app)}")
+            token = await signin.token_by_code(session, node, app, (await ask("code: ", False)).strip())
+        else:
+            username = args.username or (await ask("username: ", False)).strip()
+            token = await signin.token_by_password(session, node, app, username, await ask("password: ", True))
+        path = args.login or signin.default_path()
+        signin.save_login(path, node, token)
+        me = await NodeClient(node, token, session).me()
+        print(f"signed in as {signin.handle_of(me.get('url') or '') if me.get('url') else me['acct']}; token kept in {path}")
+        return 0
+    except ApiError as exc:
+        print(f"error: not signed in: {exc.error}", file=sys.stderr)
+        return 1
+    finally:
+        if own:
+            await session.close()
+
+
+def credentials(args: argparse.Namespace) -> tuple[str, str] | None:
+    saved = signin.load_login(args.login or signin.default_path())
+    if saved is None:
+        print("error: not signed in: run `login` first", file=sys.stderr)
+        return None
+    return (args.node or saved["node"]).rstrip("/"), saved["token"]
+
+
+async def group_command(args: argparse.Namespace, session: Any = None) -> int:
+    found = credentials(args)
+    if found is None:
+        return 2
+    api = NodeClient(*found, session)
+    try:
+        async def ids(handles: list[str]) -> list[str]:
+            return [str((await api.lookup(h.lstrip("@")))["id"]) for h in handles]
+
+        rest = args.rest
+        if args.action == "list":
+            for g in await api.groups():
+                print(f"{g['id']}  {g.get('name') or '(no name)'}  {len(g.get('members') or [])} members")
+            return 0
+        if args.action == "create" and rest:
+            g = await api.create_group(await ids(rest[1:]), name=rest[0])
+            print(f"created group {g['id']} {g.get('name')!r}")
+            return 0
+        if args.action in ("add", "remove") and len(rest) >= 2:
+            for account_id in await ids(rest[1:]):
+                if args.action == "add":
+                    await api.add_members(rest[0], [account_id])
+                else:
+                    await api.remove_member(rest[0], account_id)
+            print(f"{'added to' if args.action == 'add' else 'removed from'} group {rest[0]}: {' '.join(rest[1:])}")
+            return 0
+        if args.action == "leave" and len(rest) == 1:
+            await api.remove_member(rest[0], str((await api.me())["id"]))
+            print(f"left group {rest[0]}")
+            return 0
+        print(f"error: usage: group {args.action} " + {"create": "NAME HANDLE...", "add": "ID HANDLE...",
+              "remove": "ID HANDLE...", "leave": "ID"}.get(args.action, ""), file=sys.stderr)
+        return 2
+    except ApiError as exc:
+        print(f"error: {exc.error}", file=sys.stderr)
+        return 1
+    finally:
+        await api.close()
+
+
 async def chat(args: argparse.Namespace, lines: asyncio.Queue[str | None], session: Any = None) -> int:
     """Run one chat until /quit or end of input; `session` is an aiohttp session to use (tests)."""
-    api = NodeClient(args.node, args.token, session)
+    found = credentials(args)
+    if found is None:
+        return 2
+    node, token = found
+    api = NodeClient(node, token, session)
     client = E2EEClient(api, args.backend)
-    key = hashlib.sha256(args.token.encode()).digest()
+    key = hashlib.sha256(token.encode()).digest()
     try:
         me = await api.me()
         state = args.state or Path.home() / f".entativa-e2ee-{me['acct']}.json"
@@ -87,7 +184,7 @@ async def chat(args: argparse.Namespace, lines: asyncio.Queue[str | None], sessi
 
         async def show() -> None:
             for message in await client.receive():
-                who = "you (other device)" if message.sender == client.my_uri else message.sender
+                who = "you (other device)" if message.sender == client.my_uri else signin.handle_of(message.sender)
                 if message.type == "text":
                     print(f"{who}: {message.text}")
                 elif message.type == "attachment":
@@ -124,6 +221,7 @@ async def chat(args: argparse.Namespace, lines: asyncio.Queue[str | None], sessi
                     await client.send(peer_id, "timer", seconds=int(line.split()[1]))
                 else:
                     await client.send_text(peer_id, line)
+                    print(f"you: {line}")  # echoed once sent: what the other side will read
             except (Refused, ApiError, ValueError, OSError) as exc:
                 print(f"not sent: {exc}")
             save(client, state, key)
@@ -150,7 +248,20 @@ async def _main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     lines: asyncio.Queue[str | None] = asyncio.Queue()
     reader = asyncio.get_running_loop().create_task(_stdin(lines))
+    if args.command == "login":
+        async def ask(prompt: str, secret: bool) -> str:
+            import getpass
+
+            if secret:
+                return await asyncio.get_running_loop().run_in_executor(None, getpass.getpass, prompt)
+            print(prompt, end="", flush=True)
+            line = await lines.get()
+            return line or ""
     try:
+        if args.command == "login":
+            return await login(args, ask)
+        if args.command == "group":
+            return await group_command(args)
         return await chat(args, lines)
     finally:
         reader.cancel()

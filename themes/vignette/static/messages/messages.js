@@ -5,8 +5,10 @@ import { ApiError, Device, KeyChanged, NodeApi, Refused, dmConversation, dmParti
 import { safetyNumber } from "./safety.js";
 import * as attachments from "./attachments.js";
 import { Calls } from "./calls.js";
+import { isOnline, loadPresence, presenceLabel, updatePresence } from "./presence.js";
 
 const MAX_TEXT = 10000;
+const MAX_GROUP = 1500; // plugins/e2ee/groups.py MAX_MEMBERS
 const RANK = { sent: 0, delivered: 1, read: 2 };
 const root = document.querySelector("[data-messenger]");
 const $ = (selector, scope = root) => scope.querySelector(selector);
@@ -188,8 +190,9 @@ function renderList() {
     const item = el("li", { class: "conversation-item" + (c.id === current ? " here" : "") + (c.unread ? " unread" : ""),
                             "data-conversation-id": c.id },
       el("button", { type: "button", class: "open", onclick: () => openConversation(c.id) },
-        el("span", { class: "avatar" }, (c.title || "?").slice(0, 1).toUpperCase()),
-        el("span", { class: "names" }, el("strong", {}, c.title || ""), el("span", { class: "preview" }, preview(c))),
+        el("span", { class: "avatar" + (c.peerId && isOnline(c.peerId) ? " online" : "") }, (c.title || "?").slice(0, 1).toUpperCase()),
+        el("span", { class: "names" }, el("strong", {}, c.title || ""), el("span", { class: "preview" }, preview(c)),
+          c.peerId && presenceLabel(c.peerId) ? el("span", { class: "presence muted small", "data-presence": "" }, presenceLabel(c.peerId)) : null),
         c.unread ? el("span", { class: "unread-count", "aria-label": `${c.unread} unread` }, String(c.unread)) : null));
     list.append(item);
   }
@@ -212,7 +215,8 @@ function renderConversation() {
   root.dataset.view = c ? "conversation" : "inbox";
   if (!c) return;
   $("[data-title]").textContent = c.title;
-  $("[data-subtitle]").textContent = c.kind === "group" ? `${(c.members || []).length} members` : "End-to-end encrypted";
+  $("[data-subtitle]").textContent = c.kind === "group" ? `${(c.members || []).length} members`
+    : [presenceLabel(c.peerId), "End-to-end encrypted"].filter(Boolean).join(" · ");
   $("[data-timer]").value = String(c.timer || 0);
   const bubbles = $("[data-bubbles]");
   bubbles.replaceChildren();
@@ -398,6 +402,7 @@ async function openConversation(id) {
   }
   render();
   renderDetails();
+  if (c && c.peerId) loadPresence(api, [c.peerId]).then(render).catch(() => {});
 }
 
 async function groupAction(action) {
@@ -459,6 +464,8 @@ function bind() {
     const form = event.target;
     status("Creating the group…");
     try {
+      // the plugin's cap, checked before looking anyone up (the node refuses it too, with a 422)
+      if (form.members.value.split(/[\s,]+/).filter(Boolean).length + 1 > MAX_GROUP) throw new Error(`a group has at most ${MAX_GROUP} members`);
       const group = await api.createGroup(form.name.value.trim(), await handles(form.members.value));
       const c = groupConversation(group);
       form.reset();
@@ -568,12 +575,17 @@ function showTyping(payload) {
 
 function connect(delay = 1000) {
   const socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/v1/crypto/stream`);
-  socket.onopen = () => { delay = 1000; pull(); };
+  socket.onopen = () => {
+    delay = 1000;
+    pull();
+    loadPresence(api, Object.values(conversations()).map((c) => c.peerId)).then(render).catch(() => {});
+  };
   socket.onmessage = (frame) => {
     const data = JSON.parse(frame.data);
     const payload = data.payload ? JSON.parse(data.payload) : {};
     if (data.event === "encrypted_message") pull();
     else if (data.event === "e2ee.typing") showTyping(payload);
+    else if (data.event === "e2ee.presence") { updatePresence(payload); render(); }
     else if (data.event === "e2ee.group") refreshGroups().then(save).then(render);
     else if (data.event === "e2ee.devices") device.serial(() => device.devicesOf([payload.account_id])).then(notices).then(save).then(render);
   };
