@@ -90,6 +90,8 @@ def make_routes(api: NodeApi) -> web.RouteTableDef:
             if request.transport is not None:
                 request.transport.close()
             return response
+        except ConnectionResetError:  # the reader went away (a closed tab): nothing to tell anyone
+            return response
         await response.write_eof()
         return response
 
