@@ -28,7 +28,7 @@ from tortoise.fields import DatetimeField
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from . import models
+from . import db, models
 from .models import PendingEffect, snowflake
 
 if TYPE_CHECKING:
@@ -141,6 +141,9 @@ async def carry_out(node: Node, effect: PendingEffect) -> bool:
     ]
     try:
         async with in_transaction():
+            if not db.is_sqlite(PendingEffect) and not await PendingEffect.filter(id=effect.id).select_for_update(
+                    skip_locked=True).values_list("id", flat=True):
+                return False  # another process is carrying it out (or did): it deletes the row or keeps it to retry
             if not await PendingEffect.filter(id=effect.id).delete():
                 return True  # carried out already (a replay and the request that recorded it raced)
             for handler in node.bus.durable_handlers(effect.name):

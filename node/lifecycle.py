@@ -35,14 +35,16 @@ def _register_subscribers(node: Node) -> None:
     personal_streams.subscribe(node)  # after the features it streams (conversation rows exist by then)
 
 
-async def start_node(config: Config, plugins: Plugins | None = None, *, resolver: Any = None) -> Node:
+async def start_node(config: Config, plugins: Plugins | None = None, *, resolver: Any = None,
+                     shared: bool = False) -> Node:
     """Load the enabled plugins (unless given), open the database with their models (running migrations),
-    make the data folders, wire the event subscribers."""
+    make the data folders, wire the event subscribers. `shared`: this is one of several processes of the node
+    on one PostgreSQL database (see node/processes.py)."""
     plugins = plugins if plugins is not None else load_plugins(config)
     apps = {**APPS, **plugins.tortoise_apps()}
     config.data_dir.mkdir(parents=True, exist_ok=True)
     config.media_dir.mkdir(parents=True, exist_ok=True)
-    node = Node(config=config, db=await open_database(config.database_url, apps), plugins=plugins)
+    node = Node(config=config, db=await open_database(config.database_url, apps), plugins=plugins, shared=shared)
     try:
         await _wire(node, plugins, resolver)
     except BaseException:
@@ -52,12 +54,16 @@ async def start_node(config: Config, plugins: Plugins | None = None, *, resolver
 
 
 async def _wire(node: Node, plugins: Plugins, resolver: Any) -> None:
-    streaming.attach(node)  # first: a deleted status's feed rows must still be there for its `delete` event
+    hub = streaming.attach(node)  # first: a deleted status's feed rows must still be there for its `delete` event
+    if node.shared:
+        await hub.backend.start()  # type: ignore[attr-defined]  (the PostgreSQL backend)
     _register_subscribers(node)
     channels.of(node)  # the VAPID key and link secret, made on a first start without `init`
     with node.bound():
         await dispatcher.start_cursor()
-    search.attach(node).start()  # replays index work a crash left behind, in the background
+    index = search.attach(node)
+    index.writes = not node.shared  # with several processes, the one elected to run the scheduler writes it
+    index.start()  # replays index work a crash left behind, in the background
     take_search.attach(node)
     with node.bound():
         await plugins.attach(node)

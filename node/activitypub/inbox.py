@@ -17,9 +17,10 @@ from federation.client import FetchError
 from federation.inbox import DEFAULT_MAX_INBOX_BYTES, InboxRejected, decode_inbox_body
 from federation.signatures import SignatureError
 
+from .. import db
 from ..errors import DomainError
 from ..models import InboxActivity
-from . import delivery, forwarding, handlers, moderation, state
+from . import claims, delivery, forwarding, handlers, moderation, state
 from .actors import host_of
 
 if TYPE_CHECKING:
@@ -168,7 +169,11 @@ async def run_once(node: Node, limit: int = BATCH) -> int:
 
     One actor's activities are applied in arrival order (a Delete must follow its Create); different
     actors' run side by side, so the database's round trips overlap instead of adding up."""
-    rows = await InboxActivity.filter(state="pending").order_by("id").limit(limit)
+    if db.is_sqlite(InboxActivity):
+        rows = await InboxActivity.filter(state="pending").order_by("id").limit(limit)
+    else:  # several processes may drain this queue: apply only what this one claimed
+        ids = await claims.claim_inbox(limit, datetime.now(UTC))
+        rows = await InboxActivity.filter(id__in=ids).order_by("id") if ids else []
     by_actor: dict[str, list[InboxActivity]] = {}
     for row in rows:
         by_actor.setdefault(row.actor_uri, []).append(row)
