@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import activitypub, effects, search, streaming
+from . import activitypub, effects, processes, search, streaming
 from .config import Config
 from .db import APPS, close_database, open_database
 from .notify import dispatcher
@@ -44,7 +44,9 @@ async def start_node(config: Config, plugins: Plugins | None = None, *, resolver
     apps = {**APPS, **plugins.tortoise_apps()}
     config.data_dir.mkdir(parents=True, exist_ok=True)
     config.media_dir.mkdir(parents=True, exist_ok=True)
-    node = Node(config=config, db=await open_database(config.database_url, apps), plugins=plugins, shared=shared)
+    slot = await processes.take_id_slot(config) if shared else None  # before this process makes any id
+    node = Node(config=config, db=await open_database(config.database_url, apps), plugins=plugins, shared=shared,
+                id_slot=slot)
     try:
         await _wire(node, plugins, resolver)
     except BaseException:
@@ -85,3 +87,5 @@ async def stop_node(node: Node) -> None:
         with node.bound():
             await node.search.close()
     await close_database(node.db)
+    if node.id_slot is not None:
+        await node.id_slot.close()

@@ -36,6 +36,23 @@ ELECTION_SECONDS = 5.0  # how often a process without the lock tries for it
 ABSORB_SECONDS = 2  # how often the index writer takes the index work the other processes journaled
 
 
+SLOT_LOCKS = 0x656E7500  # session advisory locks SLOT_LOCKS + n: process n's share of new ids
+
+
+async def take_id_slot(config: Config) -> asyncpg.Connection:
+    """Hold a free id slot for this process (node.models.base.snowflake), on a connection kept open while
+    the process lives: a dead process's slot is free again when PostgreSQL drops its connection."""
+    from .models.base import SLOT_BITS, use_process_slot
+
+    connection = await asyncpg.connect(dsn(config))
+    for slot in range(2**SLOT_BITS):
+        if await connection.fetchval("SELECT pg_try_advisory_lock($1)", SLOT_LOCKS + slot):
+            use_process_slot(slot)
+            return connection
+    await connection.close()
+    raise SingleProcessOnly(f"every one of the {2**SLOT_BITS} process slots is taken: run fewer processes")
+
+
 class SingleProcessOnly(DomainError):
     """Several processes asked of a SQLite node."""
 
