@@ -59,11 +59,14 @@ def _start(config: Path, log: Path, *command: str) -> subprocess.Popen:
                                 env=ENV, stdout=out, stderr=subprocess.STDOUT)
 
 
-class CountingPeer:
-    """Forwards everything to bob's node unchanged and counts the activities POSTed to its inboxes."""
+class Relay:
+    """Forwards every request unchanged (Host included, so signatures verify) to its targets in turn (alice's
+    two web processes: the reverse proxy), and counts the activities POSTed to inboxes (bob's node: the
+    counting peer)."""
 
-    def __init__(self, target: str) -> None:
-        self.target = target
+    def __init__(self, *targets: str) -> None:
+        self.targets = list(targets)
+        self.turn = 0
         self.received: Counter[str] = Counter()
         self.types: Counter[str] = Counter()
         self.session: aiohttp.ClientSession | None = None
@@ -72,8 +75,10 @@ class CountingPeer:
         assert self.session is not None
         body = await request.read()
         headers = {k: v for k, v in request.headers.items() if k.lower() not in ("content-length", "transfer-encoding")}
+        self.turn += 1
+        target = self.targets[self.turn % len(self.targets)]
         try:
-            answer = await self.session.request(request.method, self.target + request.path_qs, headers=headers,
+            answer = await self.session.request(request.method, target + request.path_qs, headers=headers,
                                                 data=body, allow_redirects=False)
         except aiohttp.ClientError:
             return web.Response(status=502)
@@ -97,21 +102,25 @@ async def _until(check, what: str, seconds: float = 90) -> None:  # type: ignore
 
 @needs_postgres
 async def test_two_web_processes_and_a_worker_do_everything_once(tmp_path):
-    port_1, port_2, port_b, port_relay = free_port(), free_port(), free_port(), free_port()
+    port_1, port_2, port_b, port_relay, port_a = free_port(), free_port(), free_port(), free_port(), free_port()
     database = postgres_databases.fresh_database(empty=True)
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    config_1 = _config(tmp_path / "a", port_1, port_1, database, "node.toml")
-    config_2 = _config(tmp_path / "a", port_1, port_2, database, "node2.toml")
+    # alice's node is reached at port_a, a proxy spreading requests over its two web processes
+    config_1 = _config(tmp_path / "a", port_a, port_1, database, "node.toml")
+    config_2 = _config(tmp_path / "a", port_a, port_2, database, "node2.toml")
     config_b = _config(tmp_path / "b", port_relay, port_b, None, "node.toml")
     _init(config_1, "alice")
     _init(config_b, "bob")
-    peer = CountingPeer(f"http://127.0.0.1:{port_b}")
-    relay_app = web.Application(client_max_size=64 * 1024 * 1024)
-    relay_app.router.add_route("*", "/{tail:.*}", peer.handle)
-    runner = web.AppRunner(relay_app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port_relay).start()
+    peer = Relay(f"http://127.0.0.1:{port_b}")
+    proxy = Relay(f"http://127.0.0.1:{port_1}", f"http://127.0.0.1:{port_2}")
+    runners = []
+    for relay, port in ((peer, port_relay), (proxy, port_a)):
+        relay_app = web.Application(client_max_size=64 * 1024 * 1024)
+        relay_app.router.add_route("*", "/{tail:.*}", relay.handle)
+        runners.append(runner := web.AppRunner(relay_app, access_log=None))
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
     logs = [tmp_path / f"{n}.log" for n in ("web1", "web2", "worker", "bob")]
     procs = [_start(config_1, logs[0], "serve", "--shared"), _start(config_2, logs[1], "serve", "--shared"),
              _start(config_1, logs[2], "worker"), _start(config_b, logs[3], "serve")]
@@ -119,7 +128,7 @@ async def test_two_web_processes_and_a_worker_do_everything_once(tmp_path):
     pg = await asyncpg.connect(database)
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
-            peer.session = session
+            peer.session = proxy.session = session
             for base in (a1, a2, b):
                 await wait_up(session, base, time.monotonic() + 120)
             alice, bob = await token(session, a1, "alice"), await token(session, b, "bob")
@@ -133,7 +142,7 @@ async def test_two_web_processes_and_a_worker_do_everything_once(tmp_path):
                                         headers=auth) as response:
                     assert response.status == 200, await response.text()
 
-            await follow(b, auth_b, f"alice@127.0.0.1:{port_1}")
+            await follow(b, auth_b, f"alice@127.0.0.1:{port_a}")
             await follow(a2, auth_a, f"bob@127.0.0.1:{port_relay}")
 
             async def followed() -> bool:
@@ -192,7 +201,7 @@ async def test_two_web_processes_and_a_worker_do_everything_once(tmp_path):
             # Inbox: bob's replies come in while alice's processes are busy.
             async def reply(n: int) -> None:
                 async with session.post(f"{b}/api/v1/statuses", headers=auth_b,
-                                        json={"status": f"@alice@127.0.0.1:{port_1} reply {n}"}) as response:
+                                        json={"status": f"@alice@127.0.0.1:{port_a} reply {n}"}) as response:
                     assert response.status == 200
 
             await asyncio.gather(*(reply(n) for n in range(REPLIES)))
@@ -212,6 +221,9 @@ async def test_two_web_processes_and_a_worker_do_everything_once(tmp_path):
         assert mentions == REPLIES, mentions
         failed = await pg.fetchval("SELECT count(*) FROM deliveries WHERE state <> 'delivered'")
         assert failed == 0
+        applied = Counter(dict(await pg.fetch("SELECT attempts, count(*) FROM inbox_activities GROUP BY attempts")))
+        assert set(applied) == {1}, f"inbox activities by times applied: {applied}"
+        assert applied[1] >= REPLIES + 2  # the replies, the Follow and the Accept at least
     finally:
         await pg.close()
         for proc in procs:
@@ -221,7 +233,8 @@ async def test_two_web_processes_and_a_worker_do_everything_once(tmp_path):
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
-        await runner.cleanup()
+        for runner in runners:
+            await runner.cleanup()
     for log in logs:
         text = log.read_text(errors="replace")
         assert "Traceback" not in text, text[-4000:]

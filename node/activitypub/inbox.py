@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from federation.as2 import InvalidActivityError, parse_activity
@@ -188,7 +189,9 @@ async def run_once(node: Node, limit: int = BATCH) -> int:
 
     await asyncio.gather(*(lane(items) for items in by_actor.values()))
     if done:
-        await InboxActivity.filter(id__in=done).update(state="done", processed_at=datetime.now(UTC))
+        # attempts counts applications too, so a row applied twice (which claiming prevents) would show it
+        await InboxActivity.filter(id__in=done).update(state="done", processed_at=datetime.now(UTC),
+                                                       attempts=F("attempts") + 1)
     return len(rows)
 
 
