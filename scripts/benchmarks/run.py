@@ -61,21 +61,25 @@ def side_by_side(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def _postmaster(data: Path) -> int:
-    return int((data / "postmaster.pid").read_text().split()[0])
+def _server_cpu(data: Path) -> float:
+    """CPU seconds of the PostgreSQL server: its live processes, and the connections that already ended
+    (counted in the postmaster's children's time once it reaped them)."""
+    postmaster = int((data / "postmaster.pid").read_text().split()[0])
+    fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+    return cpu_seconds(postmaster) + (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_pass(name: str, quick: bool, backend: str, data: Path | None) -> list[Result]:
     """One benchmark on one backend, with the CPU time it cost (this process, its children, the server)."""
     before = os.times()
-    server_before = cpu_seconds(_postmaster(data)) if data is not None else 0.0
+    server_before = _server_cpu(data) if data is not None else 0.0
     made = asyncio.run(importlib.import_module(name).run(quick))
     after = os.times()
     used = (after.user + after.system) - (before.user + before.system)
     note = f"{used:.1f} s CPU in the benchmark process"
     extra = []
     if data is not None:
-        server = cpu_seconds(_postmaster(data)) - server_before
+        server = _server_cpu(data) - server_before
         extra.append(Result(name, "CPU time of the database server", server, "s"))
     extra.append(Result(name, "CPU time of the benchmark process (node in-process, client)", used, "s", note=note))
     made += extra
