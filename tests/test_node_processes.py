@@ -248,3 +248,42 @@ def test_a_sqlite_node_refuses_several_processes(tmp_path):
                                 env=ENV, capture_output=True, text=True, timeout=60)
         assert result.returncode == 2
         assert "needs PostgreSQL: a SQLite node runs as one process" in result.stderr
+
+
+@needs_postgres
+async def test_the_scheduler_moves_to_another_process_when_its_holder_goes(tmp_path):
+    from types import SimpleNamespace
+
+    from node.processes import Election
+
+    class Recording(Election):
+        def elected(self) -> None:
+            won.append(self)
+
+    won: list[Election] = []
+    node = SimpleNamespace(config=SimpleNamespace(database_url=postgres_databases.fresh_database(empty=True)))
+    first, second = Recording(node), Recording(node)  # type: ignore[arg-type]
+    try:
+        assert await first.try_once()
+        assert not await second.try_once()  # one scheduler while the first holds the lock
+        await first.close()  # its process died: the session, and the lock with it, are gone
+        assert await second.try_once()
+        assert won == [first, second]
+    finally:
+        await first.close()
+        await second.close()
+
+
+def test_ids_of_processes_in_different_slots_never_meet():
+    from node.models import base
+
+    made: dict[int, set[int]] = {}
+    try:
+        for slot in (0, 1):
+            base.use_process_slot(slot)
+            made[slot] = {base.snowflake() for _ in range(5000)}  # several milliseconds' worth, sequences wrap
+    finally:
+        base.use_process_slot(None)
+    assert len(made[0]) == len(made[1]) == 5000
+    assert not made[0] & made[1]
+    assert all((i >> base.SEQUENCE_BITS) & (2**base.SLOT_BITS - 1) == 1 for i in made[1])
