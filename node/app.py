@@ -16,15 +16,18 @@ from .config import Config
 from .jobs import start_scheduler
 from .lifecycle import freeze_start_up_heap, start_node, stop_node
 from .plugins import load_plugins
+from .processes import Election
 from .runtime import Node
 from .streaming import http as streaming_http
 
 
 def build_app(config: Config, *, scheduler: bool = True, node: Node | None = None,
-              resolver: AbstractResolver | None = None, freeze_heap: bool = False) -> web.Application:
+              resolver: AbstractResolver | None = None, freeze_heap: bool = False,
+              shared: bool = False) -> web.Application:
     """The whole node as one aiohttp app. Tests pass `scheduler=False` and drive jobs with run_once();
     `resolver` sends federation traffic for test host names to loopback servers; `freeze_heap` (the serving
-    process, once) takes the start-up heap out of the garbage collector's full passes."""
+    process, once) takes the start-up heap out of the garbage collector's full passes; `shared`: one of
+    several processes on one PostgreSQL database (node/processes.py)."""
     quiet_malformed_requests()
     app = web.Application(
         # Rails ignores a trailing slash and clients rely on it (Mastodon.py asks for /api/v1/instance/).
@@ -36,7 +39,7 @@ def build_app(config: Config, *, scheduler: bool = True, node: Node | None = Non
     plugins = node.plugins if node is not None else load_plugins(config)  # a broken plugin fails here
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        running = node or await start_node(config, plugins, resolver=resolver)
+        running = node or await start_node(config, plugins, resolver=resolver, shared=shared)
         app[NODE] = running
         try:
             with running.bound():
@@ -45,12 +48,18 @@ def build_app(config: Config, *, scheduler: bool = True, node: Node | None = Non
             if node is None:
                 await stop_node(running)
             raise
-        if scheduler:
+        election = Election(running) if scheduler and running.shared else None
+        if election is not None:
+            election.start()  # the scheduler starts in whichever process holds the lock
+        elif scheduler:
             start_scheduler(running)
+        if scheduler:
             activitypub.start_workers(running)
         if freeze_heap:
             freeze_start_up_heap()
         yield
+        if election is not None:
+            await election.close()
         with running.bound():
             await plugins.shutdown()
         if node is None:

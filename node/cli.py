@@ -14,6 +14,7 @@ import logging
 import os
 import secrets
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -72,16 +73,62 @@ def _notification_keys(config: Config) -> None:
     keys.link_secret(config.data_dir)
 
 
-def cmd_serve(config: Config, _args: argparse.Namespace) -> None:
+def cmd_serve(config: Config, args: argparse.Namespace) -> None:
     from aiohttp import web
 
+    from . import processes
     from .app import build_app
 
+    if args.workers < 1:
+        raise CliError("--workers must be at least 1")
+    if args.workers > 1 or args.shared:
+        processes.require_postgres(config, "--workers" if args.workers > 1 else "--shared")
     _instance_key(config)
+    if args.workers > 1:
+        print(f"Entativa is serving {config.base_url} on http://{config.server.host}:{config.server.port} "
+              f"with {args.workers} web processes", flush=True)
+        processes.supervise(args.config, args.workers)
+        return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     print(f"Entativa is serving {config.base_url} on http://{config.server.host}:{config.server.port}", flush=True)
-    web.run_app(build_app(config, freeze_heap=True), host=config.server.host, port=config.server.port, print=None,
-                access_log=None, loop=_event_loop())
+    # A shared process binds with SO_REUSEPORT: the kernel spreads connections over the processes on the port.
+    web.run_app(build_app(config, freeze_heap=True, shared=args.shared), host=config.server.host, port=config.server.port,
+                print=None, access_log=None, loop=_event_loop(), reuse_port=args.shared or None)
+
+
+def cmd_worker(config: Config, _args: argparse.Namespace) -> None:
+    """Drain the queues (and run the scheduler when elected) without serving HTTP: one of the node's
+    processes on PostgreSQL, e.g. on another machine."""
+    from . import activitypub, processes
+    from .lifecycle import start_node, stop_node
+
+    processes.require_postgres(config, "`entativa worker`")
+    _instance_key(config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    async def run() -> None:
+        node = await start_node(config, shared=True)
+        election = processes.Election(node)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            with node.bound():
+                await node.plugins.startup()
+            election.start()
+            activitypub.start_workers(node)
+            print(f"Entativa worker for {config.base_url} is running", flush=True)
+            await stop.wait()
+            with node.bound():
+                await node.plugins.shutdown()
+        finally:
+            await election.close()
+            await stop_node(node)
+
+    runner = asyncio.Runner(loop_factory=_event_loop)
+    with runner:
+        runner.run(run())
 
 
 def _event_loop() -> asyncio.AbstractEventLoop:
@@ -307,7 +354,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("init", help="create the data folder and database, or upgrade them").set_defaults(
         run=cmd_init)
-    commands.add_parser("serve", help="run the node").set_defaults(run=cmd_serve)
+    serve = commands.add_parser("serve", help="run the node")
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="run N web processes on the port (PostgreSQL only; each also drains the queues)")
+    serve.add_argument("--shared", action="store_true",
+                       help="be one of several processes of this node (PostgreSQL only; --workers starts these)")
+    serve.set_defaults(run=cmd_serve)
+    commands.add_parser("worker", help="drain the queues and run the scheduler without serving HTTP "
+                                       "(PostgreSQL only)").set_defaults(run=cmd_worker)
     user = commands.add_parser("user", help="manage local users").add_subparsers(dest="user_command",
                                                                                    required=True, metavar="ACTION")
     add = user.add_parser("add", help="create a local user")

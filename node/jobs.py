@@ -46,7 +46,12 @@ def periodic_jobs() -> list[tuple[str, Job, int]]:
 
 
 def _jobs(node: Node) -> list[tuple[str, Job, int]]:
-    return [*periodic_jobs(), *node.plugins.scheduled_jobs]
+    jobs = [*periodic_jobs(), *node.plugins.scheduled_jobs]
+    if node.shared:
+        from .processes import ABSORB_SECONDS, absorb_index_work
+
+        jobs.append(("index what the other processes journaled", absorb_index_work, ABSORB_SECONDS))
+    return jobs
 
 
 def start_scheduler(node: Node) -> AsyncIOScheduler:

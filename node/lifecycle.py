@@ -8,7 +8,7 @@ from __future__ import annotations
 import gc
 from typing import Any
 
-from . import activitypub, effects, search, streaming
+from . import activitypub, effects, processes, search, streaming
 from .config import Config
 from .db import APPS, close_database, open_database
 from .notify import dispatcher
@@ -36,14 +36,18 @@ def _register_subscribers(node: Node) -> None:
     personal_streams.subscribe(node)  # after the features it streams (conversation rows exist by then)
 
 
-async def start_node(config: Config, plugins: Plugins | None = None, *, resolver: Any = None) -> Node:
+async def start_node(config: Config, plugins: Plugins | None = None, *, resolver: Any = None,
+                     shared: bool = False) -> Node:
     """Load the enabled plugins (unless given), open the database with their models (running migrations),
-    make the data folders, wire the event subscribers."""
+    make the data folders, wire the event subscribers. `shared`: this is one of several processes of the node
+    on one PostgreSQL database (see node/processes.py)."""
     plugins = plugins if plugins is not None else load_plugins(config)
     apps = {**APPS, **plugins.tortoise_apps()}
     config.data_dir.mkdir(parents=True, exist_ok=True)
     config.media_dir.mkdir(parents=True, exist_ok=True)
-    node = Node(config=config, db=await open_database(config.database_url, apps), plugins=plugins)
+    slot = await processes.take_id_slot(config) if shared else None  # before this process makes any id
+    node = Node(config=config, db=await open_database(config.database_url, apps), plugins=plugins, shared=shared,
+                id_slot=slot)
     try:
         await _wire(node, plugins, resolver)
     except BaseException:
@@ -53,12 +57,16 @@ async def start_node(config: Config, plugins: Plugins | None = None, *, resolver
 
 
 async def _wire(node: Node, plugins: Plugins, resolver: Any) -> None:
-    streaming.attach(node)  # first: a deleted status's feed rows must still be there for its `delete` event
+    hub = streaming.attach(node)  # first: a deleted status's feed rows must still be there for its `delete` event
+    if node.shared:
+        await hub.backend.start()  # type: ignore[attr-defined]  (the PostgreSQL backend)
     _register_subscribers(node)
     channels.of(node)  # the VAPID key and link secret, made on a first start without `init`
     with node.bound():
         await dispatcher.start_cursor()
-    search.attach(node).start()  # replays index work a crash left behind, in the background
+    index = search.attach(node)
+    index.writes = not node.shared  # with several processes, the one elected to run the scheduler writes it
+    index.start()  # replays index work a crash left behind, in the background
     take_search.attach(node)
     with node.bound():
         await plugins.attach(node)
@@ -90,3 +98,5 @@ async def stop_node(node: Node) -> None:
         with node.bound():
             await node.search.close()
     await close_database(node.db)
+    if node.id_slot is not None:
+        await node.id_slot.close()

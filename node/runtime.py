@@ -45,6 +45,8 @@ class Node:
     federation: Federation | None = None  # attached by node.activitypub.attach at start
     search: SearchIndex | None = None  # attached by node.search.attach at start
     streams: Hub | None = None  # attached by node.streaming.attach at start
+    shared: bool = False  # one of several processes on one PostgreSQL database (node/processes.py)
+    id_slot: Any = None  # with `shared`: the connection holding this process's id slot
     _tasks: set[asyncio.Task] = field(default_factory=set)
 
     @functools.cached_property

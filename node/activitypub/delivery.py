@@ -23,7 +23,7 @@ from federation.signatures import SigningKey
 
 from .. import db
 from ..models import Account, Delivery, OutboxActivity, Peer
-from . import moderation, state
+from . import claims, moderation, state
 from .actors import host_of, key_id
 
 if TYPE_CHECKING:
@@ -122,6 +122,11 @@ async def run_once(node: Node, now: datetime | None = None) -> int:
                 continue
             probing.add(row.host)
         chosen.append(row)
+    if not db.is_sqlite(Delivery):  # several processes may drain this queue: attempt only what we won
+        won = await claims.claim_deliveries([r.id for r in chosen], now)
+        chosen = [r for r in chosen if r.id in won]
+        if not chosen:
+            return 0
     activities = {a.id: a for a in await OutboxActivity.filter(id__in=list({r.activity_id for r in chosen}))}
     keys = await signing_keys(node, {a.actor_id for a in activities.values()})
     bodies = {i: a.body.encode() for i, a in activities.items()}

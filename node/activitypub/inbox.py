@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from federation.as2 import InvalidActivityError, parse_activity
@@ -17,9 +18,10 @@ from federation.client import FetchError
 from federation.inbox import DEFAULT_MAX_INBOX_BYTES, InboxRejected, decode_inbox_body
 from federation.signatures import SignatureError
 
+from .. import db
 from ..errors import DomainError
 from ..models import InboxActivity
-from . import delivery, forwarding, handlers, moderation, state
+from . import claims, delivery, forwarding, handlers, moderation, state
 from .actors import host_of
 
 if TYPE_CHECKING:
@@ -168,7 +170,11 @@ async def run_once(node: Node, limit: int = BATCH) -> int:
 
     One actor's activities are applied in arrival order (a Delete must follow its Create); different
     actors' run side by side, so the database's round trips overlap instead of adding up."""
-    rows = await InboxActivity.filter(state="pending").order_by("id").limit(limit)
+    if db.is_sqlite(InboxActivity):
+        rows = await InboxActivity.filter(state="pending").order_by("id").limit(limit)
+    else:  # several processes may drain this queue: apply only what this one claimed
+        ids = await claims.claim_inbox(limit, datetime.now(UTC))
+        rows = await InboxActivity.filter(id__in=ids).order_by("id") if ids else []
     by_actor: dict[str, list[InboxActivity]] = {}
     for row in rows:
         by_actor.setdefault(row.actor_uri, []).append(row)
@@ -183,7 +189,9 @@ async def run_once(node: Node, limit: int = BATCH) -> int:
 
     await asyncio.gather(*(lane(items) for items in by_actor.values()))
     if done:
-        await InboxActivity.filter(id__in=done).update(state="done", processed_at=datetime.now(UTC))
+        # attempts counts applications too, so a row applied twice (which claiming prevents) would show it
+        await InboxActivity.filter(id__in=done).update(state="done", processed_at=datetime.now(UTC),
+                                                       attempts=F("attempts") + 1)
     return len(rows)
 
 

@@ -20,6 +20,17 @@ from ..errors import NotFound
 
 _lock = threading.Lock()
 _last = 0
+# With several processes on one database (node/processes.py) each holds a slot, and its ids carry it in the
+# 6 bits above a 10-bit sequence, so two processes never make the same id in the same millisecond.
+SLOT_BITS = 6
+SEQUENCE_BITS = 16 - SLOT_BITS
+_slot: int | None = None
+
+
+def use_process_slot(slot: int | None) -> None:
+    global _slot
+    assert slot is None or 0 <= slot < 2**SLOT_BITS
+    _slot = slot
 
 
 def snowflake(at: datetime | None = None) -> int:
@@ -29,7 +40,17 @@ def snowflake(at: datetime | None = None) -> int:
         return (int(at.timestamp() * 1000) << 16) | int.from_bytes(os.urandom(2), "big")
     with _lock:
         candidate = int(time.time() * 1000) << 16
-        _last = max(candidate, _last + 1)
+        if _slot is None:
+            _last = max(candidate, _last + 1)
+            return _last
+        mine = _slot << SEQUENCE_BITS
+        sequence = (_last & (2**SEQUENCE_BITS - 1)) + 1
+        if candidate > (_last >> 16) << 16:
+            _last = candidate | mine
+        elif sequence < 2**SEQUENCE_BITS:
+            _last = ((_last >> 16) << 16) | mine | sequence
+        else:  # this millisecond's sequence is used up: borrow the next millisecond
+            _last = (((_last >> 16) + 1) << 16) | mine
         return _last
 
 

@@ -55,6 +55,11 @@ class SearchIndex:
         self._hurry = asyncio.Event()  # set while someone waits in drain(): commit without pausing
         self._last_commit = 0.0
         self._recovery: asyncio.Task | None = None
+        # False in the processes of a node running as several (node/processes.py) that do not hold the
+        # scheduler: they only journal index work, and the one process that writes the index takes it from
+        # the journal (`absorb`), so the index folder keeps one writer.
+        self.writes = True
+        self._applying: set[int] = set()  # journal ids of the batch being committed
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-writer")
         self._state_path = node.config.search_dir / "state.json"
 
@@ -115,6 +120,8 @@ class SearchIndex:
         rows = [IndexJournal(kind=kind, object_id=i, op=op) for i in ids] if journal else []
         if rows:
             await db.insert(rows)  # joins concurrent writers' transaction (one commit for a burst of posts)
+        if not self.writes:
+            return  # the writing process takes it from the journal
         for i, row in zip(ids, rows or [None] * len(ids), strict=True):
             _, held = self._queue.pop((kind, i), ("", []))
             self._queue[(kind, i)] = (op, [*held, row.id] if row is not None else held)
@@ -126,7 +133,31 @@ class SearchIndex:
 
     def start(self) -> None:
         """Begin the start-up recovery in the background (drain() waits for it)."""
-        self._recovery = self.node.spawn(self.recover())
+        if self.writes:
+            self._recovery = self.node.spawn(self.recover())
+
+    def become_writer(self) -> None:
+        """This process now writes the index for all of them (it took over the scheduler)."""
+        if not self.writes:
+            self.writes = True
+            self.start()
+
+    async def absorb(self) -> int:
+        """Queue the index work other processes journaled (the writer runs this every few seconds)."""
+        if not self.writes:
+            return 0
+        held = {j for _, ids in self._queue.values() for j in ids} | self._applying
+        rows = await IndexJournal.all().order_by("id").limit(BATCH * 4).values_list("kind", "object_id", "op", "id")
+        taken = 0
+        for kind, object_id, op, journal_id in rows:
+            if journal_id in held:
+                continue
+            _, ids = self._queue.pop((kind, object_id), ("", []))
+            self._queue[(kind, object_id)] = (op, [*ids, journal_id])
+            taken += 1
+        if taken:
+            self._ensure_pump()
+        return taken
 
     def hurry(self) -> None:
         """Commit queued work without the usual pause (someone is waiting for it)."""
@@ -157,10 +188,13 @@ class SearchIndex:
             await self._pause()
             keys = list(self._queue)[:BATCH]
             batch = {key: self._queue.pop(key) for key in keys}
+            journaled = {j for _, ids in batch.values() for j in ids}
+            self._applying |= journaled
             try:
                 await self._apply_batch(batch)
             except Exception:  # the journal keeps the work; it is replayed at the next start
                 log.exception("search indexing failed for %d items; kept in the journal", len(batch))
+            self._applying -= journaled
             self._last_commit = time.monotonic()
         self._hurry.clear()
 

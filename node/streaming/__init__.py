@@ -17,8 +17,8 @@ does that for statuses). `listening(node, channel)` tells whether anyone listens
 Extension events use new names (`entativa.<thing>.<what>`) so Mastodon apps ignore them. A feature that
 adds a stream (lists) calls `node.streams.define(name, resolver)` (see streams.Resolver).
 
-The hub sits behind a small Backend interface (hub.py): in-process by default; a PostgreSQL LISTEN/NOTIFY
-backend can carry the same messages between processes.
+The hub sits behind a small Backend interface (hub.py): in-process by default; when the node runs as several
+processes, PostgreSQL LISTEN/NOTIFY carries the same messages between them (postgres.py).
 """
 
 from __future__ import annotations
@@ -110,6 +110,13 @@ def attach(node: Node) -> Hub:
     a deleted status's home-feed rows are still there when its `delete` goes out."""
     from . import routing
 
-    node.streams = Hub(InProcessBackend(), visibility.hidden_from)
+    if node.shared:
+        from ..processes import dsn
+        from .postgres import PostgresBackend
+
+        backend: Any = PostgresBackend(dsn(node.config))
+    else:
+        backend = InProcessBackend()
+    node.streams = Hub(backend, visibility.hidden_from)
     routing.subscribe(node)
     return node.streams

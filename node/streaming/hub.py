@@ -4,8 +4,10 @@ published messages to every process holding listeners.
 Channels are named as Mastodon's streaming server names its Redis channels (`timeline:public`,
 `timeline:<account id>`, `timeline:hashtag:<name>`...). A `Message` is already encoded for the wire, so it
 is rendered once however many clients get it, and it is plain JSON, so a backend may carry it between
-processes. `InProcessBackend` is the default (one process, SQLite); a PostgreSQL LISTEN/NOTIFY backend can
-implement the same three methods so a client on any web process gets every event.
+processes. `InProcessBackend` is the default (one process); node/streaming/postgres.py carries messages
+between the processes of one node through PostgreSQL LISTEN/NOTIFY. Publishers ask the hub who listens before
+rendering anything, so a backend also tells which channels are listened to in other processes (`watch` /
+`unwatch` announce this process's own), and the hub answers for all of them.
 """
 
 from __future__ import annotations
@@ -52,6 +54,15 @@ class Backend(Protocol):
 
     async def publish(self, channel: str, message: Message) -> None: ...
 
+    def watch(self, channel: str) -> None:
+        """This process now has listeners on `channel`."""
+
+    def unwatch(self, channel: str) -> None:
+        """This process no longer has listeners on `channel`."""
+
+    def elsewhere(self) -> set[str]:
+        """The channels listened to in other processes."""
+
     async def close(self) -> None: ...
 
 
@@ -67,6 +78,15 @@ class InProcessBackend:
     async def publish(self, channel: str, message: Message) -> None:
         if self._deliver is not None:
             await self._deliver(channel, message)
+
+    def watch(self, channel: str) -> None:
+        pass
+
+    def unwatch(self, channel: str) -> None:
+        pass
+
+    def elsewhere(self) -> set[str]:
+        return set()
 
     async def close(self) -> None:
         self._deliver = None
@@ -134,6 +154,8 @@ class Hub:
         if subscription.account_id is not None:
             self._accounts[subscription.account_id] += 1
         for channel in subscription.channels:
+            if channel not in self._channels:
+                self.backend.watch(channel)
             self._channels[channel].add(subscription)
 
     def unsubscribe(self, subscription: Subscription) -> None:
@@ -147,26 +169,30 @@ class Hub:
                 listeners.discard(subscription)
                 if not listeners:
                     del self._channels[channel]
+                    self.backend.unwatch(channel)
         subscription.channels = ()
 
     def listening(self, channel: str) -> bool:
-        """Whether anyone here listens to `channel` (publishers skip rendering for nobody)."""
-        return channel in self._channels
+        """Whether anyone, in this process or another, listens to `channel` (publishers skip rendering for
+        nobody)."""
+        return channel in self._channels or channel in self.backend.elsewhere()
 
     def active(self) -> bool:
-        """Whether anyone listens to anything here (publishers skip all work when nobody does)."""
-        return bool(self._channels)
+        """Whether anyone listens to anything (publishers skip all work when nobody does)."""
+        return bool(self._channels) or bool(self.backend.elsewhere())
 
     def listeners(self, channel: str) -> int:
         return len(self._channels.get(channel, ()))
 
     def channels(self, prefix: str) -> list[str]:
-        """The channels listened to here whose names start with `prefix`."""
-        return [c for c in self._channels if c.startswith(prefix)]
+        """The channels listened to anywhere whose names start with `prefix`."""
+        return [c for c in {*self._channels, *self.backend.elsewhere()} if c.startswith(prefix)]
 
     def accounts(self) -> set[int]:
-        """Accounts with a stream open here (publishers narrow their queries to them)."""
-        return set(self._accounts)
+        """Accounts with a stream open (publishers narrow their queries to them): here, any stream; in other
+        processes, the accounts whose user stream is open there (all that publishers look them up for)."""
+        elsewhere = {int(c[9:]) for c in self.backend.elsewhere() if c.startswith("timeline:") and c[9:].isdigit()}
+        return set(self._accounts) | elsewhere
 
     async def publish(self, channel: str, message: Message) -> None:
         await self.backend.publish(channel, message)

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from aiohttp.test_utils import TestServer
-from harness import NO_RATE_LIMITS
+from harness import NO_RATE_LIMITS, storage_lines
 
 from federation.hostmap import StaticHostResolver
 from node import config as config_module
@@ -21,7 +21,7 @@ from node.runtime import Node
 async def federating_node(folder: Path, resolver: StaticHostResolver,
                           domain: str = "bench.test") -> AsyncIterator[tuple[Node, TestServer]]:
     path = folder / "node.toml"
-    path.write_text(f'[node]\ndomain = "{domain}"\nregistrations = "open"\n[storage]\ndata_dir = "data"\n'
+    path.write_text(f'[node]\ndomain = "{domain}"\nregistrations = "open"\n{storage_lines()}'
                     f'[federation]\nenabled = true\nallow_private_addresses = true\n' + NO_RATE_LIMITS)
     app = build_app(config_module.load(path), scheduler=False, resolver=resolver)
     server = TestServer(app, host="127.0.0.1")

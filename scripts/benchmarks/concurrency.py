@@ -26,7 +26,17 @@ from pathlib import Path
 
 import aiohttp
 from _seed import Seeder, seed_timelines
-from harness import REPO, Result, bench_config, cpu_seconds, free_port, memory_mb, percentile
+from harness import (
+    REPO,
+    Result,
+    bench_config,
+    cpu_seconds,
+    free_port,
+    memory_mb,
+    move_to_postgres,
+    percentile,
+    postgres,
+)
 
 from node.lifecycle import start_node, stop_node
 from node.models.base import snowflake
@@ -53,7 +63,7 @@ TIMELINES = {
 
 async def prepare(folder: Path, port: int, posts: int) -> tuple[Path, list[str]]:
     """The node's data: the timeline data set, and CLIENTS users (the first is the data set's reader)."""
-    config = bench_config(folder, port=port)
+    config = bench_config(folder, port=port, seeded=True)
     node = await start_node(config)
     try:
         with node.db:
@@ -167,58 +177,72 @@ async def run(quick: bool) -> list[Result]:
     with tempfile.TemporaryDirectory(prefix="entativa-load-") as tmp:
         port = free_port()
         config_path, tokens = await prepare(Path(tmp), port, posts)
-        taskset = shutil.which("taskset") if (os.cpu_count() or 1) >= 2 else None
-        command = ([taskset, "-c", "0"] if taskset else []) + [
-            sys.executable,
-            "-m",
-            "node",
-            "--config",
-            str(config_path),
-            "serve",
-        ]
-        process = await asyncio.create_subprocess_exec(
-            *command, cwd=REPO, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
-        )
-        restore = pin({1}) if taskset else None
-        base = f"http://127.0.0.1:{port}"
-        try:
-            async with aiohttp.ClientSession() as session:
-                for _ in range(600):  # bounded: 30 s at most
-                    try:
-                        async with session.get(
-                            base + "/api/v1/timelines/public", params={"limit": 40}
-                        ) as response:
-                            recent = [s["id"] for s in await response.json()]
-                            break
-                    except aiohttp.ClientError:
-                        await asyncio.sleep(0.05)
-                else:
-                    raise RuntimeError("the node did not start")
-            await asyncio.sleep(2)
-            idle_rss, idle_pss = memory_mb(process.pid)
-            load_before = os.getloadavg()[0]
-            started, cpu = time.perf_counter(), cpu_seconds(process.pid)
-            mixed = await drive(base, tokens, seconds, MIX, recent)
-            mixed_seconds, mixed_cpu = time.perf_counter() - started, cpu_seconds(process.pid) - cpu
-            started, cpu = time.perf_counter(), cpu_seconds(process.pid)
-            posting = await drive(base, tokens, seconds / 2, [("post", 1)], recent)
-            posting_seconds, posting_cpu = time.perf_counter() - started, cpu_seconds(process.pid) - cpu
-            load_after = os.getloadavg()[0]
-            busy_rss, busy_pss = memory_mb(process.pid)
-        finally:
-            if restore is not None:
-                os.sched_setaffinity(0, restore)
-            process.terminate()
-            await process.wait()
+        if not postgres():
+            return await measure(config_path, tokens, port, posts, seconds, workers=1)
+        await move_to_postgres(config_path)  # the same data, as `entativa migrate-to-postgres` copies it
+        results = await measure(config_path, tokens, port, posts, seconds, workers=1)
+        return results + await measure(config_path, tokens, port, posts, seconds, workers=2)
+
+
+async def measure(config_path: Path, tokens: list[str], port: int, posts: int, seconds: float, *,
+                  workers: int) -> list[Result]:
+    """The two phases against `entativa serve` (`--workers 2`: two web processes on the port, PostgreSQL).
+    With one process the node is pinned to a core of its own; two processes share the machine's cores with
+    the load generator, so their figures are what the whole machine gives."""
+    taskset = shutil.which("taskset") if (os.cpu_count() or 1) >= 2 and workers == 1 else None
+    command = ([taskset, "-c", "0"] if taskset else []) + [
+        sys.executable,
+        "-m",
+        "node",
+        "--config",
+        str(config_path),
+        "serve",
+        *(["--workers", str(workers)] if workers > 1 else []),
+    ]
+    process = await asyncio.create_subprocess_exec(
+        *command, cwd=REPO, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+    )
+    restore = pin({1}) if taskset else None
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(600):  # bounded: 30 s at most
+                try:
+                    async with session.get(
+                        base + "/api/v1/timelines/public", params={"limit": 40}
+                    ) as response:
+                        recent = [s["id"] for s in await response.json()]
+                        break
+                except aiohttp.ClientError:
+                    await asyncio.sleep(0.05)
+            else:
+                raise RuntimeError("the node did not start")
+        await asyncio.sleep(2 if workers == 1 else 6)  # every web process up (the port answers with the first)
+        idle_rss, idle_pss = memory_mb(process.pid)
+        load_before = os.getloadavg()[0]
+        started, cpu = time.perf_counter(), cpu_seconds(process.pid)
+        mixed = await drive(base, tokens, seconds, MIX, recent)
+        mixed_seconds, mixed_cpu = time.perf_counter() - started, cpu_seconds(process.pid) - cpu
+        started, cpu = time.perf_counter(), cpu_seconds(process.pid)
+        posting = await drive(base, tokens, seconds / 2, [("post", 1)], recent)
+        posting_seconds, posting_cpu = time.perf_counter() - started, cpu_seconds(process.pid) - cpu
+        load_after = os.getloadavg()[0]
+        busy_rss, busy_pss = memory_mb(process.pid)
+    finally:
+        if restore is not None:
+            os.sched_setaffinity(0, restore)
+        process.terminate()
+        await process.wait()
     reads = [ms for kind in TIMELINES for ms in mixed.get(kind, [])]
     writes = mixed.get("post", [])
     posted = posting.get("post", [])
     note = (
         f"{CLIENTS} clients, {posts:,} posts, {mixed_seconds:.0f} s mixed + {posting_seconds:.0f} s posting, "
-        f"node {'pinned to cpu 0' if taskset else 'not pinned'}, load {load_before:.1f} -> {load_after:.1f}"
+        f"node {'pinned to cpu 0' if taskset else 'not pinned'}, load {load_before:.1f} -> {load_after:.1f}, "
+        f"node CPU {mixed_cpu + posting_cpu:.1f} s"
     )
     total = sum(len(v) for v in mixed.values())
-    return [
+    results = [
         Result(
             "concurrency",
             "timeline requests per second",
@@ -284,3 +308,7 @@ async def run(quick: bool) -> list[Result]:
             note=f"RSS summed {busy_rss:.0f} MB",
         ),
     ]
+    if workers > 1:
+        for result in results:
+            result.metric += f" ({workers} web processes)"
+    return results

@@ -25,6 +25,61 @@ from node.app import build_app
 from node.runtime import Node
 
 REPO = Path(__file__).resolve().parents[2]
+# Set by `scripts/bench --postgres` for the PostgreSQL pass (a cluster's URL): each benchmark's node then gets
+# a fresh database there. Benchmarks that seed their data straight into SQLite copy it over with
+# `move_to_postgres`, the same copy `entativa migrate-to-postgres` makes.
+POSTGRES_ENV = "ENTATIVA_BENCH_POSTGRES"
+
+
+def postgres() -> str:
+    """The cluster's URL on the PostgreSQL pass, else empty."""
+    return os.environ.get(POSTGRES_ENV, "")
+
+
+def fresh_database() -> str:
+    """A new empty database on the benchmark's PostgreSQL cluster; returns its URL."""
+    import threading
+    import uuid
+
+    import asyncpg
+
+    name = f"bench_{uuid.uuid4().hex[:12]}"
+
+    async def create() -> None:
+        connection = await asyncpg.connect(postgres())
+        try:
+            await connection.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+        finally:
+            await connection.close()
+
+    thread = threading.Thread(target=lambda: asyncio.run(create()))  # callers may be inside a running loop
+    thread.start()
+    thread.join()
+    return postgres().rsplit("/", 1)[0] + "/" + name
+
+
+def storage_lines(seeded: bool = False) -> str:
+    """The [storage] table of a benchmark node: SQLite in data/, or (PostgreSQL pass, unless the benchmark
+    seeds SQLite first) a fresh PostgreSQL database."""
+    database = f'database = "{fresh_database()}"\n' if postgres() and not seeded else ""
+    return f'[storage]\ndata_dir = "data"\n{database}'
+
+
+async def move_to_postgres(config_path: Path) -> config_module.Config:
+    """On the PostgreSQL pass: copy the seeded SQLite node into a fresh database and point its node.toml
+    there. Otherwise the config as it is."""
+    config = config_module.load(config_path)
+    if not postgres():
+        return config
+    from node.db import APPS
+    from node.postgres_copy import copy_to_postgres
+
+    url = fresh_database()
+    await copy_to_postgres(config.database_url, url, APPS)
+    text = config_path.read_text().replace('[storage]\ndata_dir = "data"\n',
+                                           f'[storage]\ndata_dir = "data"\ndatabase = "{url}"\n')
+    config_path.write_text(text)
+    return config_module.load(config_path)
 
 
 @dataclass
@@ -72,10 +127,11 @@ class Stopwatch:
 NO_RATE_LIMITS = "[limits]\napi_per_token = 1000000000\napi_per_ip = 1000000000\n"
 
 
-def bench_config(folder: Path, domain: str = "bench.test", port: int | None = None) -> config_module.Config:
+def bench_config(folder: Path, domain: str = "bench.test", port: int | None = None,
+                 seeded: bool = False) -> config_module.Config:
     path = folder / "node.toml"
     path.write_text(f'[node]\ndomain = "{domain}"\nregistrations = "open"\n'
-                    f'[storage]\ndata_dir = "data"\n[federation]\nenabled = false\n'
+                    f'{storage_lines(seeded)}[federation]\nenabled = false\n'
                     + NO_RATE_LIMITS
                     + (f"[server]\nport = {port}\n" if port else ""))
     return config_module.load(path)
@@ -144,10 +200,12 @@ async def node_process(config_path: Path, port: int) -> AsyncIterator[asyncio.su
 
 
 @asynccontextmanager
-async def served_node(folder: Path | None = None) -> AsyncIterator[tuple[Node, TestServer]]:
-    """A node with its own SQLite file, served over real HTTP on a loopback port."""
+async def served_node(folder: Path | None = None, *, seeded: bool = False,
+                      config: config_module.Config | None = None) -> AsyncIterator[tuple[Node, TestServer]]:
+    """A node with its own database (SQLite; a fresh PostgreSQL one on that pass unless `seeded`: the
+    benchmark fills SQLite, then moves), served over real HTTP on a loopback port."""
     with tempfile.TemporaryDirectory(prefix="entativa-bench-") as tmp:
-        config = bench_config(folder or Path(tmp))
+        config = config or bench_config(folder or Path(tmp), seeded=seeded)
         app: web.Application = build_app(config, scheduler=False, freeze_heap=True)  # as `serve` does
         server = TestServer(app, host="127.0.0.1")
         await server.start_server()

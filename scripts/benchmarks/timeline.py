@@ -15,7 +15,8 @@ from pathlib import Path
 
 import aiohttp
 from _seed import Seeder, seed_timelines
-from harness import Result, p50_p95, served_node
+from aiohttp.test_utils import TestServer
+from harness import Result, move_to_postgres, p50_p95, postgres, served_node
 
 from node.services import accounts, auth
 
@@ -54,7 +55,7 @@ def cases(shape: dict) -> list[tuple[str, str, dict, bool, str]]:
 async def run(quick: bool) -> list[Result]:
     posts, authors, follows, requests = (100_000, 1_000, 100, 40) if quick else (1_000_000, 5_000, 500, 100)
     with tempfile.TemporaryDirectory(prefix="entativa-bench-") as tmp:
-        async with served_node(Path(tmp)) as (node, server):
+        async with served_node(Path(tmp), seeded=True) as (node, server):
             with node.db:
                 reader = await accounts.create_local_account(node, "reader", "reader@bench.test", "benchmark-pw")
                 token = await auth.issue_token(reader, None, "read write follow")
@@ -64,43 +65,55 @@ async def run(quick: bool) -> list[Result]:
                                    follows=follows)
             seed_seconds = time.perf_counter() - started
             seeder.close()
-            results: list[Result] = []
-            rng = random.Random(7)
-            signed_in = {"Authorization": f"Bearer {token}"}
-            # older pages: a max_id with at least a page of the timeline's statuses behind it
-            older_ids = {"status": shape["status_ids"][len(shape["status_ids"]) // 20:],
-                         "feed": shape["feed_ids"][len(shape["feed_ids"]) // 20:]}
-            async with aiohttp.ClientSession() as session:
-                for name, path, params, signed, older in cases(shape):
-                    url = str(server.make_url(path))
-                    headers = signed_in if signed else {}
-                    async with session.get(url, params={**params, "limit": 40}, headers=headers) as response:
-                        assert response.status == 200, await response.text()  # warms caches once
-                        assert await response.json(), (name, "nothing to page through")
-                        next_page = response.links.get("next", {}).get("url")
-                    first, deeper = [], []
-                    for i in range(requests):
-                        query = {**params, "limit": 20}
-                        target = first
-                        if i % 2:
-                            target = deeper
-                            if older == "link":
-                                query = {**query, "max_id": next_page.query["max_id"]}
-                            else:
-                                query["max_id"] = str(rng.choice(older_ids[older]))
-                        t0 = time.perf_counter()
-                        async with session.get(url, params=query, headers=headers) as response:
-                            body = await response.json()
-                        target.append((time.perf_counter() - t0) * 1000)
-                        assert response.status == 200 and body, (name, response.status, body)
-                    for label, samples in (("first page", first), ("older page", deeper)):
-                        p50, p95 = p50_p95(samples)
-                        if name == "home":  # the figures earlier runs reported, under the same names
-                            results.append(Result("timeline", f"home {label} p50", p50, "ms"))
-                            results.append(Result("timeline", f"home {label} p95", p95, "ms", TARGET))
-                        else:
-                            results.append(Result("timeline", f"{name} {label} p95", p95, "ms", TARGET,
-                                                  note=f"p50 {p50:.1f} ms"))
+            if not postgres():
+                results = await measure(server, token, shape, requests)
+        if postgres():  # the same data, copied as `entativa migrate-to-postgres` copies it
+            started = time.perf_counter()
+            config = await move_to_postgres(Path(tmp) / "node.toml")
+            seed_seconds += time.perf_counter() - started
+            async with served_node(config=config) as (_, server):
+                results = await measure(server, token, shape, requests)
     results[0].note = (f"{shape['posts']:,} posts, {shape['authors']:,} authors, following {shape['follows']}, "
                        f"seeded in {seed_seconds:.0f} s")
+    return results
+
+
+async def measure(server: TestServer, token: str, shape: dict, requests: int) -> list[Result]:
+    results: list[Result] = []
+    rng = random.Random(7)
+    signed_in = {"Authorization": f"Bearer {token}"}
+    # older pages: a max_id with at least a page of the timeline's statuses behind it
+    older_ids = {"status": shape["status_ids"][len(shape["status_ids"]) // 20:],
+                 "feed": shape["feed_ids"][len(shape["feed_ids"]) // 20:]}
+    async with aiohttp.ClientSession() as session:
+        for name, path, params, signed, older in cases(shape):
+            url = str(server.make_url(path))
+            headers = signed_in if signed else {}
+            async with session.get(url, params={**params, "limit": 40}, headers=headers) as response:
+                assert response.status == 200, await response.text()  # warms caches once
+                assert await response.json(), (name, "nothing to page through")
+                next_page = response.links.get("next", {}).get("url")
+            first, deeper = [], []
+            for i in range(requests):
+                query = {**params, "limit": 20}
+                target = first
+                if i % 2:
+                    target = deeper
+                    if older == "link":
+                        query = {**query, "max_id": next_page.query["max_id"]}
+                    else:
+                        query["max_id"] = str(rng.choice(older_ids[older]))
+                t0 = time.perf_counter()
+                async with session.get(url, params=query, headers=headers) as response:
+                    body = await response.json()
+                target.append((time.perf_counter() - t0) * 1000)
+                assert response.status == 200 and body, (name, response.status, body)
+            for label, samples in (("first page", first), ("older page", deeper)):
+                p50, p95 = p50_p95(samples)
+                if name == "home":  # the figures earlier runs reported, under the same names
+                    results.append(Result("timeline", f"home {label} p50", p50, "ms"))
+                    results.append(Result("timeline", f"home {label} p95", p95, "ms", TARGET))
+                else:
+                    results.append(Result("timeline", f"{name} {label} p95", p95, "ms", TARGET,
+                                          note=f"p50 {p50:.1f} ms"))
     return results
