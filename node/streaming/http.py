@@ -190,7 +190,10 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(
         heartbeat=WS_PING_SECONDS, protocols=(protocol_token,) if protocol_token else (), compress=False
     )
-    await ws.prepare(request)
+    try:
+        await ws.prepare(request)
+    except ConnectionResetError:  # the client left during the upgrade (a closed tab): nothing to stream to
+        return ws
     session = _Session(node, grant)
     watcher = _watch_token(node, session.outbox, token_hash)
 
