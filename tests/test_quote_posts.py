@@ -367,3 +367,34 @@ async def _account(fed: FedNode, token: str, acct: str) -> str:
     )
     assert status == 200 and found["accounts"], found
     return found["accounts"][0]["id"]
+
+
+async def test_the_quotes_of_a_post_as_each_viewer_may_see_them(cluster: Cluster):
+    """GET /api/v1/statuses/:id/quotes (Mastodon 4.5): the accepted quotes, newest first, paginated by the
+    quote; a followers-only quote only for its author's followers, a blocked quoter's never."""
+    a = await cluster.add_node("node-a")
+    _, alice_token = await a.user("alice")
+    _, carol_token = await a.user("carol")
+    dan, dan_token = await a.user("dan")
+    _, erin_token = await a.user("erin")
+    _, original = await a.call("POST", "/api/v1/statuses", alice_token, json={"status": "quotable"})
+    quoted = []
+    for token, extra in ((carol_token, {}), (dan_token, {"visibility": "private"}), (erin_token, {})):
+        status, body = await a.call("POST", "/api/v1/statuses", token,
+                                    json={"status": "so true", "quoted_status_id": original["id"], **extra})
+        assert status == 200 and body["quote"]["state"] == "accepted", body
+        quoted.append(body["id"])
+    carol_q, dan_q, erin_q = quoted
+
+    status, seen = await a.call("GET", f"/api/v1/statuses/{original['id']}/quotes")
+    assert status == 200 and [s["id"] for s in seen] == [erin_q, carol_q]  # dan's is for his followers
+    assert seen[0]["quote"]["quoted_status"]["id"] == original["id"]
+    _, erin_id = await a.call("GET", "/api/v1/accounts/verify_credentials", erin_token)
+    await a.call("POST", f"/api/v1/accounts/{dan.account.id}/follow", alice_token)
+    await a.call("POST", f"/api/v1/accounts/{erin_id['id']}/block", alice_token)
+    _, seen = await a.call("GET", f"/api/v1/statuses/{original['id']}/quotes", alice_token)
+    assert [s["id"] for s in seen] == [dan_q, carol_q]  # a follower of dan's now; erin blocked
+    status, first = await a.call("GET", f"/api/v1/statuses/{original['id']}/quotes?limit=1", carol_token)
+    assert status == 200 and [s["id"] for s in first] == [erin_q]
+    status, _ = await a.call("GET", "/api/v1/statuses/999999999/quotes")
+    assert status == 404

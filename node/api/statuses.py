@@ -246,6 +246,17 @@ async def favourited_by(request: web.Request) -> web.Response:
     return await _accounts_page(request, timelines.favourited_by)
 
 
+@routes.get(BASE + "/{id}/quotes")
+@endpoint(params=PAGE, returns=list)
+async def quotes(request: web.Request) -> web.Response:
+    """Mastodon 4.5: the posts quoting this one with its author's approval, as far as the viewer may see
+    them (paginated by the quote)."""
+    viewer = await optional_account(request)
+    page = requested_page(await read_params(request), default=20, most=40)
+    rows, keys = await timelines.quotes_of(viewer, request.match_info["id"], page)
+    return paged_response(request, await status_entities(request.app[NODE], rows, viewer), keys)
+
+
 @routes.get(BASE + "/{id}/reblogged_by")
 @endpoint(params=PAGE, returns=list)
 async def reblogged_by(request: web.Request) -> web.Response:

@@ -23,6 +23,7 @@ from ..models import (
     Mention,
     Status,
     StatusPin,
+    StatusQuote,
     StatusTag,
     Tag,
 )
@@ -208,6 +209,17 @@ async def favourited_by(viewer: Account | None, status_id: int | str, page: Page
     status = await visibility.visible_status(viewer, status_id)
     rows = page.arrange(await page.filter(Favourite.filter(status_id=status.id)).values_list("id", "account_id"))
     return await _in_account_order([a for _, a in rows]), [r for r, _ in rows]
+
+
+async def quotes_of(viewer: Account | None, status_id: int | str, page: Page) -> tuple[list[Status], list[int]]:
+    """Mastodon 4.5's quotes of a status the viewer may see: its accepted quotes by the quote's id, each
+    quoting post shown only to a viewer who may see it (blocked and muted authors left out)."""
+    status = await visibility.visible_status(viewer, status_id)
+    rows = page.arrange(await page.filter(StatusQuote.filter(quoted_status_id=status.id, state="accepted"))
+                        .values_list("id", "status_id"))
+    found = {s.id: s for s in await Status.filter(id__in=[s for _, s in rows])} if rows else {}
+    shown = await visibility.visible(viewer, [found[s] for _, s in rows if s in found], hide_muted=True)
+    return list(shown), [r for r, _ in rows]
 
 
 async def reblogged_by(viewer: Account | None, status_id: int | str, page: Page) -> tuple[list[Account], list[int]]:
