@@ -20,6 +20,7 @@ from . import (
     search,
     settings,
     settings_account,
+    settings_moves,
     settings_two_factor,
     signin,
     stories,
@@ -37,7 +38,7 @@ def setup(app: web.Application, *, messages_enabled: bool = False) -> None:
     if messages_enabled:
         app.router.add_routes(messages.routes)
     setup_error_pages(app)
-    for module in (signin, mail_links, authorize, settings, settings_account, settings_two_factor, account_data, compose,
-                   actions, search, installable, notifications, pages, takes, take_making, stories, about, admin,
+    for module in (signin, mail_links, authorize, settings, settings_account, settings_moves, settings_two_factor,
+                   account_data, compose, actions, search, installable, notifications, pages, takes, take_making, stories, about, admin,
                    admin_content):
         app.router.add_routes(module.routes)
