@@ -208,10 +208,15 @@ def cmd_backup(config: Config, args: argparse.Namespace) -> None:
             src.backup(dst)  # one step: a single read transaction, so the copy is one consistent state
     if config.media_dir.exists():
         shutil.copytree(config.media_dir, dest / "media", dirs_exist_ok=True)
+    # plugins' own files (the e2ee plugin's ciphertext attachments): a file newer than the database copy has no
+    # row there and is swept after a restore, one the copy names but that went meanwhile was expiring anyway
+    plugin_files = config.data_dir / "plugins"
+    if plugin_files.exists():
+        shutil.copytree(plugin_files, dest / "plugins", dirs_exist_ok=True)
     key = config.data_dir / "instance-key.pem"
     if key.exists():
         shutil.copy2(key, dest / key.name)
-    print(f"Backed up {name} and media to {dest}")
+    print(f"Backed up {name}, media and plugin files to {dest}")
 
 
 def _pg_dump() -> str:
