@@ -354,14 +354,20 @@ async function sendFile(c, file) {
   showError(null);
   const target = c.kind === "group" ? { groupId: c.groupId } : { accountId: c.peerId };
   let content;
+  const box = $("[data-uploading]"), bar = $("[data-upload-progress]");
+  $("[data-uploading-name]").textContent = `${file.name}:`;
+  bar.removeAttribute("value"); // indeterminate while the thumbnail is made and the file encrypted
+  box.hidden = false;
   try {
-    content = await attachments.prepare(csrf, file, target, device.timers[c.id] || 0,
-                                        (step) => status(`${file.name}: ${step}…`));
+    content = await attachments.prepare(csrf, file, target, device.timers[c.id] || 0, (step, sent) => {
+      $("[data-uploading-name]").textContent = `${file.name}: ${step}`;
+      if (sent !== undefined) bar.value = sent;
+    });
   } catch (error) {
     showError(new Error(`Not sent: ${file.name}: ${error.message}`));
     return false;
   } finally {
-    status("");
+    box.hidden = true;
   }
   return deliver(c, "attachment", content);
 }
