@@ -15,6 +15,45 @@ const RING_MS = 45000; // an unanswered call gives up after this and is a missed
 const LIFETIME_MS = 60000; // an offer read later than this (the app was closed) rings no more
 const ICE_BATCH_MS = 150; // candidates trickle out in small batches, not one ciphertext each
 
+// The sounds of a call, made with WebAudio (no audio file to ship): a ring while a call comes in, and the
+// ringback the caller hears while it rings on the other side. Tones as phones play them: 440+480 Hz, on for
+// 1 s of every 3 (ringing) or 2 s of every 6 (ringback).
+class Tone {
+  start(kind) {
+    this.stop();
+    const AudioContext = window.AudioContext || window.webkitAudioContext;
+    if (!AudioContext) return;
+    const audio = this.audio = new AudioContext();
+    const [on, period] = kind === "ringing" ? [1, 3] : [2, 6];
+    const gain = audio.createGain();
+    gain.gain.value = 0;
+    gain.connect(audio.destination);
+    for (const hz of [440, 480]) {
+      const oscillator = audio.createOscillator();
+      oscillator.frequency.value = hz;
+      oscillator.connect(gain);
+      oscillator.start();
+    }
+    const level = kind === "ringing" ? 0.12 : 0.06;
+    const schedule = () => {
+      const t = audio.currentTime;
+      gain.gain.setValueAtTime(level, t);
+      gain.gain.setValueAtTime(0, t + on);
+    };
+    schedule();
+    this.timer = setInterval(schedule, period * 1000);
+    audio.resume().catch(() => {}); // without a tap on the page yet the browser may keep it silent
+    this.playing = kind;
+  }
+
+  stop() {
+    clearInterval(this.timer);
+    if (this.audio) this.audio.close().catch(() => {});
+    this.audio = null;
+    this.playing = "";
+  }
+}
+
 export class Calls {
   // ctx: {root, device, el, refresh(): save + render, failed(error)}
   constructor(ctx) {
@@ -23,6 +62,7 @@ export class Calls {
     this.call = null;
     this.iceServers = null;
     this.screen = this.build();
+    this.tone = new Tone();
   }
 
   // ---- the call screen -----------------------------------------------------------------------------------
@@ -74,6 +114,9 @@ export class Calls {
     this.title.textContent = call.title;
     this.line.textContent = status;
     const ringing = state === "ringing";
+    const sound = ringing ? "ringing" : state === "calling" ? "ringback" : "";
+    if (sound !== this.tone.playing) { if (sound) this.tone.start(sound); else this.tone.stop(); }
+    this.screen.dataset.tone = this.tone.playing;
     this.screen.querySelector("[data-call-accept]").hidden = !ringing;
     this.screen.querySelector("[data-call-decline]").hidden = !ringing;
     this.screen.querySelector("[data-call-hangup]").hidden = ringing;
@@ -204,6 +247,8 @@ export class Calls {
   close(call) {
     if (this.call !== call) return;
     this.call = null;
+    this.tone.stop();
+    this.screen.dataset.tone = "";
     clearTimeout(call.ringTimer); clearTimeout(call.iceTimer); clearInterval(call.statsTimer);
     if (call.stream) for (const t of call.stream.getTracks()) t.stop();
     if (call.pc) call.pc.close();
