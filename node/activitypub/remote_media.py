@@ -104,7 +104,8 @@ def pending(node: Node, media: MediaAttachment) -> MediaAttachment:
 
 
 async def _domain_of(account_id: int) -> str:
-    return await Account.filter(id=account_id).values_list("domain", flat=True).first() or ""
+    found = await Account.filter(id=account_id).first().values_list("domain", flat=True)
+    return str(found or "")
 
 
 async def copy_attachment(node: Node, media: MediaAttachment) -> MediaAttachment:
