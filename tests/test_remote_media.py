@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from federation_nodes import Cluster, FedNode, PeerServer, peer_keypair, settle
 from fixtures.social import mp4_bytes, noise_png, png_bytes, upload
 from PIL import Image
@@ -25,6 +26,7 @@ from support import REPO
 from federation.as2 import PUBLIC, parse_actor
 from node import jobs
 from node.activitypub import actors, remote_media
+from node.app import build_app
 from node.models import Account, MediaAttachment
 
 AS2 = "application/activity+json"
@@ -203,6 +205,27 @@ async def test_prune_deletes_only_remote_copies_and_the_media_proxy_copies_again
     assert code == 404
 
 
+async def test_a_pending_copy_survives_a_restart(peer):
+    cluster, fed, server = peer
+    _, token = await fed.user("alice")
+    picture = png_bytes((16, 16), (1, 2, 3))
+    server.files[f"{CDN}/g/later.png"] = (picture, "image/png")
+    await _deliver(fed, server, _note(9, [{"type": "Image", "url": f"{CDN}/g/later.png"}]))
+    # the node stops before its job ran (nothing fetched), and starts again on the same database
+    config = fed.node.config
+    await fed.client.close()
+    cluster.nodes.remove(fed)
+    client = TestClient(TestServer(build_app(config, scheduler=False, resolver=cluster.resolver), host="127.0.0.1"))
+    await client.start_server()
+    cluster.resolver.add(fed.domain, "127.0.0.1", client.server.port)
+    again = FedNode(fed.name, fed.domain, client)
+    cluster.nodes.append(again)
+    assert f"{CDN}/g/later.png" not in server.requests
+    assert await _copy_all(again) == 1
+    shown = (await _status(again, token, f"{ANN}/statuses/9"))["media_attachments"][0]
+    assert shown["url"].startswith(f"{again.base}/media/") and _on_disk(again, shown["url"]).read_bytes() == picture
+
+
 async def test_media_proxy_hides_media_of_statuses_the_viewer_may_not_see(peer):
     _, fed, server = peer
     _, token = await fed.user("alice")
@@ -329,6 +352,19 @@ async def test_avatars_and_headers_of_remote_accounts_are_copied(peer):
     code, shown = await fed.call("GET", f"/api/v1/accounts/{account['id']}", token)
     assert shown["avatar"] != account["avatar"] and not old.exists()
     assert Image.open(_on_disk(fed, shown["avatar"])).getpixel((10, 10))[:3] == (0, 0, 250)
+
+    # the actor is deleted: its copies go with it
+    copies = [_on_disk(fed, shown["avatar"]), _on_disk(fed, shown["header"])]
+    assert all(p.exists() for p in copies)
+    delete = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{ANN}#delete", "type": "Delete",
+              "actor": ANN, "to": [PUBLIC], "object": ANN}
+    del server.docs[ANN]
+    assert await server.send(f"{fed.base}/inbox", delete, actor=ANN) == 202
+    await settle([fed])
+    assert not any(p.exists() for p in copies)
+    with fed.db():
+        purged = await Account.get(uri=ANN)
+    assert (purged.avatar_file, purged.header_file, purged.images_state) == ("", "", "")
 
 
 async def test_an_edit_keeps_the_copies_of_files_it_keeps(peer):
