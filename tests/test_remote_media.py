@@ -8,7 +8,6 @@ and the media proxy copies a pruned file again when asked."""
 from __future__ import annotations
 
 import io
-import sqlite3
 import subprocess
 import sys
 import wave
@@ -212,14 +211,8 @@ async def test_a_pending_copy_survives_a_restart(peer):
     server.files[f"{CDN}/g/later.png"] = (picture, "image/png")
     await _deliver(fed, server, _note(9, [{"type": "Image", "url": f"{CDN}/g/later.png"}]))
     # the node stops before its job ran (nothing fetched), and starts again on the same database
-    config = fed.node.config
-    await fed.client.close()
-    cluster.nodes.remove(fed)
-    client = TestClient(TestServer(build_app(config, scheduler=False, resolver=cluster.resolver), host="127.0.0.1"))
-    await client.start_server()
-    cluster.resolver.add(fed.domain, "127.0.0.1", client.server.port)
-    again = FedNode(fed.name, fed.domain, client)
-    cluster.nodes.append(again)
+    await _stop(cluster, fed)
+    again = await _start(cluster, fed)
     assert f"{CDN}/g/later.png" not in server.requests
     assert await _copy_all(again) == 1
     shown = (await _status(again, token, f"{ANN}/statuses/9"))["media_attachments"][0]
@@ -240,7 +233,23 @@ async def test_media_proxy_hides_media_of_statuses_the_viewer_may_not_see(peer):
     assert code == 404 and f"{CDN}/c/secret.png" not in server.requests
 
 
-async def test_the_cli_prunes_remote_copies_and_leaves_uploads(peer, tmp_path):
+async def _stop(cluster: Cluster, fed: FedNode) -> None:
+    await fed.client.close()
+    cluster.nodes.remove(fed)
+
+
+async def _start(cluster: Cluster, fed: FedNode) -> FedNode:
+    """Start the stopped node `fed` again on the same config and database (the peer kept running)."""
+    client = TestClient(TestServer(build_app(fed.node.config, scheduler=False, resolver=cluster.resolver),
+                                   host="127.0.0.1"))
+    await client.start_server()
+    cluster.resolver.add(fed.domain, "127.0.0.1", client.server.port)
+    again = FedNode(fed.name, fed.domain, client)
+    cluster.nodes.append(again)
+    return again
+
+
+async def test_the_cli_prunes_remote_copies_and_leaves_uploads(peer):
     cluster, fed, server = peer
     _, token = await fed.user("alice")
     code, local = await upload(fed.client, token, png_bytes((30, 30)), "mine.png", "image/png")
@@ -251,14 +260,13 @@ async def test_the_cli_prunes_remote_copies_and_leaves_uploads(peer, tmp_path):
     assert await _copy_all(fed) == 2
     config = fed.node.config
     copies = [p for p in (config.media_dir / "attachments").rglob("*") if p.is_file()]
-    assert len(copies) == 6  # two uploads' worth of files each: ours and two copies (file + preview)
-    database = config.database_url.removeprefix("sqlite://")
-    await cluster.close()
+    assert len(copies) == 6  # file and preview each: our upload and the two copies
 
     def entativa(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "node", "--config", str(config.path), *args],
                               capture_output=True, text=True, cwd=REPO, timeout=120)
 
+    await _stop(cluster, fed)  # the node is stopped while the command runs, as for any maintenance
     kept = entativa("media", "prune")  # the configured 7 days: copies made today stay
     assert kept.returncode == 0 and "Pruned 0 " in kept.stdout, kept.stderr
     assert all(p.exists() for p in copies)
@@ -266,12 +274,18 @@ async def test_the_cli_prunes_remote_copies_and_leaves_uploads(peer, tmp_path):
     assert done.returncode == 0 and "Pruned 2 " in done.stdout, done.stderr
     left = [p for p in copies if p.exists()]
     assert sorted(left) == sorted([_on_disk(fed, local["url"]), _on_disk(fed, local["preview_url"])])
-    with sqlite3.connect(database) as db:
-        states = db.execute("SELECT remote_url, remote_state, file_path FROM media_attachments ORDER BY id").fetchall()
-    assert states == [("", "", local["url"].split("/media/", 1)[1]), (f"{CDN}/d/one.png", "pruned", ""),
-                      (f"{CDN}/d/two.mp4", "pruned", "")]
     bad = entativa("media", "prune", "--older-than", "-1")
     assert bad.returncode == 2 and "--older-than" in bad.stderr
+
+    again = await _start(cluster, fed)
+    with again.db():
+        rows = await MediaAttachment.all().order_by("id").values_list("remote_url", "remote_state", "file_path")
+    assert rows == [("", "", local["url"].split("/media/", 1)[1]), (f"{CDN}/d/one.png", "pruned", ""),
+                    (f"{CDN}/d/two.mp4", "pruned", "")]
+    shown = (await _status(again, token, f"{ANN}/statuses/4"))["media_attachments"]
+    assert [m["url"].rsplit("/", 2)[0] for m in shown] == [f"{again.base}/media_proxy"] * 2
+    code, mine = await again.call("GET", f"/api/v1/media/{local['id']}", token)
+    assert code == 200 and mine["url"] == local["url"]
 
 
 async def test_the_ssrf_guard_refuses_private_addresses(tmp_path):
