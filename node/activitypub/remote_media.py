@@ -74,19 +74,24 @@ def _reason(exc: BaseException) -> str:
     return "timed out" if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
 
 
-async def _download(node: Node, url: str) -> IO[bytes]:
-    """The file at `url`, read under the size cap into a spooled temporary file (the caller closes it)."""
+async def download(node: Node, url: str, max_bytes: int | None = None) -> IO[bytes]:
+    """The file at `url` through the guarded client, read under the cap (`media.remote_max_bytes` unless
+    given) into a spooled temporary file, which the caller closes. Raises FetchError."""
     client = state.of(node).client
+    cap = node.config.media.remote_max_bytes if max_bytes is None else max_bytes
     spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - returned open
     try:
         async with asyncio.timeout(FETCH_SECONDS), client.stream_get(
-                url, max_bytes=node.config.media.remote_max_bytes, headers={"Accept": ACCEPT}) as response:
+                url, max_bytes=cap, headers={"Accept": ACCEPT}) as response:
             if not 200 <= response.status < 300:
                 raise HttpStatusError(response.url, response.status)
             async for chunk in response.chunks():
                 spool.write(chunk)  # memory, or the page cache past SPOOL_BYTES: no wait worth an executor
         spool.seek(0)
         return spool
+    except TimeoutError:
+        spool.close()
+        raise FetchError(url, f"not read within {FETCH_SECONDS:.0f} s") from None
     except BaseException:
         spool.close()
         raise
@@ -129,12 +134,12 @@ async def _copy_attachment(node: Node, media_id: int) -> MediaAttachment:
             raise ValidationFailed("a local account's attachment is not copied")
         if await moderation.rejects_media(domain):
             raise ValidationFailed(f"media from {domain} are rejected")
-        download = await _download(node, media.remote_url)
+        fetched = await download(node, media.remote_url)
         try:
             processed, file_path, preview_path = await media_service.store_fetched(
-                node, download, max_bytes=node.config.media.remote_max_bytes, audio=True)
+                node, fetched, max_bytes=node.config.media.remote_max_bytes, audio=True)
         finally:
-            download.close()
+            fetched.close()
     except (FetchError, DomainError, TimeoutError) as exc:
         final = _permanent(exc) or media.fetch_attempts >= MAX_ATTEMPTS
         log.info("remote media %s not copied: %s", media.remote_url, _reason(exc))
@@ -222,12 +227,12 @@ async def _copy_profile_images(node: Node, account_id: int) -> Account | None:
                 made[role] = ""
                 continue
             try:
-                download = await _download(node, url)
+                fetched = await download(node, url)
                 try:
                     made[role] = await media_service.store_profile_image(
-                        node, download, role, max_bytes=node.config.media.remote_max_bytes)
+                        node, fetched, role, max_bytes=node.config.media.remote_max_bytes)
                 finally:
-                    download.close()
+                    fetched.close()
             except (FetchError, DomainError, TimeoutError) as exc:
                 log.info("%s of %s not copied: %s", role, account.uri, _reason(exc))
                 if not _permanent(exc):
