@@ -348,6 +348,9 @@ def cmd_check(config: Config, _args: argparse.Namespace) -> None:
     print(f"listen     http://{config.server.host}:{config.server.port}")
     print(f"database   {config.database_url}")
     print(f"media      {config.media_dir}")
+    kept = (f"kept {config.media.remote_retention_days} days" if config.media.remote_retention_days
+            else "kept for ever")
+    print(f"remote     media copies up to {config.media.remote_max_bytes:,} bytes each, {kept}")
     print(f"search     {config.search.backend} at {config.search_dir}")
     print(f"federation {'on' if config.federation.enabled else 'off'}"
           f"{', private addresses allowed' if config.federation.allow_private_addresses else ''}")

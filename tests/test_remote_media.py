@@ -276,6 +276,8 @@ async def test_the_cli_prunes_remote_copies_and_leaves_uploads(peer):
     assert sorted(left) == sorted([_on_disk(fed, local["url"]), _on_disk(fed, local["preview_url"])])
     bad = entativa("media", "prune", "--older-than", "-1")
     assert bad.returncode == 2 and "--older-than" in bad.stderr
+    checked = entativa("check")
+    assert checked.returncode == 0 and "media copies up to 200,000 bytes each, kept 7 days" in checked.stdout
 
     again = await _start(cluster, fed)
     with again.db():
