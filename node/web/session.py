@@ -98,8 +98,9 @@ async def page(request: web.Request, template: str, http_status: int = 200, **co
         "pages": request.app[THEME].pages,
         "messages_enabled": request.app.get(MESSAGES_ENABLED, False),
     }
-    body = request.app[THEME].render(template, {**base, **context})
+    body = request.app[THEME].render(template, {**base, **context})  # in the language the middleware chose
     response = web.Response(text=body, status=http_status, content_type="text/html")
+    response.headers["Vary"] = "Accept-Language, Cookie"  # the same path reads differently per language
     set_pre_session_cookie(request, response)
     response.headers["X-Frame-Options"] = "DENY"  # the consent page must not be framed (clickjacking)
     return response
