@@ -137,6 +137,11 @@ def npgettext(context: str, singular: str, plural: str, n: int) -> str:
 _ = gettext
 
 
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention
+    """Marks a message for the catalogue where it is defined; it is translated where it is shown."""
+    return message
+
+
 def _babel_locale() -> Locale:
     return Locale.parse(_current.get(), sep="-")
 
