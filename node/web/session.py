@@ -19,6 +19,7 @@ from ..api.entities.accounts import account_entity
 from ..api.keys import NODE
 from ..api.params import read_form
 from ..errors import Forbidden
+from ..i18n import gettext
 from ..models import Account, WebSession
 from ..services import auth, notifications
 from .themes import THEME
@@ -66,7 +67,7 @@ async def check_csrf(request: web.Request) -> dict[str, Any]:
     session = await current_session(request)
     expected = session.csrf_token if session else request.cookies.get(PRE_SESSION_COOKIE)
     if not isinstance(sent, str) or not expected or not hmac.compare_digest(sent, expected):
-        raise Forbidden("This form has expired or did not come from this site; reload the page and try again")
+        raise Forbidden(gettext("This form has expired or did not come from this site; reload the page and try again"))
     return dict(form)
 
 
