@@ -50,6 +50,32 @@ def catalogues() -> dict[str, NullTranslations]:
     return found
 
 
+@functools.cache
+def script_catalogues() -> dict[str, dict[str, str | list[str]]]:
+    """Per language, the translations of the messages the themes' scripts use (those whose source location
+    is a .js file): what document.html embeds for static/i18n.js. A plural is the list of its forms."""
+    found: dict[str, dict[str, str | list[str]]] = {}
+    for po in sorted(TRANSLATIONS_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        with po.open("rb") as source:
+            catalog = read_po(source)
+        messages: dict[str, str | list[str]] = {}
+        for message in catalog:
+            if not message.id or message.fuzzy or not any(path.endswith(".js") for path, _ in message.locations):
+                continue
+            if isinstance(message.id, tuple | list):
+                if all(message.string):
+                    messages[message.id[0]] = list(message.string)
+            elif message.string:
+                messages[message.id] = message.string
+        found[po.parents[1].name.replace("_", "-")] = messages
+    return found
+
+
+def script_catalogue(lang: str | None = None) -> dict[str, str | list[str]]:
+    """The scripts' catalogue for `lang` (the current language by default); empty for English."""
+    return script_catalogues().get(lang or _current.get(), {})
+
+
 def available() -> list[str]:
     """The languages a page can be drawn in: English first, then the translations in order."""
     return [DEFAULT] + sorted(lang for lang in catalogues() if lang != DEFAULT)

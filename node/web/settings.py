@@ -155,8 +155,9 @@ async def _notifications_form(request: web.Request, http_status: int = 200, **co
     me = await require_viewer(request)
     node = request.app[NODE]
     settings = context.pop("settings", None) or await preferences.read(me.id)
+    type_names = {kind: i18n.gettext(name) for kind, name in preferences.TYPE_NAMES.items()}
     return await page(request, "settings_notifications.html", http_status=http_status, settings=settings,
-                      type_names=preferences.TYPE_NAMES, zones=_zones(), mail_on=mail_enabled(node),
+                      type_names=type_names, zones=_zones(), mail_on=mail_enabled(node),
                       vapid_key=channels_of(node).vapid_public, **context)
 
 

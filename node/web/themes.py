@@ -115,7 +115,6 @@ def make_environment(theme: str) -> jinja2.Environment:
     env.filters["ago"] = ago
     env.filters["compact"] = compact
     env.filters["emojify"] = emojify
-    env.filters["counted"] = counted
     env.filters["plain"] = plain
     env.globals["theme"] = theme
     return env
@@ -128,6 +127,7 @@ def install_gettext(env: jinja2.Environment) -> None:
     env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext,
                                   npgettext=i18n.npgettext)
+    env.globals["js_catalogue"] = i18n.script_catalogue
     env.filters["datetime"] = i18n.format_datetime
     env.filters["date"] = i18n.format_date
     env.filters["number"] = i18n.format_number

@@ -157,7 +157,7 @@ function el(tag, attrs = {}, ...children) {
 }
 
 function failed(box, error) {
-  box.replaceChildren(el("span", { class: "attachment-error", "data-attachment-error": "" }, `Could not open ${box.dataset.name}: ${error.message}`));
+  box.replaceChildren(el("span", { class: "attachment-error", "data-attachment-error": "" }, gettext("Could not open {name}: {error}", { name: box.dataset.name, error: error.message })));
 }
 
 function saveAs(url, name) {
@@ -198,7 +198,7 @@ export function view(messageId, a) {
       .catch((error) => failed(box, error));
   } else if (a.media === "video" || a.media === "audio") {
     const play = () => {
-      box.replaceChildren(el("span", { class: "muted small" }, "Decrypting…"));
+      box.replaceChildren(el("span", { class: "muted small" }, gettext("Decrypting…")));
       open(file, a.mimetype).then((url) => {
         const player = el(a.media, { controls: true, src: url, preload: "metadata", "data-attachment-player": "" });
         player.setAttribute("aria-label", name);
@@ -254,13 +254,13 @@ export function voiceNotes(button, send, onError) {
       const type = (recorder.mimeType || "audio/webm").split(";")[0];
       recorder = null;
       button.setAttribute("aria-pressed", "false");
-      button.setAttribute("aria-label", "Record a voice note");
+      button.setAttribute("aria-label", gettext("Record a voice note"));
       const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-");
       if (chunks.length) send(new File(chunks, `voice-note-${stamp}.${type.split("/")[1] || "webm"}`, { type }));
     };
     recorder.start();
     button.setAttribute("aria-pressed", "true");
-    button.setAttribute("aria-label", "Stop and send the voice note");
+    button.setAttribute("aria-label", gettext("Stop and send the voice note"));
   });
 }
 
