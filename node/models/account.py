@@ -79,7 +79,9 @@ class User(Entity):
     password_hash = fields.CharField(max_length=255)
     admin = fields.BooleanField(default=False)
     approved = fields.BooleanField(default=True)  # false while registrations = "approval" waits on an admin
-    locale = fields.CharField(max_length=16, default="en")
+    locale = fields.CharField(max_length=16, default="en")  # the default language of new posts
+    # The web UI's language (node/i18n.py); NULL follows the browser's Accept-Language.
+    ui_locale = fields.CharField(max_length=16, null=True)
     default_visibility = fields.CharField(max_length=16, default="public")
     default_sensitive = fields.BooleanField(default=False)
     expand_media = fields.CharField(max_length=16, default="default")  # default | show_all | hide_all

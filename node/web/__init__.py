@@ -13,6 +13,7 @@ from . import (
     authorize,
     compose,
     installable,
+    languages,
     mail_links,
     messages,
     notifications,
@@ -34,6 +35,7 @@ from .themes import setup_themes
 def setup(app: web.Application, *, messages_enabled: bool = False) -> None:
     """Add the page routes, templates and static files to the app; /messages only with the e2ee plugin."""
     setup_themes(app)
+    languages.setup(app)
     app[messages.MESSAGES] = messages_enabled
     if messages_enabled:
         app.router.add_routes(messages.routes)

@@ -196,7 +196,7 @@ function el(tag, attrs = {}, ...children) {
 }
 
 function failed(box, error) {
-  box.replaceChildren(el("span", { class: "attachment-error", "data-attachment-error": "" }, `Could not open ${box.dataset.name}: ${error.message}`));
+  box.replaceChildren(el("span", { class: "attachment-error", "data-attachment-error": "" }, gettext("Could not open {name}: {error}", { name: box.dataset.name, error: error.message })));
 }
 
 function saveAs(url, name) {
@@ -241,8 +241,13 @@ export function view(messageId, a) {
       ? a.thumbnail.file : null;
     const poster = thumb ? open(thumb, "image/jpeg").catch(() => "") : Promise.resolve("");
     const play = () => {
+<<<<<<< HEAD
       box.replaceChildren(el("span", { class: "muted small" }, "Decrypting…"));
       Promise.all([open(file, a.mimetype), poster]).then(([url, posterUrl]) => {
+=======
+      box.replaceChildren(el("span", { class: "muted small" }, gettext("Decrypting…")));
+      open(file, a.mimetype).then((url) => {
+>>>>>>> i18n16
         const player = el(a.media, { controls: true, src: url, preload: "metadata", "data-attachment-player": "" });
         if (posterUrl) { player.poster = posterUrl; player.dataset.poster = "shown"; }
         player.setAttribute("aria-label", name);
@@ -307,13 +312,13 @@ export function voiceNotes(button, send, onError) {
       const type = (recorder.mimeType || "audio/webm").split(";")[0];
       recorder = null;
       button.setAttribute("aria-pressed", "false");
-      button.setAttribute("aria-label", "Record a voice note");
+      button.setAttribute("aria-label", gettext("Record a voice note"));
       const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-");
       if (chunks.length) send(new File(chunks, `voice-note-${stamp}.${type.split("/")[1] || "webm"}`, { type }));
     };
     recorder.start();
     button.setAttribute("aria-pressed", "true");
-    button.setAttribute("aria-label", "Stop and send the voice note");
+    button.setAttribute("aria-label", gettext("Stop and send the voice note"));
   });
 }
 

@@ -53,7 +53,7 @@ export class NodeApi {
   async lookup(handle) {
     const q = new URLSearchParams({ q: handle.replace(/^@/, ""), resolve: "true", type: "accounts", limit: "1" });
     const found = await this.call("GET", `/api/v2/search?${q}`);
-    if (!found.accounts || !found.accounts.length) throw new ApiError(404, `${handle} was not found`);
+    if (!found.accounts || !found.accounts.length) throw new ApiError(404, gettext("{handle} was not found", { handle }));
     return found.accounts[0];
   }
   suggest(text) {
@@ -393,7 +393,7 @@ export class Device {
         throw new KeyChanged(accountId, c.deviceId);
       }
       const theirs = found[accountId];
-      if (!theirs.length) throw new Refused("they have no device that can receive encrypted messages yet");
+      if (!theirs.length) throw new Refused(gettext("they have no device that can receive encrypted messages yet"));
       const mine = found[this.myId].filter((d) => d.deviceId !== this.deviceId);
       const conversation = dmConversation(this.myUri, this.accountUris[accountId]);
       if (kind === "timer") this.timers[conversation] = Number(content.seconds) || 0;
@@ -401,7 +401,7 @@ export class Device {
       const reached = await this.toDevices([...theirs, ...mine], inner, this.timers[conversation] || undefined);
       await this.save();
       if (!theirs.some((d) => reached.has(this.key(d.accountId, d.deviceId)))) {
-        throw new Refused("none of their devices could be reached safely");
+        throw new Refused(gettext("none of their devices could be reached safely"));
       }
       return this.message(inner, { account_id: this.myId, device_id: this.deviceId, id: "" }, null, true);
     });
