@@ -241,13 +241,8 @@ export function view(messageId, a) {
       ? a.thumbnail.file : null;
     const poster = thumb ? open(thumb, "image/jpeg").catch(() => "") : Promise.resolve("");
     const play = () => {
-<<<<<<< HEAD
-      box.replaceChildren(el("span", { class: "muted small" }, "Decrypting…"));
-      Promise.all([open(file, a.mimetype), poster]).then(([url, posterUrl]) => {
-=======
       box.replaceChildren(el("span", { class: "muted small" }, gettext("Decrypting…")));
-      open(file, a.mimetype).then((url) => {
->>>>>>> i18n16
+      Promise.all([open(file, a.mimetype), poster]).then(([url, posterUrl]) => {
         const player = el(a.media, { controls: true, src: url, preload: "metadata", "data-attachment-player": "" });
         if (posterUrl) { player.poster = posterUrl; player.dataset.poster = "shown"; }
         player.setAttribute("aria-label", name);
