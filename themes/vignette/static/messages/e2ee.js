@@ -566,6 +566,7 @@ export class Device {
   // age), share the key with member devices that lack it, and send; a 409 means the epoch moved meanwhile.
   sendGroup(groupId, kind, content = {}) {
     return this.serial(async () => {
+      const started = performance.now();
       for (let attempt = 0; attempt < 2; attempt++) {
         const group = await this.api.group(String(groupId));
         const outbound = await this.readyOutbound(group, attempt > 0);
@@ -582,6 +583,7 @@ export class Device {
         }
         outbound.sent += 1;
         await this.save();
+        performance.measure("e2ee.sendGroup", { start: started }); // the whole send, the share and the save included
         return this.message(inner, { account_id: this.myId, device_id: this.deviceId, id: "" }, group.uri, true);
       }
       throw new Error("unreachable");
