@@ -325,6 +325,13 @@ async def test_a_group_across_both_nodes_with_a_leaver_and_a_late_joiner(nodes, 
     await alice.until("[data-title]", "Trip")
     await alice.send("group hello one")
     await alice.until(".bubble.mine", "group hello one")
+    # the page timed the key share (scripts/benchmarks/e2ee_browser.py reads these entries): a new key, two
+    # one-time keys claimed and both devices reached
+    shares = await alice.page.evaluate("performance.getEntriesByName('e2ee.share').map((e) => e.detail)")
+    assert len(shares) == 1 and shares[0]["rotated"], shares
+    assert shares[0]["devices"] == shares[0]["claimed"] == shares[0]["reached"] == 2, shares
+    assert all(shares[0][phase] >= 0 for phase in ("query", "claim", "sessions", "encrypt", "upload")), shares
+    assert await alice.page.evaluate("performance.getEntriesByName('e2ee.sendGroup').length") == 1
     for person in (bob, carol):
         await person.open("Trip")
         await person.until(".bubble.theirs", "group hello one")
