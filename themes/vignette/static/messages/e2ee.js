@@ -116,6 +116,11 @@ export class Device {
     this.known = {}; // account -> [device ids] seen, to announce new devices
     this.verified = {}; // "account|device" -> fingerprint the person compared
     this.accountUris = {};
+    // Device objects whose key and signature checks passed, by everything the signature covers and the
+    // signature itself: the same bytes pass the same checks, and devicesOf runs on every send and every
+    // message received, so a big group's thousands of unchanged devices are not verified again each time.
+    // Pinning is still compared on every call; kept in memory only.
+    this.checkedDevices = new Set();
     this.outbound = {}; // group uri -> {session, epoch, created, sent, shared: [keys]}
     this.inbound = {}; // session id -> {session, groupUri, senderAccountId, senderDevice, senderKey}
     this.seenIds = new Set();
@@ -253,14 +258,18 @@ export class Device {
 
   checkDevice(accountId, accountUri, d) {
     const label = `device ${d.device_id} of account ${accountId}`;
-    try {
-      checkCurve25519(d.identity_key);
-      verify(this.olm, d.fingerprint_key,
-             deviceObject(accountUri, d.device_id, d.identity_key, d.fingerprint_key, d.algorithms || []), d.signature);
-    } catch (error) {
-      if (!(error instanceof KeyRefused)) throw error;
-      this.refuse(`${label}: ${error.message}`);
-      return null;
+    const signed = deviceObject(accountUri, d.device_id, d.identity_key, d.fingerprint_key, d.algorithms || []);
+    const proof = canonicalJson([signed, d.signature]);
+    if (!this.checkedDevices.has(proof)) {
+      try {
+        checkCurve25519(d.identity_key);
+        verify(this.olm, d.fingerprint_key, signed, d.signature);
+      } catch (error) {
+        if (!(error instanceof KeyRefused)) throw error;
+        this.refuse(`${label}: ${error.message}`);
+        return null;
+      }
+      this.checkedDevices.add(proof);
     }
     const id = this.key(accountId, d.device_id);
     const keys = [d.identity_key, d.fingerprint_key];
