@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from support import bearer, create_user, write_config
 
 from node import cli
 from node.lifecycle import start_node, stop_node
 from node.services import statuses
+
+pytestmark = pytest.mark.search_backends  # with each backend on the PostgreSQL run
 
 
 async def test_search_page_and_box(node_client, node_of) -> None:
