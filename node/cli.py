@@ -279,7 +279,9 @@ def cmd_reindex(config: Config, _args: argparse.Namespace) -> None:
     counts = asyncio.run(_with_node(config, rebuild))
     if shown["kind"]:
         print(file=sys.stderr)
-    print("Reindexed " + ", ".join(f"{n:,} {kind}" for kind, n in counts.items()) + f" into {config.search_dir}")
+    where = "the search tables of the node's PostgreSQL database" if config.search.backend == "postgres" else \
+        config.search_dir
+    print("Reindexed " + ", ".join(f"{n:,} {kind}" for kind, n in counts.items()) + f" into {where}")
 
 
 def cmd_emoji_add(config: Config, args: argparse.Namespace) -> None:
@@ -326,7 +328,10 @@ def cmd_check(config: Config, _args: argparse.Namespace) -> None:
     print(f"listen     http://{config.server.host}:{config.server.port}")
     print(f"database   {config.database_url}")
     print(f"media      {config.media_dir}")
-    print(f"search     {config.search.backend} at {config.search_dir}")
+    if config.search.backend == "postgres":
+        print("search     postgres: full-text tables in the node's database (every process writes them)")
+    else:
+        print(f"search     {config.search.backend} at {config.search_dir}")
     print(f"federation {'on' if config.federation.enabled else 'off'}"
           f"{', private addresses allowed' if config.federation.allow_private_addresses else ''}")
     print(f"mail       {config.mail.smtp_host + ':' + str(config.mail.smtp_port) if config.mail.smtp_host else 'off'}")

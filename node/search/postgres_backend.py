@@ -98,6 +98,15 @@ def _words(text: str) -> str:
     return "".join(f" {token}" for token in _TOKENS.findall((text or "").lower()))
 
 
+def _clean(value: Any) -> Any:
+    """PostgreSQL text holds no NUL character: a document from elsewhere (a Take builder) loses it."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
 def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -205,7 +214,8 @@ class PostgresBackend(AsyncSearchBackend):
                 rows.setdefault(kind, {})[doc_id] = (doc_id, as_of, True) + (None,) * (WIDTH[kind] - 3)
         for doc in upserts:
             if doc.kind in WIDTH:
-                rows.setdefault(doc.kind, {})[doc.id] = self._row(doc, as_of)
+                row = self._row(doc, as_of)
+                rows.setdefault(doc.kind, {})[doc.id] = tuple(_clean(v) for v in row)
         if not rows:
             return
         for attempt in range(RETRIES):
@@ -416,7 +426,7 @@ class PostgresBackend(AsyncSearchBackend):
             f"LIMIT {p(limit)} OFFSET {p(offset)}", *p.values)
 
     async def suggest(self, kind: str, prefix: str, *, limit: int) -> list[Hit]:
-        prefix = prefix.strip().lower().lstrip("@#")
+        prefix = prefix.replace("\x00", "").strip().lower().lstrip("@#")  # PostgreSQL text holds no NUL
         if not prefix or kind not in ("accounts", "hashtags", "places"):
             return []
         p = _Params()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..db import MigrationError
+
 SCHEMA_VERSION = "1"  # bump when a table below changes: its kind is dropped, made again and rebuilt
 LOCK = 0x656E7600  # transaction advisory lock held while the tables are checked and made
 
@@ -84,8 +86,9 @@ def _indexes(kind: str) -> list[str]:
     return made
 
 
-class SearchSetupError(RuntimeError):
-    """The database cannot hold the search tables (most often: the pg_trgm extension is not installed)."""
+class SearchSetupError(MigrationError):
+    """The database cannot hold the search tables (most often: the pg_trgm extension is not installed); the
+    CLI prints it as one line, as it does a failed migration."""
 
 
 async def ensure(connection: Any) -> set[str]:
