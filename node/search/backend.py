@@ -152,6 +152,9 @@ class AsyncSearchBackend(ABC):
     async def count(self, kind: str) -> int:
         """How many documents the collection holds."""
 
+    async def rebuilt(self, kind: str) -> None:  # noqa: B027 - optional
+        """A kind was filled again from the database (a rebuild): a moment to refresh the engine's statistics."""
+
     async def search_kinds(self, kinds: Sequence[str], query: ParsedQuery, filters: Filters, audience: Audience, *,
                            limit: int, offset: int = 0) -> dict[str, list[Hit]]:
         """Best hits for each kind (one request's groups)."""

@@ -349,6 +349,7 @@ class SearchIndex:
                 if progress is not None:
                     progress(kind, done, total)
             counts[kind] = done
+            await self.backend.rebuilt(kind)
         if not live:
             await IndexJournal.all().delete()
             self._save_state(time.time() - SAFETY_SECONDS)

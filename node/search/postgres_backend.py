@@ -90,6 +90,26 @@ UPSERT = {
         "starts = EXCLUDED.starts, lat = EXCLUDED.lat, lon = EXCLUDED.lon, popularity = EXCLUDED.popularity"
         + _NEWER),
 }
+# $1 pieces (words, then phrases), $2 configurations, $3 how many pieces are words, $4 fuzzy, $5 kind.
+# Rows with `q`: a reading of piece i. Rows with `lex`: a single-lexeme reading of a word none of whose
+# readings the index holds, with the held words that look like it (trigrams; the first letter kept, as
+# Whoosh's FuzzyTerm keeps a prefix of one); their edit distance is checked in Python.
+_READINGS = r"""
+WITH r AS (
+  SELECT p.i, (CASE WHEN p.i <= $3 THEN plainto_tsquery(c.name::regconfig, p.piece)
+               ELSE phraseto_tsquery(c.name::regconfig, p.piece) END)::text AS q
+  FROM unnest($1::text[]) WITH ORDINALITY AS p(piece, i), unnest($2::text[]) AS c(name)),
+w AS (SELECT DISTINCT i, q FROM r WHERE q <> ''),
+l AS (SELECT i, replace(substr(q, 2, length(q) - 2), '''''', '''') AS lex FROM w
+      WHERE $4 AND i <= $3 AND q ~ '^''([^'']|'''')*''$'),
+k AS (SELECT i, bool_or(EXISTS (SELECT 1 FROM search_words e WHERE e.kind = $5 AND e.word = l.lex)) AS known
+      FROM l GROUP BY i)
+SELECT w.i, w.q, NULL::text AS lex, NULL::text[] AS near FROM w
+UNION ALL
+SELECT l.i, NULL, l.lex, ARRAY(SELECT s.word FROM search_words s WHERE s.kind = $5 AND s.word % l.lex
+                               AND left(s.word, 1) = left(l.lex, 1) ORDER BY s.word <-> l.lex LIMIT 16)
+FROM l JOIN k USING (i) WHERE NOT k.known AND length(l.lex) >= 4
+"""
 WIDTH = {"statuses": 17, "takes": 17, "accounts": 14, "hashtags": 9, "places": 10}  # parameters of each UPSERT
 
 
@@ -264,6 +284,14 @@ class PostgresBackend(AsyncSearchBackend):
         for kind in chosen:
             self._configs.pop(kind, None)
 
+    async def rebuilt(self, kind: str) -> None:
+        """The planner's statistics at once (autovacuum would take a minute or more): a freshly filled table
+        without them is read by a sequential scan."""
+        if kind in WIDTH:
+            async with self._client().acquire_connection() as connection:
+                await connection.execute(f"ANALYZE search_{kind}")
+                await connection.execute("ANALYZE search_words")
+
     async def count(self, kind: str) -> int:
         if kind not in WIDTH:
             return 0
@@ -283,55 +311,31 @@ class PostgresBackend(AsyncSearchBackend):
 
     async def _parts(self, connection: Any, kind: str, query: ParsedQuery) -> list[str]:
         """Each word, phrase and prefix as a tsquery (text): every reading of it in the kind's languages, and
-        for a word the index does not hold, the held words within Whoosh's edit distance (pg_trgm finds them)."""
+        for a word the index does not hold, the held words within Whoosh's edit distance (pg_trgm finds them).
+        One trip to the database: the readings, whether the index holds them, and the near spellings."""
         pieces = [*query.words, *(" ".join(p) for p in query.phrases)]
         readings: dict[int, list[str]] = {}
+        near: dict[int, set[str]] = {}
         if pieces:
             configs = await self._query_configs(connection, kind)
-            rows = await connection.fetch(
-                "SELECT p.i, (CASE WHEN p.i <= $3 THEN plainto_tsquery(c.name::regconfig, p.piece) "
-                "ELSE phraseto_tsquery(c.name::regconfig, p.piece) END)::text AS q "
-                "FROM unnest($1::text[]) WITH ORDINALITY AS p(piece, i), unnest($2::text[]) AS c(name)",
-                pieces, configs, len(query.words))
+            rows = await connection.fetch(_READINGS, pieces, configs, len(query.words), query.fuzzy, kind)
             for row in rows:
-                if row["q"] and row["q"] not in readings.setdefault(row["i"] - 1, []):
-                    readings[row["i"] - 1].append(row["q"])
-        near = await self._near(connection, kind, [readings.get(i, []) for i in range(len(query.words))]) \
-            if query.fuzzy else {}
+                i = row["i"] - 1
+                if row["q"] is not None:
+                    readings.setdefault(i, []).append(row["q"])
+                else:
+                    lex = row["lex"]
+                    near.setdefault(i, set()).update(
+                        w for w in row["near"] if _distance(w, lex) <= _fuzzy_distance(lex))
         parts: list[str] = []
         for i in range(len(pieces)):
-            options = readings.get(i, []) + [_lexeme(w) for w in near.get(i, [])]
+            options = sorted(readings.get(i, []))
+            if i in near and all(_LEXEME.match(o) for o in options):  # typos of a single word only
+                options += [_lexeme(w) for w in sorted(near[i])]
             if options:
                 parts.append(" | ".join(f"( {o} )" for o in options))
         parts += [f"{_lexeme(p.lower())}:*" for p in query.prefixes]
         return parts
-
-    async def _near(self, connection: Any, kind: str, readings: list[list[str]]) -> dict[int, list[str]]:
-        """Typo alternatives for words none of whose readings the index holds (a word spelled as indexed keeps
-        its exact matches only, which is what keeps common queries cheap)."""
-        lexemes: dict[int, set[str]] = {}
-        for i, options in enumerate(readings):
-            single = [m.group(1).replace("''", "'") for m in (_LEXEME.match(o) for o in options) if m]
-            if single and len(single) == len(options):
-                lexemes[i] = set(single)
-        wanted = sorted({lex for group in lexemes.values() for lex in group})
-        if not wanted:
-            return {}
-        rows = await connection.fetch(
-            "SELECT q.lex, EXISTS (SELECT 1 FROM search_words k WHERE k.kind = $1 AND k.word = q.lex) AS known, "
-            "ARRAY(SELECT s.word FROM search_words s WHERE s.kind = $1 AND s.word % q.lex "
-            "AND left(s.word, 1) = left(q.lex, 1) ORDER BY s.word <-> q.lex LIMIT 16) AS near "
-            "FROM unnest($2::text[]) AS q(lex)", kind, wanted)
-        found = {row["lex"]: (row["known"], row["near"]) for row in rows}
-        near: dict[int, list[str]] = {}
-        for i, group in lexemes.items():
-            if any(found.get(lex, (False, []))[0] for lex in group):
-                continue
-            options = {w for lex in group for w in found.get(lex, (False, []))[1]
-                       if _fuzzy_distance(lex) and _distance(w, lex) <= _fuzzy_distance(lex)}
-            if options:
-                near[i] = sorted(options)
-        return near
 
     def _conditions(self, kind: str, filters: Filters, audience: Audience, p: _Params) -> list[str] | None:
         """What every hit must also satisfy, the audience pre-filter included; None when nothing can match."""
