@@ -179,3 +179,33 @@ async def test_a_changed_table_layout_is_remade_and_refilled(tmp_path: Path) -> 
         assert await found(node, "tidepool") == [kept.id]
     finally:
         await stop_node(node)
+
+
+@needs_postgres
+async def test_work_a_dead_process_left_is_taken_over(tmp_path: Path) -> None:
+    """Where every process writes, the scheduler's process leaves the others' fresh journal rows to them and
+    takes only those left for over a minute (their process died before indexing them)."""
+    from datetime import UTC, datetime, timedelta
+
+    from node.models.base import snowflake
+    from node.search.indexer import ORPHAN_SECONDS
+
+    config = write_config(tmp_path, search={"backend": "postgres"})
+    node = await start_node(config, shared=True)
+    try:
+        await create_user(node, "alice")
+        await node.search.drain()
+        with node.bound():
+            alice = await Account.get(username="alice")
+            old = datetime.now(UTC) - timedelta(seconds=ORPHAN_SECONDS * 2)
+            left = await statuses.create_status(node, alice, statuses.Draft(text="abandoned lantern"))
+            await node.search.drain()
+            await node.search.backend.apply([], [("statuses", left.id)], as_of=await node.search.backend.clock())
+            await IndexJournal.create(id=snowflake(old), kind="statuses", object_id=left.id)
+            await IndexJournal.create(kind="statuses", object_id=left.id)  # another live process's, just now
+            assert await node.search.absorb() == 1
+            await node.search.drain()
+            assert await found(node, "lantern") == [left.id]
+            assert await IndexJournal.all().count() == 1  # the live process's own row is still its own
+    finally:
+        await stop_node(node)
