@@ -307,7 +307,10 @@ class PostgresBackend(AsyncSearchBackend):
             rows = await connection.fetch("SELECT config FROM search_configs WHERE kind = $1", kind)
             held = held | {row["config"] for row in rows}
             self._configs[kind] = (time.monotonic(), held)
-        return sorted(held | {schema.SIMPLE})
+        # 'simple' and the untagged language always: another process's documents in a new language are read
+        # with theirs once this process next reads the list (CONFIGS_SECONDS), and match their exact words
+        # until then.
+        return sorted(held | {schema.SIMPLE, self.config("")})
 
     async def _parts(self, connection: Any, kind: str, query: ParsedQuery) -> list[str]:
         """Each word, phrase and prefix as a tsquery (text): every reading of it in the kind's languages, and
@@ -430,13 +433,15 @@ class PostgresBackend(AsyncSearchBackend):
             f"LIMIT {p(limit)} OFFSET {p(offset)}", *p.values)
 
     async def suggest(self, kind: str, prefix: str, *, limit: int) -> list[Hit]:
+        """As Whoosh answers it: the most popular names matching what was typed (max(limit * 5, 50) of them,
+        read down a popularity index, plus an exact match however unpopular), ranked by how well they match;
+        then, if that leaves room, names a typo away (pg_trgm similarity) after them."""
         prefix = prefix.replace("\x00", "").strip().lower().lstrip("@#")  # PostgreSQL text holds no NUL
         if not prefix or kind not in ("accounts", "hashtags", "places"):
             return []
         p = _Params()
         exact, starting = p(prefix), p(_like(prefix) + "%")
         short = len(prefix) <= SHORT_PREFIX and prefix.isalnum()
-        similar = len(prefix) > SHORT_PREFIX and "@" not in prefix  # a typo in what was typed so far
         if kind == "accounts":
             if "@" in prefix:
                 match = f"acct LIKE {starting}"
@@ -447,25 +452,32 @@ class PostgresBackend(AsyncSearchBackend):
                 match = f"(words LIKE {p('% ' + _like(first) + '%')} OR acct LIKE {starting})"
             tier = (f"CASE WHEN username = {exact} OR acct = {exact} THEN 0 "
                     f"WHEN username LIKE {starting} OR acct LIKE {starting} THEN CASE WHEN local THEN 1 ELSE 2 END "
-                    f"WHEN lower(display_name) LIKE {starting} THEN 3 WHEN {match} THEN 4 ELSE 5 END")
-            fuzzy = f"username % {exact}" if similar else ""
-            popularity = "followers"
+                    f"WHEN lower(display_name) LIKE {starting} THEN 3 ELSE 4 END")
+            named = f"username = {exact} OR acct = {exact}"
+            similar, popularity = "username", "followers"
         elif kind == "hashtags":
             match = f"starts @> ARRAY[{exact}]::text[]" if short else \
                 f"name LIKE {p(_like(prefix.replace(' ', '')) + '%')}"
-            tier = f"CASE WHEN name = {exact} THEN 0 WHEN name LIKE {starting} THEN 1 WHEN {match} THEN 2 ELSE 5 END"
-            fuzzy = f"name % {exact}" if similar else ""
-            popularity = "uses"
+            tier = f"CASE WHEN name = {exact} THEN 0 WHEN name LIKE {starting} THEN 1 ELSE 2 END"
+            named, similar, popularity = f"name = {exact}", "name", "uses"
         else:
             words = prefix.split()[:4]
             match = " AND ".join(f"starts @> ARRAY[{p(w)}]::text[]" if len(w) <= SHORT_PREFIX else
                                  f"words LIKE {p('% ' + _like(w) + '%')}" for w in words)
             tier = f"CASE WHEN lower(name) = {exact} THEN 0 WHEN lower(name) LIKE {starting} THEN 1 ELSE 2 END"
-            fuzzy = ""
-            popularity = "popularity"
-        wanted = f"({match} OR {fuzzy})" if fuzzy else f"({match})"
+            named, similar, popularity = f"lower(name) = {exact}", "", "popularity"
+        table = f"search_{kind}"
+        cap = p(max(limit * 5, 50))
         async with self._client().acquire_connection() as connection:
-            rows = await connection.fetch(
-                f"SELECT id, {popularity} AS popularity, {tier} AS tier FROM search_{kind} "
-                f"WHERE NOT gone AND {wanted} ORDER BY tier, {popularity} DESC, id DESC LIMIT {p(limit)}", *p.values)
-        return [Hit(kind, row["id"], float(row["popularity"] or 0)) for row in rows]
+            rows = list(await connection.fetch(
+                f"SELECT id, pop, {tier} AS tier FROM ("
+                f"(SELECT id, {popularity} AS pop FROM {table} WHERE NOT gone AND {match} "
+                f"ORDER BY {popularity} DESC, id DESC LIMIT {cap}) UNION "
+                f"(SELECT id, {popularity} FROM {table} WHERE NOT gone AND ({named}))) c "
+                f"JOIN {table} USING (id) ORDER BY tier, pop DESC, id DESC LIMIT {p(limit)}", *p.values))
+            if similar and len(rows) < limit and len(prefix) > SHORT_PREFIX and "@" not in prefix:
+                rows += await connection.fetch(
+                    f"SELECT id, {popularity} AS pop FROM {table} WHERE NOT gone AND {similar} % $1 "
+                    f"AND id <> ALL($2::bigint[]) ORDER BY similarity({similar}, $1) DESC, {popularity} DESC, id DESC "
+                    "LIMIT $3", prefix, [row["id"] for row in rows], limit - len(rows))
+        return [Hit(kind, row["id"], float(row["pop"] or 0)) for row in rows]
