@@ -209,3 +209,67 @@ async def test_work_a_dead_process_left_is_taken_over(tmp_path: Path) -> None:
             assert await IndexJournal.all().count() == 1  # the live process's own row is still its own
     finally:
         await stop_node(node)
+
+
+@needs_postgres
+@pytest.mark.parametrize("engine", ["postgres", "whoosh"])
+async def test_two_serving_processes_index_and_find_each_others_posts(tmp_path: Path, engine: str) -> None:
+    """Real `entativa serve --shared` processes on one database: posts made on both at once are found from
+    either. With search.backend = "postgres" both write the index and neither forks a Whoosh writer process;
+    with Whoosh the elected process writes the folder and the other one's searchers see its commits."""
+    import time
+
+    import aiohttp
+    import tomli_w
+    from test_federation_processes import free_port, token, wait_up
+    from test_node_processes import _init, _start, _until
+
+    database = postgres_databases.fresh_database(empty=True)
+    ports = [free_port(), free_port()]
+    configs = []
+    for n, port in enumerate(ports):
+        path = tmp_path / f"node{n}.toml"
+        path.write_text(tomli_w.dumps({
+            "node": {"domain": f"127.0.0.1:{ports[0]}", "scheme": "http", "registrations": "open"},
+            "server": {"host": "127.0.0.1", "port": port}, "storage": {"data_dir": "data", "database": database},
+            "search": {"backend": engine}, "federation": {"enabled": False}}))
+        configs.append(path)
+    _init(configs[0], "alice")
+    logs = [tmp_path / f"web{n}.log" for n in range(2)]
+    procs = [_start(config, log, "serve", "--shared") for config, log in zip(configs, logs, strict=True)]
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+            for base in bases:
+                await wait_up(session, base, time.monotonic() + 120)
+            auth = {"Authorization": f"Bearer {await token(session, bases[0], 'alice')}"}
+
+            async def post(n: int) -> str:
+                async with session.post(f"{bases[n % 2]}/api/v1/statuses", headers=auth,
+                                        json={"status": f"harbour seal count {n}"}) as response:
+                    assert response.status == 200
+                    return (await response.json())["id"]
+
+            ids = set(await asyncio.gather(*(post(n) for n in range(30))))
+
+            async def everywhere() -> bool:
+                for base in bases:
+                    async with session.get(f"{base}/api/v2/search", headers=auth,
+                                           params={"q": "harbour seal", "type": "statuses", "limit": 40}) as response:
+                        if {s["id"] for s in (await response.json())["statuses"]} != ids:
+                            return False
+                return True
+
+            await _until(everywhere, "posts made on one process were not found from the other", 60)
+        for proc in procs if engine == "postgres" else []:  # Whoosh's writer is a forked child
+            children = [c for task in Path(f"/proc/{proc.pid}/task").glob("*/children")
+                        for c in task.read_text().split()]
+            assert children == [], children
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
+    for log in logs:
+        text = log.read_text(errors="replace")
+        assert "Traceback" not in text, text[-4000:]

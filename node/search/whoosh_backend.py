@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from .backend import (
 )
 from .writer_process import WriterProcess
 
+DISK_CHECK_SECONDS = 1.0  # how often a searcher looks for commits made by another process
 SCHEMA_VERSION = "3"  # bump when a schema changes: the index folder is rebuilt from the database
 
 
@@ -202,15 +204,22 @@ class WhooshBackend(SearchBackend):
             self._index(kind)
 
     def _searcher(self, kind: str) -> Any:
-        """This thread's searcher on the latest committed generation (a cleared index is a new object)."""
-        cache: dict[str, tuple[Any, int, Any]] = self._local.__dict__.setdefault("searchers", {})
+        """This thread's searcher on the latest committed generation (a cleared index is a new object). Commits
+        made through this object are seen at once; those another process made (the one process of a node that
+        writes its index, node/processes.py) within DISK_CHECK_SECONDS, by asking the folder."""
+        cache: dict[str, tuple[Any, int, Any, float]] = self._local.__dict__.setdefault("searchers", {})
         ix = self._index(kind)
         generation = self._generation[kind]
         held = cache.get(kind)
+        now = time.monotonic()
         if held is not None and held[0] is ix and held[1] == generation:
-            return held[2]
+            if now - held[3] < DISK_CHECK_SECONDS:
+                return held[2]
+            if held[2].up_to_date():
+                cache[kind] = (*held[:3], now)
+                return held[2]
         searcher = held[2].refresh() if held is not None and held[0] is ix else ix.searcher()
-        cache[kind] = (ix, generation, searcher)
+        cache[kind] = (ix, generation, searcher, now)
         return searcher
 
     # ---- writing (the index-writer thread only) ----------------------------------------------------------
