@@ -1,5 +1,5 @@
-"""The `entativa` command (also `python -m node`): init, serve, user add, backup, reindex, emoji, check;
-announcement and rule (cli_content.py).
+"""The `entativa` command (also `python -m node`): init, serve, user add, backup, reindex, emoji, media prune,
+check; announcement and rule (cli_content.py).
 
 Errors a person can fix (bad config, taken username, unwritable destination) print one readable line and
 exit 2; nothing here should end in a traceback.
@@ -208,10 +208,15 @@ def cmd_backup(config: Config, args: argparse.Namespace) -> None:
             src.backup(dst)  # one step: a single read transaction, so the copy is one consistent state
     if config.media_dir.exists():
         shutil.copytree(config.media_dir, dest / "media", dirs_exist_ok=True)
+    # plugins' own files (the e2ee plugin's ciphertext attachments): a file newer than the database copy has no
+    # row there and is swept after a restore, one the copy names but that went meanwhile was expiring anyway
+    plugin_files = config.data_dir / "plugins"
+    if plugin_files.exists():
+        shutil.copytree(plugin_files, dest / "plugins", dirs_exist_ok=True)
     key = config.data_dir / "instance-key.pem"
     if key.exists():
         shutil.copy2(key, dest / key.name)
-    print(f"Backed up {name} and media to {dest}")
+    print(f"Backed up {name}, media and plugin files to {dest}")
 
 
 def _pg_dump() -> str:
@@ -321,6 +326,28 @@ def cmd_emoji_remove(config: Config, args: argparse.Namespace) -> None:
     print(f"Removed :{args.shortcode.strip(':')}:")
 
 
+def cmd_media_prune(config: Config, args: argparse.Namespace) -> None:
+    """Delete the cached copies of other servers' media older than --older-than days (default: the
+    configured media.remote_retention_days); local uploads are never touched."""
+    from datetime import timedelta
+
+    from .activitypub import remote_media
+
+    days = args.older_than if args.older_than is not None else config.media.remote_retention_days
+    if days < 0:
+        raise CliError("--older-than must be 0 days or more")
+    if args.older_than is None and not days:
+        print("media.remote_retention_days is 0 (copies are kept); pass --older-than DAYS to prune anyway")
+        return
+
+    async def prune(node):  # type: ignore[no-untyped-def]
+        return await remote_media.prune(node, timedelta(days=days))
+
+    pruned = asyncio.run(_with_node(config, prune))
+    print(f"Pruned {pruned:,} cached remote media files older than {days} days "
+          "(they are fetched again when someone asks for them)")
+
+
 def cmd_check(config: Config, _args: argparse.Namespace) -> None:
     print(f"config     {config.path}")
     print(f"node       {config.base_url} ({config.node.name}), theme {config.node.theme}, "
@@ -328,6 +355,9 @@ def cmd_check(config: Config, _args: argparse.Namespace) -> None:
     print(f"listen     http://{config.server.host}:{config.server.port}")
     print(f"database   {config.database_url}")
     print(f"media      {config.media_dir}")
+    kept = (f"kept {config.media.remote_retention_days} days" if config.media.remote_retention_days
+            else "kept for ever")
+    print(f"remote     media copies up to {config.media.remote_max_bytes:,} bytes each, {kept}")
     if config.search.backend == "postgres":
         print("search     postgres: full-text tables in the node's database (every process writes them)")
     else:
@@ -392,6 +422,12 @@ def build_parser() -> argparse.ArgumentParser:
     emoji_remove = emoji.add_parser("remove", help="remove a custom emoji")
     emoji_remove.add_argument("shortcode")
     emoji_remove.set_defaults(run=cmd_emoji_remove)
+    media = commands.add_parser("media", help="manage the cached copies of other servers' media").add_subparsers(
+        dest="media_command", required=True, metavar="ACTION")
+    prune = media.add_parser("prune", help="delete cached remote media files (never local uploads)")
+    prune.add_argument("--older-than", type=int, metavar="DAYS",
+                       help="copies made more than DAYS days ago (default: media.remote_retention_days)")
+    prune.set_defaults(run=cmd_media_prune)
     move = commands.add_parser("migrate-to-postgres",
                                help="copy this node's SQLite database into an empty PostgreSQL database")
     move.add_argument("url", help="postgres://user:password@host:port/database (empty)")

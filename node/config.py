@@ -70,6 +70,14 @@ class TakesSection:
 
 
 @dataclass(frozen=True)
+class MediaSection:
+    """Other servers' media, cached and served from our URLs (node/services/remote_media.py)."""
+
+    remote_max_bytes: int = 40 * 1024 * 1024  # largest remote file copied (also capped by storage.max_*_mb)
+    remote_retention_days: int = 7  # cached copies older than this are deleted (0 = kept for ever)
+
+
+@dataclass(frozen=True)
 class RetentionSection:
     """How long bookkeeping rows stay before the hourly job prunes them (node/services/retention.py)."""
 
@@ -133,6 +141,8 @@ RANGES: dict[str, tuple[int, int]] = {
     "takes.max_mb": (1, 4096),
     "takes.max_seconds": (1, 3600),
     "takes.trend_window_hours": (1, 168),
+    "media.remote_max_bytes": (1024, 4 * 1024**3),
+    "media.remote_retention_days": (0, 3650),
     "retention.deliveries_days": (1, 3650),
     "retention.inbox_days": (1, 3650),
     "retention.revoked_tokens_days": (1, 3650),
@@ -157,6 +167,7 @@ class Config:
     path: Path  # the file it was read from; relative paths inside are relative to its folder
     takes: TakesSection = field(default_factory=TakesSection)
     retention: RetentionSection = field(default_factory=RetentionSection)
+    media: MediaSection = field(default_factory=MediaSection)
     limits: LimitsSection = field(default_factory=LimitsSection)
 
     @property
@@ -196,6 +207,7 @@ _SECTIONS = {
     "mail": MailSection,
     "takes": TakesSection,
     "retention": RetentionSection,
+    "media": MediaSection,
     "limits": LimitsSection,
 }
 

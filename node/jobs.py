@@ -19,7 +19,7 @@ Job = Callable[[Node], Awaitable[object]]
 def periodic_jobs() -> list[tuple[str, Job, int]]:
     """(name, job, every N seconds) for everything the core runs on a timer."""
     from . import db, effects
-    from .activitypub import archive, resolve, takes
+    from .activitypub import archive, remote_media, resolve, takes
     from .notify import dispatcher, mail, webpush
     from .services import account_imports, polls, preview_cards, relationships, retention, scheduled_statuses
     from .services.stories import answers as story_answers
@@ -31,6 +31,8 @@ def periodic_jobs() -> list[tuple[str, Job, int]]:
             ("tell countdown subscribers a countdown ended", story_answers.notify_ended, 30),
             ("publish scheduled statuses", scheduled_statuses.publish_due, 10),
             ("fetch preview cards", preview_cards.run_once, 5),
+            ("copy remote media", remote_media.run_once, 5),
+            ("prune cached remote media", remote_media.run_prune, 3600),
             ("apply account data imports",
              lambda node: account_imports.run_once(node, resolve.resolve_acct, resolve.resolve_url), 5),
             ("build requested account archives", archive.run_once, 10),

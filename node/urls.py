@@ -27,5 +27,9 @@ class Urls:
     def media(self, path: str) -> str:
         return f"{self.base}/media/{path}" if path else ""
 
+    def media_proxy(self, media_id: int, style: str) -> str:
+        """A remote attachment whose copy was pruned: asking for it copies it again (Mastodon's media proxy)."""
+        return f"{self.base}/media_proxy/{media_id}/{style}"
+
     def static(self, path: str) -> str:
         return f"{self.base}/static/{path}"

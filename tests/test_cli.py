@@ -119,6 +119,9 @@ async def test_backup_while_serving_and_writing_is_consistent(tmp_path):
                         posted += response.status == 200
                 return posted
 
+            blob = tmp_path / "data" / "plugins" / "e2ee" / "attachments" / ("b" * 32)
+            blob.parent.mkdir(parents=True, exist_ok=True)
+            blob.write_bytes(b"ciphertext")  # what the e2ee plugin keeps beside the database
             writer = asyncio.create_task(keep_posting())
             await asyncio.sleep(0.05)
             backup = await asyncio.to_thread(entativa, config, "backup", str(tmp_path / "backup"))
@@ -134,5 +137,6 @@ async def test_backup_while_serving_and_writing_is_consistent(tmp_path):
     assert 0 <= saved <= posted == 60
     assert counted == saved  # one consistent moment: the counter matches the rows it counts
     assert (tmp_path / "backup" / "instance-key.pem").exists()
+    assert (tmp_path / "backup" / "plugins" / "e2ee" / "attachments" / ("b" * 32)).read_bytes() == b"ciphertext"
     refused = entativa(config, "backup", str(tmp_path / "backup"))
     assert refused.returncode == 2 and "not empty" in refused.stderr

@@ -292,3 +292,43 @@ async def test_the_cli_sends_a_file_and_saves_the_ones_it_receives(cluster, cryp
     out = capsys.readouterr().out
     assert f"[file] answer.pdf (5.0 KB) saved to {downloads / 'answer.pdf'}" in out
     assert (downloads / "answer.pdf").read_bytes() == answer
+
+
+async def test_a_deleted_account_takes_its_blobs_devices_and_groups_along(cluster, crypto_pair):
+    """Deleting an account (the settings' delete) removes its messaging on its node: attachment files and
+    rows, devices and their keys, the group it owned; a group elsewhere hears that it left."""
+    from node.models import User
+    from node.services import account_deletion
+    from plugins.e2ee.models import Device, Group, GroupMember, OneTimeKey
+
+    a, b, alice_token, bob_token = crypto_pair
+    _, dave_token = await crypto_user(a, "dave")
+    alice = await cluster.device(a, alice_token)
+    bob = await cluster.device(b, bob_token)
+    await cluster.device(a, dave_token)
+    bob_on_a = await account_id_on(alice, "bob@node-b.test")
+    owned = await alice.create_group([bob_on_a, await account_id_on(alice, "dave@node-a.test")], name="Mine")
+    theirs = await bob.create_group([await account_id_on(bob, "alice@node-a.test")], name="Bob's")
+    await alice.send_file(bob_on_a, os.urandom(50_000), "notes.txt")
+    await cluster.settle()
+    assert len(blobs(a)) == 1
+    with b.db():
+        bobs = await Group.get(id=int(theirs["id"]))
+        assert await GroupMember.filter(group=bobs).count() == 2
+
+    with a.db():
+        user = await User.get(account__username="alice").select_related("account")
+        alice_id = user.account_id
+        await account_deletion.delete_own_account(a.node, user, "correct horse battery")
+    await cluster.settle()
+
+    assert blobs(a) == []
+    with a.db():
+        assert not await Attachment.filter(owner_id=alice_id).exists()
+        assert not await Device.filter(account_id=alice_id).exists()
+        assert not await OneTimeKey.filter(device__account_id=alice_id).exists()
+        assert not await Group.filter(id=int(owned["id"])).exists()
+        assert not await GroupMember.filter(account_id=alice_id).exists()
+        assert await Device.filter(local=True).count() == 1  # dave's stays
+    with b.db():
+        assert await GroupMember.filter(group_id=int(theirs["id"])).count() == 1  # alice left bob's group

@@ -398,3 +398,58 @@ async def test_the_quotes_of_a_post_as_each_viewer_may_see_them(cluster: Cluster
     assert status == 200 and [s["id"] for s in first] == [erin_q]
     status, _ = await a.call("GET", "/api/v1/statuses/999999999/quotes")
     assert status == 404
+
+
+async def test_the_quoted_author_revokes_a_quote_across_two_nodes(cluster: Cluster):
+    """POST /api/v1/statuses/:id/quotes/:quoting_status_id/revoke (Mastodon 4.5): the quote is revoked on
+    both nodes (node-a deletes its QuoteAuthorization and tells node-b with a Delete of it)."""
+    a, b = await cluster.add_node("node-a"), await cluster.add_node("node-b")
+    _, alice_token = await a.user("alice")
+    _, carol_token = await a.user("carol")
+    _, bob_token = await b.user("bob")
+    _, original = await a.call("POST", "/api/v1/statuses", alice_token, json={"status": "quotable"})
+    _, local = await a.call(
+        "POST", "/api/v1/statuses", carol_token, json={"status": "+1", "quoted_status_id": original["id"]}
+    )
+    await b.call(
+        "POST", f"/api/v1/accounts/{(await _account(b, bob_token, 'alice@node-a.test'))}/follow", bob_token
+    )
+    seen = await _found(b, bob_token, original["uri"])
+    _, quoting = await b.call(
+        "POST", "/api/v1/statuses", bob_token, json={"status": "worth it", "quoted_status_id": seen["id"]}
+    )
+    await settle([a, b])
+    _, note = await b.call("GET", f"/users/bob/statuses/{quoting['id']}", headers={"Accept": AS2})
+    authorization = note["quoteAuthorization"].split("node-a.test", 1)[1]
+    assert (await a.call("GET", authorization, headers={"Accept": AS2}))[0] == 200
+    there = await _found(a, alice_token, quoting["uri"])
+    assert there["quote"]["state"] == "accepted"
+
+    revoke = f"/api/v1/statuses/{original['id']}/quotes/{there['id']}/revoke"
+    status, body = await a.call("POST", revoke, carol_token)  # only the quoted author may
+    assert status == 403 and "error" in body
+    status, body = await a.call("POST", f"/api/v1/statuses/{original['id']}/quotes/{local['id']}0/revoke",
+                                alice_token)
+    assert status == 404 and "error" in body
+    status, body = await a.call("POST", revoke, alice_token)
+    assert status == 200 and body["id"] == there["id"] and body["quote"] == {"state": "revoked",
+                                                                            "quoted_status": None}
+    await settle([a, b])
+    assert (await a.call("GET", authorization, headers={"Accept": AS2}))[0] == 404
+    _, mine = await b.call("GET", f"/api/v1/statuses/{quoting['id']}", bob_token)
+    assert mine["quote"] == {"state": "revoked", "quoted_status": None}
+    _, note = await b.call("GET", f"/users/bob/statuses/{quoting['id']}", headers={"Accept": AS2})
+    assert "quoteAuthorization" not in note
+    status, again = await a.call("POST", revoke, alice_token)  # idempotent
+    assert status == 200 and again["quote"]["state"] == "revoked"
+    _, listed = await a.call("GET", f"/api/v1/statuses/{original['id']}/quotes", alice_token)
+    assert [s["id"] for s in listed] == [local["id"]]
+
+    # a quote by a local account: revoked at once, the post stays
+    status, body = await a.call("POST", f"/api/v1/statuses/{original['id']}/quotes/{local['id']}/revoke",
+                                alice_token)
+    assert status == 200 and body["quote"]["state"] == "revoked"
+    _, carol_sees = await a.call("GET", f"/api/v1/statuses/{local['id']}", carol_token)
+    assert carol_sees["quote"] == {"state": "revoked", "quoted_status": None}
+    _, note = await a.call("GET", f"/users/carol/statuses/{local['id']}", headers={"Accept": AS2})
+    assert "quoteAuthorization" not in note

@@ -69,8 +69,9 @@ def grow(node: Any, author_id: int, tag_name: str, follower_id: int | None = Non
     db.executemany("INSERT INTO status_tags (id, status_id, tag_id) VALUES (?,?,?)", tags)
     db.executemany(
         "INSERT INTO media_attachments (id, status_id, account_id, type, mime_type, file_path, "
-        "preview_path, remote_url, file_size, description, focus_x, focus_y, position, created_at) "
-        "VALUES (?,?,?,'image','image/png','','','https://cdn.test/x.png',0,'',0,0,0,'2026-01-01')",
+        "preview_path, remote_url, file_size, description, focus_x, focus_y, position, created_at, "
+        "remote_state, fetch_attempts, fetch_error) "
+        "VALUES (?,?,?,'image','image/png','','','https://cdn.test/x.png',0,'',0,0,0,'2026-01-01','',0,'')",
         media,
     )
     if follower_id is not None:

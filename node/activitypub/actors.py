@@ -28,8 +28,9 @@ from ..errors import NotFound
 from ..models import Account
 from ..services import content
 from ..services import emoji as emoji_service
+from ..services import media as media_service
 from . import emoji as remote_emoji
-from . import moderation, state
+from . import moderation, remote_media, state
 
 if TYPE_CHECKING:
     from ..runtime import Node
@@ -127,6 +128,8 @@ async def upsert_actor(node: Node, actor: ParsedActor) -> Account:
     if account is None:
         # The same handle under a new actor id (the server moved its URLs): take the row over.
         account = await Account.filter(username=username, domain=domain).first()
+    gone = [account.avatar_file, account.header_file] if account is not None else []
+    values.update(await remote_media.profile_image_values(node, domain, values["avatar"], values["header"], account))
     if account is None:
         try:
             account = await Account.create(username=username, domain=domain, uri=actor.id, **values)
@@ -136,6 +139,8 @@ async def upsert_actor(node: Node, actor: ParsedActor) -> Account:
         return account
     account.update_from_dict({**values, "uri": actor.id, "username": username})
     await account.save()
+    if values.get("avatar_file") == "":  # the actor has no pictures any more: neither do we
+        await media_service.remove_files(node, [p for p in gone if p])
     await node.bus.publish("account.updated", account=account)
     return account
 

@@ -14,7 +14,7 @@ from federation.as2.objects import CustomEmoji as EmojiTag
 from federation.client import FetchError
 
 from ..errors import DomainError, NotFound
-from ..models import CustomEmoji, DomainBlock, parse_id
+from ..models import CustomEmoji, parse_id
 from ..services import emoji as emoji_service
 from . import moderation, state
 
@@ -43,10 +43,7 @@ async def ingest(node: Node, domain: str, tags: Sequence[EmojiTag]) -> None:
     skipped (the text keeps its :shortcode:), never failing the activity that carried it."""
     if not domain or not tags:
         return
-    if (
-        await moderation.blocked_domains()
-        and await DomainBlock.filter(domain=domain, reject_media=True).exists()
-    ):
+    if await moderation.rejects_media(domain):
         return  # a server whose media we refuse gets no pictures fetched, emoji included
     wanted = {
         t.shortcode: t

@@ -20,7 +20,6 @@ from federation.client import FetchError
 from ..errors import BadRequest, DomainError, Forbidden, NotFound
 from ..models import (
     Account,
-    DomainBlock,
     MediaAttachment,
     Mention,
     Peer,
@@ -31,7 +30,8 @@ from ..models import (
     Tombstone,
 )
 from ..services import content, hashtags, status_rows
-from . import emoji, moderation, quotes, state
+from ..services import media as media_service
+from . import emoji, moderation, quotes, remote_media, state
 from .actors import fetch_actor, host_of
 
 if TYPE_CHECKING:
@@ -133,12 +133,15 @@ async def _mentioned(node: Node, obj: ParsedObject) -> list[int]:
     return list(set(known.values()))
 
 
-def _media(status: Status, author: Account, obj: ParsedObject, reject_media: bool) -> list[MediaAttachment]:
+def _media(node: Node, status: Status, author: Account, obj: ParsedObject, reject_media: bool
+           ) -> list[MediaAttachment]:
+    """The attachments to store, each pending a copy (remote_media.py); none from a server whose media we
+    reject. A Link is no attachment (Mastodon reads only an attachment's `url`, which a Link has not)."""
     if reject_media:
         return []
     items = []
     for position, item in enumerate(obj.attachments[:MAX_ATTACHMENTS]):
-        if not item.url or not item.url.startswith(("http://", "https://")):
+        if item.type == "Link" or not item.url or not item.url.startswith(("http://", "https://")):
             continue
         focus = item.focal_point or (0.0, 0.0)
         items.append(MediaAttachment(account_id=author.id, status_id=status.id,
@@ -156,7 +159,7 @@ def _media(status: Status, author: Account, obj: ParsedObject, reject_media: boo
             items.append(MediaAttachment(account_id=author.id, status_id=status.id,
                                          type=_media_kind(obj.type, media_type), mime_type=media_type[:64],
                                          remote_url=url[:1024], position=0))
-    return items
+    return [remote_media.pending(node, item) for item in items]
 
 
 def _poll(status: Status, obj: ParsedObject) -> Poll | None:
@@ -201,7 +204,7 @@ async def _create_status(node: Node, author: Account, raw: dict) -> Status:
     existing = await Status.filter(uri=obj.id).first()
     if existing is not None:
         return existing
-    reject_media = await _rejects_media(author.domain)
+    reject_media = await moderation.rejects_media(author.domain)
     await emoji.ingest(node, author.domain, obj.tags.emojis)
     parent = await _parent(node, obj.in_reply_to)
     if (existing := await Status.filter(uri=obj.id).first()) is not None:
@@ -217,7 +220,7 @@ async def _create_status(node: Node, author: Account, raw: dict) -> Status:
                     in_reply_to_account_id=parent.account_id if parent else None, created_at=created,
                     edited_at=_parse_time(obj.updated))
     tags, mentioned = _tag_names(obj), await _mentioned(node, obj)
-    media, poll = _media(status, author, obj, reject_media), _poll(status, obj)
+    media, poll = _media(node, status, author, obj, reject_media), _poll(status, obj)
     if media or poll is not None:
         async with in_transaction():
             caused = await status_rows.store(node, status, tags, mentioned, counts=visibility != "direct")
@@ -234,10 +237,23 @@ async def _create_status(node: Node, author: Account, raw: dict) -> Status:
     return status
 
 
-async def _rejects_media(domain: str) -> bool:
-    if not await moderation.blocked_domains():
-        return False
-    return await DomainBlock.filter(domain=domain, reject_media=True).exists()
+_COPY_FIELDS = ("type", "mime_type", "file_path", "preview_path", "file_size", "width", "height", "duration",
+                "blurhash", "remote_state", "cached_at", "fetch_after", "fetch_attempts", "fetch_error")
+
+
+def _keep_copies(old: list[MediaAttachment], new: list[MediaAttachment]) -> set[str]:
+    """An edit that keeps a file keeps our copy of it (Mastodon keeps attachments by their URL): the new row
+    takes the old one's copy and state. Returns the paths still in use."""
+    by_url = {m.remote_url: m for m in old if m.remote_url and m.remote_state in ("cached", "pruned", "failed")}
+    kept: set[str] = set()
+    for item in new:
+        before = by_url.pop(item.remote_url, None)
+        if before is None:
+            continue
+        for name in _COPY_FIELDS:
+            setattr(item, name, getattr(before, name))
+        kept.update(p for p in (before.file_path, before.preview_path) if p)
+    return kept
 
 
 async def update_status(node: Node, author: Account, raw: dict) -> Status | None:
@@ -259,7 +275,10 @@ async def update_status(node: Node, author: Account, raw: dict) -> Status | None
         if new_html == status.content:
             return status
     now = datetime.now(UTC)
-    media_ids = list(await MediaAttachment.filter(status_id=status.id).values_list("id", flat=True))
+    old_media = await MediaAttachment.filter(status_id=status.id)
+    media_ids = [m.id for m in old_media]
+    media = _media(node, status, author, obj, await moderation.rejects_media(author.domain))
+    kept = _keep_copies(old_media, media)
     with _fetch_budget():
         mentioned = await _mentioned(node, obj)  # looked up before the write: no network inside it
     await emoji.ingest(node, author.domain, obj.tags.emojis)
@@ -279,10 +298,12 @@ async def update_status(node: Node, author: Account, raw: dict) -> Status | None
             await Mention.bulk_create([Mention(status_id=status.id, account_id=a) for a in mentioned],
                                       ignore_conflicts=True)
         await MediaAttachment.filter(status_id=status.id).delete()
-        if media := _media(status, author, obj, False):
+        if media:
             await MediaAttachment.bulk_create(media)
         await StatusEdit.create(status_id=status.id, content=status.content, spoiler_text=status.spoiler_text,
                                 sensitive=status.sensitive, media_ids=[], created_at=status.edited_at)
+    await media_service.remove_files(node, [path for m in old_media for path in (m.file_path, m.preview_path)
+                                            if path and path not in kept])
     for extend in OBJECT_EXTENSIONS:
         await extend(node, status, raw)
     with _fetch_budget():

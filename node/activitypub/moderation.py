@@ -56,6 +56,13 @@ async def severity_of(host: str) -> str | None:
     return max(found, key=order.__getitem__) if found else None
 
 
+async def rejects_media(host: str) -> bool:
+    """Whether a domain block of `host` (or of a domain above it) refuses its media: nothing of it is fetched."""
+    if not host or not await blocked_domains():
+        return False
+    return await DomainBlock.filter(domain__in=_candidates(host), reject_media=True).exists()
+
+
 async def is_suspended(host: str) -> bool:
     return await severity_of(host) == "suspend"
 

@@ -2,18 +2,20 @@
 naming one of our posts (`object`) and the remote post that quotes it (`instrument`) is answered at once, as
 Mastodon's default policy does: public and unlisted posts may be quoted by anyone they have not blocked,
 so we `Accept` with a `result` naming a QuoteAuthorization we serve at its own URL; anything else gets a
-`Reject`. A quote we approved then shows as accepted here too."""
+`Reject`. A quote we approved then shows as accepted here too, until our author revokes it (`revoke`)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from federation.as2 import ParsedActivity, default_context, id_of
+from tortoise.transactions import in_transaction
+
+from federation.as2 import PUBLIC, ParsedActivity, default_context, id_of
 
 from .. import effects
-from ..errors import BadRequest, NotFound, ValidationFailed
+from ..errors import BadRequest, Forbidden, NotFound, ValidationFailed
 from ..models import Account, Block, QuoteApproval, Status, StatusQuote, parse_id, snowflake
-from . import delivery, serialize
+from . import delivery, outbox, serialize
 from .actors import fetch_actor, host_of
 from .handlers import registry
 
@@ -28,6 +30,12 @@ CONTEXT_TERMS = {
     "interactingObject": {"@id": "gts:interactingObject", "@type": "@id"},
     "interactionTarget": {"@id": "gts:interactionTarget", "@type": "@id"},
 }
+
+
+def _declare_terms(doc: dict[str, Any]) -> None:
+    """FEP-044f's terms on an activity's context (Mastodon 4.5 reads them from there)."""
+    if isinstance(doc.get("@context"), list):
+        doc["@context"] = [*doc["@context"], CONTEXT_TERMS]
 
 
 def authorization_url(author: Account, approval: QuoteApproval) -> str:
@@ -104,13 +112,51 @@ async def on_quote_request(activity: ParsedActivity, node: Node) -> None:
         to=[requester.uri or ""],
         result=result,
     )
-    if isinstance(doc.get("@context"), list):
-        doc["@context"] = [*doc["@context"], CONTEXT_TERMS]
+    _declare_terms(doc)
     await delivery.enqueue(node, author, doc, inbox)
     # the quoting post may have reached us before the request: it stands now
     await StatusQuote.filter(status__uri=quoting, quoted_status_id=status.id).update(
         state="accepted", approval_uri=result
     )
+
+
+async def revoke(node: Node, author: Account, quoted: Status, quoting_id: int | str) -> Status:
+    """Take back the approval of a quote of `author`'s post (Mastodon 4.5's revoke): the quote shows as
+    revoked here, its QuoteAuthorization is gone (404 to whoever fetches it), and a Delete of it reaches
+    the quoting author and both posts' audiences, whose servers then stop showing the quoted post.
+    The rows and the queued deliveries are one transaction, so an acknowledged revoke always federates."""
+    if quoted.account_id != author.id:
+        raise Forbidden("This action is not allowed")
+    key = parse_id(quoting_id)
+    quote = (
+        await StatusQuote.filter(status_id=key, quoted_status_id=quoted.id).select_related("status").first()
+        if key is not None
+        else None
+    )
+    if quote is None:
+        raise NotFound()
+    if quote.state == "revoked":
+        return quote.status
+    quoting = quote.status
+    approval = await QuoteApproval.filter(status_id=quoted.id, quoting_uri=quoting.uri or "").first()
+    approval_url = authorization_url(author, approval) if approval is not None else quote.approval_uri
+    quoter = await Account.get(id=quoting.account_id)
+    inboxes = [*await outbox.follower_inboxes(author.id)]
+    if quoting.local:
+        inboxes += await outbox.status_inboxes(quoting)
+    elif quoter.inbox_url or quoter.shared_inbox_url:
+        inboxes.append(quoter.inbox_url or quoter.shared_inbox_url)
+    async with in_transaction():
+        await StatusQuote.filter(id=quote.id).update(state="revoked")
+        if approval is not None:
+            await QuoteApproval.filter(id=approval.id).delete()
+        if approval_url and inboxes:
+            doc = serialize.activity(
+                "Delete", f"{approval_url}#delete", author.uri or "", approval_url, to=[PUBLIC]
+            )
+            _declare_terms(doc)
+            await delivery.enqueue(node, author, doc, dict.fromkeys(inboxes))
+    return quoting
 
 
 # ---- quoting from here -------------------------------------------------------------------------------------------
@@ -172,8 +218,7 @@ async def stored(node: Node, status: Status, quoted: Status) -> None:
         to=[author.uri or ""],
         instrument=note,
     )
-    if isinstance(doc.get("@context"), list):
-        doc["@context"] = [*doc["@context"], CONTEXT_TERMS]
+    _declare_terms(doc)
     await delivery.enqueue(node, quoter, doc, [author.inbox_url or author.shared_inbox_url])
 
 

@@ -44,7 +44,7 @@ _MEDIA_TYPES = {"image": "Image", "gifv": "Video", "video": "Video", "audio": "A
 
 
 def _attachment(node: Node, media: MediaAttachment) -> dict[str, Any]:
-    url = node.urls.media(media.file_path) if media.file_path else media.remote_url
+    url = media.remote_url or node.urls.media(media.file_path)  # another server's file is named by its own URL
     doc: dict[str, Any] = {"type": "Document", "mediaType": media.mime_type or None, "url": url,
                            "name": media.description or None, "blurhash": media.blurhash,
                            "focalPoint": [media.focus_x, media.focus_y]}

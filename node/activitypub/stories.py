@@ -40,7 +40,7 @@ from ..models import (
 from ..models.story import ANSWERABLE, STICKER_KINDS
 from ..services import media as media_service
 from ..services.stories import LIFETIME, answers, audience, posting, stickers, viewing
-from . import delivery, ingest, serialize, state
+from . import delivery, ingest, remote_media, serialize, state
 from .actors import fetch_actor, host_of
 from .handlers import registry
 from .takes import iso_duration, parse_duration
@@ -500,11 +500,11 @@ async def participants_response(node: Node, username: str, story_id: str, sticke
 
 
 async def _cache_media(node: Node, url: str) -> tuple[Any, str, str]:
-    fed = state.of(node)
-    response = await fed.client.request("GET", url, max_bytes=MAX_MEDIA)
-    if not 200 <= response.status < 300:
-        raise HttpStatusError(url, response.status)
-    return await media_service.store_fetched(node, response.body)
+    fetched = await remote_media.download(node, url, MAX_MEDIA)
+    try:
+        return await media_service.store_fetched(node, fetched)
+    finally:
+        fetched.close()
 
 
 async def _local_followers_of(author: Account) -> bool:

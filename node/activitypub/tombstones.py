@@ -24,6 +24,7 @@ from ..models import (
     Status,
     Tombstone,
 )
+from ..services import media as media_service
 from ..services import statuses as status_service
 
 if TYPE_CHECKING:
@@ -98,11 +99,16 @@ async def purge_account(node: Node, account: Account) -> None:
             note="",
             avatar="",
             header="",
+            avatar_file="",
+            header_file="",
+            images_state="",
+            images_fetch_after=None,
             fields_json=[],
             statuses_count=0,
             followers_count=0,
             following_count=0,
         )
+    await media_service.remove_files(node, [p for p in (account.avatar_file, account.header_file) if p])
 
 
 async def _withdraw_votes(account: Account) -> None:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..activitypub import actors, resolve
 from ..models import Account
-from ..runtime import Node
 from ..services import moves
 from .auth import require_account, require_user
 from .endpoint import endpoint, required
@@ -18,18 +16,8 @@ from .params import read_params
 routes = web.RouteTableDef()
 
 
-async def _account(node: Node, acct: str, *, fresh: bool = False) -> Account:
-    """The account `acct` names (found by WebFinger if unknown); `fresh` refetches a remote one, so a move
-    checks its alsoKnownAs as it is now, not as we last saw it."""
-    account = await resolve.resolve_acct(node, acct.strip())
-    if fresh and not account.local and account.uri:
-        account = await actors.fetch_actor(node, account.uri, refresh=True)
-    return account
-
-
-async def _aliases_response(aliases: list[str]) -> web.Response:
-    known = {a.uri: a.acct() for a in await Account.filter(uri__in=aliases)}
-    return web.json_response([{"uri": uri, "acct": known.get(uri)} for uri in aliases])
+async def _aliases_response(account: Account) -> web.Response:
+    return web.json_response(await moves.aliases_shown(account))
 
 
 @routes.get("/api/v1/accounts/aliases")
@@ -37,7 +25,7 @@ async def _aliases_response(aliases: list[str]) -> web.Response:
 async def aliases(request: web.Request) -> web.Response:
     """The caller's aliases: `[{uri, acct}]`, the other accounts it says it also is (alsoKnownAs)."""
     account = await require_account(request, "read:accounts")
-    return await _aliases_response(list(account.also_known_as or []))
+    return await _aliases_response(account)
 
 
 @routes.post("/api/v1/accounts/aliases")
@@ -47,8 +35,9 @@ async def add_alias(request: web.Request) -> web.Response:
     aliases. 404 if the account cannot be found, 422 for oneself or beyond 16 aliases."""
     account = await require_account(request, "write:accounts")
     params = await read_params(request)
-    other = await _account(request.app[NODE], params.str("acct", required=True, max_length=320) or "")
-    return await _aliases_response(await moves.add_alias(request.app[NODE], account, other))
+    other = await moves.find(request.app[NODE], params.str("acct", required=True, max_length=320) or "")
+    await moves.add_alias(request.app[NODE], account, other)
+    return await _aliases_response(account)
 
 
 @routes.delete("/api/v1/accounts/aliases")
@@ -58,7 +47,8 @@ async def remove_alias(request: web.Request) -> web.Response:
     account = await require_account(request, "write:accounts")
     params = await read_params(request)
     acct = params.str("acct", required=True, max_length=1024) or ""
-    return await _aliases_response(await moves.remove_alias(request.app[NODE], account, acct))
+    await moves.remove_alias(request.app[NODE], account, acct)
+    return await _aliases_response(account)
 
 
 @routes.post("/api/v1/accounts/move")
@@ -73,5 +63,5 @@ async def move(request: web.Request) -> web.Response:
     acct = params.str("acct", required=True, max_length=320) or ""
     password = params.str("password", required=True, max_length=1024) or ""
     node = request.app[NODE]
-    await moves.move(node, user, await _account(node, acct, fresh=True), password, now=node.clock.now())
+    await moves.move(node, user, await moves.find(node, acct, fresh=True), password, now=node.clock.now())
     return web.json_response(await profile_entity(node, await Account.get(id=user.account_id)))

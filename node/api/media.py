@@ -1,11 +1,13 @@
-"""/api/v1/media and /api/v2/media: upload an attachment, read it, change its description and focus."""
+"""/api/v1/media and /api/v2/media: upload an attachment, read it, change its description and focus; and
+/media_proxy, remote attachments through our copy."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from ..activitypub import remote_media
 from ..services import media
-from .auth import require_account
+from .auth import optional_account, require_account
 from .bodies import accepts_upload
 from .endpoint import FILE, endpoint, required
 from .entities.statuses import media_entity
@@ -58,3 +60,15 @@ async def update(request: web.Request) -> web.Response:
     attachment = await media.update_media(account, request.match_info["id"], description=params.str("description"),
                                           focus=params.str("focus"))
     return web.json_response(media_entity(request.app[NODE], attachment))
+
+
+@routes.get(r"/media_proxy/{id}/{style}")
+@endpoint(ok=302, returns=None, errors=(404,))
+async def media_proxy(request: web.Request) -> web.Response:
+    """A remote attachment's file by its id and style (`original` or `small`): redirects to our copy, made
+    again first when the retention period pruned it (Mastodon's media proxy); 404 for media the viewer may
+    not see or that cannot be fetched."""
+    node = request.app[NODE]
+    target = await remote_media.proxied(node, await optional_account(request), request.match_info["id"],
+                                        request.match_info["style"])
+    raise web.HTTPFound(target)

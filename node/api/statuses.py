@@ -257,6 +257,18 @@ async def quotes(request: web.Request) -> web.Response:
     return paged_response(request, await status_entities(request.app[NODE], rows, viewer), keys)
 
 
+@routes.post(BASE + "/{id}/quotes/{quoting_status_id}/revoke")
+@endpoint(errors=(403,))
+async def revoke_quote(request: web.Request) -> web.Response:
+    """Mastodon 4.5: the author of a post takes back their approval of a quote of it; answers the quoting
+    status, whose quote now shows as revoked everywhere it federated."""
+    account = await require_account(request, "write:statuses")
+    quoted = await visibility.visible_status(account, request.match_info["id"])
+    quoting = await quote_requests.revoke(request.app[NODE], account, quoted,
+                                          request.match_info["quoting_status_id"])
+    return await _respond(request, quoting, account)
+
+
 @routes.get(BASE + "/{id}/reblogged_by")
 @endpoint(params=PAGE, returns=list)
 async def reblogged_by(request: web.Request) -> web.Response:

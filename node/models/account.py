@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tortoise import fields
 
-from .base import Entity
+from .base import Entity, SetIndex
 
 
 class Account(Entity):
@@ -17,6 +17,15 @@ class Account(Entity):
     note_source = fields.TextField(default="")  # what the owner typed
     avatar = fields.CharField(max_length=1024, default="")  # media path (local) or URL (remote)
     header = fields.CharField(max_length=1024, default="")
+    # A remote account's avatar and header are copied (node/services/remote_media.py) into these media paths;
+    # until then (and when the copy fails) the entity shows the URLs above. images_state: "" = local or
+    # nothing to copy, pending (images_fetch_after set), cached, failed, rejected (a domain block's
+    # reject_media: neither fetched nor shown).
+    avatar_file = fields.CharField(max_length=512, default="")
+    header_file = fields.CharField(max_length=512, default="")
+    images_state = fields.CharField(max_length=8, default="")
+    images_fetch_after = fields.DatetimeField(null=True)
+    images_attempts = fields.IntField(default=0)
     fields_json = fields.JSONField(default=list)  # [{"name", "value"}] profile metadata
     locked = fields.BooleanField(default=False)
     bot = fields.BooleanField(default=False)
@@ -52,6 +61,7 @@ class Account(Entity):
     class Meta:
         table = "accounts"
         unique_together = (("username", "domain"),)
+        indexes = (SetIndex(fields=("images_fetch_after",)),)
 
     @property
     def local(self) -> bool:
@@ -69,7 +79,9 @@ class User(Entity):
     password_hash = fields.CharField(max_length=255)
     admin = fields.BooleanField(default=False)
     approved = fields.BooleanField(default=True)  # false while registrations = "approval" waits on an admin
-    locale = fields.CharField(max_length=16, default="en")
+    locale = fields.CharField(max_length=16, default="en")  # the default language of new posts
+    # The web UI's language (node/i18n.py); NULL follows the browser's Accept-Language.
+    ui_locale = fields.CharField(max_length=16, null=True)
     default_visibility = fields.CharField(max_length=16, default="public")
     default_sensitive = fields.BooleanField(default=False)
     expand_media = fields.CharField(max_length=16, default="default")  # default | show_all | hide_all

@@ -16,10 +16,11 @@ from email.utils import format_datetime, make_msgid
 import aiosmtplib
 import jinja2
 
+from .. import i18n
 from ..activitypub.delivery import backoff
 from ..models import Account, ChannelJob, User
 from ..runtime import Node
-from ..web.themes import theme_dirs
+from ..web.themes import install_gettext, theme_dirs
 from . import links, messages
 from .state import of as channels_of
 
@@ -49,14 +50,17 @@ def _environment(theme: str) -> jinja2.Environment:
             autoescape=jinja2.select_autoescape(["html"]),
             trim_blocks=True,
             lstrip_blocks=True,
+            extensions=["jinja2.ext.i18n"],
         )
+        install_gettext(_ENVIRONMENTS[theme])
     return _ENVIRONMENTS[theme]
 
 
 def render(node: Node, name: str, **context: object) -> tuple[str, str]:
     """The (plain text, HTML) pair of mail template `name` in the node's theme."""
     env = _environment(node.config.node.theme)
-    context = {"node_name": node.config.node.name, "base_url": node.base_url, **context}
+    context = {"node_name": node.config.node.name, "base_url": node.base_url, "ui_locale": i18n.current(),
+               **context}
     return env.get_template(f"{name}.txt").render(**context), env.get_template(f"{name}.html").render(
         **context
     )
@@ -91,25 +95,33 @@ def reset_url(node: Node, user: User, issued: datetime) -> str:
 
 
 async def compose(node: Node, job: ChannelJob) -> Mail | None:
-    """The mail a job sends, built from what is stored now (None when there is nothing left to say)."""
+    """The mail a job sends, built from what is stored now (None when there is nothing left to say), in the
+    language the recipient chose for the site (English when they left it to their browser: a mail has none)."""
     user = await User.filter(account_id=job.account_id).first()
     account = await Account.filter(id=job.account_id).first()
     if user is None or account is None or not user.email:
         return None
+    with i18n.using(user.ui_locale):
+        return await _compose(node, job, user, account)
+
+
+async def _compose(node: Node, job: ChannelJob, user: User, account: Account) -> Mail | None:
+    _ = i18n.gettext
+    name = node.config.node.name
     if job.kind == "confirm":
         text, html = render(node, "confirm", account=account, url=confirm_url(node, user, job.created_at))
-        subject = f"Confirm your email address for {node.config.node.name}"
+        subject = _("Confirm your email address for {name}").format(name=name)
         return Mail(user.unconfirmed_email or user.email, subject, text, html)
     if job.kind == "reset":
         text, html = render(node, "reset", account=account, url=reset_url(node, user, job.created_at))
-        return Mail(user.email, f"Reset your password on {node.config.node.name}", text, html)
+        return Mail(user.email, _("Reset your password on {name}").format(name=name), text, html)
     if job.kind == "archive":
         text, html = render(node, "archive", account=account, url=f"{node.base_url}/settings/export")
-        return Mail(user.email, f"Your archive from {node.config.node.name} is ready", text, html)
+        return Mail(user.email, _("Your archive from {name} is ready").format(name=name), text, html)
     if job.kind == "signup_attempt":
         text, html = render(node, "signup_attempt", account=account, signin_url=f"{node.base_url}/login",
                             reset_url=f"{node.base_url}/auth/password")
-        return Mail(user.email, f"Someone tried to sign up on {node.config.node.name} with your address", text,
+        return Mail(user.email, _("Someone tried to sign up on {name} with your address").format(name=name), text,
                     html)
     lines = await messages.lines(node, job.notification_ids)
     if not lines:
@@ -122,7 +134,8 @@ async def compose(node: Node, job: ChannelJob) -> Mail | None:
     else:
         kind, subject = (
             "digest",
-            f"Your {len(lines)} notification{'s' if len(lines) != 1 else ''} on {node.config.node.name}",
+            i18n.ngettext("Your {count} notification on {name}", "Your {count} notifications on {name}",
+                          len(lines)).format(count=len(lines), name=name),
         )
     unsubscribe = unsubscribe_url(node, job.account_id, kind)
     text, html = render(
@@ -134,7 +147,7 @@ async def compose(node: Node, job: ChannelJob) -> Mail | None:
         kind=job.kind,
         unsubscribe_url=unsubscribe,
         settings_url=f"{node.base_url}/settings/notifications",
-        type_name=kind.replace("_", " "),
+        type_name=messages.kind_word(kind),
     )
     return Mail(user.email, subject, text, html, unsubscribe)
 

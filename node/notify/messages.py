@@ -8,29 +8,48 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from ..i18n import N_, gettext, ngettext
 from ..models import Account, Notification, Status
 from ..runtime import Node
 
 _SENTENCES = {
-    "mention": "{who} mentioned you",
-    "status": "{who} just posted",
-    "reblog": "{who} boosted your post",
-    "follow": "{who} followed you",
-    "follow_request": "{who} requested to follow you",
-    "favourite": "{who} liked your post",
-    "poll": "A poll you voted in or created has ended",
-    "update": "{who} edited a post you boosted",
-    "admin.sign_up": "{who} signed up",
-    "admin.report": "{who} filed a report",
-    "take_trend_joined": "{who} joined your Take trend",
-    "story_reply": "{who} replied to your story",
-    "story_reaction": "{who} reacted to your story",
-    "story_mention": "{who} mentioned you in their story",
-    "story_sticker_answer": "{who} answered a sticker on your story",
-    "story_countdown_ended": "A countdown by {who} ended",
-    "e2ee_message": "New message from {who}",  # the text is end-to-end encrypted: the node never has it
-    "e2ee_call": "{who} is calling you",  # the caller's clear ring hint; the offer itself is encrypted
+    "mention": N_("{who} mentioned you"),
+    "status": N_("{who} just posted"),
+    "reblog": N_("{who} boosted your post"),
+    "follow": N_("{who} followed you"),
+    "follow_request": N_("{who} requested to follow you"),
+    "favourite": N_("{who} liked your post"),
+    "poll": N_("A poll you voted in or created has ended"),
+    "update": N_("{who} edited a post you boosted"),
+    "admin.sign_up": N_("{who} signed up"),
+    "admin.report": N_("{who} filed a report"),
+    "take_trend_joined": N_("{who} joined your Take trend"),
+    "story_reply": N_("{who} replied to your story"),
+    "story_reaction": N_("{who} reacted to your story"),
+    "story_mention": N_("{who} mentioned you in their story"),
+    "story_sticker_answer": N_("{who} answered a sticker on your story"),
+    "story_countdown_ended": N_("A countdown by {who} ended"),
+    "e2ee_message": N_("New message from {who}"),  # the text is end-to-end encrypted: the node never has it
+    "e2ee_call": N_("{who} is calling you"),  # the caller's clear ring hint; the offer itself is encrypted
 }
+# The type as a word in a mail's footer and a summary's counts ("2 mention, 1 favourite"): what the type's
+# name reads in English, marked so each language has its own.
+KIND_WORDS = {
+    "mention": N_("mention"), "status": N_("status"), "reblog": N_("reblog"), "follow": N_("follow"),
+    "follow_request": N_("follow request"), "favourite": N_("favourite"), "poll": N_("poll"),
+    "update": N_("update"), "admin.sign_up": N_("admin.sign up"), "admin.report": N_("admin.report"),
+    "take_trend_joined": N_("take trend joined"), "story_reply": N_("story reply"),
+    "story_reaction": N_("story reaction"), "story_mention": N_("story mention"),
+    "story_sticker_answer": N_("story sticker answer"), "story_countdown_ended": N_("story countdown ended"),
+    "e2ee_message": N_("e2ee message"), "e2ee_call": N_("e2ee call"), "all": N_("all"), "digest": N_("digest"),
+}
+
+
+def kind_word(kind: str) -> str:
+    """The type as a word in the current language."""
+    return gettext(KIND_WORDS[kind]) if kind in KIND_WORDS else kind.replace("_", " ")
+
+
 _BREAKS = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -75,8 +94,8 @@ async def lines(node: Node, notification_ids: list[int]) -> list[Line]:
     for n in rows:
         sender = accounts.get(n.from_account_id)
         status = statuses.get(n.status_id) if n.status_id else None
-        who = (sender.display_name or sender.acct()) if sender else "Someone"
-        title = _SENTENCES.get(n.type, "{who}: " + n.type).format(who=who)
+        who = (sender.display_name or sender.acct()) if sender else gettext("Someone")
+        title = gettext(_SENTENCES[n.type]).format(who=who) if n.type in _SENTENCES else f"{who}: {n.type}"
         body = (
             plain_text(status.content)[:400]
             if status is not None
@@ -101,6 +120,7 @@ async def lines(node: Node, notification_ids: list[int]) -> list[Line]:
 def summary_title(made: list[Line]) -> str:
     """ "3 notifications while you were away: 2 likes, 1 mention"-style headline."""
     counts = Counter(line.notification.type for line in made)
-    parts = ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in counts.most_common())
+    parts = ", ".join(f"{count} {kind_word(kind)}" for kind, count in counts.most_common())
     total = len(made)
-    return f"{total} notification{'s' if total != 1 else ''} during quiet hours ({parts})"
+    return ngettext("{total} notification during quiet hours ({parts})",
+                    "{total} notifications during quiet hours ({parts})", total).format(total=total, parts=parts)

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import ValidationFailed
+from ..i18n import N_
 from ..models import NotificationSettings
 from ..models.notification import TYPES as STORED_TYPES
 
@@ -20,24 +21,24 @@ TYPES: tuple[str, ...] = tuple(
 CHANNELS = ("push", "email")
 # What the settings page calls each type.
 TYPE_NAMES = {
-    "mention": "Mentions and replies",
-    "status": "New posts from people you turned on notifications for",
-    "reblog": "Shares of your posts",
-    "follow": "New followers",
-    "follow_request": "Follow requests",
-    "favourite": "Likes",
-    "poll": "Polls that ended",
-    "update": "Edits of posts you shared",
-    "admin.sign_up": "New sign-ups (admins)",
-    "admin.report": "New reports (admins)",
-    "take_trend_joined": "Takes that joined your trend",
-    "story_reply": "Replies to your stories",
-    "story_reaction": "Reactions to your stories",
-    "story_mention": "Mentions in stories",
-    "story_sticker_answer": "Answers to your story stickers",
-    "story_countdown_ended": "Countdowns you subscribed to that ended",
-    "e2ee_message": "New messages (who from, never what they say)",
-    "e2ee_call": "Incoming calls (who is calling)",
+    "mention": N_("Mentions and replies"),
+    "status": N_("New posts from people you turned on notifications for"),
+    "reblog": N_("Shares of your posts"),
+    "follow": N_("New followers"),
+    "follow_request": N_("Follow requests"),
+    "favourite": N_("Likes"),
+    "poll": N_("Polls that ended"),
+    "update": N_("Edits of posts you shared"),
+    "admin.sign_up": N_("New sign-ups (admins)"),
+    "admin.report": N_("New reports (admins)"),
+    "take_trend_joined": N_("Takes that joined your trend"),
+    "story_reply": N_("Replies to your stories"),
+    "story_reaction": N_("Reactions to your stories"),
+    "story_mention": N_("Mentions in stories"),
+    "story_sticker_answer": N_("Answers to your story stickers"),
+    "story_countdown_ended": N_("Countdowns you subscribed to that ended"),
+    "e2ee_message": N_("New messages (who from, never what they say)"),
+    "e2ee_call": N_("Incoming calls (who is calling)"),
 }
 DIGESTS = ("off", "daily", "weekly")
 # Mastodon's defaults for notification mails; every type is pushed unless turned off.

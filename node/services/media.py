@@ -1,5 +1,6 @@
-"""Media uploads: type checked by content (Pillow for images, PyAV for video), size capped, EXIF stripped,
-thumbnail and blurhash made, stored in a sharded folder under the media dir. Also profile images.
+"""Media uploads: type checked by content (Pillow for images, PyAV for video and audio), size capped, EXIF
+stripped, thumbnail and blurhash made, stored in a sharded folder under the media dir. Also profile images,
+and fetched copies of other servers' media (`store_fetched`), which go through the same checks.
 
 All decoding runs in the executor; nothing is written unless the whole upload is accepted.
 """
@@ -25,6 +26,9 @@ MB = 1024 * 1024
 IMAGE_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "GIF": ("image/gif", "gif"),
                  "WEBP": ("image/webp", "webp")}
 VIDEO_CONTAINERS = {"mp4": ("video/mp4", "mp4"), "mov": ("video/quicktime", "mov"), "webm": ("video/webm", "webm")}
+# Audio as Mastodon accepts it (FFmpeg's demuxer name -> type, extension); "mp4" is audio-only MP4 (M4A).
+AUDIO_CONTAINERS = {"mp3": ("audio/mpeg", "mp3"), "ogg": ("audio/ogg", "ogg"), "wav": ("audio/wav", "wav"),
+                    "flac": ("audio/flac", "flac"), "mp4": ("audio/mp4", "m4a")}
 SMALL = (640, 640)  # the preview ("small") size bound
 MAX_DESCRIPTION = 1500
 INVALID_TYPE = "Validation failed: File content type is invalid"
@@ -43,7 +47,7 @@ class Processed:
     duration: float | None
     blurhash: str | None
     original: bytes | None  # re-encoded bytes, or None to copy the upload as it is
-    preview: bytes
+    preview: bytes | None  # None for audio: it has no picture
 
 
 def _size(upload: IO[bytes]) -> int:
@@ -132,8 +136,30 @@ def _process_video(upload: IO[bytes]) -> Processed | None:
                      original=None, preview=preview)
 
 
-def _inspect(upload: IO[bytes], max_image: int, max_video: int) -> Processed:
-    """Decide what the upload is by its content and enforce that kind's size cap (blocking)."""
+def _process_audio(upload: IO[bytes]) -> Processed | None:
+    import av
+
+    try:
+        with av.open(upload, mode="r") as container:
+            names = set(container.format.name.split(","))
+            key = next((name for name in AUDIO_CONTAINERS if name in names), None)
+            # An MP3's cover art is a video stream too; an MP4 with a picture track is a video, not audio.
+            if key is None or not container.streams.audio or (key == "mp4" and container.streams.video):
+                return None
+            duration = container.duration / av.time_base if container.duration is not None else None
+    except (av.FFmpegError, ValueError, OSError):
+        return None
+    finally:
+        upload.seek(0)
+    mime, extension = AUDIO_CONTAINERS[key]
+    return Processed(kind="audio", mime_type=mime, extension=extension, width=0, height=0,
+                     duration=round(duration, 3) if duration is not None else None, blurhash=None,
+                     original=None, preview=None)
+
+
+def _inspect(upload: IO[bytes], max_image: int, max_video: int, audio: bool = False) -> Processed:
+    """Decide what the upload is by its content and enforce that kind's size cap (blocking); `audio` also
+    accepts sound files (remote media: our own uploads are pictures and video)."""
     size = _size(upload)
     if size > max(max_image, max_video):
         raise PayloadTooLarge(f"File is too large (maximum is {max(max_image, max_video) // MB} MB)")
@@ -145,6 +171,8 @@ def _inspect(upload: IO[bytes], max_image: int, max_video: int) -> Processed:
     if size > max_video:
         raise PayloadTooLarge(f"Video is too large (maximum is {max_video // MB} MB)")
     processed = _process_video(upload)
+    if processed is None and audio:
+        processed = _process_audio(upload)
     if processed is None:
         raise ValidationFailed(INVALID_TYPE)
     return processed
@@ -157,6 +185,8 @@ def _shard(extension: str) -> tuple[str, str]:
 
 
 def _write(media_dir: Path, relative: str, upload: IO[bytes], data: bytes | None) -> None:
+    if not relative:
+        return
     target = media_dir / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     if data is not None:
@@ -284,24 +314,35 @@ def _profile_image(upload: IO[bytes], kind: str, max_bytes: int) -> tuple[bytes,
     return out.getvalue(), "png" if alpha else "jpg"
 
 
-async def store_profile_image(node: Node, upload: FileField, kind: str) -> str:
-    """Store an avatar (square 400 px) or header (at most 1500x500); returns its path under the media dir."""
+async def store_profile_image(node: Node, upload: FileField | IO[bytes], kind: str, *,
+                              max_bytes: int | None = None) -> str:
+    """Store an avatar (square 400 px) or header (at most 1500x500), an upload or a remote account's fetched
+    picture (capped at `max_bytes` too); returns its path under the media dir."""
     if kind not in ("avatar", "header"):
         raise ValueError(f"unknown profile image kind {kind!r}")
-    data, extension = await node.run_blocking(_profile_image, upload.file, kind, node.config.storage.max_image_mb * MB)
+    source: IO[bytes] = getattr(upload, "file", upload)  # an upload's part, or the fetched file itself
+    cap = node.config.storage.max_image_mb * MB
+    data, extension = await node.run_blocking(_profile_image, source, kind, min(cap, max_bytes or cap))
     token = secrets.token_hex(16)
     relative = f"{kind}s/{token[:2]}/{token[2:4]}/{token}.{extension}"
-    await node.run_blocking(_write, node.config.media_dir, relative, upload.file, data)
+    await node.run_blocking(_write, node.config.media_dir, relative, source, data)
     return relative
 
 
-async def store_fetched(node: Node, data: bytes) -> tuple[Processed, str, str]:
-    """Check and store fetched bytes (a remote story's media) as an upload is: by content, size-capped,
-    EXIF stripped, with a preview. Returns what it is and its two paths under the media folder."""
+async def store_fetched(node: Node, data: bytes | IO[bytes], *, max_bytes: int | None = None,
+                        audio: bool = False) -> tuple[Processed, str, str]:
+    """Check and store fetched media (a remote story's, a remote attachment) as an upload is: by content,
+    size-capped (the storage caps, and `max_bytes` too when given), EXIF stripped, with a preview (none
+    for audio: its preview path is ""). Returns what it is and its two paths under the media folder."""
     storage = node.config.storage
-    upload = io.BytesIO(data)
-    processed = await node.run_blocking(_inspect, upload, storage.max_image_mb * MB, storage.max_video_mb * MB)
+    upload = io.BytesIO(data) if isinstance(data, bytes) else data
+    max_image, max_video = storage.max_image_mb * MB, storage.max_video_mb * MB
+    if max_bytes is not None:
+        max_image, max_video = min(max_image, max_bytes), min(max_video, max_bytes)
+    processed = await node.run_blocking(_inspect, upload, max_image, max_video, audio)
     file_path, preview_path = _shard(processed.extension)
+    if processed.preview is None:
+        preview_path = ""
     try:
         await node.run_blocking(_write, node.config.media_dir, file_path, upload, processed.original)
         await node.run_blocking(_write, node.config.media_dir, preview_path, upload, processed.preview)

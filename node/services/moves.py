@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from tortoise.transactions import in_transaction
 
 from .. import effects
+from ..activitypub import actors, resolve
 from ..errors import Forbidden, ValidationFailed
 from ..models import Account, User
 from . import auth, relationships
@@ -23,6 +24,22 @@ if TYPE_CHECKING:
 
 COOLDOWN = timedelta(days=30)  # Mastodon's: a moved account waits this long before moving again
 MAX_ALIASES = 16
+
+
+async def find(node: Node, acct: str, *, fresh: bool = False) -> Account:
+    """The account `acct` (user@host) names, found by WebFinger if unknown (NotFound otherwise); `fresh`
+    refetches a remote one, so a move checks its alsoKnownAs as it is now, not as we last saw it."""
+    account = await resolve.resolve_acct(node, acct.strip())
+    if fresh and not account.local and account.uri:
+        account = await actors.fetch_actor(node, account.uri, refresh=True)
+    return account
+
+
+async def aliases_shown(account: Account) -> list[dict[str, str | None]]:
+    """The account's aliases as `[{uri, acct}]` (acct None for an actor we have not seen)."""
+    aliases = list(account.also_known_as or [])
+    known = {a.uri: a.acct() for a in await Account.filter(uri__in=aliases)}
+    return [{"uri": uri, "acct": known.get(uri)} for uri in aliases]
 
 
 async def add_alias(node: Node, account: Account, other: Account) -> list[str]:

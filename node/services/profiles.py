@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp.web_request import FileField
 from tortoise.transactions import in_transaction
 
-from .. import effects
+from .. import effects, i18n
 from ..errors import ValidationFailed
 from ..models import Account, User
 from ..runtime import Node
@@ -116,3 +116,21 @@ async def update_profile(node: Node, user: User, changes: ProfileChanges) -> Acc
         effect = await effects.record(node, "account.updated", account=account)
     await effects.announce(node, "account.updated", effect, account=account)
     return account
+
+
+def check_ui_locale(value: str | None) -> str | None:
+    """The web UI language a form chose: one of i18n.available(), or None ("" in the form) to follow the
+    browser; anything else is refused before a setting is written."""
+    if not value:
+        return None
+    chosen = i18n.supported(value)
+    if chosen is None:
+        raise ValidationFailed(i18n.gettext("Validation failed: Language of this site is not one of the list"))
+    return chosen
+
+
+async def set_ui_locale(user: User, ui_locale: str | None) -> None:
+    """Store a checked web UI language (a local setting: nothing federates, unlike update_profile)."""
+    if user.ui_locale != ui_locale:
+        user.ui_locale = ui_locale
+        await user.save(update_fields=["ui_locale"])

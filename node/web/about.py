@@ -11,6 +11,7 @@ from ..api.entities.announcements import document_entity, terms_entity
 from ..api.instance_info import DEFAULT_POLICY_DATE, DEFAULT_PRIVACY_POLICY
 from ..api.keys import NODE
 from ..errors import NotFound
+from ..i18n import format_date, gettext
 from ..services import instance, instance_info, markdown
 from .session import page, viewer
 
@@ -48,9 +49,9 @@ async def privacy_policy(request: web.Request) -> web.Response:
     return await page(
         request,
         "instance_document.html",
-        heading="Privacy policy",
+        heading=gettext("Privacy policy"),
         body=body,
-        updated=f"Last updated {updated.strftime('%-d %B %Y')}",
+        updated=gettext("Last updated {date}").format(date=format_date(updated, "d MMMM y")),
         later=None,
     )
 
@@ -70,12 +71,13 @@ async def terms(request: web.Request) -> web.Response:
     today = node.clock.now().astimezone(UTC).date()
     following = await instance_info.successor(version)
     entity = terms_entity(node, version, today, following)
-    state = "In effect since" if entity["effective"] else "Takes effect on"
+    when = format_date(version.effective_date, "d MMMM y")
+    state = (gettext("In effect since {date}") if entity["effective"] else gettext("Takes effect on {date}")).format(date=when)
     return await page(
         request,
         "instance_document.html",
-        heading="Terms of service",
+        heading=gettext("Terms of service"),
         body=entity["content"],
-        updated=f"{state} {version.effective_date.strftime('%-d %B %Y')}",
-        later=following.effective_date.strftime("%-d %B %Y") if following else None,
+        updated=state,
+        later=format_date(following.effective_date, "d MMMM y") if following else None,
     )

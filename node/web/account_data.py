@@ -10,6 +10,7 @@ from aiohttp.web_request import FileField
 from ..api.bodies import accepts_upload
 from ..api.keys import NODE
 from ..errors import DomainError, ValidationFailed
+from ..i18n import N_, gettext
 from ..notify.dispatcher import mail_enabled
 from ..services import account_archives, account_exports, account_imports
 from .session import check_csrf, page, redirect, require_viewer
@@ -17,12 +18,12 @@ from .session import check_csrf, page, redirect, require_viewer
 routes = web.RouteTableDef()
 
 KIND_LABELS = {
-    "following": "Following list",
-    "blocking": "Blocking list",
-    "muting": "Muting list",
-    "domain_blocking": "Domain blocking list",
-    "bookmarks": "Bookmarks",
-    "lists": "Lists",
+    "following": N_("Following list"),
+    "blocking": N_("Blocking list"),
+    "muting": N_("Muting list"),
+    "domain_blocking": N_("Domain blocking list"),
+    "bookmarks": N_("Bookmarks"),
+    "lists": N_("Lists"),
 }
 
 
@@ -79,7 +80,7 @@ async def export_file(request: web.Request) -> web.Response:
     me = await require_viewer(request)
     name = request.match_info["name"]
     if name not in account_exports.FILES:
-        raise web.HTTPNotFound(reason="No such export")
+        raise web.HTTPNotFound(reason=gettext("No such export"))
     text = await account_exports.export(request.app[NODE], me, name)
     return web.Response(
         text=text,
@@ -101,7 +102,7 @@ async def _import_form(request: web.Request, http_status: int = 200, **context: 
         http_status=http_status,
         imports=imports,
         failed=failed,
-        kinds=KIND_LABELS,
+        kinds={kind: gettext(label) for kind, label in KIND_LABELS.items()},
         **context,
     )
 
@@ -121,7 +122,7 @@ async def start_import(request: web.Request) -> web.StreamResponse:
     upload = form.get("data")
     try:
         if not isinstance(upload, FileField) or not upload.filename:
-            raise ValidationFailed("Validation failed: Choose a CSV file to import")
+            raise ValidationFailed(gettext("Validation failed: Choose a CSV file to import"))
         await account_imports.start(
             me,
             str(form.get("type", "")),

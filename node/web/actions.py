@@ -7,6 +7,7 @@ from aiohttp import web
 
 from ..api.keys import NODE
 from ..api.params import Params, read_form
+from ..i18n import gettext
 from ..services import accounts, interactions, polls, relationships, statuses, tags
 from .session import back, check_csrf, require_viewer
 
@@ -36,7 +37,7 @@ async def status_action(request: web.Request) -> web.StreamResponse:
         await statuses.delete_status(node, await statuses.own_status(me, status_id))
         return back(form, f"/@{me.username}")
     else:
-        raise web.HTTPNotFound(reason="No such action")
+        raise web.HTTPNotFound(reason=gettext("No such action"))
     return back(form, "/")
 
 

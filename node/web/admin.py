@@ -14,6 +14,7 @@ from ..api.entities.admin import admin_account_entities
 from ..api.keys import NODE
 from ..api.params import Params
 from ..errors import DomainError, Forbidden, NotFound
+from ..i18n import gettext
 from ..models import Account, CanonicalEmailBlock, EmailDomainBlock, IpBlock, User, row_id
 from ..models.admin_blocks import IP_SEVERITIES
 from ..services import account_moderation as moderation
@@ -31,7 +32,7 @@ async def require_admin_viewer(request: web.Request) -> User:
     account = await require_viewer(request)
     user = await User.filter(account_id=account.id).first()
     if user is None or not user.admin:
-        raise Forbidden("This page is for the admins of this server")
+        raise Forbidden(gettext("This page is for the admins of this server"))
     return user
 
 

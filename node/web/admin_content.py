@@ -12,6 +12,7 @@ from aiohttp import web
 from ..api.keys import NODE
 from ..api.params import Params
 from ..errors import DomainError, ValidationFailed
+from ..i18n import N_, gettext
 from ..services import announcements, instance_info
 from ..services.announcements import AnnouncementSpec
 from ..services.instance_info import RuleSpec
@@ -117,6 +118,9 @@ async def _announcements(
     )
 
 
+_FIELD_NAMES = {"starts_at": N_("Starts at"), "ends_at": N_("Ends at")}  # the form's words for its fields
+
+
 def _moment(params: Params, name: str) -> datetime | None:
     value = params.str(name, max_length=32)
     if not value:
@@ -125,7 +129,8 @@ def _moment(params: Params, name: str) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise ValidationFailed(
-            f"Validation failed: {name.replace('_', ' ').capitalize()} is not a date and time"
+            gettext("Validation failed: {field} is not a date and time").format(
+                field=gettext(_FIELD_NAMES[name]) if name in _FIELD_NAMES else name)
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # the form's local time is taken as UTC
 
@@ -232,7 +237,7 @@ async def publish_terms(request: web.Request) -> web.StreamResponse:
         try:
             day = date.fromisoformat(day_text) if day_text else None
         except ValueError:
-            raise ValidationFailed("Validation failed: Effective date is not a date") from None
+            raise ValidationFailed(gettext("Validation failed: Effective date is not a date")) from None
         await instance_info.publish_terms(
             request.app[NODE], text, params.str("changelog", "", max_length=20_000) or "", day
         )

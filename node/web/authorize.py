@@ -14,6 +14,7 @@ from yarl import URL
 
 from ..api.endpoint import endpoint
 from ..errors import DomainError
+from ..i18n import N_, gettext
 from ..services import oauth
 from .session import check_csrf, current_session, page, redirect, require_viewer
 
@@ -22,13 +23,13 @@ OOB = "urn:ietf:wg:oauth:2.0:oob"
 FIELDS = ("client_id", "redirect_uri", "response_type", "scope", "state", "code_challenge",
           "code_challenge_method")
 SCOPE_WORDS = {
-    "read": "Read all your account's data",
-    "write": "Post, like, share, save and change your profile for you",
-    "follow": "Follow, unfollow, block and mute accounts for you",
-    "push": "Receive push notifications for you",
-    "profile": "Know who you are (your profile only)",
-    "admin:read": "Read administrative data on this server",
-    "admin:write": "Take moderation actions on this server",
+    "read": N_("Read all your account's data"),
+    "write": N_("Post, like, share, save and change your profile for you"),
+    "follow": N_("Follow, unfollow, block and mute accounts for you"),
+    "push": N_("Receive push notifications for you"),
+    "profile": N_("Know who you are (your profile only)"),
+    "admin:read": N_("Read administrative data on this server"),
+    "admin:write": N_("Take moderation actions on this server"),
 }
 
 
@@ -36,7 +37,13 @@ def _describe(scopes: str) -> list[tuple[str, str]]:
     described = []
     for scope in scopes.split():
         top, _, detail = scope.partition(":")
-        words = SCOPE_WORDS.get(scope) or (f"{SCOPE_WORDS.get(top, top)} (only {detail})" if detail else scope)
+        if scope in SCOPE_WORDS:
+            words = gettext(SCOPE_WORDS[scope])
+        elif detail:
+            whole = gettext(SCOPE_WORDS[top]) if top in SCOPE_WORDS else top
+            words = gettext("{scope} (only {detail})").format(scope=whole, detail=detail)
+        else:
+            words = scope
         described.append((scope, words))
     return described
 

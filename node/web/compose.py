@@ -15,6 +15,7 @@ from ..api.entities.statuses import media_entity
 from ..api.keys import NODE
 from ..api.params import Params, read_form
 from ..errors import DomainError, ValidationFailed
+from ..i18n import N_, gettext
 from ..models import Account, parse_id
 from ..services import media, statuses
 from .session import back, check_csrf, page, redirect, require_viewer
@@ -23,7 +24,7 @@ routes = web.RouteTableDef()
 MEDIA_SLOTS = 4
 # what the service says, as a person would say it, and which field it is about
 PLAIN_WORDS = {
-    "Text can't be blank": ("status", "Write something, or add a photo, video or poll, before posting."),
+    "Text can't be blank": ("status", N_("Write something, or add a photo, video or poll, before posting.")),
 }
 
 
@@ -50,7 +51,7 @@ def _error(exc: DomainError) -> dict[str, str]:
     message = exc.message.removeprefix("Validation failed: ")
     if message in PLAIN_WORDS:
         field, words = PLAIN_WORDS[message]
-        return {field: words}
+        return {field: gettext(words)}
     if message.startswith("Poll"):
         return {"poll": message}
     if "media" in message.lower() or "file" in message.lower():

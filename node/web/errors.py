@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from .. import i18n
 from ..api.keys import NODE
 from ..api.middleware import HTML_ERROR_PAGE
+from .languages import LOCALE_KEY, browser_locale
 from .session import SESSION_KEY
 from .themes import THEME
 
@@ -24,7 +26,11 @@ def themed_error(request: web.Request, status: int, message: str) -> str:
         "message": message,
     }
     try:
-        return request.app[THEME].render("error.html", context)
+        # The language the request resolved, or (failing before that, e.g. a 404 with no route) the browser's.
+        locale = request.get(LOCALE_KEY) or browser_locale(request)
+        with i18n.using(locale):  # a message the catalogue knows ("Record not found") reads in the page's language
+            context["message"] = i18n.gettext(message) if message else message
+        return request.app[THEME].render("error.html", context, locale=locale)
     except Exception:  # an error page must never fail itself
         return f"<!doctype html><title>{status}</title><h1>{status}</h1>"
 

@@ -8,6 +8,7 @@ from aiohttp import web
 from ..api.keys import NODE
 from ..api.params import read_form
 from ..errors import DomainError
+from ..i18n import gettext
 from ..notify import account_mail, links
 from ..notify.state import of as channels_of
 from .session import check_csrf, page, redirect
@@ -82,7 +83,7 @@ async def forgot(request: web.Request) -> web.Response:
             http_status=422,
             sent=False,
             email=email,
-            error="Enter the email address you signed up with.",
+            error=gettext("Enter the email address you signed up with."),
         )
     try:
         await account_mail.request_reset(request.app[NODE], email)
@@ -121,7 +122,7 @@ async def reset(request: web.Request) -> web.StreamResponse:
             request,
             "password_reset.html",
             http_status=422,
-            error="The two passwords differ.",
+            error=gettext("The two passwords differ."),
             token=token,
             username="",
         )

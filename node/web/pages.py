@@ -14,6 +14,7 @@ from ..api.entities.tags import tag_entities
 from ..api.keys import NODE
 from ..api.pagination import requested_page
 from ..api.params import Params
+from ..i18n import gettext
 from ..models import Account, Status, row_id
 from ..search import trends
 from ..services import account_extras, accounts, statuses, timelines, visibility
@@ -73,8 +74,9 @@ async def explore(request: web.Request) -> web.Response:
     """The local public timeline."""
     me = await viewer(request)
     rows, keys = await timelines.public(me, _page(request), local=True)
-    return await _timeline(request, rows, keys, "timeline.html", heading="Explore", icon_name="explore",
-                           subheading=f"Everything public on {request.app[NODE].config.node.name}, newest first.")
+    return await _timeline(request, rows, keys, "timeline.html", heading=gettext("Explore"), icon_name="explore",
+                           subheading=gettext("Everything public on {name}, newest first.").format(
+                               name=request.app[NODE].config.node.name))
 
 
 @routes.get("/tags/{name}")
@@ -84,7 +86,8 @@ async def tag(request: web.Request) -> web.Response:
     me = await viewer(request)
     rows, keys = await timelines.hashtag(me, name, _page(request))
     return await _timeline(request, rows, keys, "timeline.html", heading=name, icon_name="hash",
-                           subheading=f"Public posts tagged #{name}.", empty=f"No posts tagged #{name} yet.")
+                           subheading=gettext("Public posts tagged #{tag}.").format(tag=name),
+                           empty=gettext("No posts tagged #{tag} yet.").format(tag=name))
 
 
 @routes.get("/bookmarks")
@@ -92,8 +95,8 @@ async def bookmarks(request: web.Request) -> web.Response:
     """The signed-in person's saved posts."""
     me = await require_viewer(request)
     rows, keys = await timelines.bookmarks(me, _page(request))
-    return await _timeline(request, rows, keys, "timeline.html", heading="Saved", icon_name="bookmark",
-                           subheading="Only you can see what you saved.", empty="Nothing saved yet.")
+    return await _timeline(request, rows, keys, "timeline.html", heading=gettext("Saved"), icon_name="bookmark",
+                           subheading=gettext("Only you can see what you saved."), empty=gettext("Nothing saved yet."))
 
 
 @routes.get(r"/@{acct:[^/]+}")
@@ -104,7 +107,7 @@ async def profile(request: web.Request) -> web.Response:
     account = await accounts.lookup_acct(node, request.match_info["acct"])
     if wants_as2(request):  # a pasted profile link, resolved by another server (as Mastodon answers it)
         if not account.local:
-            raise web.HTTPNotFound(reason="Record not found")
+            raise web.HTTPNotFound(reason=gettext("Record not found"))
         return await actor_response(request, account)
     # "Posts" leaves replies out as Mastodon's profile does; "Posts and replies" shows what the count counts
     with_replies = request.query.get("with_replies") == "1"
@@ -126,11 +129,11 @@ async def status_page(request: web.Request) -> web.Response:
     if wants_as2(request):  # only what we would serve at its /users/... URL, signed fetch rules included
         status = await Status.filter(id=row_id(request.match_info["status_id"]), account_id=author.id).first()
         if status is None or not author.local:
-            raise web.HTTPNotFound(reason="Record not found")
+            raise web.HTTPNotFound(reason=gettext("Record not found"))
         return await status_response(request, author, status)
     status = await visibility.visible_status(me, request.match_info["status_id"])
     if status.account_id != author.id:
-        raise web.HTTPNotFound(reason="Record not found")
+        raise web.HTTPNotFound(reason=gettext("Record not found"))
     if status.reblog_of_id is not None:  # a reblog's page is its original's
         original = await status.reblog_of
         owner = await original.account

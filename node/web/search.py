@@ -10,6 +10,7 @@ from ..api.entities.places import place_entity
 from ..api.entities.tags import tag_entities
 from ..api.keys import NODE
 from ..errors import ValidationFailed
+from ..i18n import gettext
 from ..search import query as search_query
 from ..search import service
 from ..services import search_history
@@ -40,4 +41,4 @@ async def search_page(request: web.Request) -> web.Response:
                       hashtags=await tag_entities(node, found.hashtags),
                       places=[place_entity(p) for p in found.places],
                       statuses=await status_views(request, found.statuses, me), older=None,
-                      history=history, empty="No posts match." if q else "Type something to search.")
+                      history=history, empty=gettext("No posts match.") if q else gettext("Type something to search."))

@@ -19,6 +19,7 @@ from ..api.entities.accounts import account_entity
 from ..api.keys import NODE
 from ..api.params import read_form
 from ..errors import Forbidden
+from ..i18n import gettext
 from ..models import Account, WebSession
 from ..services import auth, notifications
 from .themes import THEME
@@ -66,7 +67,7 @@ async def check_csrf(request: web.Request) -> dict[str, Any]:
     session = await current_session(request)
     expected = session.csrf_token if session else request.cookies.get(PRE_SESSION_COOKIE)
     if not isinstance(sent, str) or not expected or not hmac.compare_digest(sent, expected):
-        raise Forbidden("This form has expired or did not come from this site; reload the page and try again")
+        raise Forbidden(gettext("This form has expired or did not come from this site; reload the page and try again"))
     return dict(form)
 
 
@@ -98,8 +99,9 @@ async def page(request: web.Request, template: str, http_status: int = 200, **co
         "pages": request.app[THEME].pages,
         "messages_enabled": request.app.get(MESSAGES_ENABLED, False),
     }
-    body = request.app[THEME].render(template, {**base, **context})
+    body = request.app[THEME].render(template, {**base, **context})  # in the language the middleware chose
     response = web.Response(text=body, status=http_status, content_type="text/html")
+    response.headers["Vary"] = "Accept-Language, Cookie"  # the same path reads differently per language
     set_pre_session_cookie(request, response)
     response.headers["X-Frame-Options"] = "DENY"  # the consent page must not be framed (clickjacking)
     return response

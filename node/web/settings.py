@@ -12,6 +12,7 @@ from zoneinfo import available_timezones
 from aiohttp import web
 from aiohttp.web_request import FileField
 
+from .. import i18n
 from ..api.bodies import accepts_upload
 from ..api.entities.accounts import account_entity
 from ..api.keys import NODE
@@ -107,7 +108,8 @@ async def _preferences_form(request: web.Request, http_status: int = 200, **cont
     session = await current_session(request)
     assert session is not None
     return await page(request, "settings_preferences.html", http_status=http_status, user=session.user,
-                      visibilities=VISIBILITIES, expand_media=profiles.EXPAND_MEDIA, **context)
+                      visibilities=VISIBILITIES, expand_media=profiles.EXPAND_MEDIA, ui_locales=i18n.names(),
+                      **context)
 
 
 @routes.get("/settings/preferences")
@@ -118,18 +120,22 @@ async def preferences_page(request: web.Request) -> web.Response:
 
 @routes.post("/settings/preferences")
 async def save_preferences(request: web.Request) -> web.StreamResponse:
-    """Save the default visibility, sensitivity and language, and the media and content warning preferences."""
+    """Save the default visibility, sensitivity and language, the media and content warning preferences, and
+    the language of the site."""
     form = await check_csrf(request)
     await require_viewer(request)
     session = await current_session(request)
     assert session is not None
     params = Params.from_pairs(form.items())
     try:
+        # A form without the menu (an older page) leaves the choice as it is.
+        ui_locale = profiles.check_ui_locale(params.str("ui_locale")) if "ui_locale" in form else session.user.ui_locale
         changes = profiles.ProfileChanges(
             privacy=params.str("default_visibility"), sensitive=params.bool("default_sensitive"),
             locale=params.str("default_language") or None, expand_media=params.str("expand_media"),
             expand_spoilers=params.bool("expand_spoilers"))
         await profiles.update_profile(request.app[NODE], session.user, changes)
+        await profiles.set_ui_locale(session.user, ui_locale)
     except DomainError as exc:
         return await _preferences_form(request, http_status=exc.status, saved=False, error=exc.message)
     return redirect("/settings/preferences?saved=1")
@@ -149,8 +155,9 @@ async def _notifications_form(request: web.Request, http_status: int = 200, **co
     me = await require_viewer(request)
     node = request.app[NODE]
     settings = context.pop("settings", None) or await preferences.read(me.id)
+    type_names = {kind: i18n.gettext(name) for kind, name in preferences.TYPE_NAMES.items()}
     return await page(request, "settings_notifications.html", http_status=http_status, settings=settings,
-                      type_names=preferences.TYPE_NAMES, zones=_zones(), mail_on=mail_enabled(node),
+                      type_names=type_names, zones=_zones(), mail_on=mail_enabled(node),
                       vapid_key=channels_of(node).vapid_public, **context)
 
 

@@ -9,6 +9,7 @@ from aiohttp import web
 from ..api.auth import SESSION_COOKIE
 from ..api.keys import NODE
 from ..errors import DomainError
+from ..i18n import gettext
 from ..models import User, WebSession
 from ..notify.dispatcher import mail_enabled
 from ..services import account_deletion, account_security, two_factor
@@ -114,7 +115,7 @@ def device_label(user_agent: str) -> str:
     system = next((name for mark, name in _SYSTEMS if mark in user_agent), "")
     if browser and system:
         return f"{browser} on {system}"
-    return browser or system or (user_agent[:60] if user_agent else "Unknown browser")
+    return browser or system or (user_agent[:60] if user_agent else gettext("Unknown browser"))
 
 
 @routes.get("/settings/sessions")
@@ -178,7 +179,7 @@ async def delete_account(request: web.Request) -> web.StreamResponse:
             request,
             "settings_delete.html",
             http_status=422,
-            error="Tick the box to say you understand this cannot be undone",
+            error=gettext("Tick the box to say you understand this cannot be undone"),
         )
     try:
         await account_deletion.delete_own_account(

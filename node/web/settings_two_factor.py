@@ -7,6 +7,7 @@ from aiohttp import web
 
 from ..api.keys import NODE
 from ..errors import DomainError
+from ..i18n import gettext
 from ..services import two_factor
 from .session import check_csrf, current_session, page, redirect, require_viewer
 
@@ -77,7 +78,7 @@ async def confirm(request: web.Request) -> web.StreamResponse:
         codes = await two_factor.confirm(node, user, str(form.get("code", "")))
     except DomainError as exc:
         return await _show(request, http_status=exc.status, error=exc.message)
-    return await _codes_page(request, codes, "Two-factor sign-in is on.")
+    return await _codes_page(request, codes, gettext("Two-factor sign-in is on."))
 
 
 @routes.post("/settings/two-factor/recovery-codes")
@@ -89,7 +90,7 @@ async def new_recovery_codes(request: web.Request) -> web.StreamResponse:
         codes = await two_factor.regenerate_recovery_codes(request.app[NODE], user, str(form.get("code", "")))
     except DomainError as exc:
         return await _show(request, http_status=exc.status, error=exc.message)
-    return await _codes_page(request, codes, "New recovery codes: the old ones no longer work.")
+    return await _codes_page(request, codes, gettext("New recovery codes: the old ones no longer work."))
 
 
 async def _codes_page(request: web.Request, codes: list[str], notice: str) -> web.Response:

@@ -10,6 +10,7 @@ from ..api.auth import SESSION_COOKIE
 from ..api.keys import NODE
 from ..api.ratelimits import client_ip
 from ..errors import DomainError, TooManyRequests, Unauthorized
+from ..i18n import gettext
 from ..notify import account_mail
 from ..notify.dispatcher import mail_enabled
 from ..services import accounts, auth, registrations, two_factor
@@ -114,7 +115,7 @@ async def signup(request: web.Request) -> web.StreamResponse:
     values = {k: str(form.get(k, "")).strip() for k in ("username", "email", "display_name")}
     if mode == "closed":
         return await page(request, "signup.html", http_status=403, mode=mode, values=values,
-                          error="This server is not accepting new accounts.", waiting=False)
+                          error=gettext("This server is not accepting new accounts."), waiting=False)
     try:
         approved = await registrations.admission(node, values["email"], request.remote)
         user = await accounts.create_local_account(

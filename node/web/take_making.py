@@ -10,6 +10,7 @@ from aiohttp import web
 
 from ..api.keys import NODE
 from ..errors import DomainError, ValidationFailed
+from ..i18n import gettext
 from ..services import take_templates, takes
 from .session import check_csrf, redirect, require_viewer
 from .takes import take_view
@@ -25,7 +26,8 @@ def _seconds(value: object, what: str) -> float | None:
     try:
         return (float(minutes) * 60 if minutes else 0) + float(seconds)
     except ValueError:
-        raise ValidationFailed(f"{what} must be seconds (12.5) or minutes:seconds (0:12.5)") from None
+        raise ValidationFailed(
+            gettext("{what} must be seconds (12.5) or minutes:seconds (0:12.5)").format(what=what)) from None
 
 
 async def _current_steps(take_id: int) -> list[takes.StepSpec]:
@@ -43,9 +45,9 @@ async def add_step(request: web.Request) -> web.StreamResponse:
         take, _ = await takes.own_take(me, status_id)
         text = str(form.get("text", "")).strip()
         if not text:
-            raise ValidationFailed("Write what this step shows")
+            raise ValidationFailed(gettext("Write what this step shows"))
         steps = [*await _current_steps(take.id),
-                 takes.StepSpec(text=text, at_seconds=_seconds(form.get("at"), "The time"))]
+                 takes.StepSpec(text=text, at_seconds=_seconds(form.get("at"), gettext("The time")))]
         await takes.set_steps(request.app[NODE], me, status_id, steps)
     except DomainError as exc:
         return await take_view(request, status_id, error=exc.message.removeprefix("Validation failed: "),
@@ -63,7 +65,7 @@ async def remove_step(request: web.Request) -> web.StreamResponse:
     steps = await _current_steps(take.id)
     position = int(request.match_info["position"])
     if position >= len(steps):
-        raise web.HTTPNotFound(reason="No such step")
+        raise web.HTTPNotFound(reason=gettext("No such step"))
     await takes.set_steps(request.app[NODE], me, status_id, steps[:position] + steps[position + 1:])
     return redirect(f"/takes/{status_id}#btt")
 
@@ -76,7 +78,7 @@ async def publish_template(request: web.Request) -> web.StreamResponse:
     status_id = request.match_info["status_id"]
     try:
         take, _ = await takes.own_take(me, status_id)
-        cuts = [_seconds(part, "Each cut") for part in str(form.get("cuts", "")).replace(";", ",").split(",")
+        cuts = [_seconds(part, gettext("Each cut")) for part in str(form.get("cuts", "")).replace(";", ",").split(",")
                 if part.strip()]
         ends = sorted({c for c in cuts if c is not None and 0 < c < (take.duration or float("inf"))})
         bounds = [0.0, *ends, take.duration] if take.duration and ends else []

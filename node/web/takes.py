@@ -18,6 +18,7 @@ from ..api.keys import NODE
 from ..api.pagination import requested_page
 from ..api.params import Params
 from ..errors import DomainError
+from ..i18n import N_, gettext
 from ..services import statuses, take_templates, take_trends, takes
 from ..services.paging import Page
 from .render import status_views
@@ -25,7 +26,7 @@ from .session import check_csrf, page, redirect, require_viewer, viewer
 
 routes = web.RouteTableDef()
 PAGE_SIZE = 10
-FEEDS = {"local": "On this server", "following": "Following", "trending": "Trending", "public": "Everywhere"}
+FEEDS = {"local": N_("On this server"), "following": N_("Following"), "trending": N_("Trending"), "public": N_("Everywhere")}
 
 
 # the lines services.takes.sound_html / attribution_html add to the content for plain fediverse servers
@@ -55,7 +56,7 @@ async def feed(request: web.Request) -> web.Response:
              if len(keys) == PAGE_SIZE and which != "trending" else None)
     ranked = await take_trends.trending(request.app[NODE], limit=5)
     trends = await trend_entities(request.app[NODE], [g.trend for g in ranked], {g.trend.id: g for g in ranked})
-    return await page(request, "takes.html", takes=entities, feed=which, feeds=FEEDS, older=older, trends=trends)
+    return await page(request, "takes.html", takes=entities, feed=which, feeds={key: gettext(label) for key, label in FEEDS.items()}, older=older, trends=trends)
 
 
 @routes.get(r"/takes/{status_id:\d+}")

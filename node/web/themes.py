@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import mimetypes
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from aiohttp import web
 from markupsafe import Markup, escape
+
+from .. import i18n
 
 THEMES_DIR = Path(__file__).resolve().parents[2] / "themes"
 FALLBACK = "vignette"
@@ -32,8 +34,10 @@ class Theme:
         self.env = make_environment(name)
         self.static_dirs = theme_dirs(name, "static")
 
-    def render(self, template: str, context: dict[str, Any]) -> str:
-        return self.env.get_template(template).render(**context)
+    def render(self, template: str, context: dict[str, Any], locale: str | None = None) -> str:
+        """The template drawn in `locale` (by default the language this request is already in)."""
+        with i18n.using(locale or i18n.current()) as lang:
+            return self.env.get_template(template).render(**{**context, "ui_locale": lang})
 
 
 THEME = web.AppKey("theme", Theme)
@@ -46,30 +50,14 @@ def theme_dirs(theme: str, kind: str) -> list[Path]:
 
 
 def ago(value: str | datetime | None) -> str:
-    """A short relative time ("5m", "3h", "2d", or a date) for an ISO timestamp or datetime."""
-    if not value:
-        return ""
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
-    seconds = int((datetime.now(UTC) - moment.astimezone(UTC)).total_seconds())
-    if seconds < 60:
-        return "now"
-    if seconds < 3600:
-        return f"{seconds // 60}m"
-    if seconds < 86400:
-        return f"{seconds // 3600}h"
-    if seconds < 7 * 86400:
-        return f"{seconds // 86400}d"
-    return moment.strftime("%-d %b %Y")
+    """A short relative time ("now", "5m", "3h", "2d", or a date) for an ISO timestamp or datetime, in the
+    language of the page being drawn."""
+    return i18n.format_ago(value)
 
 
 def compact(number: int | None) -> str:
-    """Counts the way people read them: 999, 1.2K, 3.4M."""
-    number = number or 0
-    if number < 1000:
-        return str(number)
-    if number < 1_000_000:
-        return f"{number / 1000:.1f}".rstrip("0").rstrip(".") + "K"
-    return f"{number / 1_000_000:.1f}".rstrip("0").rstrip(".") + "M"
+    """Counts the way people read them: 999, 1.2K, 3.4M (in the page's language: 1,2 k)."""
+    return i18n.format_compact(number)
 
 
 _TAG = re.compile(r"(<[^>]*>)")
@@ -121,14 +109,29 @@ def make_environment(theme: str) -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    install_gettext(env)
     env.filters["ago"] = ago
     env.filters["compact"] = compact
     env.filters["emojify"] = emojify
-    env.filters["counted"] = counted
     env.filters["plain"] = plain
     env.globals["theme"] = theme
     return env
+
+
+def install_gettext(env: jinja2.Environment) -> None:
+    """_(), gettext, ngettext and {% trans %} in the current render's language (node/i18n.py), new-style
+    (_("%(n)s posts", n=3) formats and escapes its arguments), with a trans block's whitespace collapsed
+    so a translator sees one clean sentence; and the locale-aware date and number filters."""
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext,
+                                  npgettext=i18n.npgettext)
+    env.globals["js_catalogue"] = i18n.script_catalogue
+    env.filters["datetime"] = i18n.format_datetime
+    env.filters["date"] = i18n.format_date
+    env.filters["number"] = i18n.format_number
+    env.filters["timedelta"] = i18n.format_timedelta
 
 
 async def static_file(request: web.Request) -> web.StreamResponse:

@@ -60,6 +60,16 @@ async def expire_messages(api: NodeApi, now: datetime | None = None) -> int:
 
 
 @hookimpl
+def events(api: NodeApi) -> dict[str, Any]:
+    from .departures import forget_account
+
+    async def account_deleted(account: AccountInfo) -> None:
+        await forget_account(api, account)
+
+    return {"account.deleted": account_deleted}
+
+
+@hookimpl
 def jobs(api: NodeApi) -> list[Job]:
     return [Job("expire ciphertext", expire_messages, every_seconds=api.settings["expiry_interval_seconds"])]
 

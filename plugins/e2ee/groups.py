@@ -105,7 +105,8 @@ async def remove_member(api: NodeApi, actor: AccountInfo, group: Group, account_
         raise Invalid("The owner cannot leave the group")
     if target is None or not await GroupMember.filter(group=group, account_id=target).exists():
         raise NotFound("Not a member of this group")
-    removed = await api.get_account(target)
+    # a member leaving as their account is deleted is no longer found, but still says goodbye
+    removed = await api.get_account(target) or (actor if actor.id == target else None)
     async with in_transaction():
         await GroupMember.filter(group=group, account_id=target).delete()
         group.epoch += 1

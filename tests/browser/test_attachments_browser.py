@@ -215,3 +215,45 @@ async def test_a_voice_note_recorded_in_the_browser_reaches_a_group_member(nodes
             assert alice.errors == []
         finally:
             await browser.close()
+
+
+async def test_a_video_gets_its_thumbnail_made_in_the_browser_and_the_upload_reports_progress(nodes, chromium):  # noqa: F811
+    """A WebM picked in the browser: a frame drawn on a canvas becomes its encrypted thumbnail (the player's
+    poster; the Python client on the other node decrypts a JPEG of the video's size), its length travels in
+    the message, and the upload reports how far it has gone, ending at 100%."""
+    from fixtures.video import video_bytes
+
+    cluster, a, b = nodes
+    await crypto_user(a, "alice")
+    _, bob_token = await crypto_user(b, "bob")
+    bob = await cluster.device(b, bob_token)
+    await cluster.settle()
+    alice = await sign_in(chromium, cluster, a, "alice")
+    await alice.start_chat("@bob@node-b.test")
+    clip = video_bytes("libvpx", "webm", frames=24, size=(160, 96))
+    await alice.page.set_input_files("[data-attach-input]", files=[
+        {"name": "clip.webm", "mimeType": "video/webm", "buffer": clip}])
+    player = await alice.until('.bubble.mine video[data-attachment-player][data-poster="shown"]')
+    assert await player.get_attribute("poster") and (await player.get_attribute("poster")).startswith("blob:")
+    assert await alice.page.locator("[data-uploading]").is_hidden()
+    await cluster.settle()
+    [got] = [m for m in await bob.receive() if m.type == "attachment"]
+    assert got.content["media"] == "video" and (got.content["w"], got.content["h"]) == (160, 96), got.content
+    assert 1500 <= got.content["duration"] <= 2500  # ms: 24 frames at 12 per second
+    assert await bob.download(got) == clip
+    thumbnail = await bob.download(got, "thumbnail")
+    assert thumbnail[:2] == b"\xff\xd8" and (got.content["thumbnail"]["w"], got.content["thumbnail"]["h"]) == (160, 96)
+
+    steps = await alice.page.evaluate("""async () => {
+        const { prepare } = await import("/static/messages/attachments.js");
+        const csrf = document.querySelector('meta[name="csrf-token"]').content;
+        const found = await (await fetch("/api/v2/search?q=bob@node-b.test&type=accounts")).json();
+        const seen = [];
+        await prepare(csrf, new File([new Uint8Array(3 * 1024 * 1024)], "zeros.bin"), { accountId: found.accounts[0].id }, 0,
+                      (step, sent) => seen.push([step, sent === undefined ? null : sent]));
+        return seen;
+    }""")
+    uploading = [sent for step, sent in steps if step == "uploading"]
+    assert steps[0] == ["encrypting", None] and uploading[0] == 0 and uploading[-1] == 1
+    assert uploading == sorted(uploading)
+    assert alice.errors == []

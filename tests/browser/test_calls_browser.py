@@ -71,6 +71,9 @@ async def test_a_video_call_between_two_nodes_connects_with_media_then_declined_
     ringing = await bob.until('[data-call][data-state="ringing"]')
     assert "Incoming video call" in await ringing.inner_text()
     assert await bob.page.locator("[data-call-accept]").is_visible()
+    # a ring on bob's side, the ringback on alice's (WebAudio tones)
+    assert await ringing.get_attribute("data-tone") == "ringing"
+    assert await alice.page.locator("[data-call]").get_attribute("data-tone") == "ringback"
     with b.node.db:  # and bob's node rang him in its notification channels, from the clear ring hint alone
         assert await Notification.filter(type="e2ee_call").count() == 1
     assert await bob.page.locator("header.topbar").count() == 1 == await alice.page.locator("header.topbar").count() + 1
@@ -78,6 +81,7 @@ async def test_a_video_call_between_two_nodes_connects_with_media_then_declined_
     await alice.until('[data-call][data-state="connected"]', rounds=300)
     await bob.until('[data-call][data-state="connected"]', rounds=300)
     to_connected = time.monotonic() - started
+    assert await bob.page.locator("[data-call]").get_attribute("data-tone") == ""  # silent once answered
 
     # media flows both ways: inbound RTP bytes grow on both sides
     first = {p: await bytes_in(p) for p in (alice, bob)}
@@ -114,6 +118,7 @@ async def test_a_video_call_between_two_nodes_connects_with_media_then_declined_
     await alice.until(".system", "Missed video call")
     await bob.until(".system", "Missed video call")
     await bob.until('[data-call][data-state="ended"]')
+    assert await bob.page.locator("[data-call]").get_attribute("data-tone") == ""  # the ring stopped
     assert alice.errors == [] and bob.errors == []
     print(f"time to connected: {to_connected:.2f}s; inbound bytes alice {grown[alice]}, bob {grown[bob]}")
 

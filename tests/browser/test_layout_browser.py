@@ -86,7 +86,7 @@ async def test_every_page_fits_and_every_place_is_reachable(serve, browser, them
         "/", "/explore", "/tags/goldenhour", "/bookmarks", "/compose", "/@maya", "/@alice",
         f"/@maya/{seeded['sunset'].id}", "/search", "/search?q=maya", "/settings", "/settings/profile", "/settings/preferences",
         "/settings/notifications", "/settings/privacy", "/settings/account", "/settings/two-factor",
-        "/settings/sessions", "/settings/delete", "/notifications", "/takes", "/takes?feed=local", f"/takes/{take.status_id}",
+        "/settings/sessions", "/settings/moving", "/settings/delete", "/notifications", "/takes", "/takes?feed=local", f"/takes/{take.status_id}",
         f"/takes/trends/{take.trend_id}", f"/takes/templates/{template.id}", "/takes/new",
         f"/takes/new?template_id={template.id}", "/stories/new", "/stories/archive", "/stories/close-friends",
         f"/stories/watch/{told['story'].account_id}", f"/highlights/{told['highlight'].id}"]

@@ -36,10 +36,25 @@ def field_value_html(value: str) -> str:
     return f'<a href="{url}" rel="me nofollow noopener" target="_blank" translate="no">{shown}</a>'
 
 
+def _picture(node: Node, account: Account, role: str, default: str) -> str:
+    """A remote account's picture: our copy once made; its server's URL until then; the default picture
+    when it cannot be copied or a domain block rejects that server's media (as Mastodon shows them)."""
+    copy = account.avatar_file if role == "avatar" else account.header_file
+    if copy:
+        return node.urls.media(copy)
+    if account.images_state in ("cached", "failed", "rejected"):
+        return node.urls.static(default)
+    return _image(node, getattr(account, role), default)
+
+
 def account_entity(node: Node, account: Account, *, source: bool = False) -> dict[str, Any]:
     """Mastodon's Account; with `source`, the CredentialAccount extras for verify_credentials."""
-    avatar = _image(node, account.avatar, DEFAULT_AVATAR)
-    header = _image(node, account.header, DEFAULT_HEADER)
+    if account.local:
+        avatar = _image(node, account.avatar, DEFAULT_AVATAR)
+        header = _image(node, account.header, DEFAULT_HEADER)
+    else:
+        avatar = _picture(node, account, "avatar", DEFAULT_AVATAR)
+        header = _picture(node, account, "header", DEFAULT_HEADER)
     fields = [{"name": html.escape(f.get("name", "")), "value": field_value_html(f.get("value", "")),
                "verified_at": None} for f in account.fields_json or []]
     entity: dict[str, Any] = {

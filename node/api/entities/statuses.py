@@ -68,13 +68,25 @@ def media_meta(media: MediaAttachment) -> dict[str, Any]:
     return meta
 
 
+def _media_urls(node: Node, media: MediaAttachment) -> tuple[str, str | None]:
+    """(url, preview_url): our file; for a remote file not copied yet (or that cannot be) its remote URL;
+    for a pruned copy our media proxy, which copies it again when asked (Mastodon's needs_redownload)."""
+    if media.file_path:
+        url = node.urls.media(media.file_path)
+        return url, node.urls.media(media.preview_path) if media.preview_path else (
+            None if media.type == "audio" else url)
+    if media.remote_state == "pruned":
+        return node.urls.media_proxy(media.id, "original"), node.urls.media_proxy(media.id, "small")
+    return media.remote_url, media.remote_url
+
+
 def media_entity(node: Node, media: MediaAttachment) -> dict[str, Any]:
-    url = node.urls.media(media.file_path) if media.file_path else media.remote_url
+    url, preview_url = _media_urls(node, media)
     return {
         "id": str(media.id),
         "type": media.type,
         "url": url,
-        "preview_url": node.urls.media(media.preview_path) if media.preview_path else url,
+        "preview_url": preview_url,
         "remote_url": media.remote_url or None,
         "preview_remote_url": None,
         "text_url": None,

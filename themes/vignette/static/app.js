@@ -17,7 +17,7 @@
     if (count !== undefined) {
       document.querySelectorAll(`[data-count="${kind}-${id}"]`).forEach((el) => { el.textContent = count; });
       document.querySelectorAll(`[data-noun="${kind}-${id}"]`).forEach((el) => {
-        el.textContent = count === 1 ? el.dataset.one : el.dataset.many;
+        el.textContent = window.pluralIndex(count) === 0 ? el.dataset.one : el.dataset.many;
       });
     }
   }
@@ -38,7 +38,7 @@
       if (kind === "favourite" && !on) button.classList.add("pop");
       setTimeout(() => button.classList.remove("pop"), 400);
     } catch (error) {
-      flash(`That did not work: ${error.message}`);
+      flash(gettext("That did not work: {error}", { error: error.message }));
     } finally {
       button.disabled = false;
     }

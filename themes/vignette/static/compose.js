@@ -34,7 +34,7 @@
     const busy = pending(form) > 0;
     button.disabled = busy;
     if (!button.dataset.label) button.dataset.label = button.textContent;
-    button.textContent = busy ? "Uploading…" : button.dataset.label;
+    button.textContent = busy ? gettext("Uploading…") : button.dataset.label;
     const picker = form.querySelector("[data-media-picker]");
     picker.hidden = !picker.querySelector(".media-item");
     // a post has media or a poll, never both (as Mastodon allows): each tool waits for the other to go
@@ -42,18 +42,18 @@
     const pollOpen = poll && !poll.hasAttribute("data-panel-closed");
     const pick = form.querySelector("[data-pick-media]");
     pick.disabled = pollOpen || picker.querySelectorAll(".media-item").length >= MAX_MEDIA;
-    pick.title = pollOpen ? "A post with a poll cannot have photos or videos" : "Add photos or videos";
+    pick.title = pollOpen ? gettext("A post with a poll cannot have photos or videos") : gettext("Add photos or videos");
     const pollTool = form.querySelector("[data-panel$='-poll']");
     if (pollTool) {
       pollTool.disabled = Boolean(picker.querySelector(".media-item"));
-      pollTool.title = pollTool.disabled ? "A post with photos or videos cannot have a poll" : "Add a poll";
+      pollTool.title = pollTool.disabled ? gettext("A post with photos or videos cannot have a poll") : gettext("Add a poll");
     }
   }
 
   function moveButtons(item) {
     const bar = document.createElement("div");
     bar.className = "media-move";
-    [["-1", "Move earlier", "←"], ["1", "Move later", "→"]].forEach(([step, label, text]) => {
+    [["-1", gettext("Move earlier"), "←"], ["1", gettext("Move later"), "→"]].forEach(([step, label, text]) => {
       const button = document.createElement("button");
       button.type = "button";
       button.dataset.move = step;
@@ -76,20 +76,20 @@
     const bar = document.createElement("progress");
     bar.max = 100;
     bar.value = 0;
-    bar.setAttribute("aria-label", `Uploading ${file.name}`);
+    bar.setAttribute("aria-label", gettext("Uploading {name}", { name: file.name }));
     const alt = document.createElement("label");
     alt.className = "alt";
-    alt.textContent = "Alt text";
+    alt.textContent = gettext("Alt text");
     const text = document.createElement("textarea");
     text.maxLength = 1500;
     text.rows = 2;
-    text.placeholder = "Describe it for people who can't see it";
+    text.placeholder = gettext("Describe it for people who can't see it");
     alt.append(text);
     const remove = document.createElement("button");
     remove.type = "button";
     remove.className = "media-remove";
     remove.dataset.remove = "";
-    remove.setAttribute("aria-label", `Remove ${file.name}`);
+    remove.setAttribute("aria-label", gettext("Remove {name}", { name: file.name }));
     remove.textContent = "×";
     item.append(preview, bar, alt, remove);
     moveButtons(item);
@@ -123,13 +123,13 @@
         if (answer.type === "image") text.focus();
       } else {
         item.remove();
-        showError(errors, `${file.name}: ${answer.error || request.statusText || "the upload failed"}`);
+        showError(errors, `${file.name}: ${answer.error || request.statusText || gettext("the upload failed")}`);
       }
       refreshSubmit(form);
     });
     request.addEventListener("error", () => {
       item.remove();
-      showError(errors, `${file.name}: the upload did not reach the server`);
+      showError(errors, gettext("{name}: the upload did not reach the server", { name: file.name }));
       refreshSubmit(form);
     });
     request.send(body);
@@ -152,7 +152,7 @@
       showError(errors, "");
       const room = MAX_MEDIA - list.querySelectorAll(".media-item").length;
       [...input.files].slice(0, room).forEach((file) => upload(form, file));
-      if (input.files.length > room) showError(errors, `A post can have at most ${MAX_MEDIA} photos or videos.`);
+      if (input.files.length > room) showError(errors, gettext("A post can have at most {count} photos or videos.", { count: MAX_MEDIA }));
       input.value = "";
     });
 
@@ -190,7 +190,9 @@
         const count = options.children.length;
         if (count >= MAX_OPTIONS) return;
         const li = document.createElement("li");
-        li.innerHTML = `<input type="text" name="poll[options][]" maxlength="50" placeholder="Choice ${count + 1}" aria-label="Choice ${count + 1}">`;
+        li.innerHTML = '<input type="text" name="poll[options][]" maxlength="50">';
+        li.firstChild.placeholder = gettext("Choice {index}", { index: count + 1 });
+        li.firstChild.setAttribute("aria-label", gettext("Choice {index}", { index: count + 1 }));
         options.append(li);
         li.querySelector("input").focus();
         event.target.closest("[data-add-option]").hidden = count + 1 >= MAX_OPTIONS;
@@ -239,7 +241,7 @@
         event.preventDefault();
         textarea.setAttribute("aria-invalid", "true");
         const note = fieldError(form, textarea.closest(".compose-row"), textarea.id + "-error",
-                                "Write something, or add a photo, video or poll, before posting.");
+                                gettext("Write something, or add a photo, video or poll, before posting."));
         textarea.setAttribute("aria-describedby", note.id);
         textarea.focus();
         return;
@@ -249,7 +251,7 @@
       if (bare.length && form.dataset.altAsked !== "1") {
         event.preventDefault();
         form.dataset.altAsked = "1";
-        showError(errors, `Add a description to ${bare.length === 1 ? "the picture" : "each picture"} so people who use a screen reader know what is in it, or post again to post without.`);
+        showError(errors, ngettext("Add a description to the picture so people who use a screen reader know what is in it, or post again to post without.", "Add a description to each picture so people who use a screen reader know what is in it, or post again to post without.", bare.length));
         bare[0].querySelector("textarea").focus();
       }
     });

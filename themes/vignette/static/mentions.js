@@ -18,7 +18,7 @@
     list.className = "search-suggestions mention-suggestions";
     list.id = "mentions-" + (++serial);
     list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", "Suggestions");
+    list.setAttribute("aria-label", gettext("Suggestions"));
     list.hidden = true;
     area.insertAdjacentElement("afterend", list);
     area.parentElement.classList.add("mentions-anchor");

@@ -10,7 +10,7 @@
   function show(count) {
     badges().forEach((badge) => {
       badge.textContent = count > 99 ? "99+" : String(count);
-      badge.setAttribute("aria-label", `${count} unread notification${count === 1 ? "" : "s"}`);
+      badge.setAttribute("aria-label", ngettext("{num} unread notification", "{num} unread notifications", count));
       badge.hidden = count === 0;
     });
     document.dispatchEvent(new CustomEvent("entativa:unread", { detail: { count } }));

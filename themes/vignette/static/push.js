@@ -43,7 +43,7 @@
     on.disabled = true;
     try {
       if ((await Notification.requestPermission()) !== "granted") {
-        show(false, "This browser blocks notifications from this site; allow them in its settings first.");
+        show(false, gettext("This browser blocks notifications from this site; allow them in its settings first."));
         return;
       }
       const reg = await registration();
@@ -55,9 +55,9 @@
         subscription: { endpoint: subscription.endpoint, keys, standard: true },
         data: { alerts: Object.fromEntries(types.map((t) => [t, true])), policy: "all" },
       });
-      show(true, "Push is on for this device.");
+      show(true, gettext("Push is on for this device."));
     } catch (error) {
-      show(false, `Push could not be turned on: ${error.message}`);
+      show(false, gettext("Push could not be turned on: {error}", { error: error.message }));
     } finally {
       on.disabled = false;
     }
@@ -70,9 +70,9 @@
       const subscription = await reg.pushManager.getSubscription();
       if (subscription) await subscription.unsubscribe();
       await api("DELETE");
-      show(false, "Push is off for this device.");
+      show(false, gettext("Push is off for this device."));
     } catch (error) {
-      status.textContent = `Push could not be turned off: ${error.message}`;
+      status.textContent = gettext("Push could not be turned off: {error}", { error: error.message });
     } finally {
       off.disabled = false;
     }
@@ -81,6 +81,6 @@
   on.addEventListener("click", subscribe);
   off.addEventListener("click", unsubscribe);
   registration().then((reg) => reg.pushManager.getSubscription()).then((subscription) => {
-    show(Boolean(subscription), subscription ? "Push is on for this device." : null);
+    show(Boolean(subscription), subscription ? gettext("Push is on for this device.") : null);
   }).catch(() => {});
 })();

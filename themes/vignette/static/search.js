@@ -49,7 +49,7 @@
       for (const a of body.accounts || []) items.push(item("/@" + a.acct, a.display_name || a.username, "@" + a.acct, a.avatar));
       for (const t of body.hashtags || []) items.push(item("/tags/" + encodeURIComponent(t.name), t.name, "", "#"));
       for (const p of body.places || []) items.push(item("/search?q=" + encodeURIComponent(p.name), p.name, p.locality));
-      items.push(item("/search?q=" + encodeURIComponent(q), "Search for “" + q + "”", ""));
+      items.push(item("/search?q=" + encodeURIComponent(q), gettext("Search for “{query}”", { query: q }), ""));
       list.replaceChildren(...items);
       list.hidden = false;
     }, 120);

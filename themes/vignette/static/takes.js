@@ -54,7 +54,7 @@
         video = document.querySelector('video.take-video[data-take="' + sound.dataset.sound + '"]');
         video.muted = !video.muted;
         sound.setAttribute("aria-pressed", video.muted ? "false" : "true");
-        sound.title = video.muted ? "Sound on" : "Sound off";
+        sound.title = video.muted ? gettext("Sound on") : gettext("Sound off");
         sound.querySelector("svg").outerHTML = video.muted ? ICONS.muted : ICONS.volume;
         if (!video.muted) play(video);
         return;

@@ -48,15 +48,27 @@ async function errorOf(response) {
   try { return (await response.json()).error || response.statusText; } catch { return response.statusText; }
 }
 
-async function upload(csrf, ciphertext, sha, target, expiresIn) {
+// XMLHttpRequest rather than fetch: it is what reports upload progress (a 100 MB video takes a while).
+function upload(csrf, ciphertext, sha, target, expiresIn, onSent = () => {}) {
   const query = new URLSearchParams({ sha256: sha });
   if (target.groupId) query.set("group_id", target.groupId); else query.set("account_id", target.accountId);
   if (expiresIn) query.set("expires_in", String(expiresIn));
-  const response = await fetch(`/api/v1/crypto/attachments?${query}`, {
-    method: "POST", credentials: "same-origin", body: ciphertext,
-    headers: { "Content-Type": "application/octet-stream", "X-CSRF-Token": csrf, Accept: "application/json" } });
-  if (!response.ok) throw new Error(await errorOf(response));
-  return response.json();
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open("POST", `/api/v1/crypto/attachments?${query}`);
+    request.withCredentials = true;
+    request.setRequestHeader("Content-Type", "application/octet-stream");
+    request.setRequestHeader("X-CSRF-Token", csrf);
+    request.setRequestHeader("Accept", "application/json");
+    request.responseType = "json";
+    request.upload.onprogress = (event) => { if (event.lengthComputable) onSent(event.loaded / event.total); };
+    request.onload = () => {
+      if (request.status >= 200 && request.status < 300) resolve(request.response);
+      else reject(new Error((request.response && request.response.error) || request.statusText || `HTTP ${request.status}`));
+    };
+    request.onerror = () => reject(new Error("the upload did not reach the server"));
+    request.send(ciphertext);
+  });
 }
 
 // The ciphertext of a blob: this node's own, or relayed by this node from the node that stores it.
@@ -98,44 +110,71 @@ export function humanSize(bytes) {
   return i ? `${n.toFixed(1)} ${units[i]}` : `${n} bytes`;
 }
 
-// An image's size and a small JPEG of it, drawn on a canvas here (the node never sees either).
-async function thumbnailOf(file) {
-  const bitmap = await createImageBitmap(file);
-  const scale = Math.min(1, THUMBNAIL_EDGE / Math.max(bitmap.width, bitmap.height));
+function drawThumbnail(source, width, height) {
+  const scale = Math.min(1, THUMBNAIL_EDGE / Math.max(width, height));
   const canvas = document.createElement("canvas");
-  canvas.width = Math.max(1, Math.round(bitmap.width * scale));
-  canvas.height = Math.max(1, Math.round(bitmap.height * scale));
-  canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-  const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.8));
-  const result = { w: bitmap.width, h: bitmap.height, thumb: blob, tw: canvas.width, th: canvas.height };
-  bitmap.close();
-  return result;
+  canvas.width = Math.max(1, Math.round(width * scale));
+  canvas.height = Math.max(1, Math.round(height * scale));
+  canvas.getContext("2d").drawImage(source, 0, 0, canvas.width, canvas.height);
+  return new Promise((resolve, reject) => canvas.toBlob((blob) => (blob ? resolve({
+    w: width, h: height, thumb: blob, tw: canvas.width, th: canvas.height }) : reject(new TypeError("no thumbnail"))),
+  "image/jpeg", 0.8));
+}
+
+// An image's size and a small JPEG of it, drawn on a canvas here (the node never sees either).
+async function imageThumbnail(file) {
+  const bitmap = await createImageBitmap(file);
+  try { return await drawThumbnail(bitmap, bitmap.width, bitmap.height); } finally { bitmap.close(); }
+}
+
+// A video's size, length and a small JPEG of a frame a little way in (the first is often black).
+function videoThumbnail(file) {
+  const url = URL.createObjectURL(file);
+  const video = document.createElement("video");
+  video.muted = true;
+  video.preload = "auto";
+  return new Promise((resolve, reject) => {
+    const fail = () => reject(new TypeError("this browser cannot decode the video"));
+    const timer = setTimeout(fail, 10000);
+    video.onerror = fail;
+    video.onloadedmetadata = () => { video.currentTime = Math.min(1, (video.duration || 0) / 3); };
+    video.onseeked = () => {
+      drawThumbnail(video, video.videoWidth, video.videoHeight)
+        .then((t) => resolve({ ...t, duration: Number.isFinite(video.duration) ? video.duration : undefined }), fail);
+    };
+    video.src = url;
+  }).finally(() => { URL.revokeObjectURL(url); video.removeAttribute("src"); });
 }
 
 // Encrypt and upload `file` (and an image's thumbnail) for a conversation; returns the message content that
 // carries the keys. `target` is {accountId} or {groupId}; `expiresIn` the conversation's disappearing time.
+// Encrypt and upload `file` (and a thumbnail of an image or a video) for a conversation; returns the message
+// content that carries the keys. `target` is {accountId} or {groupId}; `expiresIn` the conversation's
+// disappearing time; `onProgress(step, fraction)` hears each step and how much of the upload has gone.
 export async function prepare(csrf, file, target, expiresIn, onProgress = () => {}) {
   const mimetype = file.type || "application/octet-stream";
   const content = { name: file.name || "file", mimetype, size: file.size, media: mediaOf(mimetype) };
-  if (content.media === "image") {
+  if (content.media === "image" || content.media === "video") {
     try {
-      const t = await thumbnailOf(file);
+      const t = content.media === "image" ? await imageThumbnail(file) : await videoThumbnail(file);
       onProgress("thumbnail");
       const sealed = await encrypt(new Uint8Array(await t.thumb.arrayBuffer()));
       const stored = await upload(csrf, sealed.ciphertext, sealed.file.hashes.sha256, target, expiresIn);
       Object.assign(content, { w: t.w, h: t.h, thumbnail: { file: { ...sealed.file, url: stored.url }, mimetype: "image/jpeg",
                                                               size: t.thumb.size, w: t.tw, h: t.th } });
+      if (t.duration) content.duration = Math.round(t.duration * 1000); // ms, as Matrix's info.duration
     } catch (error) {
-      if (error instanceof DOMException || error instanceof TypeError) content.media = "file"; // not decodable here
-      else throw error;
+      if (!(error instanceof DOMException || error instanceof TypeError)) throw error;
+      if (content.media === "image") content.media = "file"; // not decodable here; a video still plays elsewhere
     }
   }
   onProgress("encrypting");
   const sealed = await encrypt(new Uint8Array(await file.arrayBuffer()));
-  onProgress("uploading");
+  onProgress("uploading", 0);
   let stored;
   try {
-    stored = await upload(csrf, sealed.ciphertext, sealed.file.hashes.sha256, target, expiresIn);
+    stored = await upload(csrf, sealed.ciphertext, sealed.file.hashes.sha256, target, expiresIn,
+                          (fraction) => onProgress("uploading", fraction));
   } catch (error) {
     if (content.thumbnail) await remove(csrf, { file: content.thumbnail.file }); // no orphan left in the quota
     throw error;
@@ -157,7 +196,7 @@ function el(tag, attrs = {}, ...children) {
 }
 
 function failed(box, error) {
-  box.replaceChildren(el("span", { class: "attachment-error", "data-attachment-error": "" }, `Could not open ${box.dataset.name}: ${error.message}`));
+  box.replaceChildren(el("span", { class: "attachment-error", "data-attachment-error": "" }, gettext("Could not open {name}: {error}", { name: box.dataset.name, error: error.message })));
 }
 
 function saveAs(url, name) {
@@ -197,16 +236,30 @@ export function view(messageId, a) {
       .then((url) => { img.src = url; img.dataset.full = "shown"; img.removeAttribute("width"); img.removeAttribute("height"); })
       .catch((error) => failed(box, error));
   } else if (a.media === "video" || a.media === "audio") {
+    // a video's thumbnail is its poster, shown before the video itself is fetched and decrypted
+    const thumb = a.media === "video" && a.thumbnail && a.thumbnail.file && typeof a.thumbnail.file.url === "string"
+      ? a.thumbnail.file : null;
+    const poster = thumb ? open(thumb, "image/jpeg").catch(() => "") : Promise.resolve("");
     const play = () => {
-      box.replaceChildren(el("span", { class: "muted small" }, "Decrypting…"));
-      open(file, a.mimetype).then((url) => {
+      box.replaceChildren(el("span", { class: "muted small" }, gettext("Decrypting…")));
+      Promise.all([open(file, a.mimetype), poster]).then(([url, posterUrl]) => {
         const player = el(a.media, { controls: true, src: url, preload: "metadata", "data-attachment-player": "" });
+        if (posterUrl) { player.poster = posterUrl; player.dataset.poster = "shown"; }
         player.setAttribute("aria-label", name);
         box.replaceChildren(player, el("span", { class: "attachment-size muted small" }, `${name} · ${humanSize(a.size)}`));
       }).catch((error) => failed(box, error));
     };
     if (Number(a.size) <= AUTOLOAD_BYTES) play();
-    else box.append(el("button", { type: "button", class: "attachment-chip", onclick: play }, `▶ ${name} · ${humanSize(a.size)}`));
+    else {
+      const button = el("button", { type: "button", class: "attachment-chip", onclick: play }, `▶ ${name} · ${humanSize(a.size)}`);
+      box.append(button);
+      poster.then((url) => {
+        if (!url || !button.isConnected) return;
+        const img = el("img", { src: url, alt: "", "data-attachment-poster": "" });
+        if (a.thumbnail.w) { img.width = a.thumbnail.w; img.height = a.thumbnail.h; }
+        button.prepend(img);
+      });
+    }
   } else {
     box.append(chipButton);
   }
@@ -254,13 +307,13 @@ export function voiceNotes(button, send, onError) {
       const type = (recorder.mimeType || "audio/webm").split(";")[0];
       recorder = null;
       button.setAttribute("aria-pressed", "false");
-      button.setAttribute("aria-label", "Record a voice note");
+      button.setAttribute("aria-label", gettext("Record a voice note"));
       const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-");
       if (chunks.length) send(new File(chunks, `voice-note-${stamp}.${type.split("/")[1] || "webm"}`, { type }));
     };
     recorder.start();
     button.setAttribute("aria-pressed", "true");
-    button.setAttribute("aria-label", "Stop and send the voice note");
+    button.setAttribute("aria-label", gettext("Stop and send the voice note"));
   });
 }
 

@@ -15,6 +15,45 @@ const RING_MS = 45000; // an unanswered call gives up after this and is a missed
 const LIFETIME_MS = 60000; // an offer read later than this (the app was closed) rings no more
 const ICE_BATCH_MS = 150; // candidates trickle out in small batches, not one ciphertext each
 
+// The sounds of a call, made with WebAudio (no audio file to ship): a ring while a call comes in, and the
+// ringback the caller hears while it rings on the other side. Tones as phones play them: 440+480 Hz, on for
+// 1 s of every 3 (ringing) or 2 s of every 6 (ringback).
+class Tone {
+  start(kind) {
+    this.stop();
+    const AudioContext = window.AudioContext || window.webkitAudioContext;
+    if (!AudioContext) return;
+    const audio = this.audio = new AudioContext();
+    const [on, period] = kind === "ringing" ? [1, 3] : [2, 6];
+    const gain = audio.createGain();
+    gain.gain.value = 0;
+    gain.connect(audio.destination);
+    for (const hz of [440, 480]) {
+      const oscillator = audio.createOscillator();
+      oscillator.frequency.value = hz;
+      oscillator.connect(gain);
+      oscillator.start();
+    }
+    const level = kind === "ringing" ? 0.12 : 0.06;
+    const schedule = () => {
+      const t = audio.currentTime;
+      gain.gain.setValueAtTime(level, t);
+      gain.gain.setValueAtTime(0, t + on);
+    };
+    schedule();
+    this.timer = setInterval(schedule, period * 1000);
+    audio.resume().catch(() => {}); // without a tap on the page yet the browser may keep it silent
+    this.playing = kind;
+  }
+
+  stop() {
+    clearInterval(this.timer);
+    if (this.audio) this.audio.close().catch(() => {});
+    this.audio = null;
+    this.playing = "";
+  }
+}
+
 export class Calls {
   // ctx: {root, device, el, refresh(): save + render, failed(error)}
   constructor(ctx) {
@@ -23,6 +62,7 @@ export class Calls {
     this.call = null;
     this.iceServers = null;
     this.screen = this.build();
+    this.tone = new Tone();
   }
 
   // ---- the call screen -----------------------------------------------------------------------------------
@@ -35,24 +75,24 @@ export class Calls {
     this.local = el("video", { class: "call-local", autoplay: true, playsInline: true, muted: true, "data-call-local": "" });
     this.title = el("strong", { class: "call-title", "data-call-title": "" });
     this.line = el("span", { class: "call-status", "data-call-status": "" });
-    this.mute = button("data-call-mute", "Mute", () => this.toggle("audio"), "secondary");
-    this.camera = button("data-call-camera", "Camera off", () => this.toggle("video"), "secondary");
-    const screen = el("section", { class: "call-screen", "data-call": "", role: "dialog", "aria-label": "Call", hidden: true },
+    this.mute = button("data-call-mute", gettext("Mute"), () => this.toggle("audio"), "secondary");
+    this.camera = button("data-call-camera", gettext("Camera off"), () => this.toggle("video"), "secondary");
+    const screen = el("section", { class: "call-screen", "data-call": "", role: "dialog", "aria-label": gettext("Call"), hidden: true },
       this.remote, this.local,
       el("div", { class: "call-who" }, this.title, this.line),
       el("div", { class: "call-controls" },
         button("data-call-accept", "Accept", () => this.accept(), "accept"),
-        button("data-call-decline", "Decline", () => this.decline(), "danger"),
+        button("data-call-decline", gettext("Decline"), () => this.decline(), "danger"),
         this.mute, this.camera,
-        button("data-call-hangup", "Hang up", () => this.hangup(), "danger")));
+        button("data-call-hangup", gettext("Hang up"), () => this.hangup(), "danger")));
     this.ctx.root.append(screen);
     // the two call buttons sit in the conversation header, shown for 1:1 conversations only
     const header = this.ctx.root.querySelector("[data-details-toggle]");
     this.startButtons = [
-      el("button", { type: "button", class: "btn small secondary", "data-call-start": "audio", "aria-label": "Audio call",
-                     onclick: () => this.start(this.open, false) }, "Call"),
-      el("button", { type: "button", class: "btn small secondary", "data-call-start": "video", "aria-label": "Video call",
-                     onclick: () => this.start(this.open, true) }, "Video"),
+      el("button", { type: "button", class: "btn small secondary", "data-call-start": "audio", "aria-label": gettext("Audio call"),
+                     onclick: () => this.start(this.open, false) }, gettext("Call")),
+      el("button", { type: "button", class: "btn small secondary", "data-call-start": "video", "aria-label": gettext("Video call"),
+                     onclick: () => this.start(this.open, true) }, gettext("Video")),
     ];
     header.before(...this.startButtons);
     return screen;
@@ -74,6 +114,9 @@ export class Calls {
     this.title.textContent = call.title;
     this.line.textContent = status;
     const ringing = state === "ringing";
+    const sound = ringing ? "ringing" : state === "calling" ? "ringback" : "";
+    if (sound !== this.tone.playing) { if (sound) this.tone.start(sound); else this.tone.stop(); }
+    this.screen.dataset.tone = this.tone.playing;
     this.screen.querySelector("[data-call-accept]").hidden = !ringing;
     this.screen.querySelector("[data-call-decline]").hidden = !ringing;
     this.screen.querySelector("[data-call-hangup]").hidden = ringing;
@@ -90,7 +133,7 @@ export class Calls {
     for (const t of tracks) t.enabled = !off;
     const b = kind === "audio" ? this.mute : this.camera;
     b.setAttribute("aria-pressed", String(off));
-    b.textContent = kind === "audio" ? (off ? "Unmute" : "Mute") : (off ? "Camera on" : "Camera off");
+    b.textContent = kind === "audio" ? (off ? gettext("Unmute") : gettext("Mute")) : (off ? gettext("Camera on") : gettext("Camera off"));
   }
 
   // ---- placing, answering, ending ------------------------------------------------------------------------
@@ -107,7 +150,7 @@ export class Calls {
     if (!c || this.call) return;
     const call = this.call = { id: crypto.randomUUID(), peerId: c.peerId, conversation: c, title: c.title, video,
                                outgoing: true, remoteIce: [], outIce: [], signalling: false };
-    this.show("calling", "Calling…");
+    this.show("calling", gettext("Calling…"));
     try {
       await this.connect(call);
       const offer = await call.pc.createOffer();
@@ -138,7 +181,7 @@ export class Calls {
       if (this.call !== call) return;
       if (pc.connectionState === "connected" && !call.startedAt) {
         call.startedAt = Date.now();
-        this.show("connected", "Connected");
+        this.show("connected", gettext("Connected"));
         call.statsTimer = setInterval(() => this.stats(call), 1000);
       } else if (pc.connectionState === "failed") this.hangup("failed");
     };
@@ -160,14 +203,14 @@ export class Calls {
     let bytes = 0;
     (await call.pc.getStats()).forEach((s) => { if (s.type === "inbound-rtp") bytes += s.bytesReceived || 0; });
     this.screen.dataset.bytesIn = String(bytes);
-    this.line.textContent = `Connected · ${duration((Date.now() - call.startedAt) / 1000)}`;
+    this.line.textContent = gettext("Connected · {duration}", { duration: duration((Date.now() - call.startedAt) / 1000) });
   }
 
   async accept() {
     const call = this.call;
     if (!call || call.state !== "ringing") return;
     clearTimeout(call.ringTimer);
-    this.show("connecting", "Connecting…");
+    this.show("connecting", gettext("Connecting…"));
     try {
       await this.connect(call);
       await call.pc.setRemoteDescription({ type: "offer", sdp: call.offerSdp });
@@ -204,12 +247,14 @@ export class Calls {
   close(call) {
     if (this.call !== call) return;
     this.call = null;
+    this.tone.stop();
+    this.screen.dataset.tone = "";
     clearTimeout(call.ringTimer); clearTimeout(call.iceTimer); clearInterval(call.statsTimer);
     if (call.stream) for (const t of call.stream.getTracks()) t.stop();
     if (call.pc) call.pc.close();
     this.remote.srcObject = null;
     this.local.srcObject = null;
-    this.mute.textContent = "Mute"; this.camera.textContent = "Camera off";
+    this.mute.textContent = gettext("Mute"); this.camera.textContent = gettext("Camera off");
     this.mute.removeAttribute("aria-pressed"); this.camera.removeAttribute("aria-pressed");
     delete this.screen.dataset.bytesIn;
     this.screen.dataset.state = "ended";
@@ -253,12 +298,12 @@ export class Calls {
       const ringing = this.call = { id, peerId: message.senderAccountId, conversation: c, title: c.title,
                                     video: !!content.video, outgoing: false, offerSdp: String(content.sdp || ""),
                                     remoteIce: [], outIce: [], signalling: false };
-      this.show("ringing", content.video ? "Incoming video call" : "Incoming call");
+      this.show("ringing", content.video ? gettext("Incoming video call") : gettext("Incoming call"));
       ringing.ringTimer = setTimeout(() => { if (this.call === ringing && ringing.state === "ringing") this.close(ringing); }, RING_MS);
     } else if (message.type === "call.answer" && call && call.outgoing && !call.answered) {
       call.answered = true;
       clearTimeout(call.ringTimer);
-      this.show("connecting", "Connecting…");
+      this.show("connecting", gettext("Connecting…"));
       await call.pc.setRemoteDescription({ type: "answer", sdp: String(content.sdp || "") });
       await this.drainIce(call);
     } else if (message.type === "call.ice" && call) {
@@ -273,12 +318,13 @@ export class Calls {
     const content = message.content;
     const key = `call-${content.call_id}`;
     if (!c || c.messages.some((m) => m.id === key)) return;
-    const kind = content.video ? "video call" : "call";
+    const video = Boolean(content.video);
     const reason = String(content.reason || "ended");
-    const text = reason === "declined" ? `Declined ${kind}`
-      : reason === "missed" || reason === "busy" ? `Missed ${kind}`
-      : reason === "failed" ? `The ${kind} could not connect`
-      : `${kind[0].toUpperCase()}${kind.slice(1)} · ${duration(Number(content.duration) || 0)}`;
+    const length = duration(Number(content.duration) || 0);
+    const text = reason === "declined" ? (video ? gettext("Declined video call") : gettext("Declined call"))
+      : reason === "missed" || reason === "busy" ? (video ? gettext("Missed video call") : gettext("Missed call"))
+      : reason === "failed" ? (video ? gettext("The video call could not connect") : gettext("The call could not connect"))
+      : video ? gettext("Video call · {duration}", { duration: length }) : gettext("Call · {duration}", { duration: length });
     c.messages.push({ id: key, system: true, call: reason, text, sentAt: message.sentAt || Date.now() / 1000 });
     c.updatedAt = Date.now();
   }

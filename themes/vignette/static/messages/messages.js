@@ -63,7 +63,7 @@ async function dmWith(accountId) {
 }
 
 function groupConversation(group) {
-  const c = conversationFor(group.uri, { kind: "group", groupId: group.id, title: group.name || "Group" });
+  const c = conversationFor(group.uri, { kind: "group", groupId: group.id, title: group.name || gettext("Group") });
   c.groupId = group.id;
   c.title = group.name || c.title;
   c.members = group.members;
@@ -139,14 +139,14 @@ async function apply(message) {
     if (c.kind === "dm") await calls.handle(message, c);
   } else if (message.type === "timer") {
     c.timer = Number(content.seconds) || 0;
-    const who = message.mine ? "You" : await acctOf(message.senderAccountId);
-    addSystem(c, c.timer ? `${who} turned on disappearing messages (${timerLabel(c.timer)})` : `${who} turned off disappearing messages`);
+    const who = message.mine ? gettext("You") : await acctOf(message.senderAccountId);
+    addSystem(c, c.timer ? gettext("{who} turned on disappearing messages ({timer})", { who, timer: timerLabel(c.timer) }) : gettext("{who} turned off disappearing messages", { who }));
   }
 }
 
 function timerLabel(seconds) {
   const option = [...$("[data-timer]").options].find((o) => Number(o.value) === seconds);
-  return option ? option.textContent.toLowerCase() : `${seconds} seconds`;
+  return option ? option.textContent.toLowerCase() : ngettext("{num} second", "{num} seconds", seconds);
 }
 
 function receipt(c, ids, kind) {
@@ -158,9 +158,9 @@ async function notices() {
   for (const n of pending) {
     const c = await dmWith(n.accountId);
     const who = c.title;
-    if (n.kind === "new") addSystem(c, `${who} added a new device`);
-    else if (n.kind === "changed") addSystem(c, `The keys of ${who}'s device ${n.deviceId} changed. Messages to ${who} are held until you check and accept them.`);
-    else if (n.kind === "badkey") addSystem(c, `A key the server handed out for ${who}'s device ${n.deviceId} failed its signature check; that device was skipped.`);
+    if (n.kind === "new") addSystem(c, gettext("{who} added a new device", { who }));
+    else if (n.kind === "changed") addSystem(c, gettext("The keys of {who}'s device {device} changed. Messages to {who} are held until you check and accept them.", { who, device: n.deviceId }));
+    else if (n.kind === "badkey") addSystem(c, gettext("A key the server handed out for {who}'s device {device} failed its signature check; that device was skipped.", { who, device: n.deviceId }));
   }
 }
 
@@ -177,9 +177,9 @@ async function pull() {
 
 function preview(c) {
   const last = [...c.messages].reverse().find((m) => !m.system) || c.messages[c.messages.length - 1];
-  if (!last) return c.kind === "group" ? "Group created" : "No messages yet";
-  if (last.deleted) return "Message deleted";
-  return (last.mine ? "You: " : "") + (last.text || (last.attachment ? attachments.previewOf(last.attachment) : ""));
+  if (!last) return c.kind === "group" ? gettext("Group created") : gettext("No messages yet");
+  if (last.deleted) return gettext("Message deleted");
+  return (last.mine ? gettext("You: ") : "") + (last.text || (last.attachment ? attachments.previewOf(last.attachment) : ""));
 }
 
 function renderList() {
@@ -196,15 +196,15 @@ function renderList() {
         c.unread ? el("span", { class: "unread-count", "aria-label": `${c.unread} unread` }, String(c.unread)) : null));
     list.append(item);
   }
-  if (!sorted.length) list.append(el("li", { class: "empty muted" }, "No conversations yet. Start one with New chat."));
+  if (!sorted.length) list.append(el("li", { class: "empty muted" }, gettext("No conversations yet. Start one with New chat.")));
 }
 
 function dayLabel(seconds) {
   const day = new Date(seconds * 1000);
   const today = new Date();
   const yesterday = new Date(Date.now() - 86400000);
-  if (day.toDateString() === today.toDateString()) return "Today";
-  if (day.toDateString() === yesterday.toDateString()) return "Yesterday";
+  if (day.toDateString() === today.toDateString()) return gettext("Today");
+  if (day.toDateString() === yesterday.toDateString()) return gettext("Yesterday");
   return day.toLocaleDateString(undefined, { weekday: "short", day: "numeric", month: "short", year: "numeric" });
 }
 
@@ -216,7 +216,7 @@ function renderConversation() {
   if (!c) return;
   $("[data-title]").textContent = c.title;
   $("[data-subtitle]").textContent = c.kind === "group" ? `${(c.members || []).length} members`
-    : [presenceLabel(c.peerId), "End-to-end encrypted"].filter(Boolean).join(" · ");
+    : [presenceLabel(c.peerId), gettext("End-to-end encrypted")].filter(Boolean).join(" · ");
   $("[data-timer]").value = String(c.timer || 0);
   const bubbles = $("[data-bubbles]");
   bubbles.replaceChildren();
@@ -230,17 +230,17 @@ function renderConversation() {
     if (c.kind === "group" && !m.mine) bubble.append(el("span", { class: "from" }, accts[m.senderAccountId] || ""));
     if (m.replyTo && !m.deleted) bubble.append(el("blockquote", { class: "reply-to" }, String(m.replyTo.text || "").slice(0, 140)));
     if (m.attachment && !m.deleted) bubble.append(attachments.view(m.id, m.attachment));
-    if (!m.attachment || m.deleted || m.text) bubble.append(el("p", { class: "text" }, m.deleted ? "This message was deleted" : m.text));
+    if (!m.attachment || m.deleted || m.text) bubble.append(el("p", { class: "text" }, m.deleted ? gettext("This message was deleted") : m.text));
     const time = new Date(m.sentAt * 1000).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
     const meta = el("span", { class: "meta" }, time, m.edited && !m.deleted ? " · edited" : "",
                     m.expiresAt ? " · ⏱" : "", m.mine && c.kind === "dm" ? el("span", { class: "receipt", "data-receipt": m.status }, ` · ${m.status}`) : null);
     bubble.append(meta);
     if (!m.deleted) {
       const actions = el("span", { class: "actions" },
-        el("button", { type: "button", class: "link", onclick: () => startReply(m) }, "Reply"));
+        el("button", { type: "button", class: "link", onclick: () => startReply(m) }, gettext("Reply")));
       if (m.mine) {
-        actions.append(el("button", { type: "button", class: "link", onclick: () => edit(c, m) }, "Edit"),
-                       el("button", { type: "button", class: "link", onclick: () => remove(c, m) }, "Delete for everyone"));
+        actions.append(el("button", { type: "button", class: "link", onclick: () => edit(c, m) }, gettext("Edit")),
+                       el("button", { type: "button", class: "link", onclick: () => remove(c, m) }, gettext("Delete for everyone")));
       }
       bubble.append(actions);
     }
@@ -254,8 +254,8 @@ function renderKeyAlert(c) {
   const changed = c.kind === "dm" ? device.changedDevices(c.peerId) : [];
   $("[data-key-alert]").hidden = !changed.length;
   if (changed.length) {
-    $("[data-key-alert-text]").textContent = `${c.title}'s device ${changed[0].deviceId} has new keys. This happens when they reinstall, ` +
-      "or when a server tries to read along. Compare safety numbers before you accept; until then nothing is sent.";
+    $("[data-key-alert-text]").textContent = gettext("{name}'s device {device} has new keys. This happens when they reinstall, or when a server tries to read along. Compare safety numbers before you accept; until then nothing is sent.",
+      { name: c.title, device: changed[0].deviceId });
   }
 }
 
@@ -283,10 +283,10 @@ async function renderDetails() {
         el("strong", {}, `${await acctOf(accountId)} · ${d.name || d.deviceId}`),
         el("span", { class: "safety-digits", "data-safety-digits": "" }, number.digits),
         el("span", { class: "safety-emoji", "data-safety-emoji": "" }, number.emoji),
-        verified ? el("span", { class: "verified" }, "Verified ✓")
+        verified ? el("span", { class: "verified" }, gettext("Verified ✓"))
           : el("button", { type: "button", class: "btn small secondary", "data-verify": "",
                            onclick: async () => { device.verified[id] = d.fingerprintKey; await save(); renderDetails(); } },
-               "Mark as verified")));
+               gettext("Mark as verified"))));
     }
   }
   // keys waiting for acceptance: their safety number, to compare before accepting
@@ -294,7 +294,7 @@ async function renderDetails() {
     for (const changed of device.changedDevices(accountId)) {
       const number = await safetyNumber(device.myUri, device.fingerprintKey, device.accountUris[accountId], changed.fingerprint);
       list.append(el("li", { class: "device changed", "data-device-id": changed.deviceId },
-        el("strong", {}, `${await acctOf(accountId)} · ${changed.deviceId} · new keys, not accepted yet`),
+        el("strong", {}, gettext("{acct} · {device} · new keys, not accepted yet", { acct: await acctOf(accountId), device: changed.deviceId })),
         el("span", { class: "safety-digits", "data-safety-digits": "" }, number.digits),
         el("span", { class: "safety-emoji", "data-safety-emoji": "" }, number.emoji)));
     }
@@ -307,7 +307,7 @@ async function renderDetails() {
       const item = el("li", {}, m.acct || await acctOf(m.account_id));
       if (String(c.ownerId) === device.myId && m.account_id !== device.myId) {
         item.append(el("button", { type: "button", class: "link", "data-remove-member": m.account_id,
-                                   onclick: () => groupAction(() => api.removeMember(c.groupId, m.account_id)) }, "Remove"));
+                                   onclick: () => groupAction(() => api.removeMember(c.groupId, m.account_id)) }, gettext("Remove")));
       }
       members.append(item);
     }
@@ -317,7 +317,7 @@ async function renderDetails() {
 
 // ---- actions --------------------------------------------------------------------------------------------
 
-const calls = new Calls({ root, device, el, refresh: () => save().then(render), failed: (error) => showError(new Error(`Call failed: ${error.message || error}`)) });
+const calls = new Calls({ root, device, el, refresh: () => save().then(render), failed: (error) => showError(new Error(gettext("Call failed: {error}", { error: error.message || error }))) });
 
 function showError(error) {
   const box = $("[data-send-error]");
@@ -337,8 +337,8 @@ async function deliver(c, kind, content) {
     await apply(sent);
     return true;
   } catch (error) {
-    if (error instanceof KeyChanged) { await notices(); showError(new Error("Not sent: " + error.message + ". Check the safety number and accept the new keys first.")); }
-    else if (error instanceof Refused || error instanceof ApiError) showError(new Error("Not sent: " + error.message));
+    if (error instanceof KeyChanged) { await notices(); showError(new Error(gettext("Not sent: {error}. Check the safety number and accept the new keys first.", { error: error.message }))); }
+    else if (error instanceof Refused || error instanceof ApiError) showError(new Error(gettext("Not sent: {error}", { error: error.message })));
     else throw error;
     return false;
   } finally {
@@ -354,14 +354,21 @@ async function sendFile(c, file) {
   showError(null);
   const target = c.kind === "group" ? { groupId: c.groupId } : { accountId: c.peerId };
   let content;
+  const box = $("[data-uploading]"), bar = $("[data-upload-progress]");
+  $("[data-uploading-name]").textContent = `${file.name}:`;
+  bar.removeAttribute("value"); // indeterminate while the thumbnail is made and the file encrypted
+  box.hidden = false;
   try {
-    content = await attachments.prepare(csrf, file, target, device.timers[c.id] || 0,
-                                        (step) => status(`${file.name}: ${step}…`));
+    const steps = { thumbnail: gettext("making a thumbnail"), encrypting: gettext("encrypting"), uploading: gettext("uploading") };
+    content = await attachments.prepare(csrf, file, target, device.timers[c.id] || 0, (step, sent) => {
+      $("[data-uploading-name]").textContent = `${file.name}: ${steps[step] || step}`;
+      if (sent !== undefined) bar.value = sent;
+    });
   } catch (error) {
-    showError(new Error(`Not sent: ${file.name}: ${error.message}`));
+    showError(new Error(gettext("Not sent: {name}: {error}", { name: file.name, error: error.message })));
     return false;
   } finally {
-    status("");
+    box.hidden = true;
   }
   return deliver(c, "attachment", content);
 }
@@ -369,21 +376,21 @@ async function sendFile(c, file) {
 function startReply(m) {
   replyTo = { id: m.id, text: (m.text || (m.attachment ? attachments.previewOf(m.attachment) : "")).slice(0, 140) };
   $("[data-replying]").hidden = false;
-  $("[data-replying-text]").textContent = `Replying to: ${replyTo.text}`;
+  $("[data-replying-text]").textContent = gettext("Replying to: {text}", { text: replyTo.text });
   $("[data-composer] textarea").focus();
 }
 
 function cancelReply() { replyTo = null; $("[data-replying]").hidden = true; }
 
 async function edit(c, m) {
-  const text = prompt("Edit message", m.text);
+  const text = prompt(gettext("Edit message"), m.text);
   if (text === null || !text.trim() || text === m.text) return;
-  if (text.length > MAX_TEXT) { showError(new Error(`Messages can be at most ${MAX_TEXT} characters`)); return; }
+  if (text.length > MAX_TEXT) { showError(new Error(gettext("Messages can be at most {count} characters", { count: MAX_TEXT }))); return; }
   await deliver(c, "edit", { target: m.id, text });
 }
 
 async function remove(c, m) {
-  if (!confirm("Delete this message for everyone?")) return;
+  if (!confirm(gettext("Delete this message for everyone?"))) return;
   await deliver(c, "delete", { target: m.id });
 }
 
@@ -445,7 +452,7 @@ function bind() {
   $("[data-start-chat]").addEventListener("submit", async (event) => {
     event.preventDefault();
     const handle = event.target.handle.value.trim();
-    status(`Looking up ${handle}…`);
+    status(gettext("Looking up {handle}…", { handle }));
     try {
       const account = await api.lookup(handle);
       accts[String(account.id)] = fullAcct(account.acct);
@@ -462,10 +469,10 @@ function bind() {
   $("[data-start-group]").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.target;
-    status("Creating the group…");
+    status(gettext("Creating the group…"));
     try {
       // the plugin's cap, checked before looking anyone up (the node refuses it too, with a 422)
-      if (form.members.value.split(/[\s,]+/).filter(Boolean).length + 1 > MAX_GROUP) throw new Error(`a group has at most ${MAX_GROUP} members`);
+      if (form.members.value.split(/[\s,]+/).filter(Boolean).length + 1 > MAX_GROUP) throw new Error(gettext("a group has at most {count} members", { count: MAX_GROUP }));
       const group = await api.createGroup(form.name.value.trim(), await handles(form.members.value));
       const c = groupConversation(group);
       form.reset();
@@ -474,7 +481,7 @@ function bind() {
       await save();
       await openConversation(c.id);
     } catch (error) {
-      status(`The group was not created: ${error.message}`);
+      status(gettext("The group was not created: {error}", { error: error.message }));
     }
   });
   $("[data-composer]").addEventListener("submit", async (event) => {
@@ -483,7 +490,7 @@ function bind() {
     const box = event.target.text;
     const text = box.value;
     if (!c || !text.trim()) return;
-    if (text.length > MAX_TEXT) { showError(new Error(`Messages can be at most ${MAX_TEXT} characters`)); return; }
+    if (text.length > MAX_TEXT) { showError(new Error(gettext("Messages can be at most {count} characters", { count: MAX_TEXT }))); return; }
     const content = { text };
     if (replyTo) content.reply_to = replyTo;
     box.disabled = true;
@@ -515,7 +522,7 @@ function bind() {
   $("[data-accept-keys]").addEventListener("click", async () => {
     const c = conversations()[current];
     await device.acceptChanged(c.peerId);
-    addSystem(c, "You accepted the new keys");
+    addSystem(c, gettext("You accepted the new keys"));
     showError(null);
     await save();
     render();
@@ -534,7 +541,7 @@ function bind() {
   });
   $("[data-leave]").addEventListener("click", async () => {
     const c = conversations()[current];
-    if (!confirm("Leave this group? You will not be able to read it any more.")) return;
+    if (!confirm(gettext("Leave this group? You will not be able to read it any more."))) return;
     await groupAction(() => api.removeMember(c.groupId, device.myId));
     c.left = true;
     current = null;
@@ -542,7 +549,7 @@ function bind() {
     render();
   });
   $("[data-forget]").addEventListener("click", async () => {
-    if (!confirm("Sign out and wipe this browser's messages and keys? They cannot be recovered.")) return;
+    if (!confirm(gettext("Sign out and wipe this browser's messages and keys? They cannot be recovered."))) return;
     await device.forget();
     const form = el("form", { method: "post", action: "/logout" }, el("input", { type: "hidden", name: "csrf_token", value: csrf }));
     document.body.append(form);
@@ -568,7 +575,7 @@ function showTyping(payload) {
   if (!c || c.kind !== "dm" || String(payload.account_id) !== c.peerId) return;
   const line = $("[data-typing]");
   line.hidden = !payload.typing;
-  line.textContent = `${c.title} is typing…`;
+  line.textContent = gettext("{name} is typing…", { name: c.title });
   clearTimeout(typingTimer);
   typingTimer = setTimeout(() => { line.hidden = true; }, 6000);
 }
@@ -598,10 +605,10 @@ async function main() {
     await device.start();
   } catch (error) {
     root.dataset.state = "failed";
-    status(`Encryption could not start on this device: ${error.message || error}`);
+    status(gettext("Encryption could not start on this device: {error}", { error: error.message || error }));
     return;
   }
-  $("[data-device]").textContent = `This browser is device ${device.deviceId}`;
+  $("[data-device]").textContent = gettext("This browser is device {device}", { device: device.deviceId });
   await refreshGroups().catch(() => {});
   for (const c of Object.values(conversations())) if (c.peerId) accts[c.peerId] = c.title;
   await save();

@@ -5,5 +5,5 @@ import { bindPresenceSetting } from "./presence.js";
 const form = document.querySelector("[data-presence-setting]");
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 if (form) bindPresenceSetting(form, new NodeApi(csrf)).catch((error) => {
-  form.querySelector("[data-presence-status]").textContent = `Could not load: ${error.message || error}`;
+  form.querySelector("[data-presence-status]").textContent = gettext("Could not load: {error}", { error: error.message || error });
 });

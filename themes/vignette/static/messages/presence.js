@@ -6,18 +6,18 @@ const known = {};
 
 function ago(iso, now = Date.now()) {
   const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  if (seconds < 60) return "just now";
-  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
-  if (seconds < 86400) return `${Math.round(seconds / 3600)} h ago`;
-  return new Date(iso).toLocaleDateString(undefined, { day: "numeric", month: "short" });
+  if (seconds < 60) return gettext("just now");
+  if (seconds < 3600) return gettext("{minutes} min ago", { minutes: Math.round(seconds / 60) });
+  if (seconds < 86400) return gettext("{hours} h ago", { hours: Math.round(seconds / 3600) });
+  return new Date(iso).toLocaleDateString(document.documentElement.lang || undefined, { day: "numeric", month: "short" });
 }
 
 // The words shown for an account ("Online", "Last seen 5 min ago"), or "" when it is not shared.
 export function presenceLabel(accountId) {
   const p = known[accountId];
   if (!p || !p.shared) return "";
-  if (p.online) return "Online";
-  return p.last_seen_at ? `Last seen ${ago(p.last_seen_at)}` : "";
+  if (p.online) return gettext("Online");
+  return p.last_seen_at ? gettext("Last seen {when}", { when: ago(p.last_seen_at) }) : "";
 }
 
 export function isOnline(accountId) { return Boolean(known[accountId] && known[accountId].shared && known[accountId].online); }
@@ -45,9 +45,9 @@ export async function bindPresenceSetting(form, api) {
   select.addEventListener("change", async () => {
     try {
       const saved = await api.call("PUT", "/api/v1/crypto/presence/settings", { share: select.value });
-      said.textContent = saved.share === "nobody" ? "Nobody sees when you are online." : "People you chat with see when you are online.";
+      said.textContent = saved.share === "nobody" ? gettext("Nobody sees when you are online.") : gettext("People you chat with see when you are online.");
     } catch (error) {
-      said.textContent = `Not saved: ${error.message || error}`;
+      said.textContent = gettext("Not saved: {error}", { error: error.message || error });
     }
   });
 }

@@ -24,7 +24,7 @@
     try {
       await post(form.dataset.answerReply, { status: input.value });
       input.value = "";
-      status.textContent = "Reply sent";
+      status.textContent = gettext("Reply sent");
     } catch (error) { status.textContent = error.message; }
   });
 
@@ -38,7 +38,7 @@
       status.textContent = "";
       const link = document.createElement("a");
       link.href = `/stories/watch/${story.account.id}`;
-      link.textContent = "Shared to your story";
+      link.textContent = gettext("Shared to your story");
       status.append(link);
     } catch (error) { status.textContent = error.message; button.disabled = false; }
   });

@@ -5,24 +5,24 @@
 (function () {
   "use strict";
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
-  const LABELS = { text: "Text", poll: "Poll", quiz: "Quiz", question: "Question", countdown: "Countdown",
-                   slider: "Emoji slider", add_yours: "Add yours", hashtag: "Hashtag", link: "Link",
-                   mention: "Mention", location: "Location" };
+  const LABELS = { text: gettext("Text"), poll: gettext("Poll"), quiz: gettext("Quiz"), question: gettext("Question"), countdown: gettext("Countdown"),
+                   slider: gettext("Emoji slider"), add_yours: gettext("Add yours"), hashtag: gettext("Hashtag"), link: gettext("Link"),
+                   mention: gettext("Mention"), location: gettext("Location") };
   // what each kind asks for: [field, label, input type]; options are their own list
   const FIELDS = {
-    text: [["text", "Text", "text"], ["color", "Colour", "color"]],
-    poll: [["question", "Question (optional)", "text"]],
-    quiz: [["question", "Question", "text"]],
-    question: [["prompt", "Prompt", "text"]],
-    countdown: [["title", "Title", "text"], ["ends_at", "Ends", "datetime-local"]],
-    slider: [["question", "Question (optional)", "text"], ["emoji", "Emoji", "text"]],
-    add_yours: [["prompt", "Prompt", "text"]],
-    hashtag: [["name", "Hashtag", "text"]],
-    link: [["url", "Link (https://…)", "url"], ["text", "Label (optional)", "text"]],
-    mention: [["acct", "Who (@name or @name@server)", "text"]],
-    location: [["place", "Place (as it is known here)", "text"]],
+    text: [["text", gettext("Text"), "text"], ["color", gettext("Colour"), "color"]],
+    poll: [["question", gettext("Question (optional)"), "text"]],
+    quiz: [["question", gettext("Question"), "text"]],
+    question: [["prompt", gettext("Prompt"), "text"]],
+    countdown: [["title", gettext("Title"), "text"], ["ends_at", gettext("Ends"), "datetime-local"]],
+    slider: [["question", gettext("Question (optional)"), "text"], ["emoji", gettext("Emoji"), "text"]],
+    add_yours: [["prompt", gettext("Prompt"), "text"]],
+    hashtag: [["name", gettext("Hashtag"), "text"]],
+    link: [["url", gettext("Link (https://…)"), "url"], ["text", gettext("Label (optional)"), "text"]],
+    mention: [["acct", gettext("Who (@name or @name@server)"), "text"]],
+    location: [["place", gettext("Place (as it is known here)"), "text"]],
   };
-  const DEFAULTS = { text: { color: "#ffffff" }, slider: { emoji: "😍" }, add_yours: { prompt: "Add yours" } };
+  const DEFAULTS = { text: { color: "#ffffff" }, slider: { emoji: "😍" }, add_yours: { prompt: gettext("Add yours") } };
 
   async function call(method, path, body) {
     const init = { method, credentials: "same-origin", headers: { "Accept": "application/json", "X-CSRF-Token": csrf } };
@@ -57,7 +57,7 @@
 
     function label(item) {
       const v = item.values;
-      if (item.kind === "text") return v.text || "Text";
+      if (item.kind === "text") return v.text || gettext("Text");
       if (item.kind === "hashtag") return `#${(v.name || "hashtag").replace(/^#/, "")}`;
       if (item.kind === "mention") return `@${(v.acct || "someone").replace(/^@/, "")}`;
       if (item.kind === "location") return `📍 ${v.place || "Somewhere"}`;
@@ -120,7 +120,7 @@
         item.options.forEach((value, i) => {
           const row = document.createElement("label");
           row.className = "sc-option";
-          row.textContent = `Option ${i + 1} `;
+          row.textContent = gettext("Option {number}", { number: i + 1 }) + " ";
           const field = document.createElement("input");
           field.name = `${item.kind}-option-${i}`;
           field.dataset.option = String(i);
@@ -133,7 +133,7 @@
             right.type = "radio";
             right.name = `quiz-correct-${item.id}`;
             right.checked = item.correct === i;
-            right.setAttribute("aria-label", `Option ${i + 1} is the right answer`);
+            right.setAttribute("aria-label", gettext("Option {number} is the right answer", { number: i + 1 }));
             right.addEventListener("change", () => { item.correct = i; });
             row.append(right);
           }
@@ -143,7 +143,7 @@
           const more = document.createElement("button");
           more.type = "button";
           more.className = "btn small secondary";
-          more.textContent = "Add option";
+          more.textContent = gettext("Add option");
           more.addEventListener("click", () => { item.options.push(""); draw(); });
           options.append(more);
         }
@@ -160,7 +160,7 @@
       item.chip.className = `sc-chip sc-${what}`;
       item.chip.tabIndex = 0;
       item.chip.dataset.chip = what;
-      item.chip.setAttribute("aria-label", `${LABELS[what]}: drag or use the arrow keys to place it`);
+      item.chip.setAttribute("aria-label", gettext("{sticker}: drag or use the arrow keys to place it", { sticker: LABELS[what] }));
       stage.append(item.chip);
       drag(item);
       const row = document.createElement("li");
@@ -172,7 +172,7 @@
       const remove = document.createElement("button");
       remove.type = "button";
       remove.className = "link small";
-      remove.textContent = "Remove";
+      remove.textContent = gettext("Remove");
       remove.addEventListener("click", () => {
         items.splice(items.indexOf(item), 1);
         item.chip.remove();
@@ -198,12 +198,12 @@
       if (item.kind === "mention") {
         const acct = (item.values.acct || "").trim().replace(/^@/, "");
         const account = await call("GET", `/api/v1/accounts/lookup?acct=${encodeURIComponent(acct)}`)
-          .catch(() => { throw new Error(`No account @${acct} known here`); });
+          .catch(() => { throw new Error(gettext("No account @{acct} known here", { acct })); });
         spec.account_id = account.id;
       } else if (item.kind === "location") {
         const name = (item.values.place || "").trim();
         const places = name ? await call("GET", `/api/v1/places?q=${encodeURIComponent(name)}`) : [];
-        if (!places.length) throw new Error(`No place called “${name}” known here`);
+        if (!places.length) throw new Error(gettext("No place called “{name}” known here", { name }));
         spec.place_id = places[0].id;
       }
       return spec;
@@ -233,9 +233,9 @@
       const file = form.querySelector("[data-file]").files[0];
       const share = form.querySelector("[data-share]");
       share.disabled = true;
-      share.textContent = "Sharing…";
+      share.textContent = gettext("Sharing…");
       try {
-        if (!file) throw new Error("Pick a photo or a video first");
+        if (!file) throw new Error(gettext("Pick a photo or a video first"));
         // names looked up first, so a mistyped mention stops before anything is uploaded
         const stickers = await Promise.all(items.filter((i) => i.kind !== "text").map((i) => resolve(sticker(i), i)));
         const upload = new FormData();
@@ -261,7 +261,7 @@
         error.textContent = failure.message;
         error.hidden = false;
         share.disabled = false;
-        share.textContent = "Share to story";
+        share.textContent = gettext("Share to story");
       }
     });
   }

@@ -25,19 +25,19 @@
     event.preventDefault();
     error.hidden = true;
     const ids = [...form.querySelectorAll('input[name="story_ids[]"]:checked')].map((box) => box.value);
-    if (!ids.length) { fail("Keep at least one story, or delete the highlight."); return; }
+    if (!ids.length) { fail(gettext("Keep at least one story, or delete the highlight.")); return; }
     const cover = form.querySelector('input[name="cover_story_id"]:checked')?.value;
     const body = { title: form.elements.title.value, story_ids: ids };
     if (cover && ids.includes(cover)) body.cover_story_id = cover;
     try {
       const saved = await send("PUT", body);
       form.querySelectorAll('input[name="cover_story_id"]').forEach((r) => { r.checked = r.value === saved.cover_story_id; });
-      status.textContent = "Saved";
+      status.textContent = gettext("Saved");
     } catch (e) { fail(e.message); }
   });
 
   form.querySelector("[data-highlight-delete]").addEventListener("click", async () => {
-    if (!window.confirm("Delete this highlight? Its stories stay in your archive.")) return;
+    if (!window.confirm(gettext("Delete this highlight? Its stories stay in your archive."))) return;
     try {
       await send("DELETE");
       location.href = form.dataset.profile;

@@ -30,16 +30,16 @@
 
   function ago(iso) {
     const minutes = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 60000));
-    return minutes < 60 ? `${minutes}m` : `${Math.floor(minutes / 60)}h`;
+    return minutes < 60 ? gettext("{minutes}m", { minutes }) : gettext("{hours}h", { hours: Math.floor(minutes / 60) });
   }
 
   function remaining(iso) {
     let s = Math.max(0, Math.floor((Date.parse(iso) - Date.now()) / 1000));
-    if (!s) return "Ended";
+    if (!s) return gettext("Ended");
     const d = Math.floor(s / 86400); s %= 86400;
     const h = Math.floor(s / 3600); s %= 3600;
     const m = Math.floor(s / 60);
-    return (d ? `${d}d ` : "") + `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+    return (d ? gettext("{days}d", { days: d }) + " " : "") + `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
   }
 
   function place(node, position) {
@@ -176,7 +176,7 @@
       state.paused = on;
       root.classList.toggle("paused", on);
       $("pause").setAttribute("aria-pressed", chosenPause ? "true" : "false");
-      $("pause").setAttribute("aria-label", chosenPause ? "Play" : "Pause");
+      $("pause").setAttribute("aria-label", chosenPause ? gettext("Play") : gettext("Pause"));
       if (state.video) { if (on) state.video.pause(); else state.video.play()?.catch(() => {}); }
     }
     function pause(on) { chosenPause = on; apply(); }
@@ -224,7 +224,7 @@
         node.replaceWith(stickerNode(story, sticker));
         hold("sticker", false);  // the field typed or slid in is gone with the old node
       } catch (error) {
-        status(`That did not work: ${error.message}`);
+        status(gettext("That did not work: {error}", { error: error.message }));
       }
     }
 
@@ -260,7 +260,7 @@
         if (sticker.own_answer || own) {
           resultBars(box, sticker);
           if (kind === "quiz" && sticker.own_answer) {
-            node.append(el("p", "sv-verdict", sticker.own_answer.correct ? "Right!" : "Not quite"));
+            node.append(el("p", "sv-verdict", sticker.own_answer.correct ? gettext("Right!") : gettext("Not quite")));
           }
         } else {
           sticker.options.forEach((title, i) => {
@@ -273,16 +273,16 @@
       } else if (kind === "question") {
         node.append(el("p", "sv-q", sticker.prompt));
         if (own) {
-          const link = el("a", "sv-link", "See answers");
+          const link = el("a", "sv-link", gettext("See answers"));
           link.href = `/stories/${story.id}/insights`;
           node.append(link);
         } else {
           const form = el("form", "sv-ask");
           const input = el("input");
-          Object.assign(input, { name: "text", maxLength: 500, required: true, placeholder: "Type something…" });
+          Object.assign(input, { name: "text", maxLength: 500, required: true, placeholder: gettext("Type something…") });
           input.setAttribute("aria-label", sticker.prompt);
           if (sticker.own_answer) input.value = sticker.own_answer.text;
-          const send = el("button", "", sticker.own_answer ? "Update" : "Send");
+          const send = el("button", "", sticker.own_answer ? gettext("Update") : gettext("Send"));
           send.type = "submit";
           form.append(input, send);
           form.addEventListener("submit", (event) => {
@@ -292,7 +292,7 @@
           input.addEventListener("focus", () => hold("sticker", true));
           input.addEventListener("blur", () => hold("sticker", false));
           node.append(form);
-          if (sticker.own_answer) node.append(el("p", "sv-verdict", "Sent to " + story.account.username));
+          if (sticker.own_answer) node.append(el("p", "sv-verdict", gettext("Sent to {name}", { name: story.account.username })));
         }
       } else if (kind === "countdown") {
         node.append(el("p", "sv-q", sticker.title));
@@ -304,7 +304,7 @@
         node.append(clock);
         if (!own) {
           const on = Boolean(sticker.own_answer?.subscribe);
-          const button = el("button", "sv-option", on ? "Reminder set ✓" : "Remind me");
+          const button = el("button", "sv-option", on ? gettext("Reminder set ✓") : gettext("Remind me"));
           button.type = "button";
           button.setAttribute("aria-pressed", on ? "true" : "false");
           button.addEventListener("click", () => answer(story, sticker, { subscribe: !on }, node));
@@ -317,7 +317,7 @@
         if (sticker.question) node.append(el("p", "sv-q", sticker.question));
         const range = el("input", "sv-range");
         Object.assign(range, { type: "range", min: 0, max: 100, step: 1 });
-        range.setAttribute("aria-label", sticker.question || `Slide ${sticker.emoji}`);
+        range.setAttribute("aria-label", sticker.question || gettext("Slide {emoji}", { emoji: sticker.emoji }));
         range.value = sticker.own_answer ? Math.round(sticker.own_answer.value * 100) : 50;
         range.disabled = own;
         const emoji = el("span", "sv-emoji", sticker.emoji);
@@ -331,14 +331,14 @@
         const average = sticker.results?.average;
         if (average !== undefined && average !== null) {
           const n = sticker.results.answers_count;
-          node.append(el("p", "sv-meta", `Average ${Math.round(average * 100)}% · ${n} answer${n === 1 ? "" : "s"}`));
+          node.append(el("p", "sv-meta", ngettext("Average {average}% · {num} answer", "Average {average}% · {num} answers", n, { average: Math.round(average * 100) })));
         }
       } else if (kind === "add_yours") {
         node.append(el("p", "sv-q", sticker.prompt));
         if (own) {
-          node.append(el("p", "sv-meta", `${sticker.results?.answers_count ?? 0} added theirs`));
+          node.append(el("p", "sv-meta", ngettext("{num} added theirs", "{num} added theirs", sticker.results?.answers_count ?? 0)));
         } else {
-          const link = el("a", "sv-option", sticker.own_answer ? "You added yours ✓" : "Add yours");
+          const link = el("a", "sv-option", sticker.own_answer ? gettext("You added yours ✓") : gettext("Add yours"));
           link.href = `/stories/new?answers=${story.id}:${sticker.id}`;
           node.append(link);
         }
@@ -409,20 +409,20 @@
         await api("POST", `/api/v1/stories/${story.id}/reply`, { status: replyInput.value });
         replyInput.value = "";
         replyInput.blur();
-        status("Reply sent");
-      } catch (error) { status(`That did not work: ${error.message}`); }
+        status(gettext("Reply sent"));
+      } catch (error) { status(gettext("That did not work: {error}", { error: error.message })); }
     });
     $("react").addEventListener("click", async (event) => {
       const button = event.target.closest("[data-emoji]");
       if (!button) return;
       try {
         await api("POST", `/api/v1/stories/${current().id}/react`, { emoji: button.dataset.emoji });
-        status(`Sent ${button.dataset.emoji}`);
-      } catch (error) { status(`That did not work: ${error.message}`); }
+        status(gettext("Sent {emoji}", { emoji: button.dataset.emoji }));
+      } catch (error) { status(gettext("That did not work: {error}", { error: error.message })); }
     });
     $("delete").addEventListener("click", async () => {
       const story = current();
-      if (!window.confirm("Delete this story for everyone?")) return;
+      if (!window.confirm(gettext("Delete this story for everyone?"))) return;
       try {
         await api("DELETE", `/api/v1/stories/${story.id}`);
         const group = state.groups[state.gi];
@@ -430,13 +430,13 @@
         if (!group.stories.length) return leave();
         state.si = Math.min(state.si, group.stories.length - 1);
         show();
-      } catch (error) { status(`That did not work: ${error.message}`); }
+      } catch (error) { status(gettext("That did not work: {error}", { error: error.message })); }
     });
 
     // loading --------------------------------------------------------------------------------------
 
     async function load() {
-      status("Loading…");
+      status(gettext("Loading…"));
       if (root.dataset.source === "account-highlight") {  // a remote account's, by its place in their list
         const list = await api("GET", `/api/v1/accounts/${root.dataset.account}/highlights`);
         const highlight = list[Number(root.dataset.highlight)];
@@ -462,14 +462,14 @@
 
     load().then(() => {
       if (!state.groups.length || !state.groups[0].stories.length) {
-        status("No stories to show.");
+        status(gettext("No stories to show."));
         return;
       }
       root.focus();
       show();
       root.dataset.ready = "true";
       requestAnimationFrame((now) => { state.last = now; frame(now); });
-    }).catch((error) => status(`Could not load stories: ${error.message}`));
+    }).catch((error) => status(gettext("Could not load stories: {error}", { error: error.message })));
   }
 
   // ---- close friends and highlights --------------------------------------------------------------
@@ -485,13 +485,13 @@
         if (on) await api("DELETE", `/api/v1/close_friends/${id}`);
         else await api("POST", "/api/v1/close_friends", { account_ids: [id] });
         button.setAttribute("aria-pressed", on ? "false" : "true");
-        button.textContent = on ? "Add" : "Close friend ✓";
+        button.textContent = on ? gettext("Add") : gettext("Close friend ✓");
         button.classList.toggle("close-on", !on);
         button.classList.toggle("secondary", on);
         const count = document.querySelector("[data-cf-count]");
         if (count) count.textContent = `${list.querySelectorAll('[aria-pressed="true"]').length} on your list`;
       } catch (error) {
-        window.alert(`That did not work: ${error.message}`);
+        window.alert(gettext("That did not work: {error}", { error: error.message }));
       } finally {
         button.disabled = false;
       }
@@ -504,7 +504,7 @@
       const ids = [...form.querySelectorAll('input[name="story_ids[]"]:checked')].map((box) => box.value);
       const error = form.querySelector("[data-error]");
       try {
-        if (!ids.length) throw new Error("Pick at least one story");
+        if (!ids.length) throw new Error(gettext("Pick at least one story"));
         const made = await api("POST", "/api/v1/highlights", { title: form.elements.title.value, story_ids: ids });
         location.href = `/highlights/${made.id}`;
       } catch (failure) {

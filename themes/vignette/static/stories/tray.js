@@ -19,8 +19,8 @@
   }
 
   function label(link, account, mine) {
-    const who = mine ? "Your story" : `Story by ${account.display_name || account.username}`;
-    const close = link.classList.contains("close") ? " (close friends)" : "";
+    const who = mine ? gettext("Your story") : gettext("Story by {name}", { name: account.display_name || account.username });
+    const close = link.classList.contains("close") ? gettext(" (close friends)") : "";
     link.setAttribute("aria-label", who + close + (link.classList.contains("seen") ? ", seen" : ""));
   }
 
@@ -38,15 +38,15 @@
     circle.append(avatar);
     const who = document.createElement("span");
     who.className = "who";
-    who.textContent = mine ? "Your story" : account.username;
+    who.textContent = mine ? gettext("Your story") : account.username;
     link.append(circle, who);
     item.append(link);
     if (mine) {
       const add = document.createElement("a");
       add.className = "story-add"; add.href = "/stories/new"; add.textContent = "+";
-      add.setAttribute("aria-label", "Add to your story"); add.title = "Add to your story";
+      add.setAttribute("aria-label", gettext("Add to your story")); add.title = gettext("Add to your story");
       item.append(add);
-      list.querySelector("a.story-ring.new")?.closest("li")?.remove();  // my ring takes the "Your story" place
+      list.querySelector("a.story-ring.new")?.closest("li")?.remove();  // my ring takes the gettext("Your story") place
     }
     return item;
   }
