@@ -284,7 +284,9 @@ def cmd_reindex(config: Config, _args: argparse.Namespace) -> None:
     counts = asyncio.run(_with_node(config, rebuild))
     if shown["kind"]:
         print(file=sys.stderr)
-    print("Reindexed " + ", ".join(f"{n:,} {kind}" for kind, n in counts.items()) + f" into {config.search_dir}")
+    where = "the search tables of the node's PostgreSQL database" if config.search.backend == "postgres" else \
+        config.search_dir
+    print("Reindexed " + ", ".join(f"{n:,} {kind}" for kind, n in counts.items()) + f" into {where}")
 
 
 def cmd_emoji_add(config: Config, args: argparse.Namespace) -> None:
@@ -356,7 +358,10 @@ def cmd_check(config: Config, _args: argparse.Namespace) -> None:
     kept = (f"kept {config.media.remote_retention_days} days" if config.media.remote_retention_days
             else "kept for ever")
     print(f"remote     media copies up to {config.media.remote_max_bytes:,} bytes each, {kept}")
-    print(f"search     {config.search.backend} at {config.search_dir}")
+    if config.search.backend == "postgres":
+        print("search     postgres: full-text tables in the node's database (every process writes them)")
+    else:
+        print(f"search     {config.search.backend} at {config.search_dir}")
     print(f"federation {'on' if config.federation.enabled else 'off'}"
           f"{', private addresses allowed' if config.federation.allow_private_addresses else ''}")
     print(f"mail       {config.mail.smtp_host + ':' + str(config.mail.smtp_port) if config.mail.smtp_host else 'off'}")

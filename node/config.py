@@ -126,7 +126,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "node.registrations": ("closed", "approval", "open"),
     "node.show_domain_blocks": ("disabled", "users", "all"),
     "node.show_domain_blocks_rationale": ("disabled", "users", "all"),
-    "search.backend": ("whoosh",),
+    "search.backend": ("whoosh", "postgres"),
     "limits.password_hashing": ("recommended", "cheapest"),
 }
 # Integer keys and their inclusive ranges.
@@ -283,6 +283,13 @@ def _check_mail(mail: MailSection) -> None:
         raise ConfigError("mail.username, mail.password: give both or neither")
 
 
+def _check_search(search: SearchSection, storage: StorageSection) -> None:
+    if search.backend == "postgres" and not storage.database.startswith(("postgres://", "postgresql://")):
+        raise ConfigError('search.backend: "postgres" keeps the index in the node\'s own PostgreSQL database, so '
+                          'storage.database must be a postgres:// URL; a SQLite node uses "whoosh" '
+                          f'(storage.database is "{storage.database or "sqlite://<data_dir>/node.sqlite3"}")')
+
+
 def parse(data: dict[str, Any], path: Path) -> Config:
     """Build a validated Config from already-parsed TOML."""
     unknown = set(data) - set(_SECTIONS) - {"plugins"}
@@ -291,6 +298,7 @@ def parse(data: dict[str, Any], path: Path) -> Config:
     sections = {name: _section(name, cls, data.get(name, {})) for name, cls in _SECTIONS.items()}
     _check_domain(sections["node"].domain)
     _check_mail(sections["mail"])
+    _check_search(sections["search"], sections["storage"])
     return Config(**sections, plugins=_plugins(data.get("plugins", {})), path=path.resolve())
 
 

@@ -65,7 +65,12 @@ async def _wire(node: Node, plugins: Plugins, resolver: Any) -> None:
     with node.bound():
         await dispatcher.start_cursor()
     index = search.attach(node)
-    index.writes = not node.shared  # with several processes, the one elected to run the scheduler writes it
+    # With several processes, the one elected to run the scheduler writes a Whoosh index; PostgreSQL's search
+    # tables take every process's writes.
+    index.writes = not node.shared or index.concurrent_writers
+    if index.concurrent_writers:  # PostgreSQL's search tables are made (or checked) before the node serves
+        with node.bound():
+            await index.backend.open()
     index.start()  # replays index work a crash left behind, in the background
     take_search.attach(node)
     with node.bound():

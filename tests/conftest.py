@@ -13,6 +13,7 @@ from typing import Any
 
 import postgres_databases
 import pytest
+import support
 from support import write_config
 
 from node.api import params
@@ -58,6 +59,25 @@ def postgres_cleanup():  # type: ignore[no-untyped-def]
     """On the PostgreSQL run, drop the databases this test's nodes used (autouse: torn down after them)."""
     yield
     postgres_databases.drop_databases()
+
+
+SEARCH_BACKENDS = ("postgres", "whoosh")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """On the PostgreSQL run, a test marked `search_backends` runs with each search backend; on SQLite, with
+    Whoosh only (the PostgreSQL backend needs a PostgreSQL database), under its usual name."""
+    if postgres_databases.CLUSTER and metafunc.definition.get_closest_marker("search_backends"):
+        metafunc.parametrize("search_backend", SEARCH_BACKENDS, indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def search_backend(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """The search backend the nodes this test makes get (autouse: chosen before any node is made)."""
+    chosen = getattr(request, "param", "whoosh")
+    support.SEARCH_BACKEND[0] = chosen
+    yield chosen
+    support.SEARCH_BACKEND[0] = "whoosh"
 
 
 @pytest.fixture

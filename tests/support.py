@@ -15,6 +15,9 @@ from node.services import accounts, auth
 
 REPO = Path(__file__).resolve().parents[1]
 INTEROP = REPO.parent / "shared" / "interop"
+# The search backend of the nodes a test makes: on the PostgreSQL run, tests marked `search_backends` run
+# once with "postgres" and once with "whoosh" (tests/conftest.py sets this); everywhere else, the default.
+SEARCH_BACKEND = ["whoosh"]
 
 
 def write_config(folder: Path, **sections: dict[str, Any]) -> Config:
@@ -28,6 +31,8 @@ def write_config(folder: Path, **sections: dict[str, Any]) -> Config:
         # argon2 parameters keep each hash at a millisecond instead of ~80 ms (the code path is the same).
         "limits": {"api_per_token": 100_000, "api_per_ip": 100_000, "password_hashing": "cheapest"},
     }
+    if SEARCH_BACKEND[0] != "whoosh":
+        data["search"] = {"backend": SEARCH_BACKEND[0]}
     for name, values in sections.items():
         data.setdefault(name, {}).update(values)
     if postgres_databases.CLUSTER and "database" not in data["storage"]:  # the suite's PostgreSQL run

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from support import bearer, create_user
 
 from node.models import Place, Status, StatusPlace
+
+pytestmark = pytest.mark.search_backends  # with each backend on the PostgreSQL run
 
 
 async def test_create_find_and_tag_a_status(node_client, node_of) -> None:

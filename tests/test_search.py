@@ -1,5 +1,6 @@
-"""Search over real Whoosh indexes in temp folders, through /api/v2/search: relevance, typos, phrases,
-prefixes, every filter, geo radius, visibility and blocks, suspended servers, deletes, reindex, bad input."""
+"""Search over real Whoosh indexes in temp folders (and PostgreSQL's search tables on the PostgreSQL run),
+through /api/v2/search: relevance, typos, phrases, prefixes, every filter, geo radius, visibility and blocks,
+suspended servers, deletes, reindex, bad input."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from support import bearer, create_user
 from node.models import Account, DomainBlock, IndexJournal, Status
 from node.search.backend import Audience, Filters
 from node.search.query import parse
+
+pytestmark = pytest.mark.search_backends  # with each backend on the PostgreSQL run
 
 
 async def post(client, token, text, **extra):  # type: ignore[no-untyped-def]
@@ -335,11 +338,12 @@ async def test_backend_directly_with_audience(world) -> None:
     await post(client, alice, "quiet lake", visibility="private")
     await node.search.drain()
     parsed = parse("lake")
-    hits = node.search.backend.search("statuses", parsed.query, Filters(), Audience(), limit=5)
-    assert hits == []
+    backend = node.search.backend
     with node.db:
+        hits = await backend.search("statuses", parsed.query, Filters(), Audience(), limit=5)
+        assert hits == []
         me = (await Account.get(username="alice")).id
-    assert len(node.search.backend.search("statuses", parsed.query, Filters(), Audience(viewer_id=me), limit=5)) == 1
-    since = (datetime.now(UTC) + timedelta(days=1)).timestamp()
-    assert node.search.backend.search("statuses", parsed.query, Filters(since=since), Audience(viewer_id=me),
-                                      limit=5) == []
+        assert len(await backend.search("statuses", parsed.query, Filters(), Audience(viewer_id=me), limit=5)) == 1
+        since = (datetime.now(UTC) + timedelta(days=1)).timestamp()
+        assert await backend.search("statuses", parsed.query, Filters(since=since), Audience(viewer_id=me),
+                                    limit=5) == []

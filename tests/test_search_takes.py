@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from support import bearer, create_user
 
 from node.search.documents import ExtraKind, take_document
+
+pytestmark = pytest.mark.search_backends  # with each backend on the PostgreSQL run
 
 TAKES = {  # what a Take table would hold: id -> row
     1: {"caption": "Sunrise timelapse over the harbour", "btt": "shot on a tripod at 5am", "sound": "Morning Waves",

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from support import bearer, create_user, write_config
 
 from node import cli
 from node.lifecycle import start_node, stop_node
 from node.services import statuses
+
+pytestmark = pytest.mark.search_backends  # with each backend on the PostgreSQL run
 
 
 async def test_search_page_and_box(node_client, node_of) -> None:
@@ -41,7 +44,7 @@ async def test_socialink_has_the_box(aiohttp_client, make_config) -> None:  # ty
     assert response.status == 200 and 'action="/search"' in html and "data-suggest" in html
 
 
-def test_reindex_command_rebuilds_with_progress(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_reindex_command_rebuilds_with_progress(tmp_path, capsys, search_backend) -> None:  # type: ignore[no-untyped-def]
     config = write_config(tmp_path)
 
     async def seed() -> None:
@@ -59,10 +62,22 @@ def test_reindex_command_rebuilds_with_progress(tmp_path, capsys) -> None:  # ty
             await stop_node(node)
 
     asyncio.run(seed())
-    for folder in (config.search_dir / "statuses",):  # lose the index: reindex must bring it back
-        import shutil
+    if search_backend == "postgres":  # lose the index: reindex must bring it back
+        import asyncpg
 
-        shutil.rmtree(folder)
+        async def empty() -> None:
+            connection = await asyncpg.connect(config.database_url)
+            try:
+                await connection.execute("TRUNCATE search_statuses")
+            finally:
+                await connection.close()
+
+        asyncio.run(empty())
+    else:
+        for folder in (config.search_dir / "statuses",):
+            import shutil
+
+            shutil.rmtree(folder)
     assert cli.main(["--config", str(config.path), "reindex"]) == 0
     captured = capsys.readouterr()
     assert "statuses" in captured.err and "5/5" in captured.err

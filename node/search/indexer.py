@@ -1,11 +1,13 @@
 """Keeping the search index in step with the database: event subscribers queue index work, one pump task
-builds documents (on the event loop, from the database) and hands them in batches to a single writer thread.
+builds documents (on the event loop, from the database) and hands them in batches to the backend: Whoosh's
+single writer thread (and its writer process), or PostgreSQL's own tables, which every process of a node
+writes at once.
 
 Durability: each piece of work is first written to the `index_journal` table and removed only after the
 index committed it, so work lost in a crash is replayed at the next start. The window between a database
 commit and its journal row is covered by a high-water mark: at start, everything created or edited since
 shortly before the last committed batch is indexed again. An index folder that is missing or has an old
-schema is rebuilt from the database in the background.
+schema is rebuilt from the database in the background (so are PostgreSQL search tables made afresh).
 """
 
 from __future__ import annotations
@@ -21,7 +23,17 @@ from typing import TYPE_CHECKING, Any
 
 from .. import db
 from ..models import Account, IndexJournal, Place, Status, Tag, snowflake_floor
-from .backend import KINDS, Audience, Document, Filters, Hit, ParsedQuery, SearchBackend
+from .backend import (
+    KINDS,
+    AsyncSearchBackend,
+    Audience,
+    Document,
+    Filters,
+    Hit,
+    InThreads,
+    ParsedQuery,
+    SearchBackend,
+)
 from .documents import BUILDERS, Builder, ExtraKind
 
 if TYPE_CHECKING:
@@ -35,6 +47,9 @@ BATCH = 500
 # event at once; drain() never waits.
 COMMIT_INTERVAL = 1.0
 SAFETY_SECONDS = 120  # how far before the last committed batch the start-up sweep looks again
+# With a backend every process writes, each process indexes its own work; journal rows still there after this
+# long belong to a process that died or failed on them, and the scheduler's process takes them over.
+ORPHAN_SECONDS = 60
 REBUILD_CHUNK = 2000
 # Models the rebuild and the start-up sweep read, per kind, with the column telling when a row was made.
 SOURCES: dict[str, tuple[Any, str | None]] = {
@@ -46,9 +61,11 @@ SOURCES: dict[str, tuple[Any, str | None]] = {
 class SearchIndex:
     """The node's search index: `node.search`. Tests call `drain()` to wait for pending index work."""
 
-    def __init__(self, node: Node, backend: SearchBackend | None = None) -> None:
+    def __init__(self, node: Node, backend: SearchBackend | AsyncSearchBackend | None = None) -> None:
         self.node = node
-        self._backend = backend
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-writer")
+        self._backend: AsyncSearchBackend | None = InThreads(backend, self._writer) if isinstance(
+            backend, SearchBackend) else backend
         self.extra: dict[str, ExtraKind] = {}
         self._queue: dict[tuple[str, int], tuple[str, list[int]]] = {}  # (kind, id) -> (op, journal ids)
         self._pump: asyncio.Task | None = None
@@ -56,23 +73,36 @@ class SearchIndex:
         self._last_commit = 0.0
         self._recovery: asyncio.Task | None = None
         # False in the processes of a node running as several (node/processes.py) that do not hold the
-        # scheduler: they only journal index work, and the one process that writes the index takes it from
-        # the journal (`absorb`), so the index folder keeps one writer.
+        # scheduler, with Whoosh: they only journal index work, and the one process that writes the index
+        # takes it from the journal (`absorb`), so the index folder keeps one writer. The PostgreSQL backend
+        # takes writes from every process (`concurrent_writers`).
         self.writes = True
         self._applying: set[int] = set()  # journal ids of the batch being committed
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-writer")
         self._state_path = node.config.search_dir / "state.json"
 
     # ---- set-up ------------------------------------------------------------------------------------------
 
     @property
-    def backend(self) -> SearchBackend:
-        if self._backend is None:  # Whoosh is imported and its folders made only when first needed
-            from .whoosh_backend import WhooshBackend
+    def backend(self) -> AsyncSearchBackend:
+        if self._backend is None:  # the engine is imported (and Whoosh's folders made) only when first needed
+            if self.node.config.search.backend == "postgres":
+                from .postgres_backend import PostgresBackend
 
-            self.node.config.search_dir.mkdir(parents=True, exist_ok=True)
-            self._backend = WhooshBackend(self.node.config.search_dir, separate_writer=True)
+                self._backend = PostgresBackend()  # writes in SQL from every process: no writer process
+            else:
+                from .whoosh_backend import WhooshBackend
+
+                self.node.config.search_dir.mkdir(parents=True, exist_ok=True)
+                self._backend = InThreads(WhooshBackend(self.node.config.search_dir, separate_writer=True),
+                                          self._writer)
         return self._backend
+
+    @property
+    def concurrent_writers(self) -> bool:
+        """Every process of the node writes the index itself (PostgreSQL); else one elected process does."""
+        if self._backend is not None:
+            return self._backend.concurrent_writers
+        return self.node.config.search.backend == "postgres"
 
     def register_kind(self, kind: str, extra: ExtraKind) -> None:
         """Make another feature's things searchable (Takes): it publishes events that call `enqueue`."""
@@ -143,11 +173,16 @@ class SearchIndex:
             self.start()
 
     async def absorb(self) -> int:
-        """Queue the index work other processes journaled (the writer runs this every few seconds)."""
+        """Queue the index work other processes journaled (the writer runs this every few seconds). Where
+        every process writes, only the work left behind longer than ORPHAN_SECONDS."""
         if not self.writes:
             return 0
         held = {j for _, ids in self._queue.values() for j in ids} | self._applying
-        rows = await IndexJournal.all().order_by("id").limit(BATCH * 4).values_list("kind", "object_id", "op", "id")
+        pending = IndexJournal.all()
+        if self.concurrent_writers:
+            pending = IndexJournal.filter(id__lt=snowflake_floor(datetime.fromtimestamp(
+                time.time() - ORPHAN_SECONDS, UTC)))
+        rows = await pending.order_by("id").limit(BATCH * 4).values_list("kind", "object_id", "op", "id")
         taken = 0
         for kind, object_id, op, journal_id in rows:
             if journal_id in held:
@@ -200,6 +235,7 @@ class SearchIndex:
 
     async def _apply_batch(self, batch: dict[tuple[str, int], tuple[str, list[int]]]) -> None:
         started = time.time()
+        as_of = await self.backend.clock()  # before reading the database: see AsyncSearchBackend
         wanted: dict[str, list[int]] = {}
         deletes: list[tuple[str, int]] = []
         for (kind, object_id), (op, _) in batch.items():
@@ -215,7 +251,7 @@ class SearchIndex:
                     touched.setdefault(kind, []).append(object_id)
         if touched:
             docs += await self._build({k: list(dict.fromkeys(v)) for k, v in touched.items()}, deletes)
-        await asyncio.get_running_loop().run_in_executor(self._writer, self.backend.apply, docs, deletes)
+        await self.backend.apply(docs, deletes, as_of=as_of)
         done = [journal_id for _, ids in batch.values() for journal_id in ids]
         if done:
             await IndexJournal.filter(id__in=done).delete()
@@ -253,8 +289,7 @@ class SearchIndex:
     async def recover(self) -> None:
         """At start: replay the journal, re-index what changed since shortly before the last committed batch,
         and rebuild any index that had to be created afresh."""
-        await asyncio.get_running_loop().run_in_executor(self._writer, self._open_all)
-        fresh = set(getattr(self.backend, "fresh", set()))
+        fresh = await self.backend.open()
         for kind, object_id, op, journal_id in await IndexJournal.all().order_by("id").values_list(
                 "kind", "object_id", "op", "id"):
             _, held = self._queue.pop((kind, object_id), ("", []))
@@ -268,11 +303,6 @@ class SearchIndex:
         if self._queue:
             self._ensure_pump()
         await self.drain()
-
-    def _open_all(self) -> None:
-        opener = getattr(self.backend, "open_all", None)
-        if opener is not None:
-            opener()
 
     def rebuildable(self) -> dict[str, tuple[Any, str]]:
         """Every kind a rebuild can read from the database: (model, column holding the search id)."""
@@ -292,7 +322,6 @@ class SearchIndex:
         """Index every row again from the database (every kind, unless `kinds` names some). `live` (a running
         node) replaces documents one by one so concurrent updates stay right; otherwise the index is emptied
         first and filled in bulk (faster)."""
-        loop = asyncio.get_running_loop()
         counts: dict[str, int] = {}
         sources = self.rebuildable()
         for kind in kinds if kinds is not None else list(sources):
@@ -302,7 +331,7 @@ class SearchIndex:
             build = self.builder(kind)
             total = await model.all().count()
             if not live:
-                await loop.run_in_executor(self._writer, self.backend.clear, [kind])
+                await self.backend.clear([kind])
             done, last = 0, -1
             while True:
                 ids = list(await model.filter(**{f"{column}__gt": last}).order_by(column).limit(
@@ -310,16 +339,17 @@ class SearchIndex:
                 if not ids:
                     break
                 last = ids[-1]
+                as_of = await self.backend.clock()
                 docs = await build(ids)  # type: ignore[misc]
-                write = self.backend.apply if live else getattr(self.backend, "bulk_add", None)
-                if live or write is None:
-                    await loop.run_in_executor(self._writer, self.backend.apply, docs, [])
+                if live:
+                    await self.backend.apply(docs, [], as_of=as_of)
                 else:
-                    await loop.run_in_executor(self._writer, write, docs)
+                    await self.backend.bulk_add(docs, as_of=as_of)
                 done += len(ids)
                 if progress is not None:
                     progress(kind, done, total)
             counts[kind] = done
+            await self.backend.rebuilt(kind)
         if not live:
             await IndexJournal.all().delete()
             self._save_state(time.time() - SAFETY_SECONDS)
@@ -329,29 +359,21 @@ class SearchIndex:
 
     async def search(self, kinds: Iterable[str], query: ParsedQuery, filters: Filters, audience: Audience, *,
                      limit: int, offset: int = 0) -> dict[str, list[Hit]]:
-        """Best hits per kind, found off the event loop."""
-        backend = self.backend
-        chosen = list(kinds)
-
-        def run() -> dict[str, list[Hit]]:
-            return {kind: backend.search(kind, query, filters, audience, limit=limit, offset=offset) for kind in chosen}
-
-        return await self.node.run_blocking(run)
+        """Best hits per kind (Whoosh reads off the event loop)."""
+        return await self.backend.search_kinds(list(kinds), query, filters, audience, limit=limit, offset=offset)
 
     async def suggest(self, kinds: Iterable[str], prefix: str, *, limit: int) -> dict[str, list[Hit]]:
-        backend = self.backend
-        chosen = list(kinds)
-        return await self.node.run_blocking(lambda: {k: backend.suggest(k, prefix, limit=limit) for k in chosen})
+        return await self.backend.suggest_kinds(list(kinds), prefix, limit=limit)
 
     async def backend_count(self, kind: str) -> int:
         """How many documents of a kind the index holds (after pending work is written)."""
         await self.drain()
-        return await self.node.run_blocking(self.backend.count, kind)
+        return await self.backend.count(kind)
 
     async def close(self) -> None:
         await self.drain()
         if self._backend is not None:
-            await asyncio.get_running_loop().run_in_executor(self._writer, self._backend.close)
+            await self._backend.close()
         self._writer.shutdown(wait=True)
 
 

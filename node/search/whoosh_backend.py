@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 from . import query as query_module
 from .backend import (
     KINDS,
+    SHORT_PREFIX,
     Audience,
     Document,
     Filters,
@@ -29,11 +31,13 @@ from .backend import (
     SearchBackend,
     bounding_box,
     distance_km,
+    split_words,
+    word_starts,
 )
 from .writer_process import WriterProcess
 
+DISK_CHECK_SECONDS = 1.0  # how often a searcher looks for commits made by another process
 SCHEMA_VERSION = "3"  # bump when a schema changes: the index folder is rebuilt from the database
-SHORT_PREFIX = 3  # type-ahead prefixes up to this long are single terms of the `starts` field
 
 
 def _remember_missing_columns() -> None:
@@ -119,21 +123,8 @@ FUZZY: dict[str, tuple[str, ...]] = {
 }
 
 
-def _split_words(name: str) -> str:
-    """`streetphotography` stays whole; `street_photo` and `StreetPhoto` also give their parts."""
-    import re
-
-    parts = re.split(r"_|(?<=[a-z])(?=[A-Z])", name)
-    return " ".join([name, *parts]) if len(parts) > 1 else name
-
-
 def _starts(*texts: str) -> str:
-    """Every 1..SHORT_PREFIX-letter start of every word: a short type-ahead prefix is then one term lookup
-    instead of an expansion over thousands of words."""
-    import re
-
-    edges = {word[:n] for text in texts for word in re.findall(r"\w+", text.lower()) for n in range(1, SHORT_PREFIX + 1)}
-    return " ".join(sorted(edges))
+    return " ".join(word_starts(*texts))
 
 
 def _to_whoosh(doc: Document) -> dict[str, Any]:
@@ -158,7 +149,7 @@ def _to_whoosh(doc: Document) -> dict[str, Any]:
                    domains=",".join(f.get("domains", ())), followers=int(f["followers"]), local=bool(f["local"]),
                    starts=_starts(f["username"], f["display_name"]))
     elif doc.kind == "hashtags":
-        out.update(name=f["name"].lower(), words=_split_words(f["display_name"]), uses=int(f["uses"]),
+        out.update(name=f["name"].lower(), words=split_words(f["display_name"]), uses=int(f["uses"]),
                    last_used=int(f["last_used"]), starts=_starts(f["name"]))
     elif doc.kind == "places":
         out.update(name=f["name"], locality=f["locality"], country=f["country"], lat=float(f["lat"]),
@@ -213,15 +204,22 @@ class WhooshBackend(SearchBackend):
             self._index(kind)
 
     def _searcher(self, kind: str) -> Any:
-        """This thread's searcher on the latest committed generation (a cleared index is a new object)."""
-        cache: dict[str, tuple[Any, int, Any]] = self._local.__dict__.setdefault("searchers", {})
+        """This thread's searcher on the latest committed generation (a cleared index is a new object). Commits
+        made through this object are seen at once; those another process made (the one process of a node that
+        writes its index, node/processes.py) within DISK_CHECK_SECONDS, by asking the folder."""
+        cache: dict[str, tuple[Any, int, Any, float]] = self._local.__dict__.setdefault("searchers", {})
         ix = self._index(kind)
         generation = self._generation[kind]
         held = cache.get(kind)
+        now = time.monotonic()
         if held is not None and held[0] is ix and held[1] == generation:
-            return held[2]
+            if now - held[3] < DISK_CHECK_SECONDS:
+                return held[2]
+            if held[2].up_to_date():
+                cache[kind] = (*held[:3], now)
+                return held[2]
         searcher = held[2].refresh() if held is not None and held[0] is ix else ix.searcher()
-        cache[kind] = (ix, generation, searcher)
+        cache[kind] = (ix, generation, searcher, now)
         return searcher
 
     # ---- writing (the index-writer thread only) ----------------------------------------------------------

@@ -1,6 +1,9 @@
 """Search at scale: 200,000 posts, 20,000 accounts and 5,000 hashtags (a tenth with --quick) indexed in
 Whoosh, then p50/p95 of a full-text query, a fuzzy query, a filtered geo query and an autocomplete keystroke;
 the same data and the same queries on SQLite FTS5 in the same run, side by side (ratio = Whoosh / FTS5).
+On the PostgreSQL pass (`scripts/bench --postgres search`) the seeded node is copied to PostgreSQL and uses
+search.backend = "postgres": its rows are named "postgres" instead of "whoosh" (its indexing figure is the
+rebuild a first start makes of the new search tables).
 
 Post text follows a Zipf law over a 30,000-word vocabulary; query words are content words, drawn evenly
 from frequency ranks 20..3,000 (the top 20 play the part of stop words, which nobody searches for alone).
@@ -17,8 +20,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from _seed import Seeder, stamp
-from harness import Result, Stopwatch, bench_config, p50_p95
+from harness import Result, Stopwatch, bench_config, move_to_postgres, p50_p95, postgres
 
+from node import config as config_module
 from node.lifecycle import start_node, stop_node
 from node.models.base import snowflake
 from node.search.backend import Audience, Filters, bounding_box, distance_km
@@ -116,6 +120,15 @@ def timed(fn, samples: list) -> list[float]:  # type: ignore[no-untyped-def]
     return out
 
 
+async def timed_async(fn, samples: list) -> list[float]:  # type: ignore[no-untyped-def]
+    out = []
+    for sample in samples:
+        started = time.perf_counter()
+        await fn(sample)
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
 async def run(quick: bool) -> list[Result]:
     posts, accounts, tags = (20_000, 2_000, 500) if quick else (200_000, 20_000, 5_000)
     rng = random.Random(7)
@@ -123,23 +136,35 @@ async def run(quick: bool) -> list[Result]:
     note = f"{posts:,} posts, {accounts:,} accounts, {tags:,} tags"
     with tempfile.TemporaryDirectory(prefix="entativa-bench-") as tmp:
         folder = Path(tmp)
-        config = bench_config(folder)
+        config = bench_config(folder, seeded=True)
         node = await start_node(config)  # creates the schema
         await node.search.drain()
         await stop_node(node)
         data = seed(config.data_dir / "node.sqlite3", posts, accounts, tags, rng)
-        node = await start_node(config)
+        engine = "postgres" if postgres() else "whoosh"
+        if engine == "postgres":  # the same rows, copied as `entativa migrate-to-postgres` copies them
+            config = await move_to_postgres(config.path)
+            config.path.write_text(config.path.read_text() + '[search]\nbackend = "postgres"\n')
+            config = config_module.load(config.path)
+        with Stopwatch() as first_start:
+            node = await start_node(config)
+            with node.db:
+                await node.search.drain()  # PostgreSQL: its new search tables are filled from the database
         try:
             with node.db:
-                await node.search.drain()
-                with Stopwatch() as watch:
-                    counts = await node.search.rebuild()
-            total = sum(counts.values())
-            results.append(Result("search", "whoosh indexing", total / watch.seconds, "docs/s", note=note))
+                if engine == "postgres":
+                    watch, total = first_start, sum([await node.search.backend_count(k) for k in
+                                                     ("statuses", "accounts", "hashtags", "places")])
+                else:
+                    with Stopwatch() as watch:
+                        counts = await node.search.rebuild()
+                    total = sum(counts.values())
+            results.append(Result("search", f"{engine} indexing", total / watch.seconds, "docs/s", note=note))
             fts_seconds = build_fts(folder / "fts.sqlite3", data)
             results.append(Result("search", "fts5 indexing", (posts + accounts) / fts_seconds, "docs/s"))
 
             backend = node.search.backend
+            engine_sync = getattr(backend, "engine", None)  # Whoosh: timed without the thread hop, as before
             words = data["words"]
             content = words[20:3000]
             common = [rng.choice(content) for _ in range(QUERIES)]
@@ -150,14 +175,24 @@ async def run(quick: bool) -> list[Result]:
             anyone = Audience()
 
             def whoosh_text(q: str) -> None:
-                backend.search("statuses", parse(q).query, Filters(), anyone, limit=20)
+                engine_sync.search("statuses", parse(q).query, Filters(), anyone, limit=20)
 
             def whoosh_geo(sample: tuple) -> None:
                 word, (lat, lon) = sample
-                backend.search("statuses", parse(word).query, Filters(near=(lat, lon, 25.0)), anyone, limit=20)
+                engine_sync.search("statuses", parse(word).query, Filters(near=(lat, lon, 25.0)), anyone, limit=20)
 
             def whoosh_suggest(prefix: str) -> None:
-                backend.suggest("accounts", prefix, limit=10)
+                engine_sync.suggest("accounts", prefix, limit=10)
+
+            async def index_text(q: str) -> None:
+                await backend.search("statuses", parse(q).query, Filters(), anyone, limit=20)
+
+            async def index_geo(sample: tuple) -> None:
+                word, (lat, lon) = sample
+                await backend.search("statuses", parse(word).query, Filters(near=(lat, lon, 25.0)), anyone, limit=20)
+
+            async def index_suggest(prefix: str) -> None:
+                await backend.suggest("accounts", prefix, limit=10)
 
             fts = sqlite3.connect(folder / "fts.sqlite3", check_same_thread=False)
 
@@ -180,19 +215,24 @@ async def run(quick: bool) -> list[Result]:
             def fts_suggest(prefix: str) -> None:
                 fts.execute("SELECT rowid FROM names WHERE names MATCH ? LIMIT 10", (f'"{prefix}"*',)).fetchall()
 
-            for label, whoosh_fn, fts_fn, samples, target in (
-                    ("full-text", whoosh_text, fts_text, full, "< 100"),
-                    ("fuzzy", whoosh_text, fts_fuzzy, fuzzy, ""),
-                    ("geo filtered", whoosh_geo, fts_geo, geo, ""),
-                    ("autocomplete", whoosh_suggest, fts_suggest, keys, "< 30")):
-                timed(whoosh_fn, samples[:10])  # warm caches
-                w50, w95 = p50_p95(timed(whoosh_fn, samples))
+            for label, whoosh_fn, index_fn, fts_fn, samples, target in (
+                    ("full-text", whoosh_text, index_text, fts_text, full, "< 100"),
+                    ("fuzzy", whoosh_text, index_text, fts_fuzzy, fuzzy, ""),
+                    ("geo filtered", whoosh_geo, index_geo, fts_geo, geo, ""),
+                    ("autocomplete", whoosh_suggest, index_suggest, fts_suggest, keys, "< 30")):
+                with node.db:
+                    if engine_sync is not None:
+                        timed(whoosh_fn, samples[:10])  # warm caches
+                        w50, w95 = p50_p95(timed(whoosh_fn, samples))
+                    else:
+                        await timed_async(index_fn, samples[:10])
+                        w50, w95 = p50_p95(await timed_async(index_fn, samples))
                 f50, f95 = p50_p95(timed(fts_fn, samples))
-                results.append(Result("search", f"{label} p50 whoosh", w50, "ms"))
-                results.append(Result("search", f"{label} p95 whoosh", w95, "ms", target=target))
+                results.append(Result("search", f"{label} p50 {engine}", w50, "ms"))
+                results.append(Result("search", f"{label} p95 {engine}", w95, "ms", target=target))
                 results.append(Result("search", f"{label} p50 fts5", f50, "ms"))
                 results.append(Result("search", f"{label} p95 fts5", f95, "ms",
-                                      note=f"whoosh/fts5 p95 ratio {w95 / f95:.1f}x" if f95 else ""))
+                                      note=f"{engine}/fts5 p95 ratio {w95 / f95:.1f}x" if f95 else ""))
             fts.close()
         finally:
             await stop_node(node)
