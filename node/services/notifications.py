@@ -133,7 +133,10 @@ _REQUEST = (
 def _when(value: str | datetime | None) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
-    return datetime.fromisoformat(value)
+    moment = datetime.fromisoformat(value)
+    # a stamp written without an offset is UTC, as the ORM reads it (db.from_row): comparing it with the
+    # aware clock would raise, and the notification would be lost
+    return moment.replace(tzinfo=UTC) if moment.utcoffset() is None else moment
 
 
 def write_row(
