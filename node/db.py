@@ -361,3 +361,49 @@ def from_row(model: type[Any], row: sqlite3.Row | dict[str, Any]) -> Any:
             value = convert(value)
         setter(instance, name, value)
     return instance
+
+
+# (model, the cursor's column names) -> (attribute of each column, (position, conversion) of those that
+# convert, the fixed attributes every loaded instance starts with)
+_POSITIONAL: dict[tuple[type[Model], tuple[str, ...]], tuple[tuple[str, ...], tuple[tuple[int, Any], ...],
+                                                             dict[str, Any]]] = {}
+
+
+def hydrate(model: type[Any], cursor: sqlite3.Cursor) -> list[Any]:
+    """Model instances from a hand-written `SELECT *` (every column of the model's table, in any order),
+    as `from_row` makes them, in about half its time: the row is read by position (a `sqlite3.Row` turned
+    into a dict compares every column name case-insensitively) and the instance's attributes are set in one
+    `__dict__.update`. A timeline page hydrates some 40 statuses and authors, about a third of its CPU."""
+    names = tuple(column[0] for column in cursor.description)
+    shape = _POSITIONAL.get((model, names))
+    if shape is None:
+        plan = _PLANS.get(model)
+        if plan is None:
+            plan = _PLANS[model] = _plan(model)
+        by_column = {key: (name, convert) for key, name, convert in plan}
+        if set(names) != set(by_column):
+            raise ValueError(f"hydrate({model.__name__}) needs exactly the table's columns, got {names}")
+        shape = _POSITIONAL[(model, names)] = (
+            tuple(by_column[key][0] for key in names),
+            tuple((i, by_column[key][1]) for i, key in enumerate(names) if by_column[key][1] is not None),
+            {"_partial": False, "_saved_in_db": True,
+             "_custom_generated_pk": model._meta.db_pk_column not in model._meta.generated_db_fields},
+        )
+    attributes, conversions, fixed = shape
+    new = model.__new__
+    made = []
+    for row in cursor:
+        values = list(row)
+        for i, convert in conversions:
+            value = values[i]
+            if type(convert) is tuple:
+                values[i] = convert[1](value)
+            elif value is not None:
+                values[i] = convert(value)
+        instance = new(model)
+        state = instance.__dict__  # as _init_from_db sets them: past Model.__setattr__
+        state.update(fixed)
+        state["_await_when_save"] = {}
+        state.update(zip(attributes, values, strict=True))
+        made.append(instance)
+    return made

@@ -151,3 +151,30 @@ async def test_a_revoked_token_or_disabled_login_is_refused_on_the_next_request(
     with node.db:
         await Account.filter(username="carol").update(suspended_at=datetime.now(UTC))
     assert (await call(node_client, "GET", me, carol))[0] == 401
+
+
+async def test_hydrate_makes_what_the_orm_makes(node_client, node_of):
+    """db.hydrate (rows read by position) gives the same instances as the ORM's own reads: booleans, JSON,
+    dates with and without values, nulls; and refuses a read that is not the table's whole row."""
+    node = node_of(node_client)
+    alice_id, alice = await user(node, "alice")
+    made = await post(node_client, alice, "to be edited")
+    code, _ = await call(node_client, "PUT", f"/api/v1/statuses/{made['id']}", alice, json={"status": "edited"})
+    assert code == 200
+    with node.db:
+        await Account.filter(id=int(alice_id)).update(
+            fields_json=[{"name": "site", "value": "https://example.test"}], emojis_json=[{"shortcode": "x"}],
+            bot=True, sensitized_at=datetime.now(UTC), moved_to_uri=None)
+
+        def read(connection):  # type: ignore[no-untyped-def]
+            return (db.hydrate(Account, connection.execute("SELECT * FROM accounts WHERE id = ?", [int(alice_id)])),
+                    db.hydrate(Status, connection.execute("SELECT * FROM statuses WHERE id = ?", [int(made["id"])])))
+
+        (account,), (status,) = await db.read(read)
+        for fast, orm in ((account, await Account.get(id=int(alice_id))), (status, await Status.get(id=int(made["id"])))):
+            assert type(fast) is type(orm)
+            assert fast.__dict__ == orm.__dict__
+        assert account.bot is True and account.fields_json[0]["name"] == "site" and account.suspended_at is None
+        assert status.edited_at is not None and status.edited_at.tzinfo is not None
+        with pytest.raises(ValueError):
+            await db.read(lambda c: db.hydrate(Account, c.execute("SELECT id, username FROM accounts")))

@@ -181,9 +181,12 @@ def _read_parts(connection: sqlite3.Connection, ids: list[int], viewer_id: int |
     def rows(name: str, params: list[Any]) -> list[sqlite3.Row]:
         return connection.execute(_SQL[name].format(marks=marks), params).fetchall()
 
-    for row in rows("media", ids):
-        parts.media[row["status_id"]].append(MediaAttachment._init_from_db(**dict(row)))
-    parts.polls = {row["status_id"]: Poll._init_from_db(**dict(row)) for row in rows("polls", ids)}
+    def models(model: type[Any], name: str) -> list[Any]:
+        return db.hydrate(model, connection.execute(_SQL[name].format(marks=marks), ids))
+
+    for item in models(MediaAttachment, "media"):
+        parts.media[item.status_id].append(item)
+    parts.polls = {poll.status_id: poll for poll in models(Poll, "polls")}
     if viewer_id is not None and parts.polls:
         poll_ids = [p.id for p in parts.polls.values()]
         for poll_id, choice in connection.execute(
@@ -195,10 +198,10 @@ def _read_parts(connection: sqlite3.Connection, ids: list[int], viewer_id: int |
     for status_id, *mention in rows("mentions", ids):
         parts.mentions[status_id].append(tuple(mention))  # type: ignore[arg-type]
     if links := {status_id: place_id for status_id, place_id in rows("places", ids)}:
-        found = {row["id"]: Place._init_from_db(**dict(row)) for row in connection.execute(
-            f"SELECT * FROM places WHERE id IN ({','.join('?' * len(links))})", list(links.values()))}
+        found = {place.id: place for place in db.hydrate(Place, connection.execute(
+            f"SELECT * FROM places WHERE id IN ({','.join('?' * len(links))})", list(links.values())))}
         parts.places = {status_id: found[place_id] for status_id, place_id in links.items() if place_id in found}
-    parts.quotes = [StatusQuote._init_from_db(**dict(row)) for row in rows("quotes", ids)]
+    parts.quotes = models(StatusQuote, "quotes")
     for row in rows("cards", ids):
         values = dict(row)
         parts.cards[values.pop("card_of")] = PreviewCard._init_from_db(**values)
