@@ -407,3 +407,21 @@ def hydrate(model: type[Any], cursor: sqlite3.Cursor) -> list[Any]:
         state.update(zip(attributes, values, strict=True))
         made.append(instance)
     return made
+
+
+_FIELD_NAMES: dict[tuple[type[Model], tuple[str, ...]], tuple[str, ...]] = {}
+_ABSENT = object()  # a column a partial read left out
+
+
+def column_values(instance: Model, leave_out: tuple[str, ...] = ()) -> tuple[Any, ...]:
+    """Every column's value of a loaded instance (but `leave_out`), in a fixed order: what a rendering made
+    from the instance can be checked against to tell whether it still holds (node/api/entities/common.py)."""
+    model = type(instance)
+    names = _FIELD_NAMES.get((model, leave_out))
+    if names is None:
+        plan = _PLANS.get(model)
+        if plan is None:
+            plan = _PLANS[model] = _plan(model)
+        names = _FIELD_NAMES[(model, leave_out)] = tuple(sorted(name for _, name, _ in plan if name not in leave_out))
+    state = instance.__dict__
+    return tuple([state.get(name, _ABSENT) for name in names])
