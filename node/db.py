@@ -8,6 +8,7 @@ in one process (the federation tests do) and every query goes to the right datab
 from __future__ import annotations
 
 import asyncio
+import operator
 import sqlite3
 import weakref
 from collections.abc import Callable, Sequence
@@ -410,6 +411,7 @@ def hydrate(model: type[Any], cursor: sqlite3.Cursor) -> list[Any]:
 
 
 _FIELD_NAMES: dict[tuple[type[Model], tuple[str, ...]], tuple[str, ...]] = {}
+_READERS: dict[tuple[type[Model], tuple[str, ...]], Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
 _ABSENT = object()  # a column a partial read left out
 
 
@@ -417,11 +419,16 @@ def column_values(instance: Model, leave_out: tuple[str, ...] = ()) -> tuple[Any
     """Every column's value of a loaded instance (but `leave_out`), in a fixed order: what a rendering made
     from the instance can be checked against to tell whether it still holds (node/api/entities/common.py)."""
     model = type(instance)
-    names = _FIELD_NAMES.get((model, leave_out))
-    if names is None:
+    reader = _READERS.get((model, leave_out))
+    if reader is None:
         plan = _PLANS.get(model)
         if plan is None:
             plan = _PLANS[model] = _plan(model)
         names = _FIELD_NAMES[(model, leave_out)] = tuple(sorted(name for _, name, _ in plan if name not in leave_out))
-    state = instance.__dict__
-    return tuple([state.get(name, _ABSENT) for name in names])
+        getter = operator.itemgetter(*names)
+        reader = _READERS[(model, leave_out)] = getter if len(names) > 1 else (lambda state: (getter(state),))
+    try:
+        return reader(instance.__dict__)  # type: ignore[return-value]
+    except KeyError:  # a partial read: what it has
+        state = instance.__dict__
+        return tuple([state.get(name, _ABSENT) for name in _FIELD_NAMES[(model, leave_out)]])
