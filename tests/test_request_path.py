@@ -110,20 +110,30 @@ async def test_the_fast_reads_answer_as_the_orm_does(node_client, node_of, monke
         "/api/v1/timelines/tag/tea", f"/api/v1/timelines/tag/tea?min_id={middle}", f"/api/v1/accounts/{bob_id}/statuses",
         f"/api/v1/accounts/{carol_id}/statuses?max_id={middle}", "/api/v1/favourites", "/api/v1/bookmarks",
         *(f"/api/v1/statuses/{s['id']}" for s in made[:4]), f"/api/v1/statuses/{made[0]['id']}/context",
+        "/api/v1/notifications", "/api/v1/notifications?limit=2", f"/api/v1/notifications?max_id={middle}",
+        "/api/v1/notifications?types[]=mention", "/api/v1/notifications?exclude_types[]=mention",
+        "/api/v1/notifications?types[]=mention&exclude_types[]=mention", "/api/v1/notifications?include_filtered=true",
+        f"/api/v1/notifications?account_id={carol_id}", f"/api/v1/notifications?account_id={alice_id}&min_id=1",
     ]
 
+    asked: list[tuple[str, str | None]] = []
+
     async def answers() -> list[tuple[int, Any, str]]:
+        asked.clear()
         found = []
         for path in paths:
             for token in (alice, bob, None):
                 if token is None and not path.startswith(("/api/v1/timelines/public", "/api/v1/timelines/tag",
                                                           "/api/v1/accounts", "/api/v1/statuses")):
                     continue
+                asked.append((path, token))
                 response = await node_client.get(path, headers={"Authorization": f"Bearer {token}"} if token else {})
                 found.append((response.status, await response.json(), response.headers.get("Link", "")))
         return found
 
     fast = await answers()
+    listings = [body for (code, body, _), (path, _) in zip(fast, asked, strict=True) if "notifications" in path]
+    assert any(len(body) >= 2 for body in listings) and any(body == [] for body in listings)
     monkeypatch.setattr(db, "is_sqlite", lambda model: False)
     slow = await answers()
     assert fast == slow

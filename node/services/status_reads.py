@@ -9,7 +9,7 @@ the queries and parsing their dates. Elsewhere the ORM reads them.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from .. import db
 from ..models import Account, Status
@@ -32,9 +32,7 @@ def read_statuses(connection: sqlite3.Connection, ids: Sequence[int]) -> list[St
     if originals:
         everything.update((s.id, s) for s in db.hydrate(Status, connection.execute(
             f"SELECT * FROM statuses WHERE id IN ({_marks(len(originals))})", list(originals))))
-    authors = list({s.account_id for s in everything.values()})
-    accounts = {a.id: a for a in db.hydrate(Account, connection.execute(
-        f"SELECT * FROM accounts WHERE id IN ({_marks(len(authors))})", authors))}
+    accounts = read_accounts(connection, {s.account_id for s in everything.values()})
     for status in everything.values():
         # what `status.account = ...` stores, past Model.__setattr__ (the ids are already the same)
         state = status.__dict__
@@ -43,6 +41,25 @@ def read_statuses(connection: sqlite3.Connection, ids: Sequence[int]) -> list[St
         if status.reblog_of_id is not None and status.reblog_of_id in everything:
             state["_reblog_of"] = everything[status.reblog_of_id]
     return [found[i] for i in ids if i in found]
+
+
+def read_accounts(connection: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Account]:
+    """On the connection's thread: the accounts of `ids` by id (missing ones left out)."""
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    return {a.id: a for a in db.hydrate(Account, connection.execute(
+        f"SELECT * FROM accounts WHERE id IN ({_marks(len(wanted))})", wanted))}
+
+
+async def accounts_by_id(ids: Iterable[int]) -> dict[int, Account]:
+    """The accounts of `ids` by id, missing ones left out."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    if db.is_sqlite(Account):
+        return await db.read(lambda connection: read_accounts(connection, wanted))
+    return {a.id: a for a in await Account.filter(id__in=wanted)}
 
 
 async def in_order(ids: Sequence[int]) -> list[Status]:
