@@ -11,7 +11,7 @@ import asyncio
 import operator
 import sqlite3
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
@@ -375,14 +375,18 @@ def hydrate(model: type[Any], cursor: sqlite3.Cursor) -> list[Any]:
     as `from_row` makes them, in about half its time: the row is read by position (a `sqlite3.Row` turned
     into a dict compares every column name case-insensitively) and the instance's attributes are set in one
     `__dict__.update`. A timeline page hydrates some 40 statuses and authors, about a third of its CPU."""
-    names = tuple(column[0] for column in cursor.description)
+    return instances(model, tuple(column[0] for column in cursor.description), cursor)
+
+
+def instances(model: type[Any], names: tuple[str, ...], rows: Iterable[Sequence[Any]]) -> list[Any]:
+    """`hydrate` for rows already read: `names` are the columns of each row, every one of the model's."""
     shape = _POSITIONAL.get((model, names))
     if shape is None:
         plan = _PLANS.get(model)
         if plan is None:
             plan = _PLANS[model] = _plan(model)
         by_column = {key: (name, convert) for key, name, convert in plan}
-        if set(names) != set(by_column):
+        if set(names) != set(by_column) or len(names) != len(by_column):
             raise ValueError(f"hydrate({model.__name__}) needs exactly the table's columns, got {names}")
         shape = _POSITIONAL[(model, names)] = (
             tuple(by_column[key][0] for key in names),
@@ -393,7 +397,7 @@ def hydrate(model: type[Any], cursor: sqlite3.Cursor) -> list[Any]:
     attributes, conversions, fixed = shape
     new = model.__new__
     made = []
-    for row in cursor:
+    for row in rows:
         values = list(row)
         for i, convert in conversions:
             value = values[i]

@@ -110,7 +110,7 @@ async def test_the_fast_reads_answer_as_the_orm_does(node_client, node_of, monke
         "/api/v1/timelines/tag/tea", f"/api/v1/timelines/tag/tea?min_id={middle}", f"/api/v1/accounts/{bob_id}/statuses",
         f"/api/v1/accounts/{carol_id}/statuses?max_id={middle}", "/api/v1/favourites", "/api/v1/bookmarks",
         *(f"/api/v1/statuses/{s['id']}" for s in made[:4]), f"/api/v1/statuses/{made[0]['id']}/context",
-        "/api/v1/notifications", "/api/v1/notifications?limit=2", f"/api/v1/notifications?max_id={middle}",
+        "/api/v1/accounts/verify_credentials", "/api/v1/notifications", "/api/v1/notifications?limit=2", f"/api/v1/notifications?max_id={middle}",
         "/api/v1/notifications?types[]=mention", "/api/v1/notifications?exclude_types[]=mention",
         "/api/v1/notifications?types[]=mention&exclude_types[]=mention", "/api/v1/notifications?include_filtered=true",
         f"/api/v1/notifications?account_id={carol_id}", f"/api/v1/notifications?account_id={alice_id}&min_id=1",
@@ -163,9 +163,10 @@ async def test_a_revoked_token_or_disabled_login_is_refused_on_the_next_request(
     assert (await call(node_client, "GET", me, carol))[0] == 401
 
 
-async def test_hydrate_makes_what_the_orm_makes(node_client, node_of):
+async def test_hydrate_makes_what_the_orm_makes(node_client, node_of, monkeypatch):
     """db.hydrate (rows read by position) gives the same instances as the ORM's own reads: booleans, JSON,
-    dates with and without values, nulls; and refuses a read that is not the table's whole row."""
+    dates with and without values, nulls; and refuses a read that is not the table's whole row. The token's
+    grant, split by position from one joined row, is the one the portable read makes."""
     node = node_of(node_client)
     alice_id, alice = await user(node, "alice")
     made = await post(node_client, alice, "to be edited")
@@ -188,3 +189,13 @@ async def test_hydrate_makes_what_the_orm_makes(node_client, node_of):
         assert status.edited_at is not None and status.edited_at.tzinfo is not None
         with pytest.raises(ValueError):
             await db.read(lambda c: db.hydrate(Account, c.execute("SELECT id, username FROM accounts")))
+        fast = await auth.grant_for_token(alice)
+        assert await auth.grant_for_token("not a token") is None
+        monkeypatch.setattr(db, "is_sqlite", lambda model: False)
+        slow = await auth.grant_for_token(alice)
+        assert fast is not None and slow is not None and fast.scopes == slow.scopes and fast.app == slow.app
+        assert fast.user.__dict__.keys() == slow.user.__dict__.keys()
+        assert {k: v for k, v in fast.user.__dict__.items() if k != "_account"} == {
+            k: v for k, v in slow.user.__dict__.items() if k != "_account"}
+        assert fast.user.account.__dict__ == slow.user.account.__dict__ and fast.user.account.bot is True
+        assert await auth.grant_for_token("not a token") is None
