@@ -199,3 +199,25 @@ async def test_hydrate_makes_what_the_orm_makes(node_client, node_of, monkeypatc
             k: v for k, v in slow.user.__dict__.items() if k != "_account"}
         assert fast.user.account.__dict__ == slow.user.account.__dict__ and fast.user.account.bot is True
         assert await auth.grant_for_token("not a token") is None
+
+
+async def test_mentions_are_found_whatever_their_case(node_client, node_of, monkeypatch):
+    """Mentions are looked up by the (username, domain) index and only the rest case-insensitively: an
+    account stored as "Gargron" is found from @gargron, @GARGRON and @Gargron alike, as the ORM's iexact
+    finds it; an unknown one stays text."""
+    node = node_of(node_client)
+    alice_id, _ = await user(node, "alice")
+    _, bob = await user(node, "bob")
+    with node.db:
+        far = await Account.create(username="Gargron", domain="far.test", uri="https://far.test/users/Gargron",
+                                   url="https://far.test/@Gargron")
+    text = "hi @alice and @ALICE, @gargron@far.test @GARGRON@far.test and @nobody@far.test"
+
+    async def mentioned() -> list[tuple[str, str]]:
+        made = await post(node_client, bob, text)
+        return sorted((m["id"], m["acct"]) for m in made["mentions"])
+
+    fast = await mentioned()
+    assert fast == sorted([(alice_id, "alice"), (str(far.id), "Gargron@far.test")])
+    monkeypatch.setattr(db, "is_sqlite", lambda model: False)
+    assert await mentioned() == fast
