@@ -221,3 +221,31 @@ async def test_mentions_are_found_whatever_their_case(node_client, node_of, monk
     assert fast == sorted([(alice_id, "alice"), (str(far.id), "Gargron@far.test")])
     monkeypatch.setattr(db, "is_sqlite", lambda model: False)
     assert await mentioned() == fast
+
+
+async def test_a_favourite_counts_once_however_often_it_is_asked(node_client, node_of, monkeypatch):
+    """A favourite is one grouped write on SQLite (row, count, effect): asked five times at once and once
+    more, it leaves one row, a count of one and one notification, as the ORM path does."""
+    import asyncio
+
+    from node.models import Favourite, Notification
+
+    node = node_of(node_client)
+    alice_id, alice = await user(node, "alice")
+    _, bob = await user(node, "bob")
+    for fast in (True, False):
+        if not fast:
+            monkeypatch.setattr(db, "is_sqlite", lambda model: False)
+        made = await post(node_client, alice, f"like me ({fast})")
+        path = f"/api/v1/statuses/{made['id']}/favourite"
+        answers = await asyncio.gather(*(call(node_client, "POST", path, bob) for _ in range(5)))
+        answers.append(await call(node_client, "POST", path, bob))
+        assert all(code == 200 and body["favourited"] for code, body in answers), answers
+        shown = (await call(node_client, "GET", f"/api/v1/statuses/{made['id']}", alice))[1]
+        assert shown["favourites_count"] == 1
+        with node.db:
+            assert await Favourite.filter(status_id=int(made["id"])).count() == 1
+            assert await Notification.filter(account_id=int(alice_id), type="favourite",
+                                             status_id=int(made["id"])).count() == 1
+        assert (await call(node_client, "POST", f"/api/v1/statuses/{made['id']}/unfavourite", bob))[0] == 200
+        assert (await call(node_client, "GET", f"/api/v1/statuses/{made['id']}", alice))[1]["favourites_count"] == 0
