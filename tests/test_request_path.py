@@ -11,10 +11,11 @@ from typing import Any
 
 import postgres_databases
 import pytest
-from fixtures.social import call, follow, post, relate, user
+from fixtures.social import call, follow, png_bytes, post, relate, upload, user
 
 from node import db
-from node.models import Account, HomeFeedEntry, Status, User, snowflake
+from node.activitypub import moderation
+from node.models import Account, DomainBlock, HomeFeedEntry, Status, StatusTag, Tag, User, snowflake
 from node.services import auth
 
 pytestmark = pytest.mark.skipif(bool(postgres_databases.CLUSTER), reason="compares SQLite's reads with the ORM's")
@@ -102,6 +103,21 @@ async def test_the_fast_reads_answer_as_the_orm_does(node_client, node_of, monke
     await call(node_client, "POST", f"/api/v1/statuses/{made[3]['id']}/bookmark", alice)
     await post(node_client, carol, "psst @alice", visibility="direct")
     await relate(node_client, alice, carol_id, "mute")
+    dave_id, dave = await user(node, "dave")  # silenced by an admin: out of public and tag timelines
+    erin_id, erin = await user(node, "erin")
+    code, media = await upload(node_client, erin, png_bytes(), "a.png", "image/png")
+    assert code == 200, media
+    await post(node_client, erin, "#tea #coffee with a picture", media_ids=[media["id"]])
+    await post(node_client, erin, "#coffee only")
+    await post(node_client, dave, "#tea from dave")
+    await remote_status(node, alice_id, "far #tea")
+    await remote_status(node, alice_id, "far again")
+    with node.db:
+        await Status.filter(account__domain="far.test").update(visibility="public")
+        await StatusTag.create(status_id=(await Status.filter(account__domain="far.test").first()).id,
+                               tag_id=(await Tag.get(name="tea")).id)
+        await Account.filter(id=int(dave_id)).update(silenced_at=datetime.now(UTC))
+        moderation.forget_silenced()
     middle = made[6]["id"]
     paths = [
         "/api/v1/timelines/home", f"/api/v1/timelines/home?max_id={middle}", f"/api/v1/timelines/home?min_id={middle}",
@@ -110,6 +126,13 @@ async def test_the_fast_reads_answer_as_the_orm_does(node_client, node_of, monke
         "/api/v1/timelines/tag/tea", f"/api/v1/timelines/tag/tea?min_id={middle}", f"/api/v1/accounts/{bob_id}/statuses",
         f"/api/v1/accounts/{carol_id}/statuses?max_id={middle}", "/api/v1/favourites", "/api/v1/bookmarks",
         *(f"/api/v1/statuses/{s['id']}" for s in made[:4]), f"/api/v1/statuses/{made[0]['id']}/context",
+        "/api/v1/timelines/public?remote=true", "/api/v1/timelines/public?only_media=true",
+        "/api/v1/timelines/public?local=true&only_media=true", "/api/v1/timelines/tag/tea?local=true",
+        "/api/v1/timelines/tag/tea?remote=true", "/api/v1/timelines/tag/tea?only_media=true",
+        "/api/v1/timelines/tag/tea?any[]=coffee", "/api/v1/timelines/tag/tea?all[]=coffee",
+        "/api/v1/timelines/tag/tea?none[]=coffee", "/api/v1/timelines/tag/tea?all[]=nosuchtag",
+        "/api/v1/timelines/tag/nosuchtag?any[]=coffee", "/api/v1/timelines/tag/TEA?none[]=nosuchtag&limit=2",
+        f"/api/v1/timelines/tag/tea?max_id={middle}&limit=3",
         "/api/v1/accounts/verify_credentials", "/api/v1/notifications", "/api/v1/notifications?limit=2", f"/api/v1/notifications?max_id={middle}",
         "/api/v1/notifications?types[]=mention", "/api/v1/notifications?exclude_types[]=mention",
         "/api/v1/notifications?types[]=mention&exclude_types[]=mention", "/api/v1/notifications?include_filtered=true",
@@ -134,9 +157,17 @@ async def test_the_fast_reads_answer_as_the_orm_does(node_client, node_of, monke
     fast = await answers()
     listings = [body for (code, body, _), (path, _) in zip(fast, asked, strict=True) if "notifications" in path]
     assert any(len(body) >= 2 for body in listings) and any(body == [] for body in listings)
+    with node.db:  # an admin's domain block silences far.test: out of the public and tag timelines
+        await moderation.create_domain_block(moderation.DomainBlockSpec(domain="far.test", severity="silence"))
+    fast_blocked = await answers()
+    assert fast_blocked != fast
     monkeypatch.setattr(db, "is_sqlite", lambda model: False)
+    slow_blocked = await answers()
+    with node.db:
+        await DomainBlock.filter(domain="far.test").delete()
+        moderation._cache().blocks = None
     slow = await answers()
-    assert fast == slow
+    assert fast == slow and fast_blocked == slow_blocked
     assert any(len(body) > 3 for _, body, _ in fast)
 
 
