@@ -8,14 +8,14 @@ in one process (the federation tests do) and every query goes to the right datab
 from __future__ import annotations
 
 import asyncio
+import operator
 import sqlite3
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
-from tortoise.connection import get_connection
-from tortoise.context import TortoiseContext
+from tortoise.context import TortoiseContext, require_context
 from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.migrations.executor import MigrationExecutor
 from tortoise.models import Model
@@ -181,8 +181,14 @@ T = TypeVar("T")
 Write = Callable[[sqlite3.Connection], T]
 
 
+def get_connection(alias: str) -> BaseDBAsyncClient:
+    """The current context's connection `alias`, as tortoise's get_connection finds it, without the import
+    that one runs on every call (a microsecond, and a request asks several dozen times)."""
+    return require_context().connections.get(alias)
+
+
 def is_sqlite(model: type[Model]) -> bool:
-    return model._meta.db.capabilities.dialect == "sqlite"
+    return get_connection(model._meta.default_connection or "default").capabilities.dialect == "sqlite"
 
 
 def insert_statement(instance: Model) -> tuple[str, list[Any]]:
@@ -361,3 +367,77 @@ def from_row(model: type[Any], row: sqlite3.Row | dict[str, Any]) -> Any:
             value = convert(value)
         setter(instance, name, value)
     return instance
+
+
+# (model, the cursor's column names) -> (attribute of each column, (position, conversion) of those that
+# convert, the fixed attributes every loaded instance starts with)
+_POSITIONAL: dict[tuple[type[Model], tuple[str, ...]], tuple[tuple[str, ...], tuple[tuple[int, Any], ...],
+                                                             dict[str, Any]]] = {}
+
+
+def hydrate(model: type[Any], cursor: sqlite3.Cursor) -> list[Any]:
+    """Model instances from a hand-written `SELECT *` (every column of the model's table, in any order),
+    as `from_row` makes them, in about half its time: the row is read by position (a `sqlite3.Row` turned
+    into a dict compares every column name case-insensitively) and the instance's attributes are set in one
+    `__dict__.update`. A timeline page hydrates some 40 statuses and authors, about a third of its CPU."""
+    return instances(model, tuple(column[0] for column in cursor.description), cursor)
+
+
+def instances(model: type[Any], names: tuple[str, ...], rows: Iterable[Sequence[Any]]) -> list[Any]:
+    """`hydrate` for rows already read: `names` are the columns of each row, every one of the model's."""
+    shape = _POSITIONAL.get((model, names))
+    if shape is None:
+        plan = _PLANS.get(model)
+        if plan is None:
+            plan = _PLANS[model] = _plan(model)
+        by_column = {key: (name, convert) for key, name, convert in plan}
+        if set(names) != set(by_column) or len(names) != len(by_column):
+            raise ValueError(f"hydrate({model.__name__}) needs exactly the table's columns, got {names}")
+        shape = _POSITIONAL[(model, names)] = (
+            tuple(by_column[key][0] for key in names),
+            tuple((i, by_column[key][1]) for i, key in enumerate(names) if by_column[key][1] is not None),
+            {"_partial": False, "_saved_in_db": True,
+             "_custom_generated_pk": model._meta.db_pk_column not in model._meta.generated_db_fields},
+        )
+    attributes, conversions, fixed = shape
+    new = model.__new__
+    made = []
+    for row in rows:
+        values = list(row)
+        for i, convert in conversions:
+            value = values[i]
+            if type(convert) is tuple:
+                values[i] = convert[1](value)
+            elif value is not None:
+                values[i] = convert(value)
+        instance = new(model)
+        state = instance.__dict__  # as _init_from_db sets them: past Model.__setattr__
+        state.update(fixed)
+        state["_await_when_save"] = {}
+        state.update(zip(attributes, values, strict=True))
+        made.append(instance)
+    return made
+
+
+_FIELD_NAMES: dict[tuple[type[Model], tuple[str, ...]], tuple[str, ...]] = {}
+_READERS: dict[tuple[type[Model], tuple[str, ...]], Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
+_ABSENT = object()  # a column a partial read left out
+
+
+def column_values(instance: Model, leave_out: tuple[str, ...] = ()) -> tuple[Any, ...]:
+    """Every column's value of a loaded instance (but `leave_out`), in a fixed order: what a rendering made
+    from the instance can be checked against to tell whether it still holds (node/api/entities/common.py)."""
+    model = type(instance)
+    reader = _READERS.get((model, leave_out))
+    if reader is None:
+        plan = _PLANS.get(model)
+        if plan is None:
+            plan = _PLANS[model] = _plan(model)
+        names = _FIELD_NAMES[(model, leave_out)] = tuple(sorted(name for _, name, _ in plan if name not in leave_out))
+        getter = operator.itemgetter(*names)
+        reader = _READERS[(model, leave_out)] = getter if len(names) > 1 else (lambda state: (getter(state),))
+    try:
+        return reader(instance.__dict__)  # type: ignore[return-value]
+    except KeyError:  # a partial read: what it has
+        state = instance.__dict__
+        return tuple([state.get(name, _ABSENT) for name in _FIELD_NAMES[(model, leave_out)]])

@@ -168,3 +168,30 @@ async def test_streams_skip_filtered_and_hear_the_merge(node_client, node_of):
     assert await socket.event() == (["user:notification"], "notifications_merged", 1)
     await socket.ws.close()
     assert alice_id
+
+
+async def test_a_follow_stamped_without_an_offset_still_counts(node_client, node_of):
+    """A follow whose created_at was stored without a UTC offset (as another tool or an import writes it)
+    is read as UTC: the follower-age rule compared it with the aware clock and raised, losing the mention."""
+    from datetime import UTC, datetime, timedelta
+
+    import pytest
+    from tortoise import connections
+
+    from node import db
+    from node.models import Follow
+
+    node = node_of(node_client)
+    alice_id, alice = await user(node, "alice")
+    bob_id, bob = await user(node, "bob")
+    await policy_patch(node_client, alice, for_not_followers="drop")
+    await follow(node_client, bob, alice_id)
+    with node.db:
+        if not db.is_sqlite(Follow):
+            pytest.skip("only SQLite's grouped write reads the stamp itself")
+        stamp = (datetime.now(UTC) - timedelta(days=10)).replace(tzinfo=None).isoformat(sep=" ")
+        await connections.get("default").execute_query(
+            "UPDATE follows SET created_at = ? WHERE account_id = ?", [stamp, int(bob_id)])
+    await post(node_client, bob, "@alice an old follower says hi")
+    _, listed = await call(node_client, "GET", "/api/v1/notifications", alice)
+    assert [n["type"] for n in listed] == ["mention"] and "old follower" in listed[0]["status"]["content"]

@@ -11,10 +11,11 @@ from typing import Any
 
 import postgres_databases
 import pytest
-from fixtures.social import call, follow, post, relate, user
+from fixtures.social import call, follow, png_bytes, post, relate, upload, user
 
 from node import db
-from node.models import Account, HomeFeedEntry, Status, User, snowflake
+from node.activitypub import moderation
+from node.models import Account, DomainBlock, HomeFeedEntry, Status, StatusTag, Tag, User, snowflake
 from node.services import auth
 
 pytestmark = pytest.mark.skipif(bool(postgres_databases.CLUSTER), reason="compares SQLite's reads with the ORM's")
@@ -102,6 +103,21 @@ async def test_the_fast_reads_answer_as_the_orm_does(node_client, node_of, monke
     await call(node_client, "POST", f"/api/v1/statuses/{made[3]['id']}/bookmark", alice)
     await post(node_client, carol, "psst @alice", visibility="direct")
     await relate(node_client, alice, carol_id, "mute")
+    dave_id, dave = await user(node, "dave")  # silenced by an admin: out of public and tag timelines
+    erin_id, erin = await user(node, "erin")
+    code, media = await upload(node_client, erin, png_bytes(), "a.png", "image/png")
+    assert code == 200, media
+    await post(node_client, erin, "#tea #coffee with a picture", media_ids=[media["id"]])
+    await post(node_client, erin, "#coffee only")
+    await post(node_client, dave, "#tea from dave")
+    await remote_status(node, alice_id, "far #tea")
+    await remote_status(node, alice_id, "far again")
+    with node.db:
+        await Status.filter(account__domain="far.test").update(visibility="public")
+        await StatusTag.create(status_id=(await Status.filter(account__domain="far.test").first()).id,
+                               tag_id=(await Tag.get(name="tea")).id)
+        await Account.filter(id=int(dave_id)).update(silenced_at=datetime.now(UTC))
+        moderation.forget_silenced()
     middle = made[6]["id"]
     paths = [
         "/api/v1/timelines/home", f"/api/v1/timelines/home?max_id={middle}", f"/api/v1/timelines/home?min_id={middle}",
@@ -110,23 +126,48 @@ async def test_the_fast_reads_answer_as_the_orm_does(node_client, node_of, monke
         "/api/v1/timelines/tag/tea", f"/api/v1/timelines/tag/tea?min_id={middle}", f"/api/v1/accounts/{bob_id}/statuses",
         f"/api/v1/accounts/{carol_id}/statuses?max_id={middle}", "/api/v1/favourites", "/api/v1/bookmarks",
         *(f"/api/v1/statuses/{s['id']}" for s in made[:4]), f"/api/v1/statuses/{made[0]['id']}/context",
+        "/api/v1/timelines/public?remote=true", "/api/v1/timelines/public?only_media=true",
+        "/api/v1/timelines/public?local=true&only_media=true", "/api/v1/timelines/tag/tea?local=true",
+        "/api/v1/timelines/tag/tea?remote=true", "/api/v1/timelines/tag/tea?only_media=true",
+        "/api/v1/timelines/tag/tea?any[]=coffee", "/api/v1/timelines/tag/tea?all[]=coffee",
+        "/api/v1/timelines/tag/tea?none[]=coffee", "/api/v1/timelines/tag/tea?all[]=nosuchtag",
+        "/api/v1/timelines/tag/nosuchtag?any[]=coffee", "/api/v1/timelines/tag/TEA?none[]=nosuchtag&limit=2",
+        f"/api/v1/timelines/tag/tea?max_id={middle}&limit=3",
+        "/api/v1/accounts/verify_credentials", "/api/v1/notifications", "/api/v1/notifications?limit=2", f"/api/v1/notifications?max_id={middle}",
+        "/api/v1/notifications?types[]=mention", "/api/v1/notifications?exclude_types[]=mention",
+        "/api/v1/notifications?types[]=mention&exclude_types[]=mention", "/api/v1/notifications?include_filtered=true",
+        f"/api/v1/notifications?account_id={carol_id}", f"/api/v1/notifications?account_id={alice_id}&min_id=1",
     ]
 
+    asked: list[tuple[str, str | None]] = []
+
     async def answers() -> list[tuple[int, Any, str]]:
+        asked.clear()
         found = []
         for path in paths:
             for token in (alice, bob, None):
                 if token is None and not path.startswith(("/api/v1/timelines/public", "/api/v1/timelines/tag",
                                                           "/api/v1/accounts", "/api/v1/statuses")):
                     continue
+                asked.append((path, token))
                 response = await node_client.get(path, headers={"Authorization": f"Bearer {token}"} if token else {})
                 found.append((response.status, await response.json(), response.headers.get("Link", "")))
         return found
 
     fast = await answers()
+    listings = [body for (code, body, _), (path, _) in zip(fast, asked, strict=True) if "notifications" in path]
+    assert any(len(body) >= 2 for body in listings) and any(body == [] for body in listings)
+    with node.db:  # an admin's domain block silences far.test: out of the public and tag timelines
+        await moderation.create_domain_block(moderation.DomainBlockSpec(domain="far.test", severity="silence"))
+    fast_blocked = await answers()
+    assert fast_blocked != fast
     monkeypatch.setattr(db, "is_sqlite", lambda model: False)
+    slow_blocked = await answers()
+    with node.db:
+        await DomainBlock.filter(domain="far.test").delete()
+        moderation._cache().blocks = None
     slow = await answers()
-    assert fast == slow
+    assert fast == slow and fast_blocked == slow_blocked
     assert any(len(body) > 3 for _, body, _ in fast)
 
 
@@ -151,3 +192,91 @@ async def test_a_revoked_token_or_disabled_login_is_refused_on_the_next_request(
     with node.db:
         await Account.filter(username="carol").update(suspended_at=datetime.now(UTC))
     assert (await call(node_client, "GET", me, carol))[0] == 401
+
+
+async def test_hydrate_makes_what_the_orm_makes(node_client, node_of, monkeypatch):
+    """db.hydrate (rows read by position) gives the same instances as the ORM's own reads: booleans, JSON,
+    dates with and without values, nulls; and refuses a read that is not the table's whole row. The token's
+    grant, split by position from one joined row, is the one the portable read makes."""
+    node = node_of(node_client)
+    alice_id, alice = await user(node, "alice")
+    made = await post(node_client, alice, "to be edited")
+    code, _ = await call(node_client, "PUT", f"/api/v1/statuses/{made['id']}", alice, json={"status": "edited"})
+    assert code == 200
+    with node.db:
+        await Account.filter(id=int(alice_id)).update(
+            fields_json=[{"name": "site", "value": "https://example.test"}], emojis_json=[{"shortcode": "x"}],
+            bot=True, sensitized_at=datetime.now(UTC), moved_to_uri=None)
+
+        def read(connection):  # type: ignore[no-untyped-def]
+            return (db.hydrate(Account, connection.execute("SELECT * FROM accounts WHERE id = ?", [int(alice_id)])),
+                    db.hydrate(Status, connection.execute("SELECT * FROM statuses WHERE id = ?", [int(made["id"])])))
+
+        (account,), (status,) = await db.read(read)
+        for fast, orm in ((account, await Account.get(id=int(alice_id))), (status, await Status.get(id=int(made["id"])))):
+            assert type(fast) is type(orm)
+            assert fast.__dict__ == orm.__dict__
+        assert account.bot is True and account.fields_json[0]["name"] == "site" and account.suspended_at is None
+        assert status.edited_at is not None and status.edited_at.tzinfo is not None
+        with pytest.raises(ValueError):
+            await db.read(lambda c: db.hydrate(Account, c.execute("SELECT id, username FROM accounts")))
+        fast = await auth.grant_for_token(alice)
+        assert await auth.grant_for_token("not a token") is None
+        monkeypatch.setattr(db, "is_sqlite", lambda model: False)
+        slow = await auth.grant_for_token(alice)
+        assert fast is not None and slow is not None and fast.scopes == slow.scopes and fast.app == slow.app
+        assert fast.user.__dict__.keys() == slow.user.__dict__.keys()
+        assert {k: v for k, v in fast.user.__dict__.items() if k != "_account"} == {
+            k: v for k, v in slow.user.__dict__.items() if k != "_account"}
+        assert fast.user.account.__dict__ == slow.user.account.__dict__ and fast.user.account.bot is True
+        assert await auth.grant_for_token("not a token") is None
+
+
+async def test_mentions_are_found_whatever_their_case(node_client, node_of, monkeypatch):
+    """Mentions are looked up by the (username, domain) index and only the rest case-insensitively: an
+    account stored as "Gargron" is found from @gargron, @GARGRON and @Gargron alike, as the ORM's iexact
+    finds it; an unknown one stays text."""
+    node = node_of(node_client)
+    alice_id, _ = await user(node, "alice")
+    _, bob = await user(node, "bob")
+    with node.db:
+        far = await Account.create(username="Gargron", domain="far.test", uri="https://far.test/users/Gargron",
+                                   url="https://far.test/@Gargron")
+    text = "hi @alice and @ALICE, @gargron@far.test @GARGRON@far.test and @nobody@far.test"
+
+    async def mentioned() -> list[tuple[str, str]]:
+        made = await post(node_client, bob, text)
+        return sorted((m["id"], m["acct"]) for m in made["mentions"])
+
+    fast = await mentioned()
+    assert fast == sorted([(alice_id, "alice"), (str(far.id), "Gargron@far.test")])
+    monkeypatch.setattr(db, "is_sqlite", lambda model: False)
+    assert await mentioned() == fast
+
+
+async def test_a_favourite_counts_once_however_often_it_is_asked(node_client, node_of, monkeypatch):
+    """A favourite is one grouped write on SQLite (row, count, effect): asked five times at once and once
+    more, it leaves one row, a count of one and one notification, as the ORM path does."""
+    import asyncio
+
+    from node.models import Favourite, Notification
+
+    node = node_of(node_client)
+    alice_id, alice = await user(node, "alice")
+    _, bob = await user(node, "bob")
+    for fast in (True, False):
+        if not fast:
+            monkeypatch.setattr(db, "is_sqlite", lambda model: False)
+        made = await post(node_client, alice, f"like me ({fast})")
+        path = f"/api/v1/statuses/{made['id']}/favourite"
+        answers = await asyncio.gather(*(call(node_client, "POST", path, bob) for _ in range(5)))
+        answers.append(await call(node_client, "POST", path, bob))
+        assert all(code == 200 and body["favourited"] for code, body in answers), answers
+        shown = (await call(node_client, "GET", f"/api/v1/statuses/{made['id']}", alice))[1]
+        assert shown["favourites_count"] == 1
+        with node.db:
+            assert await Favourite.filter(status_id=int(made["id"])).count() == 1
+            assert await Notification.filter(account_id=int(alice_id), type="favourite",
+                                             status_id=int(made["id"])).count() == 1
+        assert (await call(node_client, "POST", f"/api/v1/statuses/{made['id']}/unfavourite", bob))[0] == 200
+        assert (await call(node_client, "GET", f"/api/v1/statuses/{made['id']}", alice))[1]["favourites_count"] == 0

@@ -131,6 +131,9 @@ async def test_interactions_views_and_feeds(node_client, node_of):
     for action in ("favourite", "reblog", "bookmark"):
         code, _ = await call(node_client, "POST", f"/api/v1/statuses/{first['id']}/{action}", alice)
         assert code == 200
+    await node.search.drain()  # the favourite and the reblog re-ranked the Take in search
+    code, found = await call(node_client, "GET", "/api/v2/search?q=one&type=takes&min_engagement=2", None)
+    assert code == 200 and [t["id"] for t in found["takes"]] == [first["id"]], found
     code, reply = await call(node_client, "POST", "/api/v1/statuses", alice,
                              json={"status": "nice!", "in_reply_to_id": first["id"]})
     assert code == 200

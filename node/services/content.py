@@ -135,16 +135,23 @@ async def resolve_mentions(keys: list[tuple[str, str]]) -> dict[tuple[str, str],
 
 def _mentioned_rows(keys: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
     """The ORM query above as plain SQL (SQLite): building it through the ORM cost about a third of a
-    millisecond of event-loop time per post, a fifth of all the work of POST /api/v1/statuses. Mention
-    usernames are ASCII, so UPPER compares them as the ORM's iexact does."""
-    matches = " OR ".join(["(UPPER(username) = UPPER(?) AND domain = ?)"] * len(keys))
-    sql = f"SELECT * FROM accounts WHERE suspended_at IS NULL AND ({matches})"
+    millisecond of event-loop time per post, a fifth of all the work of POST /api/v1/statuses. Keys are
+    lower case, as most usernames are stored: those are found through the (username, domain) index; only
+    the rest are compared case-insensitively (UPPER: mention usernames are ASCII, as the ORM's iexact
+    compares them), which reads the whole accounts table (about 0.3 ms per post at 2,000 accounts)."""
+    exact = " OR ".join(["(username = ? AND domain = ?)"] * len(keys))
     values = [part for key in keys for part in key]
 
     def run(connection: sqlite3.Connection) -> list[Account]:
-        cursor = connection.execute(sql, values)
-        names = [column[0] for column in cursor.description]
-        return [Account._init_from_db(**dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+        found = db.hydrate(Account, connection.execute(
+            f"SELECT * FROM accounts WHERE suspended_at IS NULL AND ({exact})", values))
+        seen = {(a.username.lower(), a.domain.lower()) for a in found}
+        if rest := [key for key in keys if key not in seen]:
+            matches = " OR ".join(["(UPPER(username) = UPPER(?) AND domain = ?)"] * len(rest))
+            found += db.hydrate(Account, connection.execute(
+                f"SELECT * FROM accounts WHERE suspended_at IS NULL AND ({matches})",
+                [part for key in rest for part in key]))
+        return found
 
     return run
 

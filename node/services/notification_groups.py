@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tortoise.expressions import Q
 
@@ -90,17 +91,34 @@ class Filters:
     from_account_id: int | None = None
     include_filtered: bool = False
 
-    def query(self, account: Account):  # type: ignore[no-untyped-def]
-        query = Notification.filter(account_id=account.id)
+    def _types(self) -> list[str] | None:
+        """The types asked for, or None for all of them."""
         wanted = [t for t in self.types if t in TYPES] if self.types else list(TYPES)
         wanted = [t for t in wanted if t not in self.exclude_types]
-        if len(wanted) < len(TYPES):
+        return wanted if len(wanted) < len(TYPES) else None
+
+    def query(self, account: Account):  # type: ignore[no-untyped-def]
+        query = Notification.filter(account_id=account.id)
+        if (wanted := self._types()) is not None:
             query = query.filter(type__in=wanted)
         if self.from_account_id is not None:
             query = query.filter(from_account_id=self.from_account_id)
         elif not self.include_filtered:
             query = query.filter(filtered=False)
         return query
+
+    def sql(self, account_id: int) -> tuple[str, list[Any]]:
+        """The same for a hand-written SQLite read of notifications: its WHERE conditions and their values."""
+        conditions, values = ["account_id = ?"], [account_id]
+        if (wanted := self._types()) is not None:
+            conditions.append(f"type IN ({','.join('?' * len(wanted))})" if wanted else "0")
+            values += wanted
+        if self.from_account_id is not None:
+            conditions.append("from_account_id = ?")
+            values.append(self.from_account_id)
+        elif not self.include_filtered:
+            conditions.append("filtered = 0")
+        return " AND ".join(conditions), values
 
 
 async def _representative_ids(

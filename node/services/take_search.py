@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from .. import db
 from ..models import Account, BehindTheTakeStep, Status, StatusTag, Take
 from ..runtime import Node
 from ..search.backend import Document
@@ -75,7 +76,8 @@ def attach(node: Node) -> None:
             status_id = favourite.status_id
         elif (status := payload.get("status")) is not None:
             status_id = status.reblog_of_id or status.id
-        if status_id is not None and await Take.filter(status_id=status_id).exists():
+        # a plain statement: every favourite and reblog asks, and the ORM built this one for ~0.2 ms each time
+        if status_id is not None and await db.query("SELECT 1 FROM takes WHERE status_id = ? LIMIT 1", [status_id]):
             await index.enqueue("takes", [status_id])
 
     for name in ("favourite.created", "favourite.deleted", "reblog.created", "reblog.deleted", "status.updated"):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from tortoise.expressions import F, Q, RawSQL, Subquery
 from tortoise.queryset import QuerySet
@@ -110,11 +112,64 @@ async def _public_filters(viewer: Account | None, query: QuerySet, hidden: set[i
     return query
 
 
+@dataclass(frozen=True)
+class _Where:
+    """What public and tag timelines keep out, for a hand-written SQLite read (the ORM path: _public_filters)."""
+
+    local: bool
+    remote: bool
+    only_media: bool
+    silenced_accounts: frozenset[int]
+    silenced_domains: tuple[str, ...]
+
+    def sql(self, status: str, status_id: str, hidden: set[int]) -> tuple[str, list[Any]]:
+        """Conditions (each starting with AND) on the statuses table as `status` and its id as `status_id`,
+        written as the ORM writes them (parameters, not literals), so SQLite plans them the same."""
+        sql, values = f" AND {status}.visibility = ? AND {status}.reblog_of_id IS NULL", ["public"]
+        if self.local or self.remote:
+            sql += f" AND {status}.local = ?"
+            values.append(1 if self.local else 0)
+        if self.only_media:
+            sql += f" AND EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = {status_id}) = 1"
+        for excluded in (hidden, self.silenced_accounts):
+            if excluded:
+                sql += f" AND {status}.account_id NOT IN ({','.join('?' * len(excluded))})"
+                values += list(excluded)
+        if not self.local and self.silenced_domains:
+            sql += (f" AND {status}.account_id NOT IN (SELECT id FROM accounts WHERE domain IN "
+                    f"({','.join('?' * len(self.silenced_domains))}))")
+            values += list(self.silenced_domains)
+        return sql, values
+
+
+async def _where(*, local: bool, remote: bool, only_media: bool) -> _Where:
+    return _Where(local, remote, only_media, frozenset(await moderation.silenced_accounts()),
+                  tuple(await moderation.silenced_domains()) if not local else ())
+
+
+def _read_public(connection: sqlite3.Connection, viewer_id: int | None, page: Page, where: _Where
+                 ) -> tuple[list[Status], set[int]]:
+    """The public page in one trip (SQLite): the viewer's hidden accounts, the page's ids read newest first by
+    id as the ORM path reads them, and the statuses with originals and authors in place."""
+    hidden = visibility.hidden_rows(connection, viewer_id) if viewer_id is not None else set()
+    conditions, values = where.sql("statuses", "statuses.id", hidden)
+    window, bounds, order = page.sql("id")
+    ids = [row[0] for row in connection.execute(
+        "SELECT id FROM statuses WHERE (in_reply_to_id IS NULL OR in_reply_to_account_id = account_id)"
+        f"{conditions}{window}{order}", [*values, *bounds])]
+    return status_reads.read_statuses(connection, page.arrange(ids)), hidden
+
+
 async def public(viewer: Account | None, page: Page, *, local: bool = False, remote: bool = False,
                  only_media: bool = False) -> tuple[list[Status], list[int]]:
     """Public statuses, without reblogs and without replies to other people (self-threads stay). Read newest
     first by id, filtering as it goes: a page costs about a page of rows (see SetIndex for why the planner
     takes that plan)."""
+    if db.is_sqlite(Status):
+        where = await _where(local=local, remote=remote, only_media=only_media)
+        rows, hidden = await db.read(lambda connection: _read_public(
+            connection, viewer.id if viewer is not None else None, page, where))
+        return await visibility.visible(viewer, rows, hide_muted=True, hidden=hidden), [s.id for s in rows]
     query = Status.filter(Q(in_reply_to_id=None) | Q(in_reply_to_account_id=F("account_id")))
     hidden = await _hidden(viewer)
     query = await _public_filters(viewer, query, hidden, local=local, remote=remote, only_media=only_media)
@@ -130,6 +185,11 @@ async def hashtag(viewer: Account | None, name: str, page: Page, *, any_of: Sequ
     Each tag's statuses are read in the order of its (tag_id, status_id) index, joined to the statuses to
     filter them, so a page costs a page of rows however many statuses carry the tag; with any[] each tag
     gives its own page and the newest `limit` of their union are kept."""
+    if db.is_sqlite(Status):
+        where = await _where(local=local, remote=remote, only_media=only_media)
+        rows, hidden = await db.read(lambda connection: _read_hashtag(
+            connection, viewer.id if viewer is not None else None, page, where, [name, *any_of], all_of, none_of))
+        return await visibility.visible(viewer, rows, hide_muted=True, hidden=hidden), [s.id for s in rows]
     tags = await _tag_ids([name, *any_of, *all_of, *none_of])
     wanted = {tags[hashtags.normalize(n)] for n in [name, *any_of] if n and hashtags.normalize(n) in tags}
     if not wanted or any(hashtags.normalize(t) not in tags for t in all_of):
@@ -149,6 +209,36 @@ async def hashtag(viewer: Account | None, name: str, page: Page, *, any_of: Sequ
     ids = page.arrange(sorted(found, reverse=page.min_id is None)[:page.limit])
     rows = await in_order(ids)
     return await visibility.visible(viewer, rows, hide_muted=True, hidden=hidden), [s.id for s in rows]
+
+
+def _read_hashtag(connection: sqlite3.Connection, viewer_id: int | None, page: Page, where: _Where,
+                  any_of: Sequence[str], all_of: Sequence[str], none_of: Sequence[str]
+                  ) -> tuple[list[Status], set[int]]:
+    """The hashtag page in one trip (SQLite), as the ORM path above reads it: the tags' ids, the viewer's
+    hidden accounts, each wanted tag's page in the order of its (tag_id, status_id) index, the newest of
+    their union, and those statuses with originals and authors in place."""
+    names = list(dict.fromkeys(hashtags.normalize(n) for n in [*any_of, *all_of, *none_of] if n))
+    tags = dict(connection.execute(f"SELECT name, id FROM tags WHERE name IN ({','.join('?' * len(names))})",
+                                   names).fetchall()) if names else {}
+    wanted = {tags[hashtags.normalize(n)] for n in any_of if n and hashtags.normalize(n) in tags}
+    if not wanted or any(hashtags.normalize(t) not in tags for t in all_of):
+        return [], set()
+    hidden = visibility.hidden_rows(connection, viewer_id) if viewer_id is not None else set()
+    refined = "".join(
+        f" AND EXISTS (SELECT 1 FROM status_tags t WHERE t.status_id = st.status_id AND t.tag_id = {int(tag_id)})"
+        f" = {int(present)}"
+        for tag_id, present in [*((tags[hashtags.normalize(t)], True) for t in all_of),
+                                *((tags[hashtags.normalize(t)], False) for t in none_of
+                                  if hashtags.normalize(t) in tags)])
+    conditions, values = where.sql("s", "st.status_id", hidden)
+    window, bounds, order = page.sql("st.status_id")
+    found: set[int] = set()
+    for tag_id in wanted:
+        found.update(row[0] for row in connection.execute(
+            f"SELECT st.status_id FROM status_tags st LEFT OUTER JOIN statuses s ON s.id = st.status_id "
+            f"WHERE st.tag_id = ?{refined}{conditions}{window}{order}", [tag_id, *values, *bounds]))
+    ids = page.arrange(sorted(found, reverse=page.min_id is None)[:page.limit])
+    return status_reads.read_statuses(connection, ids), hidden
 
 
 async def account_statuses(viewer: Account | None, account_id: int | str, page: Page, *, only_media: bool = False,

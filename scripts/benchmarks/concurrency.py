@@ -22,10 +22,11 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
-from _seed import Seeder, seed_timelines
+from _seed import Seeder, seed_timelines, stamp
 from harness import (
     REPO,
     Result,
@@ -99,9 +100,9 @@ async def prepare(folder: Path, port: int, posts: int) -> tuple[Path, list[str]]
             )
     db.executemany(
         "INSERT INTO follows (id, account_id, target_account_id, show_reblogs, notify, created_at) "
-        "VALUES (?, ?, ?, 1, 0, datetime('now'))",
+        "VALUES (?, ?, ?, 1, 0, ?)",
         [
-            (snowflake(), ids[(i + k) % CLIENTS], target)
+            (snowflake(), ids[(i + k) % CLIENTS], target, stamp(datetime.now(UTC)))
             for i, target in enumerate(ids)
             for k in range(1, FOLLOWERS + 1)
         ],

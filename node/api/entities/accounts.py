@@ -8,10 +8,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from ... import db
 from ...models import Account, Block, Follow, FollowRequest, Mute
 from ...runtime import Node
 from ...services import account_extras
-from .common import date_only, iso
+from .common import date_only, iso, renderings
 
 DEFAULT_AVATAR = "avatar.png"
 DEFAULT_HEADER = "header.png"
@@ -47,8 +48,14 @@ def _picture(node: Node, account: Account, role: str, default: str) -> str:
     return _image(node, getattr(account, role), default)
 
 
-def account_entity(node: Node, account: Account, *, source: bool = False) -> dict[str, Any]:
-    """Mastodon's Account; with `source`, the CredentialAccount extras for verify_credentials."""
+# An account's counters change with every post and follow, so they are set on each copy; the rest is
+# rendered once while the account's other columns stay as they were (its keys are not shown: not kept).
+_NOT_IN_PROFILE = ("statuses_count", "followers_count", "following_count", "last_status_at", "suspended_at",
+                   "public_key_pem", "private_key_pem")
+ACCOUNTS_KEPT = 2048
+
+
+def _profile(node: Node, account: Account) -> dict[str, Any]:
     if account.local:
         avatar = _image(node, account.avatar, DEFAULT_AVATAR)
         header = _image(node, account.header, DEFAULT_HEADER)
@@ -57,7 +64,7 @@ def account_entity(node: Node, account: Account, *, source: bool = False) -> dic
         header = _picture(node, account, "header", DEFAULT_HEADER)
     fields = [{"name": html.escape(f.get("name", "")), "value": field_value_html(f.get("value", "")),
                "verified_at": None} for f in account.fields_json or []]
-    entity: dict[str, Any] = {
+    return {
         "id": str(account.id),
         "username": account.username,
         "acct": account.acct(),
@@ -78,12 +85,28 @@ def account_entity(node: Node, account: Account, *, source: bool = False) -> dic
         "indexable": account.discoverable,
         "noindex": False,
         "created_at": iso(account.created_at.replace(hour=0, minute=0, second=0, microsecond=0)),
-        "last_status_at": date_only(account.last_status_at),
-        "statuses_count": account.statuses_count,
-        "followers_count": account.followers_count,
-        "following_count": account.following_count,
+        "last_status_at": None,
+        "statuses_count": 0,
+        "followers_count": 0,
+        "following_count": 0,
         "roles": [],
     }
+
+
+def account_entity(node: Node, account: Account, *, source: bool = False) -> dict[str, Any]:
+    """Mastodon's Account; with `source`, the CredentialAccount extras for verify_credentials. A new dict
+    each time; its nested parts (fields, emojis) may be shared with other requests: read them only."""
+    kept = renderings(node, "account", ACCOUNTS_KEPT)
+    inputs = db.column_values(account, _NOT_IN_PROFILE)
+    profile = kept.get(account.id, inputs)
+    if profile is None:
+        profile = _profile(node, account)
+        kept.put(account.id, inputs, profile)
+    entity = dict(profile)
+    entity["last_status_at"] = date_only(account.last_status_at)
+    entity["statuses_count"] = account.statuses_count
+    entity["followers_count"] = account.followers_count
+    entity["following_count"] = account.following_count
     if account.suspended_at is not None:
         entity["suspended"] = True
     if source:

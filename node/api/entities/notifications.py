@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ...models import Account, Marker, Notification, NotificationRequest, Status
+from ...models import Account, Marker, Notification, NotificationRequest
 from ...runtime import Node
-from ...services import visibility
+from ...services import status_reads, visibility
 from ...services.notification_groups import Group
 from .accounts import account_entity
 from .common import iso
@@ -23,8 +23,7 @@ _STATUS_TYPES = frozenset(
 
 async def _visible_statuses(node: Node, status_ids: set[int], viewer: Account) -> dict[int, dict[str, Any]]:
     """Status entities by id, for those the viewer may still see."""
-    statuses = await Status.filter(id__in=status_ids) if status_ids else []
-    shown = await visibility.visible(viewer, statuses)
+    shown = await visibility.visible(viewer, await status_reads.in_order(list(status_ids)))
     return {int(e["id"]): e for e in await status_entities(node, shown, viewer)}
 
 
@@ -34,7 +33,7 @@ async def notification_entities(
     """Mastodon's Notification for each, with its account and status rendered in batches."""
     if not notifications:
         return []
-    accounts = {a.id: a for a in await Account.filter(id__in={n.from_account_id for n in notifications})}
+    accounts = await status_reads.accounts_by_id({n.from_account_id for n in notifications})
     rendered = await _visible_statuses(
         node, {n.status_id for n in notifications if n.status_id is not None}, viewer
     )

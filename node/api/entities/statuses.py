@@ -43,7 +43,7 @@ from ...services import polls as poll_service
 from ...services.visibility import attach_originals, visible
 from .accounts import account_entity
 from .cards import card_entity
-from .common import iso
+from .common import iso, renderings
 from .places import place_entity
 
 
@@ -193,9 +193,12 @@ def _read_parts(connection: sqlite3.Connection, ids: list[int], viewer_id: int |
     def rows(name: str, params: list[Any]) -> list[sqlite3.Row]:
         return connection.execute(_SQL[name].format(marks=marks), params).fetchall()
 
-    for row in rows("media", ids):
-        parts.media[row["status_id"]].append(MediaAttachment._init_from_db(**dict(row)))
-    parts.polls = {row["status_id"]: Poll._init_from_db(**dict(row)) for row in rows("polls", ids)}
+    def models(model: type[Any], name: str) -> list[Any]:
+        return db.hydrate(model, connection.execute(_SQL[name].format(marks=marks), ids))
+
+    for item in models(MediaAttachment, "media"):
+        parts.media[item.status_id].append(item)
+    parts.polls = {poll.status_id: poll for poll in models(Poll, "polls")}
     if viewer_id is not None and parts.polls:
         poll_ids = [p.id for p in parts.polls.values()]
         for poll_id, choice in connection.execute(
@@ -207,10 +210,10 @@ def _read_parts(connection: sqlite3.Connection, ids: list[int], viewer_id: int |
     for status_id, *mention in rows("mentions", ids):
         parts.mentions[status_id].append(tuple(mention))  # type: ignore[arg-type]
     if links := {status_id: place_id for status_id, place_id in rows("places", ids)}:
-        found = {row["id"]: Place._init_from_db(**dict(row)) for row in connection.execute(
-            f"SELECT * FROM places WHERE id IN ({','.join('?' * len(links))})", list(links.values()))}
+        found = {place.id: place for place in db.hydrate(Place, connection.execute(
+            f"SELECT * FROM places WHERE id IN ({','.join('?' * len(links))})", list(links.values())))}
         parts.places = {status_id: found[place_id] for status_id, place_id in links.items() if place_id in found}
-    parts.quotes = [StatusQuote._init_from_db(**dict(row)) for row in rows("quotes", ids)]
+    parts.quotes = models(StatusQuote, "quotes")
     for row in rows("cards", ids):
         values = dict(row)
         parts.cards[values.pop("card_of")] = PreviewCard._init_from_db(**values)
@@ -228,18 +231,12 @@ async def _parts(ids: list[int], viewer_id: int | None, *, flags: bool) -> _Part
     return await db.read(lambda connection: _read_parts(connection, ids, viewer_id, flags))
 
 
-async def _emojis(node: Node, statuses: dict[int, Status], accounts: dict[int, Account], polls: dict[int, Poll]
+async def _emojis(node: Node, used: dict[int, tuple[str, list[str], list[str]]]
                   ) -> tuple[dict[int, list[dict[str, Any]]], dict[int, list[dict[str, Any]]]]:
-    """The custom emoji of each status (its text, warning and poll options, as Mastodon counts them) and of
-    each poll's options, read from the author's server's emoji in one query for the page."""
-    used: dict[int, tuple[str, list[str], list[str]]] = {}
-    for status in statuses.values():
-        if status.account_id not in accounts or status.reblog_of_id is not None:
-            continue
-        options = polls[status.id].options if status.id in polls else []
-        codes = emoji_service.shortcodes_in(status.spoiler_text, status.content, *options)
-        if codes:
-            used[status.id] = (accounts[status.account_id].domain, codes, emoji_service.shortcodes_in(*options))
+    """The custom emoji of each status and of each poll's options, from `used` (status id: the author's
+    domain, the shortcodes in its text, warning and poll options, as Mastodon counts them, and those in the
+    options), read from the author's server's emoji in one query for the page: an emoji added or disabled
+    since counts on the next request."""
     if not used:
         return {}, {}
     rows = await CustomEmoji.filter(domain__in={d for d, _, _ in used.values()},
@@ -296,6 +293,91 @@ async def _quotes(node: Node, rows: list[StatusQuote], viewer: Account | None, s
     return result
 
 
+# The part of a status entity that is the same for every viewer (its text, media, mentions, tags, card,
+# place), rendered once and kept with what it was made from: the status's columns but its counters, its
+# author's username and whether an admin marked the author's media sensitive, and the page's fresh reads of
+# its media, mentions, tags, card, place and poll options. Each request checks those against what it has just
+# read, so nothing needs invalidating. Counters, the author (node/api/entities/accounts.py keeps its own),
+# emoji, poll, quote, application and the viewer's flags are set on each request's copy; who may see the
+# status at all is decided before this, and filters after.
+STATUSES_KEPT = 4096
+_COUNTERS = ("replies_count", "reblogs_count", "favourites_count")
+
+
+@dataclass
+class _Shared:
+    entity: dict[str, Any]
+    shortcodes: list[str]  # the custom emoji its text, warning and poll options use, first use first
+    option_shortcodes: list[str]
+
+
+def _shared(node: Node, status: Status, username: str, sensitized: bool, media: Sequence[MediaAttachment],
+            mentions: Sequence[tuple[int, str, str, str | None]], tags: Sequence[str], options: Sequence[str],
+            card: PreviewCard | None, place: Place | None) -> _Shared:
+    entity = {
+        "id": str(status.id),
+        "created_at": iso(status.created_at),
+        "in_reply_to_id": str(status.in_reply_to_id) if status.in_reply_to_id else None,
+        "in_reply_to_account_id": str(status.in_reply_to_account_id) if status.in_reply_to_account_id else None,
+        "sensitive": status.sensitive or (sensitized and bool(media)),
+        "spoiler_text": status.spoiler_text,
+        "visibility": status.visibility,
+        "language": status.language,
+        "uri": status.uri or node.urls.status_uri(username, status.id),
+        "url": status.url or node.urls.status_page(username, status.id),
+        "replies_count": 0,  # this and the other Nones below: set on each copy
+        "reblogs_count": 0,
+        "favourites_count": 0,
+        "edited_at": iso(status.edited_at),
+        "content": status.content,
+        "filtered": None,
+        "reblog": None,
+        "application": None,
+        "account": None,
+        "media_attachments": [media_entity(node, m) for m in media],
+        "mentions": [{"id": str(account_id), "username": name, "url": url or node.urls.profile(name),
+                      "acct": f"{name}@{domain}" if domain else name} for account_id, name, domain, url in mentions],
+        "tags": [{"name": name, "url": node.urls.tag(name)} for name in tags],
+        "emojis": None,
+        "quote": None,
+        "quote_approval": None,
+        "card": card_entity(node, card) if card is not None else None,
+        "poll": None,
+        "place": place_entity(place) if place is not None else None,  # extension
+    }
+    if status.reblog_of_id is not None:  # a reblog shows its original's emoji, not its own
+        return _Shared(entity, [], [])
+    return _Shared(entity, emoji_service.shortcodes_in(status.spoiler_text, status.content, *options),
+                   emoji_service.shortcodes_in(*options))
+
+
+def _shared_parts(node: Node, statuses: Sequence[Status], accounts: dict[int, Account], parts: _Parts
+                  ) -> dict[int, _Shared]:
+    kept = renderings(node, "status", STATUSES_KEPT)
+    found = {}
+    for status in statuses:
+        author = accounts.get(status.account_id)
+        if author is None:
+            continue
+        media = parts.media.get(status.id, ())
+        mentions = parts.mentions.get(status.id, ())
+        tags = parts.tags.get(status.id, ())
+        poll = parts.polls.get(status.id)
+        options = poll.options if poll is not None else ()
+        card, place = parts.cards.get(status.id), parts.places.get(status.id)
+        inputs = (db.column_values(status, _COUNTERS), author.username, author.sensitized_at is not None,
+                  [db.column_values(m) for m in media], list(mentions), list(tags), list(options),
+                  db.column_values(card) if card is not None else None,
+                  db.column_values(place) if place is not None else None)
+        shared = kept.get(status.id, inputs)
+        if shared is None:
+            shared = _shared(node, status, author.username, author.sensitized_at is not None, media, mentions, tags,
+                             options, card, place)
+            kept.put(status.id, inputs, shared)
+        found[status.id] = shared
+    return found
+
+
 async def status_entities(node: Node, statuses: Sequence[Status], viewer: Account | None, *,
                           source: bool = False, fresh: bool = False,
                           shallow_quotes: bool = False) -> list[dict[str, Any]]:
@@ -317,17 +399,15 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
     statuses = [s for s in statuses if s.account_id in accounts and (
         s.reblog_of_id is None or getattr(everything.get(s.reblog_of_id), "account_id", None) in accounts)]
     parts = await _parts(ids, viewer.id if viewer is not None else None, flags=not fresh)
-    emojis, poll_emojis = await _emojis(node, everything, accounts, parts.polls)
+    shared = _shared_parts(node, list(everything.values()), accounts, parts)
+    emojis, poll_emojis = await _emojis(node, {
+        status_id: (accounts[everything[status_id].account_id].domain, made.shortcodes, made.option_shortcodes)
+        for status_id, made in shared.items() if made.shortcodes})
     quoting = await _quotes(node, parts.quotes, viewer, shallow_quotes)
     polls = {status_id: poll_entity(poll, viewer, everything[status_id].account_id, parts.votes.get(poll.id, ()),
                                     poll_emojis.get(status_id, ()))
              for status_id, poll in parts.polls.items()}
-    mentions = {status_id: [{"id": str(account_id), "username": username, "url": url or node.urls.profile(username),
-                             "acct": f"{username}@{domain}" if domain else username}
-                            for account_id, username, domain, url in found]
-                for status_id, found in parts.mentions.items()}
-    media, tags, places, cards = parts.media, parts.tags, parts.places, parts.cards
-    favourited, reblogged, bookmarked = parts.favourited, parts.reblogged, parts.bookmarked
+    favourited, reblogged, bookmarked, pinned = parts.favourited, parts.reblogged, parts.bookmarked, parts.pinned
     app_ids = {s.application_id for s in everything.values() if s.application_id is not None}
     apps = {}
     if app_ids and viewer is not None:
@@ -340,44 +420,27 @@ async def status_entities(node: Node, statuses: Sequence[Status], viewer: Accoun
         return rendered_accounts[account_id]
 
     def render(status: Status) -> dict[str, Any]:
+        """A copy of the shared part with what changes by itself or differs per viewer set on it."""
         original = everything.get(status.reblog_of_id) if status.reblog_of_id is not None else None
         app = apps.get(status.application_id) if viewer is not None and viewer.id == status.account_id else None
-        entity: dict[str, Any] = {
-            "id": str(status.id),
-            "created_at": iso(status.created_at),
-            "in_reply_to_id": str(status.in_reply_to_id) if status.in_reply_to_id else None,
-            "in_reply_to_account_id": str(status.in_reply_to_account_id) if status.in_reply_to_account_id else None,
-            "sensitive": status.sensitive or (accounts[status.account_id].sensitized_at is not None
-                                               and status.id in media),
-            "spoiler_text": status.spoiler_text,
-            "visibility": status.visibility,
-            "language": status.language,
-            "uri": status.uri or node.urls.status_uri(accounts[status.account_id].username, status.id),
-            "url": status.url or node.urls.status_page(accounts[status.account_id].username, status.id),
-            "replies_count": status.replies_count,
-            "reblogs_count": status.reblogs_count,
-            "favourites_count": status.favourites_count,
-            "edited_at": iso(status.edited_at),
-        }
+        entity = dict(shared[status.id].entity)
+        entity["replies_count"] = status.replies_count
+        entity["reblogs_count"] = status.reblogs_count
+        entity["favourites_count"] = status.favourites_count
+        entity["filtered"] = []
+        entity["reblog"] = render(original) if original is not None else None
+        entity["application"] = {"name": app["name"], "website": app["website"]} if app else None
+        entity["account"] = account_of(status.account_id)
+        entity["emojis"] = emojis.get(status.id, [])
+        entity["quote"] = quoting.get(status.id)
+        entity["quote_approval"] = quote_approval(status, viewer)
+        entity["poll"] = polls.get(status.id)
         if viewer is not None:
-            entity.update(favourited=status.id in favourited, reblogged=status.id in reblogged, muted=False,
-                          bookmarked=status.id in bookmarked, pinned=status.id in parts.pinned)
-        entity.update({
-            "content": status.content,
-            "filtered": [],
-            "reblog": render(original) if original is not None else None,
-            "application": {"name": app["name"], "website": app["website"]} if app else None,
-            "account": account_of(status.account_id),
-            "media_attachments": [media_entity(node, m) for m in media.get(status.id, [])],
-            "mentions": mentions.get(status.id, []),
-            "tags": [{"name": name, "url": node.urls.tag(name)} for name in tags.get(status.id, [])],
-            "emojis": emojis.get(status.id, []),
-            "quote": quoting.get(status.id),
-            "quote_approval": quote_approval(status, viewer),
-            "card": card_entity(node, cards[status.id]) if status.id in cards else None,
-            "poll": polls.get(status.id),
-            "place": place_entity(places[status.id]) if status.id in places else None,  # extension
-        })
+            entity["favourited"] = status.id in favourited
+            entity["reblogged"] = status.id in reblogged
+            entity["muted"] = False
+            entity["bookmarked"] = status.id in bookmarked
+            entity["pinned"] = status.id in pinned
         if source:
             entity["text"] = status.text
         return entity
