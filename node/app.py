@@ -39,7 +39,8 @@ def build_app(config: Config, *, scheduler: bool = True, node: Node | None = Non
     plugins = node.plugins if node is not None else load_plugins(config)  # a broken plugin fails here
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        running = node or await start_node(config, plugins, resolver=resolver, shared=shared)
+        running = node or await start_node(config, plugins, resolver=resolver, shared=shared,
+                                                freeze_heap=freeze_heap)
         app[NODE] = running
         try:
             with running.bound():
@@ -56,7 +57,7 @@ def build_app(config: Config, *, scheduler: bool = True, node: Node | None = Non
         if scheduler:
             activitypub.start_workers(running)
         if freeze_heap:
-            freeze_start_up_heap()
+            freeze_start_up_heap()  # again: what plugins, the scheduler and the workers made since
         yield
         if election is not None:
             await election.close()

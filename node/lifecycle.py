@@ -37,7 +37,7 @@ def _register_subscribers(node: Node) -> None:
 
 
 async def start_node(config: Config, plugins: Plugins | None = None, *, resolver: Any = None,
-                     shared: bool = False) -> Node:
+                     shared: bool = False, freeze_heap: bool = False) -> Node:
     """Load the enabled plugins (unless given), open the database with their models (running migrations),
     make the data folders, wire the event subscribers. `shared`: this is one of several processes of the node
     on one PostgreSQL database (see node/processes.py)."""
@@ -49,14 +49,14 @@ async def start_node(config: Config, plugins: Plugins | None = None, *, resolver
     node = Node(config=config, db=await open_database(config.database_url, apps), plugins=plugins, shared=shared,
                 id_slot=slot)
     try:
-        await _wire(node, plugins, resolver)
+        await _wire(node, plugins, resolver, freeze_heap)
     except BaseException:
         await stop_node(node)  # nothing left open that would keep the process from exiting
         raise
     return node
 
 
-async def _wire(node: Node, plugins: Plugins, resolver: Any) -> None:
+async def _wire(node: Node, plugins: Plugins, resolver: Any, freeze_heap: bool = False) -> None:
     hub = streaming.attach(node)  # first: a deleted status's feed rows must still be there for its `delete` event
     if node.shared:
         await hub.backend.start()  # type: ignore[attr-defined]  (the PostgreSQL backend)
@@ -71,6 +71,10 @@ async def _wire(node: Node, plugins: Plugins, resolver: Any) -> None:
     if index.concurrent_writers:  # PostgreSQL's search tables are made (or checked) before the node serves
         with node.bound():
             await index.backend.open()
+    if freeze_heap:
+        # before the search writer can be forked (its first write is the recovery below, on a thread): a heap
+        # frozen first stays shared with the child, one collected after the fork is copied into both (+30 MB)
+        freeze_start_up_heap()
     index.start()  # replays index work a crash left behind, in the background
     take_search.attach(node)
     with node.bound():
