@@ -65,3 +65,12 @@ def serve(aiohttp_server, aiohttp_client, make_config) -> Callable[..., Awaitabl
 def shot_path(name: str) -> str:
     SHOTS.mkdir(parents=True, exist_ok=True)
     return str(SHOTS / name)
+
+
+async def sign_in_page(page: Any, base: str, name: str, password: str = "correct horse battery") -> None:
+    """Sign `page` in through the real login form and wait for the home page."""
+    await page.goto(base + "/login")
+    await page.fill('input[name="login"]', name)
+    await page.fill('input[name="password"]', password)
+    await page.click('form[action="/login"] button[type="submit"]')
+    await page.wait_for_url(base + "/")

@@ -8,7 +8,7 @@ import io
 import zipfile
 
 import pytest
-from conftest import shot_path
+from conftest import shot_path, sign_in_page
 from PIL import Image
 from support import create_user
 
@@ -25,11 +25,7 @@ def picture() -> bytes:
 
 
 async def sign_in(page, base: str, name: str) -> None:  # type: ignore[no-untyped-def]
-    await page.goto(base + "/login")
-    await page.fill('input[name="login"]', name)
-    await page.fill('input[name="password"]', PASSWORD)
-    await page.click('form[action="/login"] button[type="submit"]')
-    await page.wait_for_url(base + "/")
+    await sign_in_page(page, base, name)
 
 
 @pytest.mark.parametrize("theme", ["vignette", "socialink"])

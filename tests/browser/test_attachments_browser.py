@@ -46,14 +46,20 @@ def blob_folder(fed) -> Path:  # type: ignore[no-untyped-def]
     return fed.node.plugins.api("e2ee").data_dir / "attachments"
 
 
-async def test_pictures_and_5_mb_files_between_a_browser_and_a_python_client(nodes, chromium, tmp_path):  # noqa: F811
-    cluster, a, b = nodes
+async def alice_chats_with_bob(cluster, a, b, browser):  # type: ignore[no-untyped-def]
+    """alice in the browser on node-a with a conversation open to bob, a Python client on node-b."""
     await crypto_user(a, "alice")
     _, bob_token = await crypto_user(b, "bob")
     bob = await cluster.device(b, bob_token)
     await cluster.settle()
-    alice = await sign_in(chromium, cluster, a, "alice")
+    alice = await sign_in(browser, cluster, a, "alice")
     await alice.start_chat("@bob@node-b.test")
+    return alice, bob
+
+
+async def test_pictures_and_5_mb_files_between_a_browser_and_a_python_client(nodes, chromium, tmp_path):  # noqa: F811
+    cluster, a, b = nodes
+    alice, bob = await alice_chats_with_bob(cluster, a, b, chromium)
     marker = f"MARKER-{secrets.token_hex(8)}".encode()
     picture = png(640, 400, trailer=marker)
     big = marked(BIG, marker)
@@ -224,12 +230,7 @@ async def test_a_video_gets_its_thumbnail_made_in_the_browser_and_the_upload_rep
     from fixtures.video import video_bytes
 
     cluster, a, b = nodes
-    await crypto_user(a, "alice")
-    _, bob_token = await crypto_user(b, "bob")
-    bob = await cluster.device(b, bob_token)
-    await cluster.settle()
-    alice = await sign_in(chromium, cluster, a, "alice")
-    await alice.start_chat("@bob@node-b.test")
+    alice, bob = await alice_chats_with_bob(cluster, a, b, chromium)
     clip = video_bytes("libvpx", "webm", frames=24, size=(160, 96))
     await alice.page.set_input_files("[data-attach-input]", files=[
         {"name": "clip.webm", "mimeType": "video/webm", "buffer": clip}])

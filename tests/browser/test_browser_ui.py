@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import shot_path
+from conftest import shot_path, sign_in_page
 from seed import photo, seed
 
 from node.models import Favourite, Status
@@ -15,11 +15,7 @@ PASSWORD = "correct horse battery"
 
 
 async def sign_in(page, base: str, name: str) -> None:
-    await page.goto(base + "/login")
-    await page.fill('input[name="login"]', name)
-    await page.fill('input[name="password"]', PASSWORD)
-    await page.click('form[action="/login"] button[type="submit"]')
-    await page.wait_for_url(base + "/")
+    await sign_in_page(page, base, name)
 
 
 async def test_post_photo_like_without_reload_comment_and_profile(serve, browser, tmp_path):

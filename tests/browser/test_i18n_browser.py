@@ -4,7 +4,7 @@ page's catalogue); an English browser still gets English."""
 
 from __future__ import annotations
 
-from conftest import shot_path
+from conftest import shot_path, sign_in_page
 from seed import seed
 
 PASSWORD = "correct horse battery"
@@ -13,11 +13,7 @@ PASSWORD = "correct horse battery"
 async def _signed_in(browser, base: str, locale: str):
     context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
     page = await context.new_page()
-    await page.goto(base + "/login")
-    await page.fill('input[name="login"]', "alice")
-    await page.fill('input[name="password"]', PASSWORD)
-    await page.click('form[action="/login"] button[type="submit"]')
-    await page.wait_for_url(base + "/")
+    await sign_in_page(page, base, "alice")
     return context, page
 
 

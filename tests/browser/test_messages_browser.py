@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CHROMIUM_ARGS, chromium_path, shot_path
+from conftest import CHROMIUM_ARGS, chromium_path, shot_path, sign_in_page
 from e2ee_support import SCOPES, Capture, E2EECluster, crypto_user
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
@@ -111,11 +111,7 @@ async def sign_in(browser: Any, cluster: E2EECluster, fed: Any, name: str, viewp
     if clock:  # the page's clock, which the test moves forward (it runs on from now meanwhile)
         await context.clock.install()
     page = await context.new_page()
-    await page.goto(fed.base + "/login")
-    await page.fill('input[name="login"]', name)
-    await page.fill('input[name="password"]', PASSWORD)
-    await page.click('form[action="/login"] button[type="submit"]')
-    await page.wait_for_url(fed.base + "/")
+    await sign_in_page(page, fed.base, name)
     await page.goto(fed.base + "/messages")
     person = Person(page, fed.base, cluster)
     await page.locator('[data-messenger][data-state="ready"]').wait_for(timeout=20000)

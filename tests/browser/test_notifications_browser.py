@@ -7,7 +7,7 @@ avatars and links to the post, and "Mark all as read" clears the badge in place.
 from __future__ import annotations
 
 import pytest
-from conftest import shot_path
+from conftest import shot_path, sign_in_page
 from support import create_user
 
 from node.models import Account
@@ -18,11 +18,7 @@ WIDTHS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "he
 
 
 async def sign_in(page, base: str, name: str) -> None:  # type: ignore[no-untyped-def]
-    await page.goto(base + "/login")
-    await page.fill('input[name="login"]', name)
-    await page.fill('input[name="password"]', PASSWORD)
-    await page.click('form[action="/login"] button[type="submit"]')
-    await page.wait_for_url(base + "/")
+    await sign_in_page(page, base, name)
 
 
 def visible_badge(page):  # type: ignore[no-untyped-def]

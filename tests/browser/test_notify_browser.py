@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiohttp.test_utils import unused_port
-from conftest import chromium_path, shot_path
+from conftest import chromium_path, shot_path, sign_in_page
 from cryptography.hazmat.primitives.asymmetric import ec
 from support import bearer, create_user
 
@@ -72,11 +72,7 @@ async def _served(aiohttp_server, aiohttp_client, make_config, theme: str):  # t
 
 
 async def _sign_in(page, base: str, name: str) -> None:  # type: ignore[no-untyped-def]
-    await page.goto(base + "/login")
-    await page.fill('input[name="login"]', name)
-    await page.fill('input[name="password"]', PASSWORD)
-    await page.click('form[action="/login"] button[type="submit"]')
-    await page.wait_for_url(base + "/")
+    await sign_in_page(page, base, name)
 
 
 @pytest.mark.parametrize("theme", ["vignette", "socialink"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM_ARGS, chromium_path
+from conftest import CHROMIUM_ARGS, chromium_path, sign_in_page
 from federation_nodes import Cluster
 from test_stories_federation import found, post_story
 
@@ -46,11 +46,7 @@ async def test_remote_highlight_on_the_profile_plays_in_our_viewer(two):
     page = await context.new_page()
     posts: list[str] = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
-    await page.goto(b.base + "/login")
-    await page.fill('input[name="login"]', "bob")
-    await page.fill('input[name="password"]', PASSWORD)
-    await page.click('form[action="/login"] button[type="submit"]')
-    await page.wait_for_url(b.base + "/")
+    await sign_in_page(page, b.base, "bob")
     await page.goto(b.base + "/@alice@node-a.test")
     ring = page.get_by_role("link", name="Highlight: Best")
     assert await ring.get_attribute("href") == f"/accounts/{alice_on_b}/highlights/0"

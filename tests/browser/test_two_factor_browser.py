@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pyotp
 import pytest
-from conftest import shot_path
+from conftest import shot_path, sign_in_page
 from support import create_user
 from test_browser_ui import PASSWORD
 from test_layout_browser import OVERFLOW
@@ -26,11 +26,7 @@ async def test_enable_two_factor_and_sign_in_with_a_code(serve, browser, theme):
     base = str(client.make_url("")).rstrip("/")
     context = await browser.new_context(viewport=PHONE)
     page = await context.new_page()
-    await page.goto(base + "/login")
-    await page.fill('input[name="login"]', "alice")
-    await page.fill('input[name="password"]', PASSWORD)
-    await page.click('form[action="/login"] button[type="submit"]')
-    await page.wait_for_url(base + "/")
+    await sign_in_page(page, base, "alice")
 
     await page.goto(base + "/settings")
     assert await page.evaluate(OVERFLOW) is None
