@@ -141,7 +141,7 @@ async def revoke(node: Node, author: Account, quoted: Status, quoting_id: int | 
     approval = await QuoteApproval.filter(status_id=quoted.id, quoting_uri=quoting.uri or "").first()
     approval_url = authorization_url(author, approval) if approval is not None else quote.approval_uri
     quoter = await Account.get(id=quoting.account_id)
-    inboxes = [*await outbox.follower_inboxes(author.id)]
+    inboxes = await outbox.follower_inboxes(author.id)
     if quoting.local:
         inboxes += await outbox.status_inboxes(quoting)
     elif quoter.inbox_url or quoter.shared_inbox_url:
