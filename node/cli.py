@@ -78,6 +78,7 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> None:
 
     from . import processes
     from .app import build_app
+    from .lifecycle import event_loop
 
     if args.workers < 1:
         raise CliError("--workers must be at least 1")
@@ -93,14 +94,14 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> None:
     print(f"Entativa is serving {config.base_url} on http://{config.server.host}:{config.server.port}", flush=True)
     # A shared process binds with SO_REUSEPORT: the kernel spreads connections over the processes on the port.
     web.run_app(build_app(config, freeze_heap=True, shared=args.shared), host=config.server.host, port=config.server.port,
-                print=None, access_log=None, loop=_event_loop(), reuse_port=args.shared or None)
+                print=None, access_log=None, loop=event_loop(), reuse_port=args.shared or None)
 
 
 def cmd_worker(config: Config, _args: argparse.Namespace) -> None:
     """Drain the queues (and run the scheduler when elected) without serving HTTP: one of the node's
     processes on PostgreSQL, e.g. on another machine."""
     from . import activitypub, processes
-    from .lifecycle import start_node, stop_node
+    from .lifecycle import event_loop, start_node, stop_node
 
     processes.require_postgres(config, "`entativa worker`")
     _instance_key(config)
@@ -126,19 +127,9 @@ def cmd_worker(config: Config, _args: argparse.Namespace) -> None:
             await election.close()
             await stop_node(node)
 
-    runner = asyncio.Runner(loop_factory=_event_loop)
+    runner = asyncio.Runner(loop_factory=event_loop)
     with runner:
         runner.run(run())
-
-
-def _event_loop() -> asyncio.AbstractEventLoop:
-    """uvloop where it installs (Linux, macOS): the loop's own share of every request is several times
-    smaller than asyncio's pure-Python selector loop; asyncio's loop elsewhere."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
 
 
 def cmd_user_add(config: Config, args: argparse.Namespace) -> None:
