@@ -91,15 +91,18 @@ async def run_statistics_job(node: Any) -> None:
 
 @asynccontextmanager
 async def traced(node: Any) -> AsyncIterator[list[str]]:
-    """Every statement the node's connection runs, with its values filled in (set on its own thread)."""
+    """Every statement the node's connections run, with its values filled in: the ORM's (set on its own
+    thread, through a write) and the one node.db.read reads on."""
     statements: list[str] = []
     with node.db:
-        await db.read(lambda connection: connection.set_trace_callback(statements.append))
+        for trace in (db.read, db.write):
+            await trace(lambda connection: connection.set_trace_callback(statements.append))
     try:
         yield statements
     finally:
         with node.db:
-            await db.read(lambda connection: connection.set_trace_callback(None))
+            for trace in (db.read, db.write):
+                await trace(lambda connection: connection.set_trace_callback(None))
 
 
 BIG = ("media_attachments", "status_tags", "statuses", "home_feed", "favourites", "bookmarks")
