@@ -103,7 +103,7 @@ def new(name: str, payload: Mapping[str, Any]) -> PendingEffect:
 def wanted(node: Node, name: str, payload: Mapping[str, Any]) -> PendingEffect | None:
     """An effect for the event if some durable subscriber wants it now, for a group-commit writer to insert
     (with `db.insert_statement`) in the write's own transaction."""
-    return new(name, payload) if node.bus.durable_handlers(name) else None
+    return new(name, payload) if node.bus.durable_handlers(name, payload) else None
 
 
 async def record(node: Node, name: str, **payload: Any) -> PendingEffect | None:
@@ -134,7 +134,7 @@ async def _run_durable(node: Node, name: str, payload: Mapping[str, Any]) -> lis
     pending: list[tuple[str, PendingEffect | None, dict[str, Any]]] = []
     token = _follow_ups.set(pending)
     try:
-        for handler in node.bus.durable_handlers(name):
+        for handler in node.bus.durable_handlers(name, payload):
             result = handler(**payload)
             if inspect.isawaitable(result):
                 await result
@@ -209,10 +209,10 @@ async def _carry_out_batch(node: Node, batch: Sequence[tuple[PendingEffect, Mapp
 async def _carry_out_one(node: Node, effect: PendingEffect, payload: Mapping[str, Any] | None
                          ) -> tuple[bool, FollowUps]:
     """One effect's subscribers inside `_carry_out_batch`'s transaction (its row already deleted there)."""
-    if not node.bus.durable_handlers(effect.name):
-        return True, []
     if payload is None:
         payload = {k: _load(v) for k, v in json.loads(effect.payload).items()}
+    if not node.bus.durable_handlers(effect.name, payload):
+        return True, []
     tokens = [
         (var, var.set(value))
         for key, value in json.loads(effect.context).items()

@@ -32,13 +32,13 @@ from __future__ import annotations
 import inspect
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[..., Awaitable[None] | None]
-Gate = Callable[[], bool]
+Gate = Callable[..., bool]  # given the event's payload
 
 
 class EventBus:
@@ -50,7 +50,8 @@ class EventBus:
 
     def subscribe(self, name: str, handler: Handler, *, durable: bool = False, when: Gate | None = None) -> None:
         """`durable` subscribers only write to the database and run from the transactional outbox; `when` is
-        a cheap check made as the event is raised (an effect is recorded only if some subscriber wants it)."""
+        a cheap check of the event's payload made as it is raised (an effect is recorded only if some
+        subscriber wants it: most posts have nothing for most subscribers to do)."""
         if durable:
             self._durable[name].append((handler, when))
         else:
@@ -65,14 +66,14 @@ class EventBus:
 
         return register
 
-    def durable_handlers(self, name: str) -> list[Handler]:
-        """The durable subscribers to `name` that want it now."""
-        return [handler for handler, when in self._durable.get(name, ()) if when is None or when()]
+    def durable_handlers(self, name: str, payload: Mapping[str, Any]) -> list[Handler]:
+        """The durable subscribers to `name` that want this one now."""
+        return [handler for handler, when in self._durable.get(name, ()) if when is None or when(**payload)]
 
     async def publish(self, name: str, **payload: Any) -> None:
         """Announce an event whose write did not record it (see node/effects.py): durable subscribers first,
         then the in-memory ones."""
-        if self.unrecorded is not None and self.durable_handlers(name):
+        if self.unrecorded is not None and self.durable_handlers(name, payload):
             await self.unrecorded(name, payload)
         await self.publish_live(name, **payload)
 

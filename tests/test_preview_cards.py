@@ -14,7 +14,8 @@ from PIL import Image
 from support import create_user
 from test_mastodon_py import served, signed_in
 
-from node.models import PreviewCard, StatusCard
+from node import effects
+from node.models import PreviewCard, Status, StatusCard
 from node.services import preview_cards
 
 
@@ -180,3 +181,25 @@ def Mastodon_anonymous(base: str) -> list:  # noqa: N802 - reads as the client i
     from mastodon import Mastodon
 
     return Mastodon(api_base_url=base).trending_statuses()
+
+
+async def test_only_a_post_with_a_link_records_the_card_effect(node_client, node_of):
+    """The card subscriber's gate reads the post: a post without a link records no effect (no row, no second
+    transaction) and one with a link still gets its pending card, on a node that does not federate too
+    (where no outbound subscriber records the effect for it)."""
+    node = node_of(node_client)
+    _, token = await create_user(node, "rosa")
+    headers = {"Authorization": f"Bearer {token}"}
+    with node.bound():
+        assert effects.wanted(node, "status.created", {"status": Status(content="<p>no link #here</p>")}) is None
+        linked = Status(content='<p><a href="https://garden.example/a">garden.example/a</a></p>')
+        assert effects.wanted(node, "status.created", {"status": linked}) is not None
+    statuses = {}
+    for name, text in (("plain", "Tomatoes #garden @rosa"), ("linked", "Look https://garden.example/article")):
+        response = await node_client.post("/api/v1/statuses", json={"status": text}, headers=headers)
+        assert response.status == 200
+        statuses[name] = int((await response.json())["id"])
+    with node.bound():
+        cards = {row.status_id: row.card_id for row in await StatusCard.all()}
+        assert list(cards) == [statuses["linked"]]
+        assert (await PreviewCard.get(id=cards[statuses["linked"]])).url == "https://garden.example/article"

@@ -134,7 +134,7 @@ async def send_account_delete(node: Node, account: Account, inboxes: list[str]) 
 def subscribe(node: Node) -> None:  # noqa: C901 - one small subscriber per event, read top to bottom
     bus = node.bus
 
-    def outbound() -> bool:
+    def outbound(**_payload: Any) -> bool:
         return node.config.federation.enabled and not state.INBOUND.get()
 
     def durable(name: str) -> Callable[[Any], Any]:

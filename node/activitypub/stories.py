@@ -323,7 +323,7 @@ def subscribe(node: Node) -> None:
     """Durable subscribers (the transactional outbox): what local people do with stories goes out."""
     bus = node.bus
 
-    def outbound() -> bool:
+    def outbound(**_payload: Any) -> bool:
         return node.config.federation.enabled and not state.INBOUND.get()
 
     def durable(name: str) -> Any:

@@ -588,7 +588,7 @@ def subscribe(node: Node) -> None:
     deleting them sends `Remove`."""
     bus = node.bus
 
-    def outbound() -> bool:
+    def outbound(**_payload: Any) -> bool:
         return node.config.federation.enabled and not state.INBOUND.get()
 
     def durable(name: str) -> Any:

@@ -80,17 +80,22 @@ def _math_text(match: re.Match[str]) -> str:
     return match[0]
 
 
+_CLEANING = {"tags": _ALLOWED_TAGS, "attribute_filter": _attribute, "url_schemes": set(LINK_SCHEMES),
+             "url_relative": "deny", "clean_content_tags": {"script", "style", "template"}}
+# Built once: nh3.clean turns its options into the sanitiser's own sets on every call, over half its cost.
+_INBOUND = nh3.Cleaner(link_rel="nofollow noopener", set_tag_attribute_values={"a": {"target": "_blank"}},
+                       attributes=_ALLOWED_ATTRIBUTES, **_CLEANING)
+_OWN = nh3.Cleaner(link_rel=None, attributes={**_ALLOWED_ATTRIBUTES, "a": _ALLOWED_ATTRIBUTES["a"] | {"rel", "target"}},
+                   **_CLEANING)
+
+
 def sanitise(markup: str, *, inbound: bool = True) -> str:
     """Status HTML reduced to what Mastodon keeps. Inbound links all get rel="nofollow noopener" and open
     in a new tab, as Mastodon rewrites them; our own rendering (inbound=False) keeps the rel and target it
     chose (rel="tag" on hashtags, none on mentions)."""
     markup = _MATH.sub(_math_text, markup) if "<math" in markup else markup
     markup = _HEADING_CLOSE.sub("</strong></p>", _HEADING_OPEN.sub("<p><strong>", markup))
-    links = ({"link_rel": "nofollow noopener", "set_tag_attribute_values": {"a": {"target": "_blank"}},
-              "attributes": _ALLOWED_ATTRIBUTES} if inbound else
-             {"link_rel": None, "attributes": {**_ALLOWED_ATTRIBUTES, "a": _ALLOWED_ATTRIBUTES["a"] | {"rel", "target"}}})
-    cleaned = nh3.clean(markup, tags=_ALLOWED_TAGS, attribute_filter=_attribute, url_schemes=set(LINK_SCHEMES),
-                        url_relative="deny", clean_content_tags={"script", "style", "template"}, **links)
+    cleaned = (_INBOUND if inbound else _OWN).clean(markup)
     # A link whose target was refused (javascript:, relative...) stays as its text, as in Mastodon.
     return _HREFLESS_LINK.sub(r"\1", cleaned)
 

@@ -290,7 +290,11 @@ async def run_once(node: Node) -> int:
 def subscribe(node: Node) -> None:
     bus = node.bus
 
-    @bus.on("status.created", durable=True)
+    def linking(status: Status, **_payload: Any) -> bool:
+        # most new posts have no link, so nothing to record for them: no effect row, no second transaction
+        return status.reblog_of_id is None and first_link(status.content, node.config.node.domain) is not None
+
+    @bus.on("status.created", durable=True, when=linking)
     async def on_created(status: Status) -> None:
         await attach(node, status, new=True)
 
