@@ -36,6 +36,7 @@ async def test_a_read_sees_each_write_once_it_is_acknowledged(node_db) -> None:
         assert (await db.read(_names))[-1] == name
     await Tag.create(name="four", display_name="four")  # through the ORM's own connection, too
     assert await db.read(_names) == ["one", "two", "three", "four"]
+    assert await db.query("SELECT name FROM tags WHERE id = ?", [2]) == [{"name": "two"}]  # the same reader
     # the read ran on this thread (no trip to the ORM's connection thread), which is the point of it
     assert await db.read(lambda connection: threading.get_ident()) == threading.get_ident()
 
@@ -45,6 +46,7 @@ async def test_a_read_inside_a_transaction_sees_its_uncommitted_writes(node_db) 
         async with in_transaction():
             await Tag.create(name="pending", display_name="pending")
             assert await db.read(_names) == ["pending"]
+            assert await db.query("SELECT name FROM tags") == [{"name": "pending"}]
             raise RuntimeError("the transaction fails after the read")
     assert await db.read(_names) == []  # rolled back: the reader never saw it as committed
 
