@@ -129,28 +129,30 @@ async def create_status(node: Node, account: Account, draft: Draft, *, applicati
         return await _create(node, account, draft, application_id, extend)
     key = _idempotency_key(idempotency_key)
     writing = _in_flight.setdefault(node, {})
-    first = writing.get((account.id, key))
-    if first is not None:
-        try:
-            if (status := await Status.filter(id=await asyncio.shield(first)).first()) is not None:
+    # A retry arriving while an earlier attempt is being written waits for it. The check and the claim
+    # have no await between them, so of racing retries exactly one writes; the others wait on its future
+    # (asyncio.wait does not raise: a failed or cancelled first attempt lets a waiter try afresh).
+    while (first := writing.get((account.id, key))) is not None:
+        await asyncio.wait([first])
+        if not first.cancelled() and first.exception() is None:
+            if (status := await Status.filter(id=first.result()).first()) is not None:
                 return status
-        except Exception:  # noqa: BLE001 - the first attempt failed: this one tries afresh
-            pass
-    if (status := await _remembered(account, key)) is not None:
-        return status
-    await IdempotencyKey.filter(account_id=account.id, key=key, created_at__lt=datetime.now(UTC) - IDEMPOTENCY).delete()
     future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
     writing[(account.id, key)] = future
     try:
+        if (status := await _remembered(account, key)) is not None:
+            future.set_result(status.id)
+            return status
+        await IdempotencyKey.filter(account_id=account.id, key=key,
+                                    created_at__lt=datetime.now(UTC) - IDEMPOTENCY).delete()
         status = await _create(node, account, draft, application_id, extend, idempotency_key=key)
     except IntegrityError:
         future.cancel()
         if (status := await _remembered(account, key)) is not None:  # another process stored the key first
             return status
         raise
-    except BaseException as exc:
-        future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))
-        future.exception()  # mark retrieved: nobody may be waiting
+    except BaseException:
+        future.cancel()  # nobody retrieves an exception from it: waiters only look whether it succeeded
         raise
     finally:
         if writing.get((account.id, key)) is future:
