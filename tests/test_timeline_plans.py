@@ -267,3 +267,31 @@ async def test_the_search_index_catch_up_at_start_reads_no_whole_table(node_clie
         plan = " | ".join(row[3] for row in check.execute("EXPLAIN QUERY PLAN " + statement))
         assert wasteful(plan, statement) is None, (wasteful(plan, statement), plan, statement)
     check.close()
+
+
+async def test_an_unfollow_takes_the_authors_rows_out_by_index(node_client, node_of):
+    """home_feed has no (account_id, author_id) index (posting paid a written page per fanned-out row for
+    it): an unfollow finds the author's rows through their statuses, and leaves every other row."""
+    node = node_of(node_client)
+    alice_id, alice = await user(node, "alice")
+    carol_id, carol = await user(node, "carol")
+    bob_id, bob = await user(node, "bob")
+    for author_id in (alice_id, carol_id):
+        await follow(node_client, bob, author_id)
+    await post(node_client, alice, "#grown")
+    await post(node_client, carol, "#kept")
+    grow(node, int(alice_id), "grown", follower_id=int(bob_id))  # reblogs among them: alice's rows too
+    grow(node, int(carol_id), "kept", follower_id=int(bob_id))
+    await run_statistics_job(node)
+    async with traced(node) as statements:
+        await relate(node_client, bob, alice_id, "unfollow")
+    deletes = [s for s in statements if s.lstrip().upper().startswith("DELETE") and "home_feed" in s]
+    assert deletes
+    check = sqlite3.connect(database_path(node))
+    for statement in deletes:
+        plan = " | ".join(row[3] for row in check.execute("EXPLAIN QUERY PLAN " + statement))
+        assert "SCAN home_feed" not in plan and "SCAN statuses" not in plan, (plan, statement)
+    counts = dict(check.execute("SELECT s.account_id, count(*) FROM home_feed f JOIN statuses s ON s.id = f.status_id "
+                                "WHERE f.account_id = ? GROUP BY s.account_id", (int(bob_id),)).fetchall())
+    check.close()
+    assert counts == {int(carol_id): ROWS + 1}

@@ -25,7 +25,6 @@ from ..models import (
     CanonicalEmailBlock,
     EmailDomainBlock,
     Follow,
-    HomeFeedEntry,
     IpBlock,
     OAuthToken,
     User,
@@ -156,7 +155,7 @@ async def act(node: Node, admin: Account, account: Account, kind: str) -> None:
     elif kind == "suspend":
         async with in_transaction():
             await Account.filter(id=account.id).update(suspended_at=now)
-            await HomeFeedEntry.filter(author_id=account.id).delete()
+            await feeds.remove_author_everywhere(account.id)
         if user is not None:
             await _end_sign_ins(node, user)
 

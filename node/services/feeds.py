@@ -107,8 +107,19 @@ async def backfill(reader_id: int, author_id: int) -> None:
                                      for sid in recent if sid not in have])
 
 
+def _authored_by(author_id: int) -> Subquery:
+    """The ids of an author's statuses (the statuses index on account_id): how their feed rows are found."""
+    return Subquery(Status.filter(account_id=author_id).values("id"))
+
+
 async def remove_author(reader_id: int, author_id: int) -> None:
-    await HomeFeedEntry.filter(account_id=reader_id, author_id=author_id).delete()
+    """Take an author's posts and reblogs out of a reader's home feed (an unfollow, a block)."""
+    await HomeFeedEntry.filter(account_id=reader_id, status_id__in=_authored_by(author_id)).delete()
+
+
+async def remove_author_everywhere(author_id: int) -> None:
+    """Take an author's posts and reblogs out of every home feed (a suspension)."""
+    await HomeFeedEntry.filter(status_id__in=_authored_by(author_id)).delete()
 
 
 def subscribe(node: Node) -> None:
