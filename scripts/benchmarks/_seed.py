@@ -190,4 +190,5 @@ def seed_timelines(seeder: Seeder, base_url: str, reader_id: int, *, authors: in
     seeder.db.commit()
     return {"authors": authors, "posts": posts, "follows": follows, "feed_ids": sorted(sid for sid, _ in feed),
             "status_ids": [sid for sid, _ in tagged], "busy_author": next(a for a in author_ids if a in followed),
+            "followed": sorted(followed),
             "blocked": blocked, "muted": muted, "saved": len(public_ids)}

@@ -21,6 +21,7 @@ from harness import Result, move_to_postgres, p50_p95, postgres, served_node
 from node.services import accounts, auth
 
 TARGET = "< 25"
+UNFOLLOWS = 20
 
 
 def cases(shape: dict) -> list[tuple[str, str, dict, bool, str]]:
@@ -116,4 +117,19 @@ async def measure(server: TestServer, token: str, shape: dict, requests: int) ->
                 else:
                     results.append(Result("timeline", f"{name} {label} p95", p95, "ms", TARGET,
                                           note=f"p50 {p50:.1f} ms"))
+        # Last, as it changes the home feed: an unfollow takes the author's rows out of it before answering
+        # (found through the author's statuses: home_feed has no author index, see node/models/feed.py).
+        took = []
+        for author in shape["followed"][-UNFOLLOWS:]:  # not the busy author the account timelines read
+            url = str(server.make_url(f"/api/v1/accounts/{author}/unfollow"))
+            t0 = time.perf_counter()
+            async with session.post(url, headers=signed_in) as response:
+                body = await response.json()
+            took.append((time.perf_counter() - t0) * 1000)
+            assert response.status == 200 and body["following"] is False, body
+        p50, p95 = p50_p95(took)
+        per_author = shape["posts"] // shape["authors"]
+        results.append(Result("timeline", "unfollow, the author's rows out of the home feed, p95", p95, "ms",
+                              note=f"p50 {p50:.1f} ms; {UNFOLLOWS} authors of ~{per_author} statuses, "
+                                   f"a feed of {len(shape['feed_ids']):,} rows"))
     return results
