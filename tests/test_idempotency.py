@@ -81,3 +81,25 @@ async def test_a_failed_post_does_not_hold_its_key(node_client, node_of):
         node_client, "POST", "/api/v1/statuses", alice, json={"status": "fixed"}, headers=key
     )
     assert status == 200 and body["content"] == "<p>fixed</p>"
+
+
+async def test_racing_retries_on_two_processes_of_one_node_create_one_status(aiohttp_client, make_config):
+    """Two web processes of one node (one database), retries racing on both: in the process whose insert of
+    the key loses (an IntegrityError), that attempt answers the winner's status, and so do the retries
+    waiting behind it there, which see its attempt cancelled and look again."""
+    config = make_config()
+    first = await aiohttp_client(build_app(config, scheduler=False))
+    second = await aiohttp_client(build_app(config, scheduler=False))
+    _, alice = await create_user(first.app[NODE], "alice")
+    key = {"Idempotency-Key": "both-processes"}
+    answers = await asyncio.gather(
+        *(
+            call(client, "POST", "/api/v1/statuses", alice, json={"status": "twice"}, headers=key)
+            for _ in range(4)
+            for client in (first, second)
+        )
+    )
+    assert {status for status, _ in answers} == {200}
+    assert len({body["id"] for _, body in answers}) == 1
+    with first.app[NODE].db:
+        assert await Status.filter(text="twice").count() == 1

@@ -14,6 +14,7 @@ from typing import Any
 import postgres_databases
 import pytest
 from fixtures.social import call, follow, png_bytes, post, relate, upload, user
+from support import create_user
 
 from node import db
 from node.jobs import periodic_jobs
@@ -269,29 +270,47 @@ async def test_the_search_index_catch_up_at_start_reads_no_whole_table(node_clie
     check.close()
 
 
-async def test_an_unfollow_takes_the_authors_rows_out_by_index(node_client, node_of):
+async def test_an_unfollow_and_a_suspension_take_the_authors_rows_out_by_index(node_client, node_of):
     """home_feed has no (account_id, author_id) index (posting paid a written page per fanned-out row for
-    it): an unfollow finds the author's rows through their statuses, and leaves every other row."""
+    it): an unfollow and a suspension find the author's rows through their statuses, each row by its whole
+    key (not by reading the reader's feed, or the table, to look at each row's author), and leave every
+    other author's rows."""
     node = node_of(node_client)
     alice_id, alice = await user(node, "alice")
     carol_id, carol = await user(node, "carol")
+    dave_id, dave = await user(node, "dave")
     bob_id, bob = await user(node, "bob")
-    for author_id in (alice_id, carol_id):
+    _, root = await create_user(node, "root", admin=True, scopes="read admin:read admin:write")
+    for author_id in (alice_id, carol_id, dave_id):
         await follow(node_client, bob, author_id)
     await post(node_client, alice, "#grown")
     await post(node_client, carol, "#kept")
+    await post(node_client, dave, "dave stays")
     grow(node, int(alice_id), "grown", follower_id=int(bob_id))  # reblogs among them: alice's rows too
     grow(node, int(carol_id), "kept", follower_id=int(bob_id))
     await run_statistics_job(node)
+    check = sqlite3.connect(database_path(node))
+
+    def feed_rows() -> dict[int, int]:
+        return dict(check.execute("SELECT s.account_id, count(*) FROM home_feed f JOIN statuses s ON s.id = f.status_id "
+                                  "WHERE f.account_id = ? GROUP BY s.account_id", (int(bob_id),)).fetchall())
+
+    def assert_found_by_key(statements: list[str], whole_key: str) -> None:
+        deletes = [s for s in statements if s.lstrip().upper().startswith("DELETE") and "home_feed" in s]
+        assert deletes
+        for statement in deletes:
+            plan = " | ".join(row[3] for row in check.execute("EXPLAIN QUERY PLAN " + statement))
+            assert "SCAN home_feed" not in plan and "SCAN statuses" not in plan, (plan, statement)
+            assert "SEARCH home_feed USING INDEX" in plan and whole_key in plan, (plan, statement)
+
     async with traced(node) as statements:
         await relate(node_client, bob, alice_id, "unfollow")
-    deletes = [s for s in statements if s.lstrip().upper().startswith("DELETE") and "home_feed" in s]
-    assert deletes
-    check = sqlite3.connect(database_path(node))
-    for statement in deletes:
-        plan = " | ".join(row[3] for row in check.execute("EXPLAIN QUERY PLAN " + statement))
-        assert "SCAN home_feed" not in plan and "SCAN statuses" not in plan, (plan, statement)
-    counts = dict(check.execute("SELECT s.account_id, count(*) FROM home_feed f JOIN statuses s ON s.id = f.status_id "
-                                "WHERE f.account_id = ? GROUP BY s.account_id", (int(bob_id),)).fetchall())
+    assert_found_by_key(statements, "(account_id=? AND status_id=?)")
+    assert feed_rows() == {int(carol_id): ROWS + 1, int(dave_id): 1}
+    async with traced(node) as statements:
+        code, body = await call(node_client, "POST", f"/api/v1/admin/accounts/{carol_id}/action", root,
+                                json={"type": "suspend"})
+    assert code == 200, body
+    assert_found_by_key(statements, "(status_id=?)")
+    assert feed_rows() == {int(dave_id): 1}
     check.close()
-    assert counts == {int(carol_id): ROWS + 1}

@@ -20,6 +20,7 @@ class HomeFeedEntry(Entity):
         table = "home_feed"
         unique_together = (("account_id", "status_id"),)
         # No (account_id, author_id) index: a reader's rows by one author are spread through it, so a
-        # fan-out dirtied a page of it per row, and every commit wrote those pages out (posting 430 -> 590/s
-        # without it). An unfollow finds the author's rows through their statuses instead (feeds.py).
+        # fan-out dirtied a page of it per row, and every commit wrote those pages out (in-process posting
+        # 414-446 -> 619-621 /s without it). Unfollows, blocks and suspensions find an author's rows through
+        # their statuses instead (services/feeds.py).
         indexes = (("status_id",),)

@@ -129,12 +129,12 @@ async def create_status(node: Node, account: Account, draft: Draft, *, applicati
         return await _create(node, account, draft, application_id, extend)
     key = _idempotency_key(idempotency_key)
     writing = _in_flight.setdefault(node, {})
-    # A retry arriving while an earlier attempt is being written waits for it. The check and the claim
-    # have no await between them, so of racing retries exactly one writes; the others wait on its future
-    # (asyncio.wait does not raise: a failed or cancelled first attempt lets a waiter try afresh).
+    # The check and the claim have no await between them, so of racing retries in this process exactly one
+    # writes; the others wait for its future, which gets the status's id or is cancelled if that attempt
+    # failed (asyncio.wait does not raise, so a waiter then tries afresh with its own request).
     while (first := writing.get((account.id, key))) is not None:
         await asyncio.wait([first])
-        if not first.cancelled() and first.exception() is None:
+        if not first.cancelled():
             if (status := await Status.filter(id=first.result()).first()) is not None:
                 return status
     future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
@@ -152,7 +152,7 @@ async def create_status(node: Node, account: Account, draft: Draft, *, applicati
             return status
         raise
     except BaseException:
-        future.cancel()  # nobody retrieves an exception from it: waiters only look whether it succeeded
+        future.cancel()
         raise
     finally:
         if writing.get((account.id, key)) is future:
